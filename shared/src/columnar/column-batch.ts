@@ -1,0 +1,37 @@
+import type { Schema } from './schema.js';
+import type { StringDictionary } from './string-dictionary.js';
+
+/**
+ * A column of numbers (int, long, double, boolean as 0/1). `nulls[i] = 1` marks a null;
+ * `nulls` is null when the column has no nulls in this batch.
+ */
+export interface NumericColumn {
+  readonly kind: 'numeric';
+  readonly values: Float64Array;
+  readonly nulls: Uint8Array | null;
+}
+
+/** A dictionary-encoded string column: codes[i] indexes `dict`, -1 is null. */
+export interface StringColumn {
+  readonly kind: 'string';
+  readonly codes: Int32Array;
+  readonly dict: StringDictionary;
+}
+
+export type Column = NumericColumn | StringColumn;
+
+/** Code used for a null in a StringColumn. */
+export const NULL_CODE = -1;
+
+/**
+ * One partition of a table in columnar form. Every buffer is backed by a SharedArrayBuffer
+ * (see shared-arrays.ts), so a batch is handed to worker threads without copying; it is
+ * read-only once built.
+ */
+export interface ColumnBatch {
+  readonly schema: Schema;
+  readonly numRows: number;
+  /** Global record index of each row (its position among the file's data records). */
+  readonly rowIds: Float64Array;
+  readonly columns: readonly Column[];
+}
