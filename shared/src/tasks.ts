@@ -146,6 +146,8 @@ export interface PartitionLineage {
   readonly csv: CsvOptions;
   /** Global row id of the partition's first record (prefix sum of earlier row counts). */
   readonly firstRowId: number;
+  /** Physical line number (1-based) of the partition's first byte, once the inference pass counted lines. */
+  readonly firstLine?: number;
   /** Known once the inference pass ran. */
   readonly schema?: Schema;
   /** Known once transforms are fitted. */

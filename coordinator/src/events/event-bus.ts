@@ -1,0 +1,41 @@
+/**
+ * EventBus: what the driver tells the outside world while a job runs — the console progress
+ * bar, logs, the run record and (later) the web UI all listen here instead of reaching into
+ * scheduler state. Listeners run synchronously and must not throw.
+ */
+
+/** Every event the driver emits, by type. */
+export interface DriverEvents {
+  'job-started': { jobId: string; name: string; partitions: number; executors: number };
+  'stage-submitted': { stageId: number; name: string; tasks: number };
+  'stage-progress': { stageId: number; name: string; completed: number; running: number; total: number };
+  'stage-completed': { stageId: number; name: string; durationMs: number; tasks: number };
+  'task-failed': { stageId: number; partition: number; attempt: number; executorId: string; code: string; message: string; willRetry: boolean };
+  'iteration': { iteration: number; loss: number; gradNorm?: number };
+  'job-completed': { jobId: string; durationMs: number };
+  'job-failed': { jobId: string; code: string; message: string };
+}
+
+export type DriverEventType = keyof DriverEvents;
+type Listener<K extends DriverEventType> = (event: DriverEvents[K]) => void;
+
+/** Typed synchronous listener bus. */
+export class EventBus {
+  private readonly listeners = new Map<DriverEventType, Set<Listener<DriverEventType>>>();
+
+  on<K extends DriverEventType>(type: K, listener: Listener<K>): () => void {
+    let set = this.listeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(type, set);
+    }
+    set.add(listener as Listener<DriverEventType>);
+    return () => set.delete(listener as Listener<DriverEventType>);
+  }
+
+  emit<K extends DriverEventType>(type: K, event: DriverEvents[K]): void {
+    const set = this.listeners.get(type);
+    if (!set) return;
+    for (const l of set) l(event);
+  }
+}

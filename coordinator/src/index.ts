@@ -1,0 +1,22 @@
+/**
+ * @kindling/coordinator — the driver: job specs, stage scheduling over executors, the
+ * feature pipeline and L-BFGS training, evaluation, and artifacts.
+ *
+ * ```ts
+ * const spec = await parseJobSpecFile('examples/bank-lr.yaml');
+ * const executor = new LocalExecutor({ threads: 2 });          // @kindling/executor
+ * const result = await runJob(spec, { executors: [executor], events: new EventBus() });
+ * console.log(result.metrics.test.areaUnderROC);
+ * ```
+ * @module
+ */
+export { runJob, type JobResult, type RunContext } from './pipeline/job-runner.js';
+export { fitTransforms, type FittedPipeline } from './pipeline/fit-transforms.js';
+export { EventBus, type DriverEvents, type DriverEventType } from './events/event-bus.js';
+export { silentLogger, type Logger } from './logger.js';
+export { TaskScheduler, type Stage, type TaskSchedulerOptions } from './scheduler/task-scheduler.js';
+export type * from './job/job-spec.js';
+export { parseJobSpec, parseJobSpecFile } from './job/job-spec-parser.js';
+export { minimizeLbfgs } from './optimizer/index.js';
+export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
+export { readLogisticRegressionModel } from './artifacts/index.js';

@@ -1,0 +1,175 @@
+/**
+ * Fitting the feature pipeline on the driver: from the inferred schema and the merged
+ * per-partition column statistics, decide the StringIndexer labels, the one-hot layout and
+ * the assembler order, and check the pipeline against the data (missing columns, label
+ * values). The result, an EncodingPlan, travels in every later task's lineage.
+ *
+ * Called once per job by the job runner, between the load and encode stages. Pure.
+ */
+import {
+  buildFeatureLayout,
+  DataError,
+  JobSpecError,
+  oneHotSize,
+  orderLabels,
+  type EncodingPlan,
+  type FeatureInput,
+  type FeatureLayout,
+  type LabelEncoding,
+  type MergedColumnStats,
+  type Schema,
+} from '@kindling/shared';
+import type { PipelineSpec, SplitSpec } from '../job/job-spec.js';
+
+/** The fitted pipeline: what to send executors, and what to report. */
+export interface FittedPipeline {
+  readonly encoding: EncodingPlan;
+  readonly layout: FeatureLayout;
+  /** Label value of index 0 and 1 (StringIndexer order), or ['0', '1'] for a numeric label. */
+  readonly labelValues: readonly [string, string];
+  readonly categorical: readonly string[];
+  readonly numeric: readonly string[];
+}
+
+/** Fits StringIndexer + OneHotEncoder + VectorAssembler + label indexing. */
+export function fitTransforms(
+  schema: Schema,
+  stats: readonly MergedColumnStats[],
+  pipeline: PipelineSpec,
+  split: SplitSpec,
+  fileName: string,
+): FittedPipeline {
+  const names = schema.map((f) => f.name);
+  const indexOf = (name: string, path: string): number => {
+    const i = names.indexOf(name);
+    if (i < 0) {
+      throw new JobSpecError(`${path}: column '${name}' is not in ${fileName}; its columns are: ${names.join(', ')}`, path);
+    }
+    return i;
+  };
+
+  const dropped = new Set<number>();
+  pipeline.drop.forEach((name, k) => dropped.add(indexOf(name, `pipeline.drop[${k}]`)));
+
+  const labelCol = indexOf(pipeline.label, 'pipeline.label');
+  if (dropped.has(labelCol)) {
+    throw new JobSpecError(`pipeline.label: column '${pipeline.label}' is also listed in pipeline.drop`, 'pipeline.label');
+  }
+
+  const isString = (i: number) => schema[i]!.type === 'string';
+  const candidates = schema.map((_, i) => i).filter((i) => i !== labelCol && !dropped.has(i));
+
+  const pickColumns = (list: readonly string[] | 'auto', kind: 'categorical' | 'numeric', exclude: Set<number>): number[] => {
+    if (list === 'auto') return candidates.filter((i) => (kind === 'categorical' ? isString(i) : !isString(i)) && !exclude.has(i));
+    return list.map((name, k) => {
+      const path = `pipeline.${kind}[${k}]`;
+      const i = indexOf(name, path);
+      if (i === labelCol) throw new JobSpecError(`${path}: '${name}' is the label column; the label is never a feature`, path);
+      if (dropped.has(i)) throw new JobSpecError(`${path}: '${name}' is also listed in pipeline.drop`, path);
+      if (kind === 'categorical' && !isString(i)) {
+        throw new JobSpecError(`${path}: column '${name}' is ${schema[i]!.type}; only string columns are one-hot encoded in this version`, path);
+      }
+      if (kind === 'numeric' && isString(i)) {
+        throw new JobSpecError(`${path}: column '${name}' is a string column; list it under pipeline.categorical`, path);
+      }
+      return i;
+    });
+  };
+
+  const categorical = pickColumns(pipeline.categorical, 'categorical', new Set());
+  const numeric = pickColumns(pipeline.numeric, 'numeric', new Set(categorical));
+  const overlap = numeric.find((i) => categorical.includes(i));
+  if (overlap !== undefined) {
+    throw new JobSpecError(`pipeline.numeric: column '${names[overlap]}' is listed as both categorical and numeric`, 'pipeline.numeric');
+  }
+  if (categorical.length + numeric.length === 0) {
+    throw new JobSpecError(`pipeline: no feature columns are left after dropping [${pipeline.drop.join(', ')}] and the label`, 'pipeline');
+  }
+
+  const { label, labelValues } = fitLabel(labelCol, schema, stats, pipeline, fileName);
+
+  const order =
+    pipeline.featureOrder === 'file'
+      ? [...categorical, ...numeric].sort((a, b) => a - b)
+      : [...categorical, ...numeric];
+  let offset = 0;
+  const features: FeatureInput[] = order.map((col) => {
+    const name = names[col]!;
+    if (!categorical.includes(col)) {
+      offset += 1;
+      return { kind: 'numeric', column: col, name };
+    }
+    const s = stats[col]!;
+    if (s.kind !== 'string') throw new DataError('E_INTERNAL', `column '${name}': string statistics expected`);
+    const values = [...s.counts.keys()];
+    const labels = orderLabels(values, values.map((v) => s.counts.get(v)!), pipeline.stringIndexer.orderType);
+    if (labels.length === 0 && pipeline.stringIndexer.handleInvalid !== 'keep') {
+      throw new DataError('E_INVALID_VALUE', `${fileName}: column '${name}' has only nulls; StringIndexer cannot be fitted (use handleInvalid: keep or drop the column)`, { column: name });
+    }
+    const size = oneHotSize(labels.length, pipeline.oneHotEncoder.dropLast, pipeline.stringIndexer.handleInvalid);
+    const input: FeatureInput = {
+      kind: 'onehot',
+      column: col,
+      name,
+      labels,
+      handleInvalid: pipeline.stringIndexer.handleInvalid,
+      dropLast: pipeline.oneHotEncoder.dropLast,
+      offset,
+      size,
+    };
+    offset += size;
+    return input;
+  });
+
+  const layout = buildFeatureLayout(features);
+  const [w0, w1] = split.weights;
+  const encoding: EncodingPlan = {
+    label,
+    features,
+    numFeatures: layout.numFeatures,
+    numericHandleInvalid: pipeline.assembler.handleInvalid,
+    split: { seed: split.seed, trainFraction: w0 / (w0 + w1) },
+  };
+  return {
+    encoding,
+    layout,
+    labelValues,
+    categorical: categorical.map((i) => names[i]!),
+    numeric: numeric.map((i) => names[i]!),
+  };
+}
+
+function fitLabel(
+  col: number,
+  schema: Schema,
+  stats: readonly MergedColumnStats[],
+  pipeline: PipelineSpec,
+  fileName: string,
+): { label: LabelEncoding; labelValues: readonly [string, string] } {
+  const name = schema[col]!.name;
+  const s = stats[col]!;
+  if (s.nullCount > 0 && pipeline.stringIndexer.handleInvalid !== 'skip') {
+    throw new DataError('E_LABEL', `${fileName}: label column '${name}' has ${s.nullCount} null value(s); fix the data or set pipeline.stringIndexer.handleInvalid: skip`, { column: name });
+  }
+  if (s.kind === 'string') {
+    const values = [...s.counts.keys()];
+    if (values.length !== 2) {
+      const shown = values.slice(0, 10).map((v) => `'${v}'`).join(', ');
+      throw new DataError(
+        'E_LABEL',
+        `${fileName}: label column '${name}' has ${values.length} distinct value(s) (${shown}${values.length > 10 ? ', …' : ''}); binary logistic regression needs exactly 2`,
+        { column: name, distinct: values.length },
+      );
+    }
+    const labels = orderLabels(values, values.map((v) => s.counts.get(v)!), pipeline.stringIndexer.orderType);
+    return { label: { kind: 'string', column: col, name, labels }, labelValues: [labels[0]!, labels[1]!] };
+  }
+  if (s.count > 0 && (s.min < 0 || s.max > 1 || (s.min === s.max))) {
+    throw new DataError(
+      'E_LABEL',
+      `${fileName}: numeric label column '${name}' ranges over [${s.min}, ${s.max}]; binary logistic regression needs the values 0 and 1`,
+      { column: name, min: s.min, max: s.max },
+    );
+  }
+  return { label: { kind: 'numeric', column: col, name }, labelValues: ['0', '1'] };
+}

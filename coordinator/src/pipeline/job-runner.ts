@@ -1,0 +1,310 @@
+/**
+ * The driver's job runner (SparkContext + the MLlib Pipeline.fit of the bank job): turns a
+ * JobSpec into stages, runs them through the TaskScheduler, merges per-partition partials in
+ * partition order, fits the transforms, trains with L-BFGS, evaluates and writes artifacts.
+ *
+ * Stages: infer schema → load (cache rows, column stats) → encode (train/test blocks) →
+ * summarize → gradient × L-BFGS evaluations → evaluate train/test. Each stage is one task
+ * per partition; executors keep the blocks, the driver keeps only small partials.
+ * Outputs are staged and committed atomically: a failed job leaves no complete-looking folder.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import {
+  asJobId,
+  binaryClassificationMetrics,
+  countNewlines,
+  CsvParseError,
+  DataError,
+  finishSummary,
+  KindlingError,
+  mergeGradients,
+  mergeInferPartials,
+  mergeLoadPartials,
+  mergeSummaries,
+  planCsvSplits,
+  withAbsoluteLine,
+  type BinaryMetrics,
+  type ExecutorClient,
+  type JobId,
+  type PartitionLineage,
+  type Schema,
+} from '@kindling/shared';
+import { OutputCommitter, PredictionsWriter, writeLogisticRegressionModel } from '../artifacts/index.js';
+import type { EventBus } from '../events/event-bus.js';
+import { FileRangeReader } from '../io/file-range-reader.js';
+import type { JobSpec } from '../job/job-spec.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { trainLogisticRegression } from '../ml/logistic-regression-trainer.js';
+import { TaskScheduler } from '../scheduler/task-scheduler.js';
+import { fitTransforms } from './fit-transforms.js';
+import { RunRecorder } from './run-recorder.js';
+
+/** Collaborators of a job run. */
+export interface RunContext {
+  /** The executors to run on (one LocalExecutor in local mode). */
+  readonly executors: readonly ExecutorClient[];
+  readonly events: EventBus;
+  readonly logger?: Logger;
+  /** Attempts per task; 1 in local mode (Spark's default there), 4 on a cluster. */
+  readonly maxTaskFailures?: number;
+}
+
+/** What a finished job reports (also written to metrics.json and run.json). */
+export interface JobResult {
+  readonly jobId: string;
+  readonly outputPath: string;
+  readonly trainRows: number;
+  readonly testRows: number;
+  readonly metrics: { readonly train: BinaryMetrics; readonly test: BinaryMetrics };
+  readonly coefficients: Float64Array;
+  readonly intercept: number;
+  readonly featureNames: readonly string[];
+  readonly objectiveHistory: readonly number[];
+  readonly durationMs: number;
+}
+
+/** Runs a job end to end. Rejects with a KindlingError; on failure nothing is left at the output path. */
+export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult> {
+  const log = ctx.logger ?? silentLogger;
+  const jobId = asJobId(`${spec.name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+  const started = Date.now();
+  if (ctx.executors.length === 0) throw new KindlingError('E_NO_EXECUTORS', 'no executors to run the job on');
+
+  // Fail on an unusable output folder before doing any work.
+  const committer = await OutputCommitter.begin(spec.output.path, spec.output.mode);
+  const recorder = new RunRecorder(spec, jobId, ctx.events);
+  try {
+    const result = await execute(spec, ctx, jobId, committer, recorder, log, started);
+    await committer.commit();
+    ctx.events.emit('job-completed', { jobId, durationMs: Date.now() - started });
+    return result;
+  } catch (err) {
+    await committer.abort().catch(() => undefined);
+    const e = err instanceof KindlingError ? err : new KindlingError('E_INTERNAL', (err as Error)?.message ?? String(err), {}, { cause: err });
+    ctx.events.emit('job-failed', { jobId, code: e.code, message: e.message });
+    throw e;
+  } finally {
+    recorder.close();
+    await Promise.all(ctx.executors.map((x) => x.dropJob(jobId).catch(() => undefined)));
+  }
+}
+
+async function execute(
+  spec: JobSpec,
+  ctx: RunContext,
+  jobId: JobId,
+  committer: OutputCommitter,
+  recorder: RunRecorder,
+  log: Logger,
+  started: number,
+): Promise<JobResult> {
+  const file = spec.input.path;
+  const fileName = basename(file);
+  const scheduler = new TaskScheduler(ctx.executors, jobId, ctx.events, log, { maxTaskFailures: ctx.maxTaskFailures ?? 1 });
+
+  // 1. Plan partitions from the file alone (never from the executor count).
+  const reader = await openInput(file);
+  let sources;
+  let headerLines: number;
+  try {
+    const plan = await planCsvSplits({
+      file,
+      fileSize: reader.size,
+      read: reader.read,
+      csv: spec.input.csv,
+      ...(spec.input.partitions !== undefined ? { partitions: spec.input.partitions } : {}),
+      maxPartitionBytes: spec.input.maxPartitionBytes,
+    });
+    sources = plan.sources;
+    headerLines = plan.headerEnd > 0 ? await countNewlines(reader.read, plan.headerEnd) : 0;
+  } finally {
+    await reader.close();
+  }
+  ctx.events.emit('job-started', { jobId, name: spec.name, partitions: sources.length, executors: ctx.executors.length });
+  log.info({ jobId, partitions: sources.length, executors: ctx.executors.length, file }, `job ${spec.name} started`);
+
+  // 2. Schema inference pass (Spark's inferSchema is a separate pass too).
+  const base: PartitionLineage[] = sources.map((source) => ({ source, csv: spec.input.csv, firstRowId: 0 }));
+  const inferred = await withLineNumbers(file, () =>
+    scheduler.runStage({ name: `infer schema of ${fileName}`, tasks: base.map((lineage) => ({ op: 'csv-infer' as const, lineage })) }),
+  );
+  const schema: Schema = spec.input.csv.inferSchema
+    ? mergeInferPartials(inferred, sources[0]?.columnNames ?? [])
+    : (sources[0]?.columnNames ?? []).map((name) => ({ name, type: 'string' as const }));
+
+  let rowId = 0;
+  let line = 1 + headerLines;
+  const loaded: PartitionLineage[] = base.map((l, i) => {
+    const out = { ...l, schema, firstRowId: rowId, firstLine: line };
+    rowId += inferred[i]!.rowCount;
+    line += inferred[i]!.lineCount;
+    return out;
+  });
+
+  // 3. Load: parse into cached columnar blocks, gather column statistics.
+  const loadParts = await scheduler.runStage({ name: `load ${fileName}`, tasks: loaded.map((lineage) => ({ op: 'csv-load' as const, lineage })) });
+  const stats = mergeLoadPartials(loadParts);
+  if (stats.rowCount === 0) {
+    throw new DataError('E_CSV_EMPTY', `${file}: no data rows${stats.malformedCount > 0 ? ` (${stats.malformedCount} malformed row(s) dropped)` : ''}`, { file });
+  }
+  if (stats.malformedCount > 0) log.warn({ malformed: stats.malformedCount, mode: spec.input.csv.mode }, `${stats.malformedCount} malformed row(s) in ${fileName}`);
+
+  // 4. Fit StringIndexer / OneHotEncoder / VectorAssembler on the whole table (as the tutorial's Pipeline.fit does).
+  const fitted = fitTransforms(schema, stats.columns, spec.pipeline, spec.split, fileName);
+  const encoded: PartitionLineage[] = loaded.map((l) => ({ ...l, encoding: fitted.encoding }));
+
+  // 5. Encode + split into cached train/test design blocks.
+  const encodeParts = await scheduler.runStage({ name: 'encode features', tasks: encoded.map((lineage) => ({ op: 'encode' as const, lineage })) });
+  const trainRows = encodeParts.reduce((a, p) => a + p.trainRows, 0);
+  const testRows = encodeParts.reduce((a, p) => a + p.testRows, 0);
+  const skippedRows = encodeParts.reduce((a, p) => a + p.skippedRows, 0);
+  if (trainRows === 0) throw new DataError('E_INVALID_VALUE', `the training split is empty (${testRows} test rows); check split.weights`);
+
+  // 6. Summarizer pass for standardization.
+  const summaryParts = await scheduler.runStage({ name: 'summarize training rows', tasks: encoded.map((lineage) => ({ op: 'summarize' as const, lineage })) });
+  const summary = finishSummary(summaryParts.reduce((a, b) => mergeSummaries(a, b)));
+
+  // 7. L-BFGS on the driver; each evaluation is one gradient stage over the cached blocks.
+  let evaluation = 0;
+  const fit = await trainLogisticRegression(
+    async (beta, intercept) => {
+      const parts = await scheduler.runStage({
+        name: `gradient ${++evaluation}`,
+        tasks: encoded.map((lineage) => ({ op: 'gradient' as const, lineage, beta, intercept })),
+      });
+      return mergeGradients(parts);
+    },
+    summary,
+    {
+      maxIter: spec.model.maxIter,
+      regParam: spec.model.regParam,
+      elasticNetParam: spec.model.elasticNetParam,
+      tol: spec.model.tol,
+      fitIntercept: spec.model.fitIntercept,
+      standardization: spec.model.standardization,
+      centering: spec.compat !== 'spark-2.3',
+    },
+    { onIteration: (iteration, loss) => ctx.events.emit('iteration', { iteration, loss }) },
+  );
+
+  // 8. Evaluate on both splits; the test pass also returns predictions when asked.
+  const evalTask = (split: 'train' | 'test', predictions: boolean) =>
+    encoded.map((lineage) => ({
+      op: 'evaluate' as const,
+      lineage,
+      split,
+      beta: fit.coefficients,
+      intercept: fit.intercept,
+      score: 'margin' as const,
+      threshold: spec.model.threshold,
+      predictions,
+    }));
+  const trainEval = await scheduler.runStage({ name: 'evaluate training split', tasks: evalTask('train', false) });
+  const testEval = await scheduler.runStage({ name: 'evaluate test split', tasks: evalTask('test', spec.output.predictions) });
+  const metrics = {
+    train: binaryClassificationMetrics(trainEval, { numBins: 0 }),
+    test: binaryClassificationMetrics(testEval, { numBins: 0 }),
+  };
+
+  // 9. Artifacts, into the staging folder.
+  const featureNames = [...fitted.layout.names];
+  const uid = `LogisticRegression_${createHash('sha256').update(JSON.stringify([spec.name, spec.model])).digest('hex').slice(0, 12)}`;
+  await writeLogisticRegressionModel(committer.path('model'), {
+    uid,
+    numFeatures: fitted.layout.numFeatures,
+    coefficients: fit.coefficients,
+    intercept: fit.intercept,
+    featureNames,
+    params: { ...spec.model, labelCol: 'label', featuresCol: 'features' },
+    sparkVersion: spec.compat === 'spark-2.3' ? '2.3.0' : '3.5.0',
+  });
+  if (spec.output.predictions) {
+    const writer = await PredictionsWriter.open(committer.path('predictions'));
+    for (let p = 0; p < testEval.length; p++) {
+      const rows = testEval[p]!.predictions;
+      if (rows) await writer.writePart(p, rows);
+    }
+    await writer.close();
+  }
+  const durationMs = Date.now() - started;
+  const metricsDoc = {
+    job: spec.name,
+    trainRows,
+    testRows,
+    skippedRows,
+    malformedRows: stats.malformedCount,
+    labels: { '0': fitted.labelValues[0], '1': fitted.labelValues[1] },
+    train: stripCurves(metrics.train),
+    test: stripCurves(metrics.test),
+  };
+  await committer.writeJson('metrics.json', metricsDoc);
+  await committer.writeJson(
+    'run.json',
+    recorder.record({
+      schema,
+      partitions: sources.map((s) => ({ index: s.index, start: s.start, end: s.end })),
+      rowCounts: { total: stats.rowCount, train: trainRows, test: testRows, skipped: skippedRows, malformed: stats.malformedCount },
+      features: { names: featureNames, categorical: fitted.categorical, numeric: fitted.numeric, labels: fitted.labelValues },
+      training: {
+        iterations: fit.iterations,
+        evaluations: fit.evaluations,
+        reason: fit.reason,
+        objectiveHistory: fit.objectiveHistory,
+        intercept: fit.intercept,
+        coefficients: Array.from(fit.coefficients),
+      },
+      metrics: { train: metrics.train, test: metrics.test },
+      executors: ctx.executors.map((e) => ({ id: e.id, slots: e.slots })),
+      durationMs,
+    }),
+  );
+
+  return {
+    jobId,
+    outputPath: spec.output.path,
+    trainRows,
+    testRows,
+    metrics,
+    coefficients: fit.coefficients,
+    intercept: fit.intercept,
+    featureNames,
+    objectiveHistory: fit.objectiveHistory,
+    durationMs,
+  };
+}
+
+async function openInput(file: string): Promise<FileRangeReader> {
+  try {
+    return await FileRangeReader.open(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new KindlingError('E_IO', `input ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { file }, { cause: err });
+  }
+}
+
+/** Parse errors from the inference pass carry partition-relative lines; make them absolute. */
+async function withLineNumbers<T>(file: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const e = err as KindlingError;
+    if (e?.code === 'E_CSV_MALFORMED' && e.details?.['lineRelative'] === true && typeof e.details['partitionStart'] === 'number') {
+      const reader = await FileRangeReader.open(file);
+      try {
+        const before = await countNewlines(reader.read, e.details['partitionStart'] as number);
+        const rebuilt = new CsvParseError(e.message, String(e.details['file'] ?? file), Number(e.details['line']), e.details['column'] as number | undefined, Number(e.details['byteOffset']));
+        Object.assign(rebuilt.details, e.details);
+        throw withAbsoluteLine(rebuilt, before + 1);
+      } finally {
+        await reader.close();
+      }
+    }
+    throw err;
+  }
+}
+
+function stripCurves(m: BinaryMetrics): Omit<BinaryMetrics, 'roc' | 'pr'> {
+  const { roc: _roc, pr: _pr, ...rest } = m;
+  return rest;
+}

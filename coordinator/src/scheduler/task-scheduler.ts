@@ -1,0 +1,202 @@
+/**
+ * TaskScheduler: runs one stage — one task per partition — on the job's executors and
+ * returns the results in partition order (the determinism contract: the driver combines
+ * partials by partition index, never by arrival order).
+ *
+ * It owns placement (locality first: a partition's tasks go where its blocks are cached; a
+ * partition with no live home goes to the least loaded executor), slot accounting, and
+ * retries of failed attempts (up to maxTaskFailures). Data errors are deterministic and fail
+ * the stage at once. Deciding what the stages are is the job runner's business.
+ * THREADING: single event loop; state changes happen between awaits, in callbacks only.
+ */
+import {
+  asTaskId,
+  KindlingError,
+  TaskFailedError,
+  type ErrorCode,
+  type ExecutorClient,
+  type ExecutorId,
+  type JobId,
+  type TaskOp,
+  type TaskResultByOp,
+  type TaskSpec,
+  toWireError,
+} from '@kindling/shared';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logger.js';
+
+/** A stage: tasks[i] works on partition i. */
+export interface Stage<O extends TaskOp> {
+  readonly name: string;
+  readonly tasks: ReadonlyArray<Extract<TaskSpec, { op: O }>>;
+}
+
+/** Options of the task scheduler (Spark's spark.task.maxFailures). */
+export interface TaskSchedulerOptions {
+  /** Attempts per task before the job fails; local mode uses 1, like Spark. */
+  readonly maxTaskFailures: number;
+}
+
+/** Errors that the same input will always reproduce: retrying them only delays the report. */
+const DETERMINISTIC: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'E_CSV_MALFORMED',
+  'E_CSV_EMPTY',
+  'E_CSV_HEADER',
+  'E_LABEL',
+  'E_INVALID_VALUE',
+  'E_SCHEMA',
+  'E_JOB_SPEC',
+]);
+
+interface ExecutorSlots {
+  readonly client: ExecutorClient;
+  running: number;
+}
+
+/** Places the tasks of each stage on executor slots, with locality and retries. */
+export class TaskScheduler {
+  private readonly executors = new Map<ExecutorId, ExecutorSlots>();
+  /** Where each partition's blocks were last cached. */
+  private readonly home = new Map<number, ExecutorId>();
+  private nextStageId = 0;
+  private taskCounter = 0;
+
+  constructor(
+    executors: readonly ExecutorClient[],
+    private readonly jobId: JobId,
+    private readonly events: EventBus,
+    private readonly log: Logger,
+    private readonly options: TaskSchedulerOptions,
+  ) {
+    for (const client of executors) this.executors.set(client.id, { client, running: 0 });
+  }
+
+  /** Which executor holds partition p's blocks, if known. */
+  homeOf(partition: number): ExecutorId | undefined {
+    return this.home.get(partition);
+  }
+
+  /** Runs a stage to completion; results[i] is partition i's partial. */
+  runStage<O extends TaskOp>(stage: Stage<O>): Promise<TaskResultByOp[O][]> {
+    const stageId = this.nextStageId++;
+    const total = stage.tasks.length;
+    const results = new Array<TaskResultByOp[O]>(total);
+    const attempts = new Array<number>(total).fill(0);
+    const pending: number[] = stage.tasks.map((_, i) => i);
+    const started = Date.now();
+    let completed = 0;
+    let running = 0;
+    let failed = false;
+
+    this.events.emit('stage-submitted', { stageId, name: stage.name, tasks: total });
+    const progress = () => this.events.emit('stage-progress', { stageId, name: stage.name, completed, running, total });
+
+    return new Promise<TaskResultByOp[O][]>((resolve, reject) => {
+      if (total === 0) {
+        this.events.emit('stage-completed', { stageId, name: stage.name, durationMs: 0, tasks: 0 });
+        resolve(results);
+        return;
+      }
+      const fail = (err: Error) => {
+        if (failed) return;
+        failed = true;
+        reject(err);
+      };
+
+      const launch = (partition: number, slots: ExecutorSlots) => {
+        const task = stage.tasks[partition]!;
+        const attempt = attempts[partition]!++;
+        const taskId = asTaskId(`${this.jobId}.${stageId}.${partition}.${attempt}.${this.taskCounter++}`);
+        slots.running++;
+        running++;
+        progress();
+        slots.client.runTask<O>(this.jobId, taskId, task).then(
+          (value) => {
+            slots.running--;
+            running--;
+            if (failed) return;
+            results[partition] = value;
+            this.home.set(partition, slots.client.id);
+            completed++;
+            progress();
+            if (completed === total) {
+              this.events.emit('stage-completed', { stageId, name: stage.name, durationMs: Date.now() - started, tasks: total });
+              resolve(results);
+            } else {
+              dispatch();
+            }
+          },
+          (err: unknown) => {
+            slots.running--;
+            running--;
+            if (failed) return;
+            const wire = toWireError(err);
+            const retry = !DETERMINISTIC.has(wire.code) && attempts[partition]! < this.options.maxTaskFailures;
+            this.events.emit('task-failed', {
+              stageId,
+              partition,
+              attempt,
+              executorId: slots.client.id,
+              code: wire.code,
+              message: wire.message,
+              willRetry: retry,
+            });
+            if (!retry) {
+              if (DETERMINISTIC.has(wire.code)) {
+                fail(err instanceof KindlingError ? err : new KindlingError(wire.code, wire.message, wire.details ?? {}));
+              } else {
+                fail(
+                  new TaskFailedError(
+                    `task for partition ${partition} of stage ${stageId} (${stage.name}) failed ${attempts[partition]} time(s); last: ${wire.message}`,
+                    taskId,
+                    attempt,
+                    slots.client.id,
+                    wire,
+                  ),
+                );
+              }
+              return;
+            }
+            this.log.warn({ stage: stage.name, partition, attempt, executor: slots.client.id, code: wire.code }, `task failed, retrying: ${wire.message}`);
+            // Its blocks may be what failed: let the retry go wherever there is room.
+            this.home.delete(partition);
+            pending.push(partition);
+            pending.sort((a, b) => a - b);
+            dispatch();
+          },
+        );
+      };
+
+      const dispatch = () => {
+        for (let i = 0; i < pending.length; ) {
+          const partition = pending[i]!;
+          const target = this.place(partition);
+          if (!target) {
+            i++;
+            continue;
+          }
+          pending.splice(i, 1);
+          launch(partition, target);
+        }
+        if (running === 0 && pending.length > 0 && !failed) {
+          fail(new KindlingError('E_NO_EXECUTORS', `stage ${stage.name}: no executor can run the remaining ${pending.length} task(s)`));
+        }
+      };
+
+      dispatch();
+    });
+  }
+
+  /** Locality first: a partition waits for its home executor while that one is alive. */
+  private place(partition: number): ExecutorSlots | undefined {
+    const homeId = this.home.get(partition);
+    const home = homeId === undefined ? undefined : this.executors.get(homeId);
+    if (home) return home.running < home.client.slots ? home : undefined;
+    let best: ExecutorSlots | undefined;
+    for (const e of this.executors.values()) {
+      if (e.running >= e.client.slots) continue;
+      if (!best || e.running / e.client.slots < best.running / best.client.slots) best = e;
+    }
+    return best;
+  }
+}
