@@ -86,14 +86,16 @@ export function toWireError(err: unknown): WireError {
   if (err instanceof KindlingError) {
     return { code: err.code, name: err.name, message: err.message, details: err.details };
   }
-  if (isWireError(err)) return err;
   if (err instanceof Error) {
+    // Node's errno errors (ENOENT, EACCES…) look like wire errors (code, name, message): test them first.
     const io = (err as NodeJS.ErrnoException).code;
     if (typeof io === 'string' && /^E[A-Z]+$/.test(io)) {
       return { code: 'E_IO', name: err.name, message: err.message, details: { errno: io } };
     }
+    if (isWireError(err)) return err;
     return { code: 'E_INTERNAL', name: err.name, message: err.message, details: { stack: err.stack } };
   }
+  if (isWireError(err)) return err;
   return { code: 'E_INTERNAL', name: 'Error', message: String(err) };
 }
 

@@ -1,0 +1,177 @@
+/**
+ * `kindling submit [options] <job.yaml>`: spark-submit for Kindling jobs. Parses the flags and
+ * the job spec (exit 2 on any problem, before work starts), then runs the job in local mode on
+ * an in-process LocalExecutor with the progress bar and logger attached, and prints the metrics
+ * (exit 1 if the job fails). This is the only CLI file that touches the engine's API (runJob,
+ * EventBus, LocalExecutor); those modules load lazily so `--help` stays fast.
+ */
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import type { Logger } from 'pino';
+import { KindlingError } from '@kindling/shared';
+import type { JobResult, JobSpec } from '@kindling/coordinator';
+import { errorLine, errorStack, exitCodeFor, type ExitCode, type FailurePhase } from '../error-report.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
+import { parseMaster, type Master } from '../master-url.js';
+import { renderMetricsTable } from '../metrics-table.js';
+import { ConsoleProgressBar, type ProgressStream } from '../progress-bar.js';
+
+/** Flags of `kindling submit`, as commander parses them. */
+export interface SubmitOptions {
+  readonly master: string;
+  readonly name?: string;
+  readonly conf?: readonly string[];
+  readonly output?: string;
+  readonly overwrite?: boolean;
+  readonly logLevel: LogLevel;
+  /** true = draw even without a terminal, false = never, undefined = on a terminal. */
+  readonly progress?: boolean;
+  readonly json?: boolean;
+}
+
+/** Where the CLI writes: results on stdout, everything else on stderr. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: ProgressStream;
+}
+
+/** Rows of the final table, in the order a Spark user reads them. */
+const TABLE_ROWS = [
+  'areaUnderROC', 'areaUnderPR', 'accuracy', 'precision', 'recall', 'f1',
+  'weightedPrecision', 'weightedRecall', 'weightedF1', 'logLoss', 'count',
+];
+
+/** Adds the `submit` command to the program; `onExit` receives the command's exit code. */
+export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: ExitCode) => void): Command {
+  return program
+    .command('submit')
+    .description('run a job described by a YAML job file (like spark-submit)')
+    .argument('<job.yaml>', 'the job file; relative paths in it resolve against its folder')
+    .option('--master <url>', 'where to run: local, local[N] (N threads), local[*] (one per core)', 'local[*]')
+    .option('--name <name>', 'job name (default: the job file name); also names the default output folder')
+    .option('--conf <key=value>', 'set a job-spec field by its dotted path, e.g. model.maxIter=20 (repeatable)', collect)
+    .option('--output <dir>', 'output folder (overrides output.path)')
+    .option('--overwrite', 'replace the output folder if it exists')
+    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(LOG_LEVELS).default('info'))
+    .option('--progress', 'draw the progress bar even when stderr is not a terminal')
+    .option('--no-progress', 'never draw the progress bar')
+    .option('--json', 'print the result as JSON on stdout instead of the table')
+    .action(async (jobFile: string, options: SubmitOptions) => {
+      onExit(await runSubmit(jobFile, options, io));
+    });
+}
+
+/** Runs `kindling submit`; resolves to the exit code after printing any error. */
+export async function runSubmit(jobFile: string, options: SubmitOptions, io: CliIo): Promise<ExitCode> {
+  const bar = options.progress === false ? undefined : new ConsoleProgressBar({ stream: io.stderr, force: options.progress === true });
+  const logger = createLogger({ level: options.logLevel, stream: io.stderr, beforeWrite: () => bar?.clear() });
+  const fail = (err: unknown, phase: FailurePhase): ExitCode => {
+    bar?.finish();
+    io.stderr.write(`${errorLine(err)}\n`);
+    if (options.logLevel === 'debug' || options.logLevel === 'trace') io.stderr.write(`${errorStack(err)}\n`);
+    return exitCodeFor(err, phase);
+  };
+
+  let threads: number;
+  let spec: JobSpec;
+  try {
+    threads = localThreads(parseMaster(options.master), options.master);
+    const { parseJobSpecFile } = await import('@kindling/coordinator');
+    spec = await parseJobSpecFile(jobFile, {
+      conf: parseConf(options.conf),
+      ...(options.name === undefined ? {} : { name: options.name }),
+      // A flag's relative path means the working directory, as for any command-line path.
+      ...(options.output === undefined ? {} : { output: path.resolve(options.output) }),
+      ...(options.overwrite ? { overwrite: true } : {}),
+    });
+  } catch (err) {
+    return fail(err, 'setup');
+  }
+
+  let result: JobResult;
+  try {
+    result = await runLocal(spec, threads, logger, bar);
+  } catch (err) {
+    return fail(err, 'run');
+  }
+  io.stdout.write(options.json ? `${JSON.stringify(resultJson(spec, options.master, result), null, 2)}\n` : summary(spec, options.master, result));
+  return 0;
+}
+
+/** The engine wiring: one in-process executor, the driver's events feeding the bar and the log. */
+async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined): Promise<JobResult> {
+  const [{ runJob, EventBus }, { LocalExecutor }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/executor')]);
+  const events = new EventBus();
+  events.on('stage-progress', (e) => bar?.update({ stageId: e.stageId, completed: e.completed, active: e.running, total: e.total }));
+  events.on('stage-completed', (e) => {
+    bar?.complete(e.stageId);
+    logger.debug({ stageId: e.stageId, stage: e.name, durationMs: e.durationMs }, 'stage finished');
+  });
+
+  logger.info({ job: spec.name, spec: spec.specFile, threads, output: spec.output.path }, `submitting ${spec.name} on local[${threads}]`);
+  const executor = new LocalExecutor({ id: 'driver', threads });
+  const interrupted = (): void => {
+    bar?.finish();
+    logger.warn('interrupted; stopping the executor');
+    void executor.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    // Spark's local mode does not retry tasks (max failures 1).
+    return await runJob(spec, { executors: [executor], events, logger, maxTaskFailures: 1 });
+  } finally {
+    process.off('SIGINT', interrupted);
+    bar?.finish();
+    await executor.close().catch((err: unknown) => logger.warn({ err }, 'closing the executor failed'));
+  }
+}
+
+/** Only local mode runs in this version; the cluster forms parse so the message can be exact. */
+function localThreads(master: Master, text: string): number {
+  if (master.kind === 'local') return master.threads;
+  const what = master.kind === 'nats' ? 'NATS cluster mode' : 'Kubernetes mode';
+  throw new KindlingError('E_INVALID_VALUE', `--master ${text}: ${what} is not supported in this version; use local, local[N] or local[*]`, { master: text });
+}
+
+/** `--conf key=value` pairs; a repeated key keeps its last value, as in spark-submit. */
+function parseConf(pairs: readonly string[] = []): Record<string, string> {
+  const conf: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new KindlingError('E_INVALID_VALUE', `--conf "${pair}": expected key=value, e.g. model.maxIter=20`, { conf: pair });
+    conf[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return conf;
+}
+
+function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function summary(spec: JobSpec, master: string, r: JobResult): string {
+  const seconds = (r.durationMs / 1000).toFixed(1);
+  return [
+    `${spec.name} (${master}) finished in ${seconds} s: trained on ${r.trainRows} rows, tested on ${r.testRows} rows`,
+    '',
+    renderMetricsTable(r.metrics, { rows: TABLE_ROWS }),
+    '',
+    `output: ${r.outputPath}`,
+    '',
+  ].join('\n');
+}
+
+/** `--json`: the numbers a script needs; curves stay in the output folder's files. */
+function resultJson(spec: JobSpec, master: string, r: JobResult): object {
+  const scalars = (m: object): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(m).filter(([, v]) => !Array.isArray(v)));
+  return {
+    name: spec.name,
+    master,
+    outputPath: r.outputPath,
+    trainRows: r.trainRows,
+    testRows: r.testRows,
+    durationMs: r.durationMs,
+    metrics: { train: scalars(r.metrics.train), test: scalars(r.metrics.test) },
+    objectiveHistory: r.objectiveHistory,
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * @kindling/cli — the `kindling` command (spark-submit for Kindling jobs) and the pieces of it
+ * that are useful elsewhere: master URL parsing, Spark's console progress bar format, and the
+ * metrics table.
+ *
+ * ```ts
+ * import { parseMaster, renderStageBar, renderMetricsTable } from '@kindling/cli';
+ * parseMaster('local[4]');   // { kind: 'local', threads: 4 }
+ * renderStageBar([{ stageId: 3, completed: 12, active: 4, total: 32 }], 80);
+ * ```
+ * @module
+ */
+export { parseMaster, type Master } from './master-url.js';
+export { renderStageBar, ConsoleProgressBar, type StageProgress, type ConsoleProgressBarOptions } from './progress-bar.js';
+export { renderMetricsTable, type MetricsTableOptions } from './metrics-table.js';
+export { runCli } from './run-cli.js';
