@@ -19,6 +19,13 @@ import type {
 import type { BlockStore } from './storage/block-store.js';
 import type { ThreadPool } from './pool/thread-pool.js';
 
+/**
+ * Supplies a partition's source bytes when the worker cannot read the file itself (an
+ * executor without the input on its file system fetches them from the driver). Resolving
+ * undefined means: read `lineage.source.file` directly.
+ */
+export type SourceBytesProvider = (jobId: JobId, lineage: PartitionLineage) => Promise<Uint8Array | undefined>;
+
 /** Runs tasks against a block store and a thread pool. */
 export class TaskRunner {
   private readonly rebuilding = new Map<string, Promise<unknown>>();
@@ -26,6 +33,7 @@ export class TaskRunner {
   constructor(
     private readonly store: BlockStore,
     private readonly pool: ThreadPool,
+    private readonly sourceBytes: SourceBytesProvider = async () => undefined,
   ) {}
 
   async run<O extends TaskOp>(jobId: JobId, spec: Extract<TaskSpec, { op: O }>): Promise<TaskResultByOp[O]> {
@@ -36,9 +44,9 @@ export class TaskRunner {
     const { lineage } = spec;
     switch (spec.op) {
       case 'csv-infer':
-        return this.pool.run({ type: 'csv-infer', lineage });
+        return this.pool.run(withBytes({ type: 'csv-infer', lineage }, await this.sourceBytes(jobId, lineage)));
       case 'csv-load': {
-        const { rows, partial } = await this.pool.run({ type: 'csv-load', lineage });
+        const { rows, partial } = await this.pool.run(withBytes({ type: 'csv-load', lineage }, await this.sourceBytes(jobId, lineage)));
         this.store.put(key(jobId, lineage, 'rows'), rows);
         return partial;
       }
@@ -83,7 +91,7 @@ export class TaskRunner {
     const cached = this.store.get(k);
     if (cached) return cached as ColumnBatch;
     return this.once(`${jobId}/${lineage.source.index}/rows`, async () => {
-      const { rows } = await this.pool.run({ type: 'csv-load', lineage });
+      const { rows } = await this.pool.run(withBytes({ type: 'csv-load', lineage }, await this.sourceBytes(jobId, lineage)));
       this.store.put(k, rows);
       return rows;
     });
@@ -106,6 +114,10 @@ export class TaskRunner {
     this.rebuilding.set(id, p);
     return p;
   }
+}
+
+function withBytes<R extends { type: 'csv-infer' | 'csv-load'; lineage: PartitionLineage }>(req: R, bytes: Uint8Array | undefined): R {
+  return bytes ? { ...req, bytes } : req;
 }
 
 function key(jobId: JobId, lineage: PartitionLineage, name: 'rows' | 'train' | 'test') {

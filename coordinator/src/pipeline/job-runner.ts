@@ -216,7 +216,18 @@ async function execute(
     coefficients: fit.coefficients,
     intercept: fit.intercept,
     featureNames,
-    params: { ...spec.model, labelCol: 'label', featuresCol: 'features' },
+    // Spark param names only: its loader rejects unknown params.
+    params: {
+      maxIter: spec.model.maxIter,
+      regParam: spec.model.regParam,
+      elasticNetParam: spec.model.elasticNetParam,
+      tol: spec.model.tol,
+      fitIntercept: spec.model.fitIntercept,
+      standardization: spec.model.standardization,
+      threshold: spec.model.threshold,
+      labelCol: 'label',
+      featuresCol: 'features',
+    },
     sparkVersion: spec.compat === 'spark-2.3' ? '2.3.0' : '3.5.0',
   });
   if (spec.output.predictions) {

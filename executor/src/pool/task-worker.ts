@@ -41,10 +41,10 @@ export default function runWorkerRequest(req: WorkerRequest): WorkerResponse<Wor
 function dispatch(req: WorkerRequest): WorkerResultByType[WorkerRequest['type']] {
   switch (req.type) {
     case 'csv-infer':
-      return inferPartition(readRange(req.lineage), req.lineage.source, req.lineage.csv, null);
+      return inferPartition(req.bytes ?? readRange(req.lineage), req.lineage.source, req.lineage.csv, null);
     case 'csv-load': {
       const { batch, partial } = parsePartition(
-        readRange(req.lineage),
+        req.bytes ?? readRange(req.lineage),
         req.lineage.source,
         req.lineage.csv,
         requireSchema(req.lineage),

@@ -16,10 +16,10 @@ import type {
   WireError,
 } from '@kindling/shared';
 
-/** Main → worker. */
+/** Main → worker. `bytes`, when present, is the partition's byte range fetched by the executor (no shared file). */
 export type WorkerRequest =
-  | { readonly type: 'csv-infer'; readonly lineage: PartitionLineage }
-  | { readonly type: 'csv-load'; readonly lineage: PartitionLineage }
+  | { readonly type: 'csv-infer'; readonly lineage: PartitionLineage; readonly bytes?: Uint8Array }
+  | { readonly type: 'csv-load'; readonly lineage: PartitionLineage; readonly bytes?: Uint8Array }
   | { readonly type: 'encode'; readonly lineage: PartitionLineage; readonly rows: ColumnBatch }
   | { readonly type: 'summarize'; readonly lineage: PartitionLineage; readonly train: DesignBlock }
   | {
