@@ -1,0 +1,327 @@
+#!/usr/bin/env node
+/**
+ * End-to-end benchmark: the whole bank-lr job in Kindling local mode against the same pipeline in
+ * pandas + scikit-learn (scripts/bench/baseline_sklearn.py), on the same CSV and machine.
+ * Run by hand (see scripts/bench/README.md) after `npm run build`. Each repetition runs both
+ * whole processes back to back, alternating which goes first, and the report uses medians and
+ * the sklearn / kindling ratio, because the 2 shared cores make single timings noisy.
+ *
+ *   node scripts/bench/end-to-end.mjs [--csv FILE | --rows N] [--reps 5] [--master local[2]] [--json]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DEFAULT_CLI = join(ROOT, 'cli/dist/src/main.js');
+const JOB = join(ROOT, 'examples/bank-lr.yaml');
+const GENERATOR = join(ROOT, 'scripts/gen-bank-like.mjs');
+const BASELINE = join(ROOT, 'scripts/bench/baseline_sklearn.py');
+const DATA_DIR = join(ROOT, 'scripts/bench/data');
+const DEFAULT_CSV = join(ROOT, 'examples/data/bank.csv');
+/** Debian's interpreter: the python3 first on PATH may be a pyenv one without pandas/sklearn. */
+const PYTHON = '/usr/bin/python3';
+
+function usage(code) {
+  process.stdout.write(
+    `usage: node scripts/bench/end-to-end.mjs [options]
+  --csv FILE           input CSV (default examples/data/bank.csv)
+  --rows N             use scripts/bench/data/bank-<N>.csv, generating it first if missing (1m, 500k, 2000000…)
+  --seed S             generator seed for --rows (default 7)
+  --reps N             timed repetitions (default 5)
+  --warmup N           untimed repetitions first, to warm the page cache (default 1)
+  --master M           Kindling master (default local[2])
+  --max-iter N         sklearn LogisticRegression max_iter (default 10, as bank-lr's maxIter)
+  --kindling-conf K=V  extra --conf for Kindling (repeatable), e.g. output.predictions=false
+  --cli FILE           Kindling CLI entry point run with node (default cli/dist/src/main.js)
+  --timeout S          kill a run after S seconds (default 1800)
+  --json               print the summary as one JSON object
+`,
+  );
+  process.exit(code);
+}
+
+function fail(message) {
+  process.stderr.write(`end-to-end: ${message}\n`);
+  process.exit(2);
+}
+
+function parseCount(text, name) {
+  const m = /^([0-9][0-9_]*(?:\.[0-9]+)?(?:e[0-9]+)?)([kKmM]?)$/.exec(String(text).trim());
+  const n = m ? Number(m[1].replaceAll('_', '')) * ({ k: 1e3, m: 1e6 }[m[2].toLowerCase()] ?? 1) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) fail(`${name} must be a non-negative integer, got '${text}'`);
+  return n;
+}
+
+function parseArgs(argv) {
+  const o = {
+    csv: undefined, rows: undefined, seed: 7, reps: 5, warmup: 1, master: 'local[2]',
+    maxIter: 10, kindlingConf: [], timeout: 1800, json: false, cli: DEFAULT_CLI,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [key, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) fail(`${key} needs a value`);
+      return v;
+    };
+    switch (key) {
+      case '--csv': o.csv = resolve(value()); break;
+      case '--rows': o.rows = parseCount(value(), '--rows'); break;
+      case '--seed': o.seed = parseCount(value(), '--seed'); break;
+      case '--reps': o.reps = parseCount(value(), '--reps'); break;
+      case '--warmup': o.warmup = parseCount(value(), '--warmup'); break;
+      case '--master': o.master = value(); break;
+      case '--max-iter': o.maxIter = parseCount(value(), '--max-iter'); break;
+      case '--kindling-conf': o.kindlingConf.push(value()); break;
+      case '--cli': o.cli = resolve(value()); break;
+      case '--timeout': o.timeout = parseCount(value(), '--timeout'); break;
+      case '--json': o.json = true; break;
+      case '--help': case '-h': usage(0); break;
+      default: fail(`unknown argument '${arg}' (see --help)`);
+    }
+  }
+  if (o.csv !== undefined && o.rows !== undefined) fail('give --csv or --rows, not both');
+  if (o.reps < 1) fail('--reps must be at least 1');
+  return o;
+}
+
+/** 1000000 → "1m", 250000 → "250k", others verbatim: the data file's name for --rows. */
+function rowsLabel(n) {
+  if (n >= 1e6 && n % 1e6 === 0) return `${n / 1e6}m`;
+  if (n >= 1e3 && n % 1e3 === 0) return `${n / 1e3}k`;
+  return String(n);
+}
+
+function ensureGenerated(rows, seed, log) {
+  const name = seed === 7 ? `bank-${rowsLabel(rows)}.csv` : `bank-${rowsLabel(rows)}-s${seed}.csv`;
+  const csv = join(DATA_DIR, name);
+  if (existsSync(csv) && existsSync(`${csv}.truth.json`)) return csv;
+  log(`generating ${relative(ROOT, csv)} (${rows} rows, seed ${seed}) …`);
+  const r = spawnSync(process.execPath, [GENERATOR, '--rows', String(rows), '--seed', String(seed), '--out', csv], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
+  });
+  if (r.status !== 0) fail(`the generator failed (exit ${r.status})`);
+  log(r.stdout.trim());
+  return csv;
+}
+
+/** Runs one whole process; wall time from spawn to exit, stdout/stderr captured. */
+function timedRun(command, args, timeoutSeconds) {
+  return new Promise((resolveRun) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (b) => out.push(b));
+    child.stderr.on('data', (b) => err.push(b));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutSeconds * 1000);
+    const finish = (code, signal, spawnError) => {
+      clearTimeout(timer);
+      resolveRun({
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        code, signal, timedOut, spawnError,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    };
+    child.on('error', (e) => finish(null, null, e));
+    child.on('close', (code, signal) => finish(code, signal, undefined));
+  });
+}
+
+/** The JSON object a process printed on stdout (whole output, else the outermost {...} span). */
+function parseJsonOutput(stdout) {
+  const text = stdout.trim();
+  try {
+    return JSON.parse(text);
+  } catch {
+    const start = text.indexOf('{');
+    const end = text.lastIndexOf('}');
+    if (start < 0 || end <= start) return undefined;
+    try {
+      return JSON.parse(text.slice(start, end + 1));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Why a run failed, with the head and tail of its output (the error line is usually at the top). */
+function describeFailure(name, run) {
+  const why = run.spawnError
+    ? `could not start: ${run.spawnError.message}`
+    : run.timedOut
+      ? 'timed out'
+      : run.code !== 0
+        ? `exited with ${run.code ?? run.signal}`
+        : 'printed no parsable JSON result';
+  const lines = (run.stderr.trim() || run.stdout.trim()).split('\n');
+  const shown = lines.length <= 16 ? lines : [...lines.slice(0, 8), `… (${lines.length - 14} lines)`, ...lines.slice(-6)];
+  const text = shown.join('\n').trim();
+  return `${name} ${why}${text ? `; output:\n${text.replace(/^/gm, '    ')}` : ''}`;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function machine(pythonVersions) {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    python: pythonVersions?.python ?? pythonVersionFallback(),
+    pandas: pythonVersions?.pandas,
+    sklearn: pythonVersions?.sklearn,
+    loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
+  };
+}
+
+function pythonVersionFallback() {
+  const r = spawnSync(PYTHON, ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? (r.stdout || r.stderr).trim().replace(/^Python /, '') : 'unavailable';
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const log = (line) => process.stderr.write(`${line}\n`);
+  let csv = o.csv;
+  if (o.rows !== undefined) csv = ensureGenerated(o.rows, o.seed, log);
+  if (csv === undefined) csv = DEFAULT_CSV;
+  if (!existsSync(csv)) fail(`input CSV not found: ${csv}`);
+
+  const CLI = o.cli;
+  const loadAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
+  const outDir = mkdtempSync(join(os.tmpdir(), 'kindling-bench-'));
+  const kindlingArgs = [
+    CLI, 'submit', '--master', o.master, '--no-progress', '--json',
+    '--output', join(outDir, 'out'), '--overwrite',
+    '--conf', `input.path=${csv}`,
+    ...o.kindlingConf.flatMap((kv) => ['--conf', kv]),
+    JOB,
+  ];
+  const sklearnArgs = [BASELINE, csv, '--max-iter', String(o.maxIter), '--json'];
+
+  const engines = {
+    kindling: { label: 'kindling', command: process.execPath, args: kindlingArgs, available: true, runs: [], failures: 0 },
+    sklearn: { label: 'sklearn', command: PYTHON, args: sklearnArgs, available: true, runs: [], failures: 0 },
+  };
+  const notes = [];
+  if (!existsSync(CLI) || !existsSync(JOB)) {
+    engines.kindling.available = false;
+    notes.push(
+      `Kindling is not runnable yet: ${existsSync(CLI) ? '' : `${relative(ROOT, CLI)} is missing (run \`npm run build\` first)`}` +
+        `${!existsSync(CLI) && !existsSync(JOB) ? '; ' : ''}${existsSync(JOB) ? '' : `${relative(ROOT, JOB)} is missing`}. ` +
+        'Timing the sklearn baseline only.',
+    );
+    log(notes[notes.length - 1]);
+  }
+  if (!existsSync(PYTHON)) {
+    engines.sklearn.available = false;
+    notes.push(`${PYTHON} not found: install Debian's python3-pandas and python3-sklearn.`);
+    log(notes[notes.length - 1]);
+  }
+
+  log(`input ${relative(ROOT, csv) || csv}: ${o.warmup} warm-up + ${o.reps} timed repetitions, alternating order`);
+  const total = o.warmup + o.reps;
+  for (let rep = 0; rep < total; rep++) {
+    const warm = rep < o.warmup;
+    const order = rep % 2 === 0 ? ['kindling', 'sklearn'] : ['sklearn', 'kindling'];
+    for (const key of order) {
+      const e = engines[key];
+      if (!e.available) continue;
+      const run = await timedRun(e.command, e.args, o.timeout);
+      const result = run.code === 0 && !run.timedOut ? parseJsonOutput(run.stdout) : undefined;
+      const auc = key === 'kindling' ? result?.metrics?.test?.areaUnderROC : result?.test?.areaUnderROC;
+      const tag = warm ? `warm-up ${rep + 1}` : `rep ${rep - o.warmup + 1}/${o.reps}`;
+      if (result === undefined || typeof auc !== 'number') {
+        e.failures++;
+        const name = key === 'kindling' ? 'Kindling' : 'The sklearn baseline';
+        notes.push(`${tag}: ${describeFailure(name, run)}`);
+        log(notes[notes.length - 1]);
+        // An engine that has never succeeded is not runnable: stop trying it. A later,
+        // intermittent failure is recorded and that repetition is left out of its figures.
+        if (e.runs.length === 0 && !e.succeededInWarmup) e.available = false;
+        continue;
+      }
+      if (warm) e.succeededInWarmup = true;
+      if (key === 'sklearn') e.versions = result.versions;
+      if (key === 'sklearn') e.rows = result.rows;
+      log(`${tag.padEnd(12)} ${e.label.padEnd(9)} ${run.seconds.toFixed(3).padStart(9)} s   test AUC ${auc.toFixed(6)}`);
+      if (!warm) e.runs.push({ rep, seconds: run.seconds, auc, result });
+    }
+  }
+  rmSync(outDir, { recursive: true, force: true });
+
+  const summarise = (e) =>
+    e.runs.length === 0
+      ? undefined
+      : {
+          medianSeconds: median(e.runs.map((r) => r.seconds)),
+          minSeconds: Math.min(...e.runs.map((r) => r.seconds)),
+          maxSeconds: Math.max(...e.runs.map((r) => r.seconds)),
+          seconds: e.runs.map((r) => r.seconds),
+          failedRuns: e.failures,
+          testAUC: median(e.runs.map((r) => r.auc)),
+          testAUCs: [...new Set(e.runs.map((r) => r.auc))],
+        };
+  const k = summarise(engines.kindling);
+  const s = summarise(engines.sklearn);
+  // Paired ratios use runs taken next to each other, so a noisy neighbour hits both sides.
+  const sklearnByRep = new Map(engines.sklearn.runs.map((r) => [r.rep, r.seconds]));
+  const paired = engines.kindling.runs
+    .filter((r) => sklearnByRep.has(r.rep))
+    .map((r) => sklearnByRep.get(r.rep) / r.seconds);
+  const summary = {
+    csv: relative(ROOT, csv) || csv,
+    rows: engines.sklearn.rows,
+    reps: o.reps,
+    master: o.master,
+    kindling: k ?? null,
+    sklearn: s ?? null,
+    ratioSklearnOverKindling: k && s ? s.medianSeconds / k.medianSeconds : null,
+    medianPairedRatio: paired.length ? median(paired) : null,
+    machine: { ...machine(engines.sklearn.versions), loadAverageAtStart: loadAtStart },
+    notes,
+  };
+
+  if (o.json) {
+    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  } else {
+    const fmt = (x) =>
+      x === undefined
+        ? 'n/a'
+        : `${x.medianSeconds.toFixed(3)} s median of ${x.seconds.length} (min ${x.minSeconds.toFixed(3)}, max ${x.maxSeconds.toFixed(3)}), ` +
+          `test AUC ${x.testAUC.toFixed(6)}${x.failedRuns ? `, ${x.failedRuns} failed run(s) left out` : ''}`;
+    const m = summary.machine;
+    const lines = [
+      '',
+      `end-to-end bank-lr, ${summary.csv}${summary.rows ? ` (${summary.rows} rows)` : ''}, ${o.reps} reps, whole-process wall time`,
+      `  kindling (${o.master}): ${fmt(k)}`,
+      `  sklearn (max_iter ${o.maxIter}):  ${fmt(s)}`,
+      summary.ratioSklearnOverKindling === null
+        ? '  ratio sklearn / kindling: n/a (needs both engines)'
+        : `  ratio sklearn / kindling: ${summary.ratioSklearnOverKindling.toFixed(2)} of medians, ${summary.medianPairedRatio?.toFixed(2) ?? 'n/a'} median of paired runs (> 1: Kindling is faster)`,
+      `  machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; node ${m.node}, python ${m.python}` +
+        `${m.pandas ? `, pandas ${m.pandas}, scikit-learn ${m.sklearn}` : ''}; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverage.join(' ')} at end`,
+      ...notes.map((n) => `  note: ${n}`),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  if (!k && !s) process.exitCode = 1;
+}
+
+await main();
