@@ -1,0 +1,97 @@
+// Benchmark of the logistic gradient kernel (the per-partition work of every L-BFGS
+// iteration): builds a DesignBlock of 1M bank-like rows — 6 numeric inputs and 8 one-hot
+// inputs with the bank layout (24 slots, 30 features) — and times logisticGradient on one
+// core, median of 7 runs after a warm-up. Needs the built dist: `npx tsc -b shared`.
+//
+//   node scripts/bench/gradient.mjs [rows]
+import os from 'node:os';
+import { logisticGradient, sharedFloat64, sharedInt32 } from '@kindling/shared';
+
+const rows = Number(process.argv[2] ?? 1_000_000);
+const RUNS = 7;
+
+// Bank layout, categorical first (spark-semantics.md §3): slots per input = labels − 1.
+const labelsPerInput = [12, 3, 4, 2, 2, 2, 3, 4]; // job, marital, education, default, housing, loan, contact, poutcome
+const numericRanges = [
+  [18, 95], // age
+  [-6847, 81204], // balance
+  [2, 3881], // duration
+  [1, 63], // campaign
+  [-1, 854], // pdays
+  [0, 58], // previous
+];
+
+// Deterministic xorshift32 so every run builds the same block.
+let state = 0x2018;
+const rand = () => {
+  state ^= state << 13;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  return (state >>> 0) / 4294967296;
+};
+
+const numCat = labelsPerInput.length;
+const numNum = numericRanges.length;
+const offsets = [];
+let at = 0;
+for (const n of labelsPerInput) {
+  offsets.push(at);
+  at += n - 1;
+}
+const numericIndex = numericRanges.map((_, j) => at + j);
+const numFeatures = at + numNum;
+
+const block = {
+  numRows: rows,
+  rowIds: sharedFloat64(rows),
+  label: sharedFloat64(rows),
+  numeric: sharedFloat64(rows * numNum),
+  numNumeric: numNum,
+  categorical: sharedInt32(rows * numCat),
+  numCategorical: numCat,
+};
+for (let r = 0; r < rows; r++) {
+  block.rowIds[r] = r;
+  block.label[r] = rand() < 0.474 ? 1 : 0;
+  for (let j = 0; j < numNum; j++) {
+    const [lo, hi] = numericRanges[j];
+    block.numeric[r * numNum + j] = Math.round(lo + (hi - lo) * rand() * rand());
+  }
+  for (let c = 0; c < numCat; c++) {
+    // Skewed towards low indices, as frequencyDesc makes them; the last label is dropped (-1).
+    const n = labelsPerInput[c];
+    const v = Math.min(n - 1, Math.floor(n * rand() * rand() * 1.5));
+    block.categorical[r * numCat + c] = v === n - 1 ? -1 : offsets[c] + v;
+  }
+}
+
+// Coefficients of a plausible fitted model (small, so margins stay in a realistic range).
+const beta = new Float64Array(numFeatures);
+for (let f = 0; f < numFeatures; f++) beta[f] = (rand() - 0.5) * 0.5;
+const scale = [0.01, 0.00002, 0.004, -0.1, 0.001, 0.05];
+numericIndex.forEach((f, j) => (beta[f] = scale[j]));
+const intercept = -1.2;
+
+let sink = 0;
+for (let i = 0; i < 3; i++) sink += logisticGradient(block, numericIndex, beta, intercept).lossSum;
+const wall = [];
+const cpu = [];
+for (let i = 0; i < RUNS; i++) {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const g = logisticGradient(block, numericIndex, beta, intercept);
+  wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1e3);
+  sink += g.lossSum;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rate = (ms) => ((rows / ms) * 1e3) / 1e6;
+const cpus = os.cpus();
+const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`logisticGradient: ${rows.toLocaleString('en-US')} rows, ${numNum} numeric + ${numCat} one-hot inputs, ${numFeatures} features`);
+console.log(`wall ms per run: ${wall.map((t) => t.toFixed(1)).join(' ')}`);
+console.log(`median wall ${median(wall).toFixed(1)} ms → ${rate(median(wall)).toFixed(1)} M rows/s on one core`);
+console.log(`median CPU  ${median(cpu).toFixed(1)} ms → ${rate(median(cpu)).toFixed(1)} M rows/s per CPU-second`);
+console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical cores), node ${process.version}, ${os.platform()} ${os.arch()}, load average ${load}`);
+if (!Number.isFinite(sink)) console.log('warning: non-finite loss');

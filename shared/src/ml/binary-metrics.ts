@@ -1,0 +1,314 @@
+/**
+ * Driver side of evaluation: merges the per-partition EvaluatePartials (in partition order)
+ * and computes Spark's BinaryClassificationMetrics (areaUnderROC, areaUnderPR, optional
+ * binning) plus MulticlassMetrics-style figures at the prediction threshold (accuracy,
+ * precision, recall, F1 of the positive class and their label-weighted averages) and log
+ * loss. Also returns ROC and PR curves thinned for plotting.
+ *
+ * The areas follow Spark 3.x with the score list treated as one partition: distinct scores
+ * descending, runs of ⌊#scores / numBins⌋ scores merged (score = the run's last, lowest),
+ * cumulative counts, trapezoid sums. The PR area adds the prepended (0, first precision)
+ * segment last, as Spark's per-partition AreaUnderCurve does.
+ */
+import { KindlingError } from '../errors.js';
+import type { EvaluatePartial } from '../tasks.js';
+
+/** Distinct scores, strictly descending, with the positive and negative counts at each. */
+export interface ScoreCounts {
+  readonly scores: Float64Array;
+  readonly positives: Float64Array;
+  readonly negatives: Float64Array;
+}
+
+/** A point of the ROC curve. */
+export interface RocPoint {
+  readonly fpr: number;
+  readonly tpr: number;
+}
+
+/** A point of the precision-recall curve. */
+export interface PrPoint {
+  readonly recall: number;
+  readonly precision: number;
+}
+
+/** Everything the evaluate stage reports for one split. */
+export interface BinaryMetrics {
+  readonly areaUnderROC: number;
+  readonly areaUnderPR: number;
+  /** (tp + tn) / count. */
+  readonly accuracy: number;
+  /** Of the positive class (label 1): tp / (tp + fp), 0 when nothing is predicted positive. */
+  readonly precision: number;
+  /** Of the positive class: tp / (tp + fn), 0 when there are no positives. */
+  readonly recall: number;
+  /** Of the positive class: 2PR / (P + R), 0 when P + R = 0. */
+  readonly f1: number;
+  /** Spark MulticlassMetrics weightedPrecision (per-label precision weighted by label share). */
+  readonly weightedPrecision: number;
+  /** Spark MulticlassMetrics weightedRecall (equals accuracy). */
+  readonly weightedRecall: number;
+  /** Spark MulticlassMetrics weightedFMeasure (β = 1): the evaluator's default "f1". */
+  readonly weightedF1: number;
+  /** Mean log loss, probabilities clipped to [1e-15, 1 − 1e-15]. */
+  readonly logLoss: number;
+  readonly confusion: { readonly tp: number; readonly fp: number; readonly tn: number; readonly fn: number };
+  readonly count: number;
+  readonly positives: number;
+  readonly negatives: number;
+  /** Points of the (binned) curves the areas were computed on, before thinning. */
+  readonly curvePoints: number;
+  /** ROC curve from (0, 0) to (1, 1), thinned to at most MAX_PLOT_POINTS points. */
+  readonly roc: RocPoint[];
+  /** PR curve starting at (0, first precision), thinned to at most MAX_PLOT_POINTS points. */
+  readonly pr: PrPoint[];
+}
+
+/** Options of binaryClassificationMetrics. */
+export interface BinaryMetricsOptions {
+  /** 0 = exact (every distinct score is a threshold); > 0 = Spark's down-sampling to about numBins points. */
+  readonly numBins: number;
+}
+
+/** Largest number of points kept in the plotted curves. */
+export const MAX_PLOT_POINTS = 200;
+
+function checkDescending(p: ScoreCounts, which: number): void {
+  const n = p.scores.length;
+  if (p.positives.length !== n || p.negatives.length !== n) {
+    throw new KindlingError('E_INTERNAL', `evaluate partial ${which}: scores, positives and negatives differ in length`);
+  }
+  for (let i = 1; i < n; i++) {
+    if (!(p.scores[i - 1]! > p.scores[i]!)) {
+      throw new KindlingError('E_INTERNAL', `evaluate partial ${which}: scores are not strictly descending at ${i}`);
+    }
+  }
+}
+
+/**
+ * Exact k-way merge of per-partition distinct-score lists (each strictly descending): equal
+ * scores are combined by summing their counts. Counts are integers, so the result does not
+ * depend on the order of the parts.
+ */
+export function mergeScoreCounts(parts: readonly ScoreCounts[]): ScoreCounts {
+  let total = 0;
+  parts.forEach((p, i) => {
+    checkDescending(p, i);
+    total += p.scores.length;
+  });
+  const scores = new Float64Array(total);
+  const positives = new Float64Array(total);
+  const negatives = new Float64Array(total);
+  const k = parts.length;
+  const pos = new Int32Array(k);
+  // Binary max-heap of part indices keyed by each part's current score.
+  const heap = new Int32Array(k);
+  let size = 0;
+  const head = (i: number): number => parts[i]!.scores[pos[i]!]!;
+  const above = (a: number, b: number): boolean => {
+    const x = head(a);
+    const y = head(b);
+    return x > y || (x === y && a < b);
+  };
+  const siftDown = (at: number): void => {
+    for (;;) {
+      const l = 2 * at + 1;
+      if (l >= size) return;
+      const r = l + 1;
+      const c = r < size && above(heap[r]!, heap[l]!) ? r : l;
+      if (!above(heap[c]!, heap[at]!)) return;
+      const t = heap[c]!;
+      heap[c] = heap[at]!;
+      heap[at] = t;
+      at = c;
+    }
+  };
+  for (let i = 0; i < k; i++) if (parts[i]!.scores.length > 0) heap[size++] = i;
+  for (let at = (size >> 1) - 1; at >= 0; at--) siftDown(at);
+
+  let out = -1;
+  while (size > 0) {
+    const i = heap[0]!;
+    const part = parts[i]!;
+    const j = pos[i]!;
+    const s = part.scores[j]!;
+    if (out >= 0 && scores[out] === s) {
+      positives[out] = positives[out]! + part.positives[j]!;
+      negatives[out] = negatives[out]! + part.negatives[j]!;
+    } else {
+      out++;
+      scores[out] = s;
+      positives[out] = part.positives[j]!;
+      negatives[out] = part.negatives[j]!;
+    }
+    pos[i] = j + 1;
+    if (j + 1 >= part.scores.length) heap[0] = heap[--size]!;
+    siftDown(0);
+  }
+  const n = out + 1;
+  return { scores: scores.slice(0, n), positives: positives.slice(0, n), negatives: negatives.slice(0, n) };
+}
+
+/**
+ * Spark's down-sampling: with grouping = ⌊#scores / numBins⌋ ≥ 2, each run of `grouping`
+ * consecutive scores (the last run may be shorter) becomes one point at the run's lowest
+ * score carrying the run's summed counts. Otherwise the list is returned as is.
+ */
+export function binScoreCounts(counts: ScoreCounts, numBins: number): ScoreCounts {
+  if (!Number.isInteger(numBins) || numBins < 0) {
+    throw new KindlingError('E_INTERNAL', `numBins must be an integer ≥ 0, got ${numBins}`);
+  }
+  const n = counts.scores.length;
+  const grouping = numBins === 0 ? 0 : Math.floor(n / numBins);
+  if (grouping < 2) return counts;
+  const m = Math.ceil(n / grouping);
+  const scores = new Float64Array(m);
+  const positives = new Float64Array(m);
+  const negatives = new Float64Array(m);
+  for (let b = 0; b < m; b++) {
+    const end = Math.min(n, (b + 1) * grouping);
+    let p = 0;
+    let q = 0;
+    for (let i = b * grouping; i < end; i++) {
+      p += counts.positives[i]!;
+      q += counts.negatives[i]!;
+    }
+    scores[b] = counts.scores[end - 1]!;
+    positives[b] = p;
+    negatives[b] = q;
+  }
+  return { scores, positives, negatives };
+}
+
+/** Evenly spaced indices of a curve of length n, first and last always kept. */
+function thinIndices(n: number, max: number): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) out.push(Math.round((i * (n - 1)) / (max - 1)));
+  return out;
+}
+
+function trapezoid(x1: number, y1: number, x2: number, y2: number): number {
+  return ((x2 - x1) * (y1 + y2)) / 2.0;
+}
+
+/** Precision, recall and F-measure (β = 1) of one class, as Spark's MulticlassMetrics. */
+function classFigures(tp: number, fp: number, labelCount: number): { p: number; r: number; f: number } {
+  const p = tp + fp === 0 ? 0 : tp / (tp + fp);
+  const r = labelCount === 0 ? 0 : tp / labelCount;
+  const f = p + r === 0 ? 0 : (2 * p * r) / (p + r);
+  return { p, r, f };
+}
+
+/**
+ * Merges the evaluate partials of a split (in partition order) and computes its metrics.
+ * `numBins` = 0 is exact; > 0 bins the merged sorted list as Spark does for one partition.
+ */
+export function binaryClassificationMetrics(parts: readonly EvaluatePartial[], opts: BinaryMetricsOptions): BinaryMetrics {
+  let count = 0;
+  let tp = 0;
+  let fp = 0;
+  let tn = 0;
+  let fn = 0;
+  let logLossSum = 0;
+  for (const p of parts) {
+    count += p.count;
+    tp += p.tp;
+    fp += p.fp;
+    tn += p.tn;
+    fn += p.fn;
+    logLossSum += p.logLossSum;
+  }
+  const points = binScoreCounts(mergeScoreCounts(parts), opts.numBins);
+  const n = points.scores.length;
+
+  let totalPos = 0;
+  let totalNeg = 0;
+  for (let i = 0; i < n; i++) {
+    totalPos += points.positives[i]!;
+    totalNeg += points.negatives[i]!;
+  }
+  const fpr = new Float64Array(n);
+  const tpr = new Float64Array(n);
+  const precisionAt = new Float64Array(n);
+  let cumPos = 0;
+  let cumNeg = 0;
+  for (let i = 0; i < n; i++) {
+    cumPos += points.positives[i]!;
+    cumNeg += points.negatives[i]!;
+    fpr[i] = totalNeg === 0 ? 0 : cumNeg / totalNeg;
+    tpr[i] = totalPos === 0 ? 0 : cumPos / totalPos;
+    precisionAt[i] = cumPos + cumNeg === 0 ? 1 : cumPos / (cumPos + cumNeg);
+  }
+
+  // ROC: (0,0), points, (1,1), summed in curve order.
+  let areaUnderROC = 0;
+  let px = 0;
+  let py = 0;
+  for (let i = 0; i < n; i++) {
+    areaUnderROC += trapezoid(px, py, fpr[i]!, tpr[i]!);
+    px = fpr[i]!;
+    py = tpr[i]!;
+  }
+  areaUnderROC += trapezoid(px, py, 1, 1);
+
+  // PR: the curve's own segments first, then the prepended (0, first precision) segment.
+  let areaUnderPR = NaN;
+  if (n > 0) {
+    let prArea = 0;
+    for (let i = 1; i < n; i++) prArea += trapezoid(tpr[i - 1]!, precisionAt[i - 1]!, tpr[i]!, precisionAt[i]!);
+    areaUnderPR = prArea + trapezoid(0, precisionAt[0]!, tpr[0]!, precisionAt[0]!);
+  }
+
+  const rocAll = n + 2;
+  const roc = thinIndices(rocAll, MAX_PLOT_POINTS).map((i): RocPoint =>
+    i === 0 ? { fpr: 0, tpr: 0 } : i === rocAll - 1 ? { fpr: 1, tpr: 1 } : { fpr: fpr[i - 1]!, tpr: tpr[i - 1]! },
+  );
+  const pr =
+    n === 0
+      ? []
+      : thinIndices(n + 1, MAX_PLOT_POINTS).map((i): PrPoint =>
+          i === 0 ? { recall: 0, precision: precisionAt[0]! } : { recall: tpr[i - 1]!, precision: precisionAt[i - 1]! },
+        );
+
+  // Threshold metrics, Spark MulticlassMetrics: only labels that occur are averaged over.
+  const positives = tp + fn;
+  const negatives = tn + fp;
+  const labelCount = positives + negatives;
+  const pos = classFigures(tp, fp, positives);
+  const neg = classFigures(tn, fn, negatives);
+  let weightedPrecision = 0;
+  let weightedRecall = 0;
+  let weightedF1 = 0;
+  if (negatives > 0) {
+    weightedPrecision += (neg.p * negatives) / labelCount;
+    weightedRecall += (neg.r * negatives) / labelCount;
+    weightedF1 += (neg.f * negatives) / labelCount;
+  }
+  if (positives > 0) {
+    weightedPrecision += (pos.p * positives) / labelCount;
+    weightedRecall += (pos.r * positives) / labelCount;
+    weightedF1 += (pos.f * positives) / labelCount;
+  }
+  const empty = labelCount === 0;
+
+  return {
+    areaUnderROC,
+    areaUnderPR,
+    accuracy: empty ? NaN : (tn + tp) / labelCount,
+    precision: pos.p,
+    recall: pos.r,
+    f1: pos.f,
+    weightedPrecision: empty ? NaN : weightedPrecision,
+    weightedRecall: empty ? NaN : weightedRecall,
+    weightedF1: empty ? NaN : weightedF1,
+    logLoss: count === 0 ? NaN : logLossSum / count,
+    confusion: { tp, fp, tn, fn },
+    count,
+    positives,
+    negatives,
+    curvePoints: n,
+    roc,
+    pr,
+  };
+}

@@ -1,0 +1,134 @@
+import t from 'tap';
+import { binaryClassificationMetrics, binScoreCounts, MAX_PLOT_POINTS, mergeScoreCounts } from '../../src/ml/index.js';
+import type { EvaluatePartial } from '../../src/tasks.js';
+
+/** A partial from (score, label) pairs, with confusion counts given directly. */
+function partialOf(points: [number, number][], confusion = { tp: 0, fp: 0, tn: 0, fn: 0 }, logLossSum = 0): EvaluatePartial {
+  const byScore = new Map<number, [number, number]>();
+  for (const [s, y] of points) {
+    const c = byScore.get(s) ?? [0, 0];
+    c[y === 1 ? 0 : 1]++;
+    byScore.set(s, c);
+  }
+  const scores = [...byScore.keys()].sort((a, b) => b - a);
+  return {
+    count: points.length,
+    scores: Float64Array.from(scores),
+    positives: Float64Array.from(scores.map((s) => byScore.get(s)![0])),
+    negatives: Float64Array.from(scores.map((s) => byScore.get(s)![1])),
+    ...confusion,
+    logLossSum,
+  };
+}
+
+const close = (a: number, b: number): boolean => Math.abs(a - b) < 1e-12;
+
+// Six points: positives at 0.9, 0.7, 0.6; negatives at 0.8, 0.5, 0.4 (split over two partitions).
+const A = partialOf([[0.9, 1], [0.7, 1], [0.5, 0]], { tp: 2, fp: 0, tn: 1, fn: 0 }, 1.5);
+const B = partialOf([[0.8, 0], [0.6, 1], [0.4, 0]], { tp: 1, fp: 1, tn: 1, fn: 0 }, 2.1);
+
+t.test('binary-metrics: exact areas equal the values computed by hand', async (t) => {
+  const m = binaryClassificationMetrics([A, B], { numBins: 0 });
+  // ROC: 7 of the 9 positive/negative pairs are ordered correctly.
+  t.ok(close(m.areaUnderROC, 7 / 9), `AUC ${m.areaUnderROC}`);
+  // PR: (0,1) (1/3,1) (1/3,1/2) (2/3,2/3) (1,3/4) (1,3/5) (1,1/2) → 1/3 + 7/36 + 17/72 = 55/72.
+  t.ok(close(m.areaUnderPR, 55 / 72), `PR area ${m.areaUnderPR}`);
+  t.equal(m.curvePoints, 6);
+  t.same(m.roc.map((p) => [p.fpr, p.tpr]), [
+    [0, 0], [0, 1 / 3], [1 / 3, 1 / 3], [1 / 3, 2 / 3], [1 / 3, 1], [2 / 3, 1], [1, 1], [1, 1],
+  ]);
+  t.same(m.pr.map((p) => [p.recall, p.precision]), [
+    [0, 1], [1 / 3, 1], [1 / 3, 1 / 2], [2 / 3, 2 / 3], [1, 3 / 4], [1, 3 / 5], [1, 1 / 2],
+  ]);
+});
+
+t.test('binary-metrics: binned areas follow Spark grouping of ⌊#scores / numBins⌋ scores', async (t) => {
+  // numBins 3 → runs of 2: {0.9,0.8} {0.7,0.6} {0.5,0.4}; cumulative (FP, TP) = (1,1) (1,3) (3,3).
+  const three = binaryClassificationMetrics([A, B], { numBins: 3 });
+  t.equal(three.curvePoints, 3);
+  t.ok(close(three.areaUnderROC, 13 / 18), `AUC ${three.areaUnderROC}`);
+  // PR: (0,1/2) (1/3,1/2) (1,3/4) (1,1/2) → 1/6 + 5/12 = 7/12.
+  t.ok(close(three.areaUnderPR, 7 / 12), `PR area ${three.areaUnderPR}`);
+  // numBins 4 → grouping 1 < 2: no binning.
+  const four = binaryClassificationMetrics([A, B], { numBins: 4 });
+  t.equal(four.areaUnderROC, binaryClassificationMetrics([A, B], { numBins: 0 }).areaUnderROC);
+  // numBins 4 on 9 scores → runs of 2, the last run holds one score (score = its own).
+  const nine = mergeScoreCounts([partialOf([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1].map((s, i) => [s, i % 2]))]);
+  const binned = binScoreCounts(nine, 4);
+  t.same([...binned.scores], [0.8, 0.6, 0.4, 0.2, 0.1]);
+  t.same([...binned.positives], [1, 1, 1, 1, 0]);
+  t.same([...binned.negatives], [1, 1, 1, 1, 1]);
+  t.throws(() => binScoreCounts(nine, -1), { code: 'E_INTERNAL' });
+});
+
+t.test('binary-metrics: threshold metrics follow Spark MulticlassMetrics definitions', async (t) => {
+  const m = binaryClassificationMetrics([A, B], { numBins: 0 });
+  t.same(m.confusion, { tp: 3, fp: 1, tn: 2, fn: 0 });
+  t.equal(m.count, 6);
+  t.equal(m.positives, 3);
+  t.equal(m.negatives, 3);
+  t.ok(close(m.accuracy, 5 / 6));
+  t.ok(close(m.precision, 3 / 4));
+  t.ok(close(m.recall, 1));
+  t.ok(close(m.f1, 6 / 7));
+  // Class 0: precision 2/2, recall 2/3, F 4/5; each class weighs 1/2.
+  t.ok(close(m.weightedPrecision, 7 / 8), `${m.weightedPrecision}`);
+  t.ok(close(m.weightedRecall, 5 / 6));
+  t.ok(close(m.weightedF1, 29 / 35), `${m.weightedF1}`);
+  t.ok(close(m.logLoss, 3.6 / 6));
+});
+
+t.test('binary-metrics: merging distinct-score lists sums counts of equal scores exactly', async (t) => {
+  const parts = [
+    partialOf([[3, 1], [2, 0], [2, 1], [-1, 0]]),
+    partialOf([]),
+    partialOf([[5, 0], [2, 1], [0.5, 1], [-1, 1]]),
+    partialOf([[2, 0], [1, 1]]),
+  ];
+  const merged = mergeScoreCounts(parts);
+  t.same([...merged.scores], [5, 3, 2, 1, 0.5, -1]);
+  t.same([...merged.positives], [0, 1, 2, 1, 1, 1]);
+  t.same([...merged.negatives], [1, 0, 2, 0, 0, 1]);
+  const unsorted = { ...partialOf([[1, 1]]), scores: Float64Array.of(1, 2), positives: Float64Array.of(1, 1), negatives: Float64Array.of(0, 0) };
+  t.throws(() => mergeScoreCounts([unsorted]), { code: 'E_INTERNAL', message: /not strictly descending/ });
+});
+
+t.test('binary-metrics: exact AUC equals the Mann-Whitney statistic with ties counted half', async (t) => {
+  let seed = 9;
+  const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const points: [number, number][] = Array.from({ length: 3000 }, () => {
+    const y = rand() < 0.4 ? 1 : 0;
+    return [Math.round((rand() + y * 0.4) * 50) / 50, y];
+  });
+  const parts = [points.slice(0, 1000), points.slice(1000, 1001), points.slice(1001)].map((p) => partialOf(p));
+  const m = binaryClassificationMetrics(parts, { numBins: 0 });
+  const pos = points.filter(([, y]) => y === 1).map(([s]) => s);
+  const neg = points.filter(([, y]) => y === 0).map(([s]) => s);
+  let wins = 0;
+  for (const p of pos) for (const q of neg) wins += p > q ? 1 : p === q ? 0.5 : 0;
+  t.ok(Math.abs(m.areaUnderROC - wins / (pos.length * neg.length)) < 1e-12, `${m.areaUnderROC} vs ${wins / (pos.length * neg.length)}`);
+});
+
+t.test('binary-metrics: plotted curves keep at most 200 points, ends included', async (t) => {
+  const points: [number, number][] = Array.from({ length: 5000 }, (_, i) => [i / 5000, i % 3 === 0 ? 1 : 0]);
+  const m = binaryClassificationMetrics([partialOf(points)], { numBins: 0 });
+  t.equal(m.curvePoints, 5000);
+  t.equal(m.roc.length, MAX_PLOT_POINTS);
+  t.equal(m.pr.length, MAX_PLOT_POINTS);
+  t.same(m.roc[0], { fpr: 0, tpr: 0 });
+  t.same(m.roc[MAX_PLOT_POINTS - 1], { fpr: 1, tpr: 1 });
+  t.equal(m.pr[0]!.recall, 0);
+  t.equal(m.pr[MAX_PLOT_POINTS - 1]!.recall, 1);
+  const binned = binaryClassificationMetrics([partialOf(points)], { numBins: 1000 });
+  t.equal(binned.curvePoints, 1000);
+});
+
+t.test('binary-metrics: a split with one class or no rows gives defined figures', async (t) => {
+  const onlyPos = binaryClassificationMetrics([partialOf([[0.9, 1], [0.2, 1]], { tp: 1, fp: 0, tn: 0, fn: 1 })], { numBins: 0 });
+  t.equal(onlyPos.areaUnderROC, 1, 'FPR is 0 without negatives: (0,0) (0,.5) (0,1) (1,1)');
+  t.equal(onlyPos.accuracy, 0.5);
+  t.equal(onlyPos.weightedPrecision, 1);
+  const empty = binaryClassificationMetrics([], { numBins: 0 });
+  t.equal(empty.count, 0);
+  t.ok(Number.isNaN(empty.areaUnderPR) && Number.isNaN(empty.accuracy) && Number.isNaN(empty.logLoss));
+});
