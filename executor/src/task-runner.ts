@@ -52,6 +52,8 @@ export class TaskRunner {
       }
       case 'encode':
         return this.encode(jobId, lineage);
+      case 'spark-split-keys':
+        return this.pool.run({ type: 'spark-split-keys', lineage, rows: await this.rows(jobId, lineage), keyColumns: spec.keyColumns });
       case 'summarize':
         return this.pool.run({ type: 'summarize', lineage, train: await this.design(jobId, lineage, 'train') });
       case 'gradient':

@@ -152,6 +152,11 @@ export interface PartitionLineage {
   readonly schema?: Schema;
   /** Known once transforms are fitted. */
   readonly encoding?: EncodingPlan;
+  /**
+   * Spark-compat split: per loaded row (batch order), 0 = train, 1 = test, 255 = in no split.
+   * When present it replaces the hash split of `encoding.split`.
+   */
+  readonly splitAssignment?: Uint8Array;
 }
 
 /** Names of the blocks an executor caches per (job, partition). */
@@ -214,11 +219,30 @@ export interface EvaluatePartial {
   };
 }
 
+/**
+ * Spark-compat split keys of one partition: per kept row its id, label, assembled features
+ * (CSR, ascending indices, zeros skipped) and the values of the key columns.
+ */
+export interface SparkSplitKeysPartial {
+  readonly count: number;
+  readonly rowIds: Float64Array;
+  readonly label: Float64Array;
+  readonly numFeatures: number;
+  readonly featureOffsets: Int32Array;
+  readonly featureIndices: Int32Array;
+  readonly featureValues: Float64Array;
+  readonly columns: ReadonlyArray<
+    | { readonly kind: 'numeric'; readonly values: Float64Array; readonly nulls?: Uint8Array }
+    | { readonly kind: 'string'; readonly codes: Int32Array; readonly dictionary: readonly string[] }
+  >;
+}
+
 /** What a task asks an executor to do. */
 export type TaskSpec =
   | { readonly op: 'csv-infer'; readonly lineage: PartitionLineage }
   | { readonly op: 'csv-load'; readonly lineage: PartitionLineage }
   | { readonly op: 'encode'; readonly lineage: PartitionLineage }
+  | { readonly op: 'spark-split-keys'; readonly lineage: PartitionLineage; readonly keyColumns: readonly number[] }
   | { readonly op: 'summarize'; readonly lineage: PartitionLineage }
   | {
       readonly op: 'gradient';
@@ -246,6 +270,7 @@ export interface TaskResultByOp {
   'csv-infer': InferPartial;
   'csv-load': LoadPartial;
   encode: EncodePartial;
+  'spark-split-keys': SparkSplitKeysPartial;
   summarize: SummaryPartial;
   gradient: GradientPartial;
   evaluate: EvaluatePartial;

@@ -36,18 +36,22 @@ import { FileRangeReader } from '../io/file-range-reader.js';
 import type { JobSpec } from '../job/job-spec.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { trainLogisticRegression } from '../ml/logistic-regression-trainer.js';
+import { StaticMembership, type ExecutorMembership } from '../cluster/executor-membership.js';
 import { TaskScheduler } from '../scheduler/task-scheduler.js';
 import { fitTransforms } from './fit-transforms.js';
+import { sparkCompatSplit } from './spark-compat-split.js';
 import { RunRecorder } from './run-recorder.js';
 
 /** Collaborators of a job run. */
 export interface RunContext {
-  /** The executors to run on (one LocalExecutor in local mode). */
-  readonly executors: readonly ExecutorClient[];
+  /** The executors to run on: a fixed list (one LocalExecutor in local mode) or a live membership. */
+  readonly executors: readonly ExecutorClient[] | ExecutorMembership;
   readonly events: EventBus;
   readonly logger?: Logger;
   /** Attempts per task; 1 in local mode (Spark's default there), 4 on a cluster. */
   readonly maxTaskFailures?: number;
+  /** How long to wait for an executor when none is registered; default 0 (fail at once). */
+  readonly executorWaitMs?: number;
 }
 
 /** What a finished job reports (also written to metrics.json and run.json). */
@@ -57,6 +61,8 @@ export interface JobResult {
   readonly trainRows: number;
   readonly testRows: number;
   readonly metrics: { readonly train: BinaryMetrics; readonly test: BinaryMetrics };
+  /** With compat set: Spark's own figures (training summary and evaluator AUCs, binned as Spark bins them). */
+  readonly spark?: Record<string, unknown>;
   readonly coefficients: Float64Array;
   readonly intercept: number;
   readonly featureNames: readonly string[];
@@ -69,13 +75,16 @@ export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult>
   const log = ctx.logger ?? silentLogger;
   const jobId = asJobId(`${spec.name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
   const started = Date.now();
-  if (ctx.executors.length === 0) throw new KindlingError('E_NO_EXECUTORS', 'no executors to run the job on');
+  const membership = 'onChange' in ctx.executors ? ctx.executors : new StaticMembership(ctx.executors);
+  if (membership.executors().length === 0 && !ctx.executorWaitMs) {
+    throw new KindlingError('E_NO_EXECUTORS', 'no executors to run the job on');
+  }
 
   // Fail on an unusable output folder before doing any work.
   const committer = await OutputCommitter.begin(spec.output.path, spec.output.mode);
   const recorder = new RunRecorder(spec, jobId, ctx.events);
   try {
-    const result = await execute(spec, ctx, jobId, committer, recorder, log, started);
+    const result = await execute(spec, ctx, membership, jobId, committer, recorder, log, started);
     await committer.commit();
     ctx.events.emit('job-completed', { jobId, durationMs: Date.now() - started });
     return result;
@@ -86,13 +95,36 @@ export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult>
     throw e;
   } finally {
     recorder.close();
-    await Promise.all(ctx.executors.map((x) => x.dropJob(jobId).catch(() => undefined)));
+    await Promise.all(membership.executors().map((x) => x.dropJob(jobId).catch(() => undefined)));
   }
 }
 
 async function execute(
   spec: JobSpec,
   ctx: RunContext,
+  membership: ExecutorMembership,
+  jobId: JobId,
+  committer: OutputCommitter,
+  recorder: RunRecorder,
+  log: Logger,
+  started: number,
+): Promise<JobResult> {
+  const scheduler = new TaskScheduler(membership, jobId, ctx.events, log, {
+    maxTaskFailures: ctx.maxTaskFailures ?? 1,
+    executorWaitMs: ctx.executorWaitMs ?? 0,
+  });
+  try {
+    return await executeStages(spec, ctx, scheduler, membership, jobId, committer, recorder, log, started);
+  } finally {
+    scheduler.close();
+  }
+}
+
+async function executeStages(
+  spec: JobSpec,
+  ctx: RunContext,
+  scheduler: TaskScheduler,
+  membership: ExecutorMembership,
   jobId: JobId,
   committer: OutputCommitter,
   recorder: RunRecorder,
@@ -101,7 +133,6 @@ async function execute(
 ): Promise<JobResult> {
   const file = spec.input.path;
   const fileName = basename(file);
-  const scheduler = new TaskScheduler(ctx.executors, jobId, ctx.events, log, { maxTaskFailures: ctx.maxTaskFailures ?? 1 });
 
   // 1. Plan partitions from the file alone (never from the executor count).
   const reader = await openInput(file);
@@ -121,8 +152,8 @@ async function execute(
   } finally {
     await reader.close();
   }
-  ctx.events.emit('job-started', { jobId, name: spec.name, partitions: sources.length, executors: ctx.executors.length });
-  log.info({ jobId, partitions: sources.length, executors: ctx.executors.length, file }, `job ${spec.name} started`);
+  ctx.events.emit('job-started', { jobId, name: spec.name, partitions: sources.length, executors: membership.executors().length });
+  log.info({ jobId, partitions: sources.length, executors: membership.executors().length, file }, `job ${spec.name} started`);
 
   // 2. Schema inference pass (Spark's inferSchema is a separate pass too).
   const base: PartitionLineage[] = sources.map((source) => ({ source, csv: spec.input.csv, firstRowId: 0 }));
@@ -152,7 +183,26 @@ async function execute(
 
   // 4. Fit StringIndexer / OneHotEncoder / VectorAssembler on the whole table (as the tutorial's Pipeline.fit does).
   const fitted = fitTransforms(schema, stats.columns, spec.pipeline, spec.split, fileName);
-  const encoded: PartitionLineage[] = loaded.map((l) => ({ ...l, encoding: fitted.encoding }));
+  let encoded: PartitionLineage[] = loaded.map((l) => ({ ...l, encoding: fitted.encoding }));
+
+  // 4b. compat: Spark's randomSplit (sort on every column, XORShiftRandom) instead of the hash split.
+  if (spec.compat !== 'kindling') {
+    const dropped = new Set(spec.pipeline.drop);
+    const keyColumns = schema.map((f, i) => (dropped.has(f.name) ? -1 : i)).filter((i) => i >= 0);
+    const keys = await scheduler.runStage({
+      name: 'spark randomSplit keys',
+      tasks: encoded.map((lineage) => ({ op: 'spark-split-keys' as const, lineage, keyColumns })),
+    });
+    const assignments = sparkCompatSplit(
+      keys,
+      loadParts.map((p) => p.rowCount),
+      loaded.map((l) => l.firstRowId),
+      spec.split.weights,
+      spec.split.seed,
+      spec.compat,
+    );
+    encoded = encoded.map((l, i) => ({ ...l, splitAssignment: assignments[i]! }));
+  }
 
   // 5. Encode + split into cached train/test design blocks.
   const encodeParts = await scheduler.runStage({ name: 'encode features', tasks: encoded.map((lineage) => ({ op: 'encode' as const, lineage })) });
@@ -206,6 +256,25 @@ async function execute(
     train: binaryClassificationMetrics(trainEval, { numBins: 0 }),
     test: binaryClassificationMetrics(testEval, { numBins: 0 }),
   };
+  // compat: the figures Spark itself prints — the training summary scores probabilities in
+  // 100 (2.x) or 1000 (3.1+) bins; BinaryClassificationEvaluator scores the margin, unbinned in 2.x.
+  let spark: Record<string, unknown> | undefined;
+  if (spec.compat !== 'kindling') {
+    const v2 = spec.compat === 'spark-2.3';
+    const summaryEval = await scheduler.runStage({
+      name: 'evaluate training summary',
+      tasks: evalTask('train', false).map((t) => ({ ...t, score: 'probability' as const })),
+    });
+    const summary = binaryClassificationMetrics(summaryEval, { numBins: v2 ? 100 : 1000 });
+    const evaluator = binaryClassificationMetrics(testEval, { numBins: v2 ? 0 : 1000 });
+    spark = {
+      compat: spec.compat,
+      trainingSummary: { areaUnderROC: summary.areaUnderROC, areaUnderPR: summary.areaUnderPR, numBins: v2 ? 100 : 1000, score: 'probability' },
+      evaluator: { areaUnderROC: evaluator.areaUnderROC, areaUnderPR: evaluator.areaUnderPR, numBins: v2 ? 0 : 1000, score: 'rawPrediction' },
+      objectiveHistory: fit.objectiveHistory,
+      totalIterations: v2 ? fit.objectiveHistory.length : fit.objectiveHistory.length - 1,
+    };
+  }
 
   // 9. Artifacts, into the staging folder.
   const featureNames = [...fitted.layout.names];
@@ -248,6 +317,7 @@ async function execute(
     labels: { '0': fitted.labelValues[0], '1': fitted.labelValues[1] },
     train: stripCurves(metrics.train),
     test: stripCurves(metrics.test),
+    ...(spark ? { spark } : {}),
   };
   await committer.writeJson('metrics.json', metricsDoc);
   await committer.writeJson(
@@ -266,7 +336,7 @@ async function execute(
         coefficients: Array.from(fit.coefficients),
       },
       metrics: { train: metrics.train, test: metrics.test },
-      executors: ctx.executors.map((e) => ({ id: e.id, slots: e.slots })),
+      executors: membership.executors().map((e) => ({ id: e.id, slots: e.slots })),
       durationMs,
     }),
   );
@@ -277,6 +347,7 @@ async function execute(
     trainRows,
     testRows,
     metrics,
+    ...(spark ? { spark } : {}),
     coefficients: fit.coefficients,
     intercept: fit.intercept,
     featureNames,

@@ -22,6 +22,7 @@ import {
   type TaskSpec,
   toWireError,
 } from '@kindling/shared';
+import type { ExecutorMembership, MembershipChange } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 
@@ -35,6 +36,8 @@ export interface Stage<O extends TaskOp> {
 export interface TaskSchedulerOptions {
   /** Attempts per task before the job fails; local mode uses 1, like Spark. */
   readonly maxTaskFailures: number;
+  /** How long a stage waits for an executor when none is left before failing; default 0. */
+  readonly executorWaitMs?: number;
 }
 
 /** Errors that the same input will always reproduce: retrying them only delays the report. */
@@ -58,22 +61,51 @@ export class TaskScheduler {
   private readonly executors = new Map<ExecutorId, ExecutorSlots>();
   /** Where each partition's blocks were last cached. */
   private readonly home = new Map<number, ExecutorId>();
+  /** Re-dispatch hooks of running stages, called when an executor joins. */
+  private readonly activeStages = new Set<() => void>();
+  private readonly unsubscribe: () => void;
   private nextStageId = 0;
   private taskCounter = 0;
 
   constructor(
-    executors: readonly ExecutorClient[],
+    membership: ExecutorMembership,
     private readonly jobId: JobId,
     private readonly events: EventBus,
     private readonly log: Logger,
     private readonly options: TaskSchedulerOptions,
   ) {
-    for (const client of executors) this.executors.set(client.id, { client, running: 0 });
+    for (const client of membership.executors()) this.executors.set(client.id, { client, running: 0 });
+    this.unsubscribe = membership.onChange((c) => this.onMembershipChange(c));
+  }
+
+  /** Stops following membership changes. */
+  close(): void {
+    this.unsubscribe();
   }
 
   /** Which executor holds partition p's blocks, if known. */
   homeOf(partition: number): ExecutorId | undefined {
     return this.home.get(partition);
+  }
+
+  /** Executors currently eligible for new tasks. */
+  executorIds(): ExecutorId[] {
+    return [...this.executors.keys()];
+  }
+
+  private onMembershipChange(change: MembershipChange): void {
+    if (change.type === 'added') {
+      if (this.executors.has(change.executor.id)) return;
+      this.executors.set(change.executor.id, { client: change.executor, running: 0 });
+      this.log.info({ executor: change.executor.id, slots: change.executor.slots }, 'executor joined');
+      for (const redispatch of [...this.activeStages]) redispatch();
+      return;
+    }
+    if (!this.executors.delete(change.executorId)) return;
+    // Its cached blocks are gone (lost) or leaving (drain): tasks go elsewhere and rebuild from lineage.
+    for (const [p, id] of this.home) if (id === change.executorId) this.home.delete(p);
+    this.log.warn({ executor: change.executorId, lost: change.lost }, `executor removed: ${change.reason}`);
+    for (const redispatch of [...this.activeStages]) redispatch();
   }
 
   /** Runs a stage to completion; results[i] is partition i's partial. */
@@ -97,9 +129,15 @@ export class TaskScheduler {
         resolve(results);
         return;
       }
+      let waitTimer: NodeJS.Timeout | undefined;
+      const settle = () => {
+        this.activeStages.delete(dispatch);
+        if (waitTimer !== undefined) clearTimeout(waitTimer);
+      };
       const fail = (err: Error) => {
         if (failed) return;
         failed = true;
+        settle();
         reject(err);
       };
 
@@ -120,6 +158,7 @@ export class TaskScheduler {
             completed++;
             progress();
             if (completed === total) {
+              settle();
               this.events.emit('stage-completed', { stageId, name: stage.name, durationMs: Date.now() - started, tasks: total });
               resolve(results);
             } else {
@@ -178,11 +217,23 @@ export class TaskScheduler {
           pending.splice(i, 1);
           launch(partition, target);
         }
-        if (running === 0 && pending.length > 0 && !failed) {
-          fail(new KindlingError('E_NO_EXECUTORS', `stage ${stage.name}: no executor can run the remaining ${pending.length} task(s)`));
+        if (running === 0 && pending.length > 0 && !failed && this.executors.size === 0) {
+          const waitMs = this.options.executorWaitMs ?? 0;
+          if (waitTimer === undefined) {
+            this.log.warn({ stage: stage.name, waitMs }, 'no executor left; waiting for one to register');
+            waitTimer = setTimeout(() => {
+              if (this.executors.size === 0) {
+                fail(new KindlingError('E_NO_EXECUTORS', `stage ${stage.name}: no executor registered within ${waitMs} ms to run the remaining ${pending.length} task(s)`));
+              }
+            }, waitMs);
+          }
+        } else if (waitTimer !== undefined) {
+          clearTimeout(waitTimer);
+          waitTimer = undefined;
         }
       };
 
+      this.activeStages.add(dispatch);
       dispatch();
     });
   }

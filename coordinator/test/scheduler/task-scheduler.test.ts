@@ -11,6 +11,7 @@ import {
   type TaskResultByOp,
   type TaskSpec,
 } from '@kindling/shared';
+import { StaticMembership } from '../../src/cluster/executor-membership.js';
 import { EventBus } from '../../src/events/event-bus.js';
 import { silentLogger } from '../../src/logger.js';
 import { TaskScheduler } from '../../src/scheduler/task-scheduler.js';
@@ -62,7 +63,7 @@ const job = asJobId('job-1');
 
 t.test('task-scheduler: returns results in partition order whatever the completion order', async (t) => {
   const ex = new FakeExecutor('a', 4, (p) => (8 - p) * 3);
-  const s = new TaskScheduler([ex], job, new EventBus(), silentLogger, { maxTaskFailures: 1 });
+  const s = new TaskScheduler(new StaticMembership([ex]), job, new EventBus(), silentLogger, { maxTaskFailures: 1 });
   const out = await s.runStage(stage(8));
   t.same(out.map((r) => r.rowCount), [0, 10, 20, 30, 40, 50, 60, 70]);
 });
@@ -70,7 +71,7 @@ t.test('task-scheduler: returns results in partition order whatever the completi
 t.test('task-scheduler: never runs more tasks on an executor than it has slots', async (t) => {
   const a = new FakeExecutor('a', 2, () => 5);
   const b = new FakeExecutor('b', 1, () => 5);
-  const s = new TaskScheduler([a, b], job, new EventBus(), silentLogger, { maxTaskFailures: 1 });
+  const s = new TaskScheduler(new StaticMembership([a, b]), job, new EventBus(), silentLogger, { maxTaskFailures: 1 });
   await s.runStage(stage(12));
   t.ok(a.maxRunning <= 2 && b.maxRunning <= 1, `max running a=${a.maxRunning} b=${b.maxRunning}`);
   t.equal(a.ran.length + b.ran.length, 12);
@@ -80,7 +81,7 @@ t.test('task-scheduler: never runs more tasks on an executor than it has slots',
 t.test('task-scheduler: later stages run where the partition ran before (locality)', async (t) => {
   const a = new FakeExecutor('a', 2);
   const b = new FakeExecutor('b', 2);
-  const s = new TaskScheduler([a, b], job, new EventBus(), silentLogger, { maxTaskFailures: 1 });
+  const s = new TaskScheduler(new StaticMembership([a, b]), job, new EventBus(), silentLogger, { maxTaskFailures: 1 });
   await s.runStage(stage(6));
   const firstA = a.ran.map((r) => r.partition).sort();
   a.ran.length = 0;
@@ -96,12 +97,12 @@ t.test('task-scheduler: retries a failed attempt up to maxTaskFailures, then rep
   const events = new EventBus();
   const failed: boolean[] = [];
   events.on('task-failed', (e) => failed.push(e.willRetry));
-  const ok = await new TaskScheduler([ex], job, events, silentLogger, { maxTaskFailures: 3 }).runStage(stage(5));
+  const ok = await new TaskScheduler(new StaticMembership([ex]), job, events, silentLogger, { maxTaskFailures: 3 }).runStage(stage(5));
   t.equal(ok[3]!.rowCount, 30, 'third attempt succeeded');
   t.same(failed, [true, true]);
 
   ex.failures.set(1, [new KindlingError('E_IO', 'disk'), new KindlingError('E_IO', 'disk')]);
-  await t.rejects(new TaskScheduler([ex], job, new EventBus(), silentLogger, { maxTaskFailures: 2 }).runStage(stage(3)), {
+  await t.rejects(new TaskScheduler(new StaticMembership([ex]), job, new EventBus(), silentLogger, { maxTaskFailures: 2 }).runStage(stage(3)), {
     code: 'E_TASK_FAILED',
     message: /partition 1 .* failed 2 time\(s\); last: disk/,
   });
@@ -110,7 +111,7 @@ t.test('task-scheduler: retries a failed attempt up to maxTaskFailures, then rep
 t.test('task-scheduler: a data error fails the stage at once, without retries', async (t) => {
   const ex = new FakeExecutor('a', 1);
   ex.failures.set(0, [new KindlingError('E_CSV_MALFORMED', 'x.csv:7: expected 3 fields, found 2')]);
-  await t.rejects(new TaskScheduler([ex], job, new EventBus(), silentLogger, { maxTaskFailures: 4 }).runStage(stage(2)), {
+  await t.rejects(new TaskScheduler(new StaticMembership([ex]), job, new EventBus(), silentLogger, { maxTaskFailures: 4 }).runStage(stage(2)), {
     code: 'E_CSV_MALFORMED',
     message: /x\.csv:7/,
   });
@@ -122,6 +123,6 @@ t.test('task-scheduler: reports stage progress up to completion', async (t) => {
   const seen: string[] = [];
   events.on('stage-progress', (e) => seen.push(`${e.completed}+${e.running}/${e.total}`));
   events.on('stage-completed', (e) => seen.push(`done ${e.tasks}`));
-  await new TaskScheduler([new FakeExecutor('a', 1)], job, events, silentLogger, { maxTaskFailures: 1 }).runStage(stage(2));
+  await new TaskScheduler(new StaticMembership([new FakeExecutor('a', 1)]), job, events, silentLogger, { maxTaskFailures: 1 }).runStage(stage(2));
   t.same(seen, ['0+1/2', '1+0/2', '1+1/2', '2+0/2', 'done 2']);
 });

@@ -17,6 +17,7 @@ import {
   KindlingError,
   logisticGradient,
   parsePartition,
+  sparkSplitKeys,
   summarizeBlock,
   toWireError,
   type EncodingPlan,
@@ -54,7 +55,9 @@ function dispatch(req: WorkerRequest): WorkerResultByType[WorkerRequest['type']]
       return { rows: batch, partial };
     }
     case 'encode':
-      return encodePartition(req.rows, requireEncoding(req.lineage), basename(req.lineage.source.file));
+      return encodePartition(req.rows, requireEncoding(req.lineage), basename(req.lineage.source.file), req.lineage.splitAssignment);
+    case 'spark-split-keys':
+      return sparkSplitKeys(req.rows, requireEncoding(req.lineage), req.keyColumns, basename(req.lineage.source.file));
     case 'summarize': {
       const layout = buildFeatureLayout(requireEncoding(req.lineage).features);
       return summarizeBlock(req.train, layout.numFeatures, layout.numericIndex);

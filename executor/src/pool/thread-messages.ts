@@ -12,6 +12,7 @@ import type {
   InferPartial,
   LoadPartial,
   PartitionLineage,
+  SparkSplitKeysPartial,
   SummaryPartial,
   WireError,
 } from '@kindling/shared';
@@ -21,6 +22,7 @@ export type WorkerRequest =
   | { readonly type: 'csv-infer'; readonly lineage: PartitionLineage; readonly bytes?: Uint8Array }
   | { readonly type: 'csv-load'; readonly lineage: PartitionLineage; readonly bytes?: Uint8Array }
   | { readonly type: 'encode'; readonly lineage: PartitionLineage; readonly rows: ColumnBatch }
+  | { readonly type: 'spark-split-keys'; readonly lineage: PartitionLineage; readonly rows: ColumnBatch; readonly keyColumns: readonly number[] }
   | { readonly type: 'summarize'; readonly lineage: PartitionLineage; readonly train: DesignBlock }
   | {
       readonly type: 'gradient';
@@ -45,6 +47,7 @@ export interface WorkerResultByType {
   'csv-infer': InferPartial;
   'csv-load': { readonly rows: ColumnBatch; readonly partial: LoadPartial };
   encode: { readonly train: DesignBlock; readonly test: DesignBlock; readonly partial: EncodePartial };
+  'spark-split-keys': SparkSplitKeysPartial;
   summarize: SummaryPartial;
   gradient: GradientPartial;
   evaluate: EvaluatePartial;
