@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'E_BLOCK_MISSING'
   | 'E_TASK_FAILED'
   | 'E_EXECUTOR_LOST'
+  | 'E_TASK_TIMEOUT'
   | 'E_NO_EXECUTORS'
   | 'E_OUTPUT'
   | 'E_OPTIMIZER'

@@ -1,0 +1,65 @@
+/**
+ * Transport: how driver and executors exchange protocol messages, over already-validated
+ * Message objects. Only *-backend.ts files and process entry points hold one; schedulers,
+ * kernels and the block store never see it. NatsTransport is the real one.
+ *
+ * Payloads larger than the server's max_payload are chunked by the implementation, so callers
+ * never think about message size.
+ */
+import type { Message, MessageType } from '../protocol.js';
+
+/** Connection settings shared by drivers, executors and CLI clients. */
+export interface NatsConnectionOptions {
+  /** One or more server URLs, e.g. nats://127.0.0.1:4222 (comma-separated or array). */
+  readonly servers: string | readonly string[];
+  /** Subject prefix, so several clusters can share one NATS server; default 'kindling'. */
+  readonly prefix?: string;
+  /** Client name shown by the server (e.g. 'executor-0', 'driver-…'). */
+  readonly name?: string;
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  /** TLS: CA to verify the server, optional client certificate and key (mutual TLS). */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  /** Reconnect forever by default (-1), waiting this long between attempts. */
+  readonly maxReconnectAttempts?: number;
+  readonly reconnectTimeWaitMs?: number;
+  /** Give up connecting at start after this long. */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Connection state changes, for logs and readiness. */
+export type TransportStatus = 'disconnected' | 'reconnecting' | 'reconnected' | 'closed' | 'error';
+
+/** Called for each valid message on a subscription; `reply` answers a request. */
+export type MessageHandler = (msg: Message, reply: ((answer: Message) => Promise<void>) | undefined) => void | Promise<void>;
+
+/** A live subscription. */
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+/** Publish/subscribe/request over protocol messages. */
+export interface Transport {
+  /** Largest single NATS message the server accepts; bigger messages are chunked. */
+  readonly maxPayload: number;
+  /** Publishes one message (chunked if needed) and resolves once it is handed to the connection. */
+  publish(subject: string, msg: Message): Promise<void>;
+  /**
+   * Sends a request and resolves with the one reply, which must be of type `expect`
+   * (otherwise rejects with E_BAD_MESSAGE). Rejects on timeout or when nobody listens.
+   */
+  request<T extends MessageType>(subject: string, msg: Message, opts: { readonly expect: T; readonly timeoutMs: number }): Promise<Extract<Message, { type: T }>>;
+  /** Sends a request and collects every reply that arrives within `timeoutMs`. */
+  requestMany(subject: string, msg: Message, opts: { readonly timeoutMs: number }): Promise<Message[]>;
+  /**
+   * Subscribes. Undecodable, invalid, oversized or wrong-version messages are rejected with a
+   * log line and never reach the handler; a throwing handler is logged, never fatal.
+   * With `queue`, each message goes to one member of the group.
+   */
+  subscribe(subject: string, handler: MessageHandler, opts?: { readonly queue?: string }): Subscription;
+  /** Resolves once everything published so far reached the server. */
+  flush(): Promise<void>;
+  onStatus(listener: (status: TransportStatus, detail?: string) => void): () => void;
+  close(): Promise<void>;
+}
