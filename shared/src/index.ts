@@ -2,10 +2,12 @@
  * @kindling/shared — what the driver and executors must agree on: columnar partitions, the
  * CSV splitter and parser, the task contract, the pure ML kernels, and errors.
  *
- * Everything here is pure (no sockets, no process state); file reads happen in callers.
+ * The compute half (columnar, CSV, kernels, ML math) is pure and also available alone as
+ * `@kindling/shared/compute` for worker threads; the wire half (protocol, codec, NATS
+ * transport, a managed nats-server for local clusters and tests) does I/O.
  *
  * ```ts
- * import { planCsvSplits, parsePartition, runKernel } from '@kindling/shared';
+ * import { planCsvSplits, parsePartition, logisticGradient } from '@kindling/shared';
  * ```
  * @module
  */
@@ -13,6 +15,10 @@ export * from './errors.js';
 export * from './ids.js';
 export * from './tasks.js';
 export * from './executor-client.js';
+export * from './protocol.js';
+export * from './codec.js';
+export * from './message-schemas.js';
+export * from './transport/index.js';
 export * from './columnar/index.js';
 export * from './csv/index.js';
 export * from './kernels/index.js';

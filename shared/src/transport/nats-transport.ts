@@ -1,0 +1,453 @@
+/**
+ * NatsTransport: the real Transport, over a NATS connection (@nats-io/transport-node v3).
+ * Driver, executors and CLI clients each hold one; they exchange validated protocol messages
+ * and never see bytes, chunks or NATS errors.
+ *
+ * Messages above the server's max_payload travel as ordered chunks (headers Kindling-Msg and
+ * Kindling-Chunk) with a flush every few MiB as flow control; replies to requests come to
+ * this connection's private inbox (one wildcard subscription), so multi-chunk replies work.
+ * Invalid input is logged and dropped, never thrown into NATS callbacks.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  connect, createInbox, headers, nuid,
+  type Msg, type NatsConnection, type NodeConnectionOptions, type Subscription as NatsSubscription,
+} from '@nats-io/transport-node';
+import {
+  CHUNK_ID_HEADER, CHUNK_INDEX_HEADER, ChunkAssembler, DEFAULT_MAX_MESSAGE_BYTES, chunkPayload, decodeMessage, encodeMessage,
+  errorAck, formatChunkHeader, parseChunkHeader, type CodecOptions,
+} from '../codec.js';
+import { KindlingError, fromWireError } from '../errors.js';
+import { subjects, type Message, type MessageType, type Subjects } from '../protocol.js';
+import type { MessageHandler, NatsConnectionOptions, Subscription, Transport, TransportStatus } from './transport.js';
+
+/** Logger for rejected messages and failed handlers; pino's logger fits. */
+export interface TransportLogger {
+  warn(obj: object, msg: string): void;
+  info?(obj: object, msg: string): void;
+}
+
+/** Tuning of a NatsTransport beyond the connection settings; the defaults suit production. */
+export interface NatsTransportTuning {
+  /** Largest message sent or accepted (after reassembly); default 256 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Bytes held across incomplete chunked messages; default 2 × maxMessageBytes. */
+  readonly maxPendingBytes?: number;
+  /** An incomplete chunked message is dropped after this long; default 60 s. */
+  readonly chunkTimeoutMs?: number;
+  /** While sending chunks, wait for the server every this many bytes; default 4 MiB. */
+  readonly flushEveryBytes?: number;
+}
+
+/** Writes one line per event to stderr when the caller gives no logger. */
+export const stderrTransportLogger: TransportLogger = {
+  warn(obj, msg) {
+    process.stderr.write(`kindling transport: ${msg} ${JSON.stringify(obj)}\n`);
+  },
+};
+
+/** Bytes kept free under max_payload for the chunk headers. */
+const HEADER_ROOM = 4096;
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/** A NATS-backed Transport; create it with NatsTransport.connect. */
+export class NatsTransport implements Transport {
+  /** Subjects under this connection's prefix. */
+  readonly subjects: Subjects;
+  private readonly codec: CodecOptions;
+  private readonly assembler: ChunkAssembler;
+  private readonly flushEveryBytes: number;
+  private readonly listeners = new Set<(status: TransportStatus, detail?: string) => void>();
+  private readonly sweeper: NodeJS.Timeout;
+  private lastMaxPayload: number;
+  private serial = 0;
+  private inbox: string | undefined;
+  private readonly waiting = new Map<string, (err: Error | null, m: Msg) => void>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    readonly prefix: string,
+    private readonly log: TransportLogger,
+    tuning: NatsTransportTuning,
+  ) {
+    this.subjects = subjects(prefix);
+    const maxMessageBytes = tuning.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.codec = { maxMessageBytes };
+    const chunkTimeoutMs = tuning.chunkTimeoutMs ?? 60_000;
+    this.assembler = new ChunkAssembler({ maxMessageBytes, maxPendingBytes: tuning.maxPendingBytes, timeoutMs: chunkTimeoutMs });
+    this.flushEveryBytes = tuning.flushEveryBytes ?? 4 * 1024 * 1024;
+    this.lastMaxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    this.sweeper = setInterval(() => {
+      for (const id of this.assembler.expire()) this.log.warn({ id, timeoutMs: chunkTimeoutMs }, 'incomplete chunked message dropped after timeout');
+    }, Math.max(100, Math.min(5_000, chunkTimeoutMs / 2)));
+    this.sweeper.unref();
+    void this.watchStatus();
+  }
+
+  /**
+   * Connects to NATS. Rejects with KindlingError 'E_IO' naming the servers and the reason
+   * (refused, bad credentials, TLS failure, unreadable TLS file). Reconnects forever by default.
+   */
+  static async connect(opts: NatsConnectionOptions, log: TransportLogger = stderrTransportLogger, tuning: NatsTransportTuning = {}): Promise<NatsTransport> {
+    const servers = (typeof opts.servers === 'string' ? opts.servers.split(',') : [...opts.servers]).map((s) => s.trim()).filter((s) => s !== '');
+    if (servers.length === 0) throw new KindlingError('E_IO', 'no NATS server given (servers is empty)');
+    const options: NodeConnectionOptions = {
+      servers,
+      name: opts.name,
+      maxReconnectAttempts: opts.maxReconnectAttempts ?? -1,
+      reconnectTimeWait: opts.reconnectTimeWaitMs ?? 1_000,
+      timeout: opts.connectTimeoutMs ?? 10_000,
+      ...(opts.user !== undefined ? { user: opts.user, pass: opts.pass ?? '' } : {}),
+      ...(opts.token !== undefined ? { token: opts.token } : {}),
+      ...(opts.tls !== undefined ? { tls: readTlsFiles(opts.tls) } : {}),
+    };
+    let nc: NatsConnection;
+    try {
+      nc = await connect(options);
+    } catch (err) {
+      throw new KindlingError('E_IO', `cannot connect to NATS at ${servers.join(',')}: ${describeConnectError(err, options, opts)}`, { servers }, { cause: err });
+    }
+    const t = new NatsTransport(nc, opts.prefix ?? 'kindling', log, tuning);
+    log.info?.({ server: nc.getServer(), maxPayload: t.maxPayload, name: opts.name }, 'connected to NATS');
+    return t;
+  }
+
+  /** The server's max_payload (last known while disconnected). */
+  get maxPayload(): number {
+    const p = this.nc.info?.max_payload;
+    if (typeof p === 'number' && p > 0) this.lastMaxPayload = p;
+    return this.lastMaxPayload;
+  }
+
+  /** The server this transport is connected to (host:port). */
+  get server(): string {
+    return this.nc.getServer();
+  }
+
+  async publish(subject: string, msg: Message): Promise<void> {
+    await this.send(subject, encodeMessage(msg, this.codec), undefined);
+  }
+
+  /**
+   * See Transport.request. A negative Ack carrying an error (what a responder whose handler
+   * threw answers) rejects with that error, rebuilt by fromWireError, unless `expect` is 'ack'.
+   */
+  async request<T extends MessageType>(
+    subject: string,
+    msg: Message,
+    opts: { readonly expect: T; readonly timeoutMs: number },
+  ): Promise<Extract<Message, { type: T }>> {
+    const [reply] = await this.exchange(subject, msg, opts.timeoutMs, true);
+    if (reply === undefined) throw new KindlingError('E_IO', `request to ${subject} got no reply`, { subject });
+    if (isOfType(reply, opts.expect)) return reply;
+    // A responder whose handler failed answers with a negative Ack: surface its error.
+    if (reply.type === 'ack' && !reply.ok && reply.error !== undefined) throw fromWireError(reply.error);
+    throw new KindlingError('E_BAD_MESSAGE', `reply to ${subject}: expected ${opts.expect}, received ${reply.type}`, {
+      subject,
+      expected: opts.expect,
+      received: reply.type,
+    });
+  }
+
+  async requestMany(subject: string, msg: Message, opts: { readonly timeoutMs: number }): Promise<Message[]> {
+    return this.exchange(subject, msg, opts.timeoutMs, false);
+  }
+
+  /**
+   * Subscribes. The server learns of the subscription asynchronously: await flush() after
+   * subscribing when a peer is about to publish.
+   */
+  subscribe(subject: string, handler: MessageHandler, opts: { readonly queue?: string } = {}): Subscription {
+    const key = `s${++this.serial}`;
+    let sub: NatsSubscription;
+    try {
+      sub = this.nc.subscribe(subject, {
+        ...(opts.queue !== undefined ? { queue: opts.queue } : {}),
+        callback: (err, m) => {
+          this.deliver(key, subject, handler, err, m);
+        },
+      });
+    } catch (err) {
+      throw new KindlingError('E_IO', `cannot subscribe to ${subject}: ${errorText(err)}`, { subject }, { cause: err });
+    }
+    return {
+      unsubscribe: () => {
+        if (!sub.isClosed()) sub.unsubscribe();
+      },
+    };
+  }
+
+  async flush(): Promise<void> {
+    try {
+      await this.nc.flush();
+    } catch (err) {
+      throw new KindlingError('E_IO', `NATS flush failed: ${errorText(err)}`, {}, { cause: err });
+    }
+  }
+
+  onStatus(listener: (status: TransportStatus, detail?: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Drains subscriptions and pending publishes, then closes. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.sweeper);
+      this.assembler.clear();
+      if (this.nc.isClosed()) return;
+      try {
+        await this.nc.drain();
+      } catch {
+        // Draining fails when the connection is down or already closing: close it outright.
+        if (!this.nc.isClosed()) await this.nc.close();
+      }
+    })();
+    return this.closing;
+  }
+
+  /** Publishes encoded bytes, in chunks if they exceed max_payload. */
+  private async send(subject: string, bytes: Uint8Array, reply: string | undefined): Promise<void> {
+    const limit = Math.max(1024, this.maxPayload - HEADER_ROOM);
+    try {
+      if (bytes.length <= limit) {
+        this.nc.publish(subject, bytes, reply !== undefined ? { reply } : undefined);
+        return;
+      }
+      const id = nuid.next();
+      const chunks = chunkPayload(bytes, limit);
+      let sinceFlush = 0;
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
+        const h = headers();
+        h.set(CHUNK_ID_HEADER, id);
+        h.set(CHUNK_INDEX_HEADER, formatChunkHeader(i, chunks.length));
+        this.nc.publish(subject, chunk, reply !== undefined ? { headers: h, reply } : { headers: h });
+        sinceFlush += chunk.length;
+        // Pace the sender to the server so a large message never piles up in buffers.
+        if (sinceFlush >= this.flushEveryBytes && i < chunks.length - 1) {
+          await this.nc.flush();
+          sinceFlush = 0;
+        }
+      }
+    } catch (err) {
+      if (err instanceof KindlingError) throw err;
+      throw new KindlingError('E_IO', `cannot publish to ${subject}: ${errorText(err)}`, { subject }, { cause: err });
+    }
+  }
+
+  /** Reassembles chunks; returns a whole message's bytes, or undefined while chunks are missing. */
+  private assemble(key: string, m: Msg): Uint8Array | undefined {
+    const id = m.headers?.get(CHUNK_ID_HEADER) ?? '';
+    if (id === '') return m.data;
+    const { index, count } = parseChunkHeader(m.headers?.get(CHUNK_INDEX_HEADER) ?? '');
+    return this.assembler.add(`${key}/${id}`, index, count, m.data);
+  }
+
+  /** Subscription callback: decode, validate, run the handler; never throws. */
+  private deliver(key: string, subject: string, handler: MessageHandler, err: Error | null, m: Msg): void {
+    if (err !== null) {
+      this.log.warn({ subject, reason: errorText(err) }, 'NATS subscription error');
+      return;
+    }
+    let msg: Message;
+    try {
+      const bytes = this.assemble(key, m);
+      if (bytes === undefined) return;
+      msg = decodeMessage(bytes, this.codec);
+    } catch (e) {
+      this.log.warn({ subject: m.subject, code: errorCode(e), reason: errorText(e), bytes: m.data.length }, 'rejected message');
+      return;
+    }
+    const replyTo = m.reply !== undefined && m.reply !== '' ? m.reply : undefined;
+    let replied = false;
+    const reply =
+      replyTo === undefined
+        ? undefined
+        : async (answer: Message): Promise<void> => {
+            const bytes = encodeMessage(answer, this.codec);
+            replied = true;
+            await this.send(replyTo, bytes, undefined);
+          };
+    const failed = (e: unknown): void => {
+      this.log.warn({ subject: m.subject, type: msg.type, code: errorCode(e), reason: errorText(e) }, 'message handler failed');
+      // Tell a waiting requester at once instead of letting it time out.
+      if (reply !== undefined && !replied) {
+        reply(errorAck(e)).catch((e2: unknown) => this.log.warn({ subject: replyTo, reason: errorText(e2) }, 'cannot send error reply'));
+      }
+    };
+    try {
+      const result = handler(msg, reply);
+      if (result instanceof Promise) result.catch(failed);
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  /**
+   * Sends a request and gathers replies (the first only, or all until the timeout). Replies
+   * come to this transport's private inbox `<inbox>.<token>`; one wildcard subscription
+   * serves every request, so a request costs no SUB/UNSUB round of its own.
+   */
+  private exchange(subject: string, msg: Message, timeoutMs: number, single: boolean): Promise<Message[]> {
+    const bytes = encodeMessage(msg, this.codec);
+    const prefix = this.replyInbox();
+    const token = String(++this.serial);
+    const key = `r${token}`;
+    return new Promise<Message[]>((resolve, reject) => {
+      const replies: Message[] = [];
+      let done = false;
+      const finish = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.waiting.delete(token);
+        if (err !== undefined) reject(err);
+        else resolve(replies);
+      };
+      const timer = setTimeout(() => {
+        if (single) finish(new KindlingError('E_IO', `request to ${subject} timed out after ${timeoutMs} ms`, { subject, timeoutMs }));
+        else finish();
+      }, timeoutMs);
+      this.waiting.set(token, (err, m) => {
+        if (err !== null) {
+          finish(new KindlingError('E_IO', `request to ${subject} failed: ${errorText(err)}`, { subject }, { cause: err }));
+          return;
+        }
+        if (m.headers?.code === 503) {
+          if (single) finish(new KindlingError('E_IO', `no responders on ${subject}`, { subject }));
+          else finish();
+          return;
+        }
+        let reply: Message;
+        try {
+          const whole = this.assemble(key, m);
+          if (whole === undefined) return;
+          reply = decodeMessage(whole, this.codec);
+        } catch (e) {
+          if (single) {
+            finish(new KindlingError(errorCode(e) ?? 'E_BAD_MESSAGE', `reply to ${subject}: ${errorText(e)}`, { subject }, { cause: e }));
+          } else {
+            this.log.warn({ subject, code: errorCode(e), reason: errorText(e) }, 'rejected reply');
+          }
+          return;
+        }
+        replies.push(reply);
+        if (single) finish();
+      });
+      this.send(subject, bytes, `${prefix}.${token}`).catch((e: unknown) => {
+        finish(e instanceof Error ? e : new KindlingError('E_IO', `request to ${subject} failed: ${errorText(e)}`, { subject }));
+      });
+    });
+  }
+
+  /** The prefix of this transport's reply subjects, subscribing `<prefix>.*` on first use. */
+  private replyInbox(): string {
+    if (this.inbox !== undefined) return this.inbox;
+    const prefix = createInbox();
+    try {
+      this.nc.subscribe(`${prefix}.*`, {
+        callback: (err, m) => {
+          if (err !== null) {
+            for (const w of [...this.waiting.values()]) w(err, m);
+            return;
+          }
+          this.waiting.get(m.subject.slice(prefix.length + 1))?.(null, m);
+        },
+      });
+    } catch (err) {
+      throw new KindlingError('E_IO', `cannot subscribe to the reply inbox: ${errorText(err)}`, {}, { cause: err });
+    }
+    this.inbox = prefix;
+    return prefix;
+  }
+
+  private emit(status: TransportStatus, detail?: string): void {
+    for (const l of this.listeners) {
+      try {
+        l(status, detail);
+      } catch (e) {
+        this.log.warn({ status, reason: errorText(e) }, 'status listener failed');
+      }
+    }
+  }
+
+  private async watchStatus(): Promise<void> {
+    void this.nc.closed().then((err) => {
+      this.emit('closed', err instanceof Error ? err.message : undefined);
+    });
+    try {
+      for await (const s of this.nc.status()) {
+        switch (s.type) {
+          case 'disconnect':
+            this.emit('disconnected', s.server);
+            break;
+          case 'reconnecting':
+            this.emit('reconnecting');
+            break;
+          case 'reconnect':
+            this.emit('reconnected', s.server);
+            break;
+          case 'error':
+            this.emit('error', s.error.message);
+            break;
+          case 'staleConnection':
+            this.emit('error', 'stale connection');
+            break;
+          case 'slowConsumer':
+            this.emit('error', `slow consumer on ${s.sub.getSubject()} (${s.pending} pending)`);
+            break;
+          default:
+            break;
+        }
+      }
+    } catch (e) {
+      this.log.warn({ reason: errorText(e) }, 'NATS status stream failed');
+    }
+  }
+}
+
+function isOfType<T extends MessageType>(m: Message, type: T): m is Extract<Message, { type: T }> {
+  return m.type === type;
+}
+
+/** Reads the TLS files named in the options, so a missing file is reported by name. */
+function readTlsFiles(tls: NonNullable<NatsConnectionOptions['tls']>): { ca?: string; cert?: string; key?: string } {
+  const read = (file: string | undefined, what: string): string | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new KindlingError('E_IO', `cannot read the NATS TLS ${what} ${file}: ${errorText(err)}`, { file }, { cause: err });
+    }
+  };
+  const ca = read(tls.caFile, 'CA file');
+  const cert = read(tls.certFile, 'certificate file');
+  const key = read(tls.keyFile, 'key file');
+  return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+}
+
+function describeConnectError(err: unknown, options: NodeConnectionOptions, opts: NatsConnectionOptions): string {
+  const text = errorText(err);
+  if (err instanceof Error && (err.name === 'AuthorizationError' || /authorization violation/i.test(text))) {
+    return 'authorization violation: the server refused the credentials (check user/pass or token)';
+  }
+  if (err instanceof Error && (err.name === 'TimeoutError' || text === 'timeout')) {
+    // A TLS server that requires client certificates drops such clients silently.
+    const hint = opts.tls !== undefined && opts.tls.certFile === undefined ? ' (if the server requires client certificates, set tls.certFile and tls.keyFile)' : '';
+    return `no answer within ${options.timeout ?? 0} ms${hint}`;
+  }
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+  return cause !== '' && !text.includes(cause) ? `${text} (${cause})` : text;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function errorCode(err: unknown): KindlingError['code'] | undefined {
+  return err instanceof KindlingError ? err.code : undefined;
+}
