@@ -5,11 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { addClusterCommand } from './commands/cluster.js';
+import { addExecutorCommand, runExecutorCommand } from './commands/executor.js';
+import { addExecutorsCommand } from './commands/executors.js';
 import { addSubmitCommand, type CliIo } from './commands/submit.js';
 import { errorLine, type ExitCode } from './error-report.js';
 
 /** Runs the CLI on `argv` (without node and the script path) and resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<ExitCode> {
+  // Every argument after `executor` is the executor's (its own parser, its own --help).
+  if (argv[0] === 'executor') {
+    const c = await runExecutorCommand(argv.slice(1));
+    return (c === 0 || c === 2 ? c : 1) as ExitCode;
+  }
   let code: ExitCode = 0;
   const program = new Command('kindling')
     .description('Kindling: a Spark-style compute engine. Submit a job with `kindling submit job.yaml`.')
@@ -22,9 +30,13 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
       // commander's "error: …" (and its "Did you mean" hint) as our one-line format.
       outputError: (text, write) => write(`kindling: error: ${text.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim()}\n`),
     });
-  addSubmitCommand(program, io, (c) => {
+  const setCode = (c: ExitCode) => {
     code = c;
-  });
+  };
+  addSubmitCommand(program, io, setCode);
+  addExecutorsCommand(program, io, setCode);
+  addClusterCommand(program, io, setCode);
+  addExecutorCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

@@ -14,9 +14,11 @@ export { runJob, type JobResult, type RunContext } from './pipeline/job-runner.j
 export { fitTransforms, type FittedPipeline } from './pipeline/fit-transforms.js';
 export { EventBus, type DriverEvents, type DriverEventType } from './events/event-bus.js';
 export { silentLogger, type Logger } from './logger.js';
+export { ClusterBackend, RemoteExecutorClient, type ClusterBackendOptions } from './cluster/cluster-backend.js';
+export { StaticMembership, type ExecutorMembership, type MembershipChange } from './cluster/executor-membership.js';
 export { TaskScheduler, type Stage, type TaskSchedulerOptions } from './scheduler/task-scheduler.js';
 export type * from './job/job-spec.js';
-export { parseJobSpec, parseJobSpecFile } from './job/job-spec-parser.js';
+export { parseJobSpec, parseJobSpecFile, type JobSpecOverrides } from './job/job-spec-parser.js';
 export { minimizeLbfgs } from './optimizer/index.js';
 export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
 export { readLogisticRegressionModel } from './artifacts/index.js';

@@ -53,6 +53,8 @@ export interface PartitionSource {
   readonly numColumns: number;
   /** Column names, used in error messages. */
   readonly columnNames: readonly string[];
+  /** Size of the whole file, so the parser knows whether a range ends the file. */
+  readonly fileSize?: number;
 }
 
 /** Result of the schema-inference pass over one partition. */

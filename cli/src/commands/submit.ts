@@ -13,12 +13,15 @@ import type { JobResult, JobSpec } from '@kindling/coordinator';
 import { errorLine, errorStack, exitCodeFor, type ExitCode, type FailurePhase } from '../error-report.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { parseMaster, type Master } from '../master-url.js';
+import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js';
 import { renderMetricsTable } from '../metrics-table.js';
 import { ConsoleProgressBar, type ProgressStream } from '../progress-bar.js';
 
 /** Flags of `kindling submit`, as commander parses them. */
-export interface SubmitOptions {
+export interface SubmitOptions extends NatsFlags {
   readonly master: string;
+  /** Cluster mode: how long to wait for the first executor, ms. */
+  readonly executorWait?: string;
   readonly name?: string;
   readonly conf?: readonly string[];
   readonly output?: string;
@@ -43,11 +46,11 @@ const TABLE_ROWS = [
 
 /** Adds the `submit` command to the program; `onExit` receives the command's exit code. */
 export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: ExitCode) => void): Command {
-  return program
+  const cmd = program
     .command('submit')
     .description('run a job described by a YAML job file (like spark-submit)')
     .argument('<job.yaml>', 'the job file; relative paths in it resolve against its folder')
-    .option('--master <url>', 'where to run: local, local[N] (N threads), local[*] (one per core)', 'local[*]')
+    .option('--master <url>', 'where to run: local, local[N] (N threads), local[*] (one per core), nats://host:port (executors of a cluster)', 'local[*]')
     .option('--name <name>', 'job name (default: the job file name); also names the default output folder')
     .option('--conf <key=value>', 'set a job-spec field by its dotted path, e.g. model.maxIter=20 (repeatable)', collect)
     .option('--output <dir>', 'output folder (overrides output.path)')
@@ -56,9 +59,10 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
     .option('--progress', 'draw the progress bar even when stderr is not a terminal')
     .option('--no-progress', 'never draw the progress bar')
     .option('--json', 'print the result as JSON on stdout instead of the table')
-    .action(async (jobFile: string, options: SubmitOptions) => {
-      onExit(await runSubmit(jobFile, options, io));
-    });
+    .option('--executor-wait <ms>', 'cluster mode: how long to wait for an executor to register', '30000');
+  return addNatsFlags(cmd).action(async (jobFile: string, options: SubmitOptions) => {
+    onExit(await runSubmit(jobFile, options, io));
+  });
 }
 
 /** Runs `kindling submit`; resolves to the exit code after printing any error. */
@@ -72,10 +76,10 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
     return exitCodeFor(err, phase);
   };
 
-  let threads: number;
+  let master: Exclude<Master, { kind: 'k8s' }>;
   let spec: JobSpec;
   try {
-    threads = localThreads(parseMaster(options.master), options.master);
+    master = supportedMaster(parseMaster(options.master), options.master);
     const { parseJobSpecFile } = await import('@kindling/coordinator');
     spec = await parseJobSpecFile(jobFile, {
       conf: parseConf(options.conf),
@@ -90,7 +94,10 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
 
   let result: JobResult;
   try {
-    result = await runLocal(spec, threads, logger, bar);
+    result =
+      master.kind === 'local'
+        ? await runLocal(spec, master.threads, logger, bar)
+        : await runOnCluster(spec, master.url, options, logger, bar);
   } catch (err) {
     return fail(err, 'run');
   }
@@ -126,11 +133,42 @@ async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: Con
   }
 }
 
-/** Only local mode runs in this version; the cluster forms parse so the message can be exact. */
-function localThreads(master: Master, text: string): number {
-  if (master.kind === 'local') return master.threads;
-  const what = master.kind === 'nats' ? 'NATS cluster mode' : 'Kubernetes mode';
-  throw new KindlingError('E_INVALID_VALUE', `--master ${text}: ${what} is not supported in this version; use local, local[N] or local[*]`, { master: text });
+/**
+ * Cluster mode: the driver runs here and reaches the executor pool through NATS (Spark's
+ * client deploy mode). Executor loss is survived by retrying tasks elsewhere (4 attempts, as
+ * spark.task.maxFailures) and rebuilding blocks from lineage.
+ */
+async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined): Promise<JobResult> {
+  const [{ runJob, EventBus, ClusterBackend }, { NatsTransport }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/shared')]);
+  const events = new EventBus();
+  events.on('stage-progress', (e) => bar?.update({ stageId: e.stageId, completed: e.completed, active: e.running, total: e.total }));
+  events.on('stage-completed', (e) => {
+    bar?.complete(e.stageId);
+    logger.debug({ stageId: e.stageId, stage: e.name, durationMs: e.durationMs }, 'stage finished');
+  });
+  events.on('task-failed', (e) => logger.warn({ stage: e.stageId, partition: e.partition, executor: e.executorId, code: e.code, retry: e.willRetry }, e.message));
+  const waitMs = Number(options.executorWait ?? 30_000);
+  const conn = natsOptions(url, options, `kindling-driver-${spec.name}`);
+  const transport = await NatsTransport.connect(conn, logger);
+  try {
+    const backend = await ClusterBackend.start(transport, logger, { prefix: conn.prefix ?? 'kindling' });
+    try {
+      await backend.waitForExecutors(1, waitMs);
+      logger.info({ job: spec.name, master: url, executors: backend.executors().map((e) => e.id), output: spec.output.path }, `submitting ${spec.name} to ${backend.executors().length} executor(s)`);
+      return await runJob(spec, { executors: backend, events, logger, maxTaskFailures: 4, executorWaitMs: waitMs });
+    } finally {
+      bar?.finish();
+      await backend.close();
+    }
+  } finally {
+    await transport.close();
+  }
+}
+
+/** Local and NATS masters run in this version; Kubernetes parses so the message can be exact. */
+function supportedMaster(master: Master, text: string): Exclude<Master, { kind: 'k8s' }> {
+  if (master.kind !== 'k8s') return master;
+  throw new KindlingError('E_INVALID_VALUE', `--master ${text}: Kubernetes mode is not supported in this version; use local[N] or nats://host:port`, { master: text });
 }
 
 /** `--conf key=value` pairs; a repeated key keeps its last value, as in spark-submit. */

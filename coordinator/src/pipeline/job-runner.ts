@@ -14,7 +14,6 @@ import {
   asJobId,
   binaryClassificationMetrics,
   countNewlines,
-  CsvParseError,
   DataError,
   finishSummary,
   KindlingError,
@@ -26,6 +25,7 @@ import {
   withAbsoluteLine,
   type BinaryMetrics,
   type ExecutorClient,
+  type InferPartial,
   type JobId,
   type PartitionLineage,
   type Schema,
@@ -134,38 +134,29 @@ async function executeStages(
   const file = spec.input.path;
   const fileName = basename(file);
 
-  // 1. Plan partitions from the file alone (never from the executor count).
-  const reader = await openInput(file);
-  let sources;
-  let headerLines: number;
+  // 1–2. Plan partitions from the file alone (never from the executor count), then the
+  // schema-inference pass (Spark's inferSchema is a separate pass too). A cut the planner
+  // guessed wrong shows up as a split-plan error in this pass: re-plan with an exact scan.
+  let planned = await planInput(spec, false);
+  let inferred: InferPartial[];
   try {
-    const plan = await planCsvSplits({
-      file,
-      fileSize: reader.size,
-      read: reader.read,
-      csv: spec.input.csv,
-      ...(spec.input.partitions !== undefined ? { partitions: spec.input.partitions } : {}),
-      maxPartitionBytes: spec.input.maxPartitionBytes,
-    });
-    sources = plan.sources;
-    headerLines = plan.headerEnd > 0 ? await countNewlines(reader.read, plan.headerEnd) : 0;
-  } finally {
-    await reader.close();
+    inferred = await inferStage(scheduler, spec, planned.lineages, fileName);
+  } catch (err) {
+    if ((err as KindlingError).details?.['splitPlanError'] !== true) throw err;
+    log.warn({ file }, 'a partition cut fell inside a quoted field; re-planning with an exact scan');
+    planned = await planInput(spec, true);
+    inferred = await inferStage(scheduler, spec, planned.lineages, fileName);
   }
-  ctx.events.emit('job-started', { jobId, name: spec.name, partitions: sources.length, executors: membership.executors().length });
-  log.info({ jobId, partitions: sources.length, executors: membership.executors().length, file }, `job ${spec.name} started`);
-
-  // 2. Schema inference pass (Spark's inferSchema is a separate pass too).
-  const base: PartitionLineage[] = sources.map((source) => ({ source, csv: spec.input.csv, firstRowId: 0 }));
-  const inferred = await withLineNumbers(file, () =>
-    scheduler.runStage({ name: `infer schema of ${fileName}`, tasks: base.map((lineage) => ({ op: 'csv-infer' as const, lineage })) }),
-  );
+  const { lineages: base, columnNames, dataFirstLine } = planned;
+  ctx.events.emit('job-started', { jobId, name: spec.name, partitions: base.length, executors: membership.executors().length });
+  log.info({ jobId, partitions: base.length, executors: membership.executors().length, file }, `job ${spec.name} started`);
+  const sources = base.map((l) => l.source);
   const schema: Schema = spec.input.csv.inferSchema
-    ? mergeInferPartials(inferred, sources[0]?.columnNames ?? [])
-    : (sources[0]?.columnNames ?? []).map((name) => ({ name, type: 'string' as const }));
+    ? mergeInferPartials(inferred, columnNames)
+    : columnNames.map((name) => ({ name, type: 'string' as const }));
 
   let rowId = 0;
-  let line = 1 + headerLines;
+  let line = dataFirstLine;
   const loaded: PartitionLineage[] = base.map((l, i) => {
     const out = { ...l, schema, firstRowId: rowId, firstLine: line };
     rowId += inferred[i]!.rowCount;
@@ -356,6 +347,34 @@ async function executeStages(
   };
 }
 
+/** Partition lineages of the input, planned from the file alone. */
+async function planInput(spec: JobSpec, exactSplits: boolean): Promise<{ lineages: PartitionLineage[]; columnNames: string[]; dataFirstLine: number }> {
+  const file = spec.input.path;
+  const reader = await openInput(file);
+  try {
+    const plan = await planCsvSplits({
+      file,
+      fileSize: reader.size,
+      read: reader.read,
+      csv: spec.input.csv,
+      ...(spec.input.partitions !== undefined ? { partitions: spec.input.partitions } : {}),
+      maxPartitionBytes: spec.input.maxPartitionBytes,
+      exactSplits,
+    });
+    const lineages = plan.sources.map((source) => ({ source: { ...source, fileSize: reader.size }, csv: spec.input.csv, firstRowId: 0 }));
+    return { lineages, columnNames: plan.columnNames, dataFirstLine: plan.dataFirstLine };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The inference stage; its parse errors carry partition-relative lines, made absolute here. */
+async function inferStage(scheduler: TaskScheduler, spec: JobSpec, lineages: readonly PartitionLineage[], fileName: string): Promise<InferPartial[]> {
+  return withLineNumbers(spec.input.path, () =>
+    scheduler.runStage({ name: `infer schema of ${fileName}`, tasks: lineages.map((lineage) => ({ op: 'csv-infer' as const, lineage })) }),
+  );
+}
+
 async function openInput(file: string): Promise<FileRangeReader> {
   try {
     return await FileRangeReader.open(file);
@@ -371,18 +390,14 @@ async function withLineNumbers<T>(file: string, run: () => Promise<T>): Promise<
     return await run();
   } catch (err) {
     const e = err as KindlingError;
-    if (e?.code === 'E_CSV_MALFORMED' && e.details?.['lineRelative'] === true && typeof e.details['partitionStart'] === 'number') {
-      const reader = await FileRangeReader.open(file);
-      try {
-        const before = await countNewlines(reader.read, e.details['partitionStart'] as number);
-        const rebuilt = new CsvParseError(e.message, String(e.details['file'] ?? file), Number(e.details['line']), e.details['column'] as number | undefined, Number(e.details['byteOffset']));
-        Object.assign(rebuilt.details, e.details);
-        throw withAbsoluteLine(rebuilt, before + 1);
-      } finally {
-        await reader.close();
-      }
+    const start = e?.details?.['partitionStart'];
+    if (e?.code !== 'E_CSV_MALFORMED' || e.details['lineRelative'] !== true || typeof start !== 'number') throw err;
+    const reader = await FileRangeReader.open(file);
+    try {
+      throw withAbsoluteLine(e, (await countNewlines(reader.read, start)) + 1);
+    } finally {
+      await reader.close();
     }
-    throw err;
   }
 }
 

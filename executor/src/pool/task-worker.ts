@@ -23,7 +23,7 @@ import {
   type EncodingPlan,
   type PartitionLineage,
   type Schema,
-} from '@kindling/shared';
+} from '@kindling/shared/compute';
 import type { WorkerRequest, WorkerResponse, WorkerResultByType } from './thread-messages.js';
 
 if (isMainThread) {
@@ -42,7 +42,7 @@ export default function runWorkerRequest(req: WorkerRequest): WorkerResponse<Wor
 function dispatch(req: WorkerRequest): WorkerResultByType[WorkerRequest['type']] {
   switch (req.type) {
     case 'csv-infer':
-      return inferPartition(req.bytes ?? readRange(req.lineage), req.lineage.source, req.lineage.csv, null);
+      return inferPartition(req.bytes ?? readRange(req.lineage), req.lineage.source, req.lineage.csv, null, req.lineage.source.fileSize);
     case 'csv-load': {
       const { batch, partial } = parsePartition(
         req.bytes ?? readRange(req.lineage),
@@ -51,6 +51,7 @@ function dispatch(req: WorkerRequest): WorkerResultByType[WorkerRequest['type']]
         requireSchema(req.lineage),
         req.lineage.firstRowId,
         req.lineage.firstLine ?? null,
+        req.lineage.source.fileSize,
       );
       return { rows: batch, partial };
     }

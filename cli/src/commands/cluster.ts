@@ -1,0 +1,94 @@
+/**
+ * `kindling cluster up|status|down`: a local cluster — nats-server plus executor-0…N-1
+ * processes on this machine, as the StatefulSet runs them — for trying cluster mode,
+ * tests and benchmarks. State lives in --dir (default .kindling/cluster).
+ */
+import os from 'node:os';
+import type { Command } from 'commander';
+import type { ExecutorHeartbeat } from '@kindling/shared';
+import { clusterDown, clusterUp, isAlive, readClusterState } from '../cluster/local-cluster.js';
+import { errorLine, type ExitCode } from '../error-report.js';
+import { renderExecutors } from './executors.js';
+import type { CliIo } from './submit.js';
+
+const DEFAULT_DIR = '.kindling/cluster';
+
+/** Adds `cluster up|status|down`. */
+export function addClusterCommand(program: Command, io: CliIo, onExit: (code: ExitCode) => void): Command {
+  const cluster = program.command('cluster').description('start, inspect or stop a local cluster (nats-server + executor processes)');
+  cluster
+    .command('up')
+    .description('start nats-server (JetStream on) and N executor processes')
+    .option('--executors <n>', 'number of executors', '3')
+    .option('--cores <n>', 'worker threads per executor', String(Math.max(1, Math.floor(os.availableParallelism() / 2))))
+    .option('--port <port>', 'NATS port (0 = any free port)', '4222')
+    .option('--prefix <prefix>', 'NATS subject prefix', 'kindling')
+    .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
+    .option('--wait-ms <ms>', 'how long to wait for the executors to register', '30000')
+    .action(async (o: { executors: string; cores: string; port: string; prefix: string; dir: string; waitMs: string }) => {
+      try {
+        const executors = positiveInt(o.executors, '--executors');
+        const state = await clusterUp({ dir: o.dir, executors, cores: positiveInt(o.cores, '--cores'), port: Number(o.port), prefix: o.prefix });
+        const registered = await waitForRegistration(state.url, state.prefix, executors, Number(o.waitMs));
+        io.stdout.write(`cluster up: ${state.url} with ${registered.length} of ${executors} executor(s) registered\n`);
+        io.stdout.write(renderExecutors(registered, Date.now()));
+        io.stdout.write(`submit with: kindling submit --master ${state.url} job.yaml\n`);
+        onExit(registered.length === executors ? 0 : 1);
+      } catch (err) {
+        io.stderr.write(`${errorLine(err)}\n`);
+        onExit(1);
+      }
+    });
+  cluster
+    .command('status')
+    .description('show the local cluster started from --dir')
+    .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
+    .action(async (o: { dir: string }) => {
+      const state = readClusterState(o.dir);
+      if (!state) {
+        io.stdout.write(`no cluster started from ${o.dir}\n`);
+        onExit(1);
+        return;
+      }
+      io.stdout.write(`nats-server ${state.url} pid ${state.nats.pid} ${isAlive(state.nats.pid) ? 'running' : 'NOT RUNNING'}\n`);
+      for (const e of state.executors) io.stdout.write(`${e.id} pid ${e.pid} ${isAlive(e.pid) ? 'running' : 'NOT RUNNING'} (log ${e.log})\n`);
+      if (isAlive(state.nats.pid)) {
+        const registered = await waitForRegistration(state.url, state.prefix, 0, 500).catch(() => []);
+        io.stdout.write(renderExecutors(registered, Date.now()));
+      }
+      onExit(0);
+    });
+  cluster
+    .command('down')
+    .description('stop the executors (they drain) and nats-server')
+    .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
+    .action(async (o: { dir: string }) => {
+      const state = await clusterDown(o.dir);
+      io.stdout.write(state ? `cluster down: stopped ${state.executors.length} executor(s) and nats-server ${state.url}\n` : `no cluster started from ${o.dir}\n`);
+      onExit(0);
+    });
+  return cluster;
+}
+
+/** Polls discovery until `count` executors answer (0: one round) or the time is up. */
+async function waitForRegistration(url: string, prefix: string, count: number, waitMs: number): Promise<ExecutorHeartbeat[]> {
+  const { NatsTransport, subjects, PROTOCOL_VERSION } = await import('@kindling/shared');
+  const transport = await NatsTransport.connect({ servers: url, prefix, name: 'kindling-cluster' });
+  try {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const replies = await transport.requestMany(subjects(prefix).discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { timeoutMs: 300 });
+      const list = replies.filter((m): m is ExecutorHeartbeat => m.type === 'executor-heartbeat').sort((a, b) => a.executorId.localeCompare(b.executorId));
+      if (list.length >= count || Date.now() > deadline) return list;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await transport.close();
+  }
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`${flag}: expected a positive integer, got "${v}"`);
+  return n;
+}
