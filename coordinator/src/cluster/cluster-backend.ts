@@ -77,6 +77,7 @@ export class ClusterBackend implements ExecutorMembership {
   private readonly timer: NodeJS.Timeout;
   private readonly opts: Required<Omit<ClusterBackendOptions, 'driverId' | 'prefix'>>;
   private closed = false;
+  private readonly offStatus: () => void;
 
   private constructor(
     private readonly transport: Transport,
@@ -98,6 +99,15 @@ export class ClusterBackend implements ExecutorMembership {
     );
     this.timer = setInterval(() => this.tick(), this.opts.heartbeatMs);
     this.timer.unref();
+    this.offStatus = transport.onStatus((status) => {
+      if (status !== 'reconnected') return;
+      // Results published while we were away may be lost (the server may have restarted and
+      // our subscriptions with it): fail the attempts in flight so they run again. Tasks are
+      // idempotent and a late duplicate result is ignored by task id.
+      this.log.warn({ inFlight: this.pending.size }, 'reconnected to NATS; retrying the task attempts in flight');
+      for (const id of [...this.pending.keys()]) this.settle(id, new KindlingError('E_EXECUTOR_LOST', `task ${id}: connection to NATS was lost while it ran`));
+      this.announce();
+    });
   }
 
   /** Connects the backend and learns the executors that are already up. */
@@ -215,6 +225,7 @@ export class ClusterBackend implements ExecutorMembership {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.offStatus();
     for (const s of this.subscriptions) s.unsubscribe();
     for (const id of [...this.pending.keys()]) this.settle(id, new KindlingError('E_EXECUTOR_LOST', 'the driver is shutting down'));
   }

@@ -10,6 +10,11 @@ export interface DriverEvents {
   'stage-submitted': { stageId: number; name: string; tasks: number };
   'stage-progress': { stageId: number; name: string; completed: number; running: number; total: number };
   'stage-completed': { stageId: number; name: string; durationMs: number; tasks: number };
+  'task-completed': { stageId: number; partition: number; attempt: number; executorId: string };
+  'executor-added': { executorId: string; slots: number };
+  'executor-removed': { executorId: string; lost: boolean; reason: string; partitions: number[] };
+  'partitions-moved': { moves: Array<{ partition: number; from: string; to: string }> };
+  'partition-recovered': { partition: number; from: string; to: string; recoveryMs: number };
   'task-failed': { stageId: number; partition: number; attempt: number; executorId: string; code: string; message: string; willRetry: boolean };
   'iteration': { iteration: number; loss: number; gradNorm?: number };
   'job-completed': { jobId: string; durationMs: number };

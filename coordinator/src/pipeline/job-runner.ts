@@ -67,6 +67,8 @@ export interface JobResult {
   readonly intercept: number;
   readonly featureNames: readonly string[];
   readonly objectiveHistory: readonly number[];
+  /** Task attempts completed per executor (which executors did the work). */
+  readonly tasksByExecutor: Readonly<Record<string, number>>;
   readonly durationMs: number;
 }
 
@@ -343,6 +345,7 @@ async function executeStages(
     intercept: fit.intercept,
     featureNames,
     objectiveHistory: fit.objectiveHistory,
+    tasksByExecutor: recorder.taskCounts(),
     durationMs,
   };
 }

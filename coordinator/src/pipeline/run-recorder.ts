@@ -18,6 +18,8 @@ interface StageTiming {
 export class RunRecorder {
   private readonly stages: StageTiming[] = [];
   private readonly taskFailures: unknown[] = [];
+  private readonly tasksByExecutor: Record<string, number> = {};
+  private readonly clusterEvents: Array<Record<string, unknown>> = [];
   private readonly unsubscribe: Array<() => void> = [];
   private readonly startedAt = new Date();
 
@@ -28,7 +30,14 @@ export class RunRecorder {
   ) {
     this.unsubscribe.push(
       events.on('stage-completed', (e) => this.stages.push({ stageId: e.stageId, name: e.name, tasks: e.tasks, durationMs: e.durationMs })),
-      events.on('task-failed', (e) => this.taskFailures.push(e)),
+      events.on('task-failed', (e) => this.taskFailures.push({ ...e, at: new Date().toISOString() })),
+      events.on('task-completed', (e) => {
+        this.tasksByExecutor[e.executorId] = (this.tasksByExecutor[e.executorId] ?? 0) + 1;
+      }),
+      events.on('executor-added', (e) => this.clusterEvents.push({ event: 'executor-added', at: new Date().toISOString(), ...e })),
+      events.on('executor-removed', (e) => this.clusterEvents.push({ event: 'executor-removed', at: new Date().toISOString(), ...e })),
+      events.on('partitions-moved', (e) => this.clusterEvents.push({ event: 'partitions-moved', at: new Date().toISOString(), ...e })),
+      events.on('partition-recovered', (e) => this.clusterEvents.push({ event: 'partition-recovered', at: new Date().toISOString(), ...e })),
     );
   }
 
@@ -44,8 +53,15 @@ export class RunRecorder {
       stages: this.stages,
       stageTotalsMs: totalsByKind(this.stages),
       taskFailures: this.taskFailures,
+      tasksByExecutor: this.tasksByExecutor,
+      clusterEvents: this.clusterEvents,
       ...results,
     };
+  }
+
+  /** Tasks completed per executor so far. */
+  taskCounts(): Readonly<Record<string, number>> {
+    return { ...this.tasksByExecutor };
   }
 
   close(): void {

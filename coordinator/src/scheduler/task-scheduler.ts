@@ -51,6 +51,9 @@ const DETERMINISTIC: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_JOB_SPEC',
 ]);
 
+/** Executor losses one task may live through before the job fails. */
+const MAX_EXECUTOR_LOSSES_PER_TASK = 8;
+
 interface ExecutorSlots {
   readonly client: ExecutorClient;
   running: number;
@@ -64,6 +67,8 @@ export class TaskScheduler {
   /** Re-dispatch hooks of running stages, called when an executor joins. */
   private readonly activeStages = new Set<() => void>();
   private readonly unsubscribe: () => void;
+  /** Partitions whose executor left, and since when: for recovery times in the run record. */
+  private readonly orphanedAt = new Map<number, { from: ExecutorId; at: number }>();
   private nextStageId = 0;
   private taskCounter = 0;
 
@@ -98,14 +103,58 @@ export class TaskScheduler {
       if (this.executors.has(change.executor.id)) return;
       this.executors.set(change.executor.id, { client: change.executor, running: 0 });
       this.log.info({ executor: change.executor.id, slots: change.executor.slots }, 'executor joined');
+      this.events.emit('executor-added', { executorId: change.executor.id, slots: change.executor.slots });
       for (const redispatch of [...this.activeStages]) redispatch();
       return;
     }
     if (!this.executors.delete(change.executorId)) return;
     // Its cached blocks are gone (lost) or leaving (drain): tasks go elsewhere and rebuild from lineage.
-    for (const [p, id] of this.home) if (id === change.executorId) this.home.delete(p);
-    this.log.warn({ executor: change.executorId, lost: change.lost }, `executor removed: ${change.reason}`);
+    const orphaned: number[] = [];
+    for (const [p, id] of this.home) {
+      if (id !== change.executorId) continue;
+      this.home.delete(p);
+      orphaned.push(p);
+      this.orphanedAt.set(p, { from: change.executorId, at: Date.now() });
+    }
+    this.log.warn({ executor: change.executorId, lost: change.lost, partitions: orphaned }, `executor removed: ${change.reason}`);
+    this.events.emit('executor-removed', { executorId: change.executorId, lost: change.lost, reason: change.reason, partitions: orphaned });
     for (const redispatch of [...this.activeStages]) redispatch();
+  }
+
+  /**
+   * At a stage boundary, moves partitions off executors holding more than their share
+   * (slots-weighted) to those holding less — how executors that joined mid-job get work.
+   * The moved partitions' blocks are rebuilt from lineage on their new executor; results
+   * do not change, since partials are merged by partition index.
+   */
+  private rebalance(partitions: number): void {
+    const live = [...this.executors.values()].sort((a, b) => (a.client.id < b.client.id ? -1 : 1));
+    if (live.length < 2 || this.home.size === 0) return;
+    const totalSlots = live.reduce((a, e) => a + e.client.slots, 0);
+    const target = new Map(live.map((e) => [e.client.id, Math.ceil((partitions * e.client.slots) / totalSlots)]));
+    const held = new Map<ExecutorId, number[]>(live.map((e) => [e.client.id, []]));
+    for (const [p, id] of [...this.home].sort((a, b) => a[0] - b[0])) held.get(id)?.push(p);
+    const moves: Array<{ partition: number; from: ExecutorId; to: ExecutorId }> = [];
+    for (const e of live) {
+      const mine = held.get(e.client.id)!;
+      while (mine.length > target.get(e.client.id)!) {
+        let to: ExecutorSlots | undefined;
+        for (const c of live) {
+          const n = held.get(c.client.id)!.length;
+          if (n >= target.get(c.client.id)!) continue;
+          if (!to || n / c.client.slots < held.get(to.client.id)!.length / to.client.slots) to = c;
+        }
+        if (!to) break;
+        const p = mine.pop()!;
+        held.get(to.client.id)!.push(p);
+        this.home.set(p, to.client.id);
+        moves.push({ partition: p, from: e.client.id, to: to.client.id });
+      }
+    }
+    if (moves.length > 0) {
+      this.log.info({ moves }, `rebalanced ${moves.length} partition(s) across ${live.length} executors`);
+      this.events.emit('partitions-moved', { moves });
+    }
   }
 
   /** Runs a stage to completion; results[i] is partition i's partial. */
@@ -114,12 +163,14 @@ export class TaskScheduler {
     const total = stage.tasks.length;
     const results = new Array<TaskResultByOp[O]>(total);
     const attempts = new Array<number>(total).fill(0);
+    const losses = new Array<number>(total).fill(0);
     const pending: number[] = stage.tasks.map((_, i) => i);
     const started = Date.now();
     let completed = 0;
     let running = 0;
     let failed = false;
 
+    this.rebalance(total);
     this.events.emit('stage-submitted', { stageId, name: stage.name, tasks: total });
     const progress = () => this.events.emit('stage-progress', { stageId, name: stage.name, completed, running, total });
 
@@ -155,6 +206,12 @@ export class TaskScheduler {
             if (failed) return;
             results[partition] = value;
             this.home.set(partition, slots.client.id);
+            this.events.emit('task-completed', { stageId, partition, attempt, executorId: slots.client.id });
+            const orphan = this.orphanedAt.get(partition);
+            if (orphan) {
+              this.orphanedAt.delete(partition);
+              this.events.emit('partition-recovered', { partition, from: orphan.from, to: slots.client.id, recoveryMs: Date.now() - orphan.at });
+            }
             completed++;
             progress();
             if (completed === total) {
@@ -170,7 +227,16 @@ export class TaskScheduler {
             running--;
             if (failed) return;
             const wire = toWireError(err);
-            const retry = !DETERMINISTIC.has(wire.code) && attempts[partition]! < this.options.maxTaskFailures;
+            // Losing the executor (or the connection to it) is not the task's fault: like Spark,
+            // it does not count towards maxTaskFailures, but it has its own bound and a backoff.
+            const lostExecutor = wire.code === 'E_EXECUTOR_LOST';
+            if (lostExecutor) {
+              attempts[partition]!--;
+              losses[partition]!++;
+            }
+            const retry = lostExecutor
+              ? losses[partition]! <= MAX_EXECUTOR_LOSSES_PER_TASK
+              : !DETERMINISTIC.has(wire.code) && attempts[partition]! < this.options.maxTaskFailures;
             this.events.emit('task-failed', {
               stageId,
               partition,
@@ -199,9 +265,14 @@ export class TaskScheduler {
             this.log.warn({ stage: stage.name, partition, attempt, executor: slots.client.id, code: wire.code }, `task failed, retrying: ${wire.message}`);
             // Its blocks may be what failed: let the retry go wherever there is room.
             this.home.delete(partition);
-            pending.push(partition);
-            pending.sort((a, b) => a - b);
-            dispatch();
+            const requeue = () => {
+              if (failed) return;
+              pending.push(partition);
+              pending.sort((a, b) => a - b);
+              dispatch();
+            };
+            if (lostExecutor) setTimeout(requeue, Math.min(2000, 100 * 2 ** (losses[partition]! - 1)));
+            else requeue();
           },
         );
       };

@@ -1,0 +1,191 @@
+/**
+ * The objects of cluster deploy mode (`kindling submit --master k8s://ns --deploy-mode
+ * cluster`): a ConfigMap holding the job file and a batch/v1 Job whose one pod runs the driver,
+ * `kindling submit --master $(KINDLING_MASTER) /etc/kindling/job.yaml`, against the executors
+ * of k8s/base. Pure functions, so tests validate the output against the Kubernetes schema;
+ * cluster-job.ts creates them. Security settings match the executor StatefulSet.
+ */
+import type { V1ConfigMap, V1Job, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { KindlingError } from '@kindling/shared';
+import { DRIVER_LABELS, KINDLING_RESOURCES, KINDLING_UID, PART_OF_LABEL } from './kindling-resources.js';
+
+/** Where the job file is mounted in the driver pod. */
+export const DRIVER_JOB_FILE = '/etc/kindling/job.yaml';
+/** Writable folder the driver's outputs go to (`--output /out/<jobName>`). */
+export const DRIVER_OUTPUT_DIR = '/out';
+/** Where `dataClaim` is mounted (read-only), matching the executors' /data. */
+export const DRIVER_DATA_DIR = '/data';
+
+/** Inputs of driverJobManifest. */
+export interface DriverJobOptions {
+  readonly namespace: string;
+  /** Names the Job (a DNS-1123 label, ≤ 63 characters) and its ConfigMap (`<jobName>-spec`). */
+  readonly jobName: string;
+  /** The job file's text. Input paths in it must be absolute (e.g. /data/bank.csv). */
+  readonly jobYaml: string;
+  /** Kindling image, e.g. ghcr.io/acme/kindling:0.1.0 (the executors' image). */
+  readonly image: string;
+  /** Extra `kindling submit` flags placed before the job file, e.g. ['--conf', 'model.maxIter=20']. */
+  readonly args?: readonly string[];
+  /** Service account of the driver pod (default kindling-driver: watches executor pods). */
+  readonly serviceAccount?: string;
+  /** Secret with the NATS token under key `token` (default kindling-nats-auth). */
+  readonly natsSecret?: string;
+  /** ConfigMap with KINDLING_MASTER and KINDLING_PREFIX (default kindling-config). */
+  readonly configMap?: string;
+  /** PVC with the input files, mounted read-only at /data. */
+  readonly dataClaim?: string;
+  /** PVC for outputs, mounted at /out; without it /out is an emptyDir that ends with the pod. */
+  readonly outputClaim?: string;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Seconds a finished Job (and, through its owner reference, the ConfigMap) is kept (default 3600). */
+  readonly ttlSecondsAfterFinished?: number;
+  /** Hard limit on the driver's run time, seconds. */
+  readonly activeDeadlineSeconds?: number;
+  readonly resources?: V1ResourceRequirements;
+}
+
+/** The Job and ConfigMap of one cluster-mode submission. */
+export interface DriverJobManifests {
+  readonly configMap: V1ConfigMap;
+  readonly job: V1Job;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A ConfigMap holds at most 1 MiB. */
+const MAX_JOB_YAML_BYTES = 1024 * 1024 - 1024;
+
+/** Builds the ConfigMap and Job of a cluster-mode driver. Throws KindlingError E_INVALID_VALUE on bad options. */
+export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
+  checkName(o.jobName, 'jobName');
+  checkName(o.namespace, 'namespace');
+  if (o.image.trim() === '') throw invalid('image', 'is empty');
+  if (o.jobYaml.trim() === '') throw invalid('jobYaml', 'is empty');
+  if (Buffer.byteLength(o.jobYaml) > MAX_JOB_YAML_BYTES) throw invalid('jobYaml', 'is larger than a ConfigMap can hold (1 MiB)');
+
+  const labels = { ...PART_OF_LABEL, ...DRIVER_LABELS, 'app.kubernetes.io/instance': o.jobName };
+  const configMapName = `${o.jobName}-spec`;
+  const configMap: V1ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: configMapName, namespace: o.namespace, labels },
+    data: { 'job.yaml': o.jobYaml },
+  };
+
+  const mounts: V1VolumeMount[] = [
+    { name: 'job-spec', mountPath: '/etc/kindling', readOnly: true },
+    { name: 'tmp', mountPath: '/tmp' },
+    { name: 'out', mountPath: DRIVER_OUTPUT_DIR },
+  ];
+  const volumes: V1Volume[] = [
+    { name: 'job-spec', configMap: { name: configMapName, items: [{ key: 'job.yaml', path: 'job.yaml' }] } },
+    { name: 'tmp', emptyDir: {} },
+    o.outputClaim !== undefined ? { name: 'out', persistentVolumeClaim: { claimName: o.outputClaim } } : { name: 'out', emptyDir: {} },
+  ];
+  if (o.dataClaim !== undefined) {
+    mounts.push({ name: 'data', mountPath: DRIVER_DATA_DIR, readOnly: true });
+    volumes.push({ name: 'data', persistentVolumeClaim: { claimName: o.dataClaim, readOnly: true } });
+  }
+  const configMapRef = o.configMap ?? KINDLING_RESOURCES.configMap;
+
+  const job: V1Job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: o.jobName, namespace: o.namespace, labels },
+    spec: {
+      // One attempt: a failed driver is reported, not silently re-run against the same output.
+      backoffLimit: 0,
+      ttlSecondsAfterFinished: o.ttlSecondsAfterFinished ?? 3600,
+      ...(o.activeDeadlineSeconds !== undefined && { activeDeadlineSeconds: o.activeDeadlineSeconds }),
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: o.serviceAccount ?? KINDLING_RESOURCES.driverServiceAccount,
+          restartPolicy: 'Never',
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: KINDLING_UID,
+            runAsGroup: KINDLING_UID,
+            fsGroup: KINDLING_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'driver',
+              image: o.image,
+              ...(o.imagePullPolicy !== undefined && { imagePullPolicy: o.imagePullPolicy }),
+              args: [
+                'submit',
+                '--master', '$(KINDLING_MASTER)',
+                '--name', o.jobName,
+                '--output', `${DRIVER_OUTPUT_DIR}/${o.jobName}`,
+                '--no-progress',
+                ...(o.args ?? []),
+                DRIVER_JOB_FILE,
+              ],
+              env: [
+                { name: 'KINDLING_MASTER', valueFrom: { configMapKeyRef: { name: configMapRef, key: 'KINDLING_MASTER' } } },
+                { name: 'KINDLING_PREFIX', valueFrom: { configMapKeyRef: { name: configMapRef, key: 'KINDLING_PREFIX', optional: true } } },
+                {
+                  name: 'KINDLING_NATS_TOKEN',
+                  valueFrom: { secretKeyRef: { name: o.natsSecret ?? KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey } },
+                },
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'KINDLING_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ],
+              resources: o.resources ?? {
+                requests: { cpu: '500m', memory: '1Gi' },
+                limits: { cpu: '2', memory: '2Gi' },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: mounts,
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+  return { configMap, job };
+}
+
+/**
+ * Returns the ConfigMap owned by the created Job, so Kubernetes deletes it with the Job (TTL
+ * or deleteClusterJob). Spark on Kubernetes ties its driver ConfigMaps to the driver the same way.
+ */
+export function withOwnerReference(configMap: V1ConfigMap, job: V1Job): V1ConfigMap {
+  const name = job.metadata?.name;
+  const uid = job.metadata?.uid;
+  if (!name || !uid) throw new KindlingError('E_INTERNAL', 'the created Job has no name or uid to own its ConfigMap');
+  return {
+    ...configMap,
+    metadata: { ...configMap.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid }] },
+  };
+}
+
+/**
+ * A Job name for a job spec name: `kindling-<name>-<base36 time>`, lower-cased, invalid
+ * characters replaced, at most 63 characters. `now` is a parameter so callers and tests
+ * get stable names.
+ */
+export function clusterJobName(specName: string, now: number = Date.now()): string {
+  const suffix = Math.floor(now).toString(36);
+  const stem = specName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const room = 63 - 'kindling-'.length - suffix.length - 1;
+  const cut = stem.slice(0, room).replace(/-+$/, '');
+  return cut === '' ? `kindling-${suffix}` : `kindling-${cut}-${suffix}`;
+}
+
+function checkName(value: string, field: string): void {
+  if (value.length > 63 || !DNS_LABEL.test(value)) {
+    throw invalid(field, `"${value}" is not a DNS-1123 label (lower-case letters, digits and -, at most 63 characters)`);
+  }
+}
+
+function invalid(field: string, why: string): KindlingError {
+  return new KindlingError('E_INVALID_VALUE', `driver Job ${field}: ${why}`, { field });
+}

@@ -1,0 +1,275 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { connect } from '@nats-io/transport-node';
+import {
+  DEFAULT_CSV_OPTIONS,
+  NatsServerProcess,
+  NatsTransport,
+  PROTOCOL_VERSION,
+  subjects,
+  type ExecutorHeartbeat,
+  type LaunchTask,
+  type Message,
+  type PartitionLineage,
+  type TaskFinished,
+  type TaskSpec,
+  type Transport,
+} from '@kindling/shared';
+import { ExecutorBackend, type ExecutorLogger } from '../src/executor-backend.js';
+import { Heartbeater } from '../src/heartbeater.js';
+import { ThreadPool } from '../src/pool/thread-pool.js';
+import { BlockStore } from '../src/storage/block-store.js';
+import { TaskRunner } from '../src/task-runner.js';
+
+const PREFIX = 'kt';
+const S = subjects(PREFIX);
+
+/** A logger that keeps its lines, so tests can check what an operator would read. */
+function memoryLogger(): ExecutorLogger & { lines: Array<{ level: string; msg: string } & Record<string, unknown>> } {
+  const lines: Array<{ level: string; msg: string } & Record<string, unknown>> = [];
+  const at = (level: string) => (obj: object, msg: string) => void lines.push({ level, msg, ...obj });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A small CSV and the lineage of its one partition. */
+function csvLineage(dir: string, name: string, body: string, header = 'id,name,score\n'): PartitionLineage {
+  const file = join(dir, name);
+  writeFileSync(file, header + body);
+  const start = Buffer.byteLength(header);
+  return {
+    source: { file, index: 0, start, end: start + Buffer.byteLength(body), numColumns: 3, columnNames: ['id', 'name', 'score'] },
+    csv: DEFAULT_CSV_OPTIONS,
+    firstRowId: 0,
+    firstLine: 2,
+    schema: [
+      { name: 'id', type: 'int' },
+      { name: 'name', type: 'string' },
+      { name: 'score', type: 'double' },
+    ],
+  };
+}
+
+function launch(driverId: string, jobId: string, taskId: string, spec: TaskSpec): LaunchTask {
+  return { type: 'launch-task', version: PROTOCOL_VERSION, driverId, jobId, taskId, spec };
+}
+
+/** Collects TaskFinished messages of one driver and waits for a given task's. */
+function resultsOf(driver: Transport, driverId: string) {
+  const got: TaskFinished[] = [];
+  const waiters: Array<() => void> = [];
+  driver.subscribe(S.taskResults(driverId), (m) => {
+    if (m.type === 'task-finished') got.push(m);
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    got,
+    async next(taskId: string): Promise<TaskFinished> {
+      for (;;) {
+        const found = got.find((m) => m.taskId === taskId);
+        if (found) return found;
+        await new Promise<void>((r) => waiters.push(r));
+      }
+    },
+  };
+}
+
+async function until(what: string, check: () => Promise<boolean>, limitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const server = await NatsServerProcess.start({ port: 0, jetstream: false });
+t.teardown(() => server.stop());
+// One worker thread for the whole file: starting threads is the slow part, and they hold no state.
+const pool = new ThreadPool(1);
+t.teardown(() => pool.close());
+
+interface Rig {
+  readonly driver: Transport;
+  readonly backend: ExecutorBackend;
+  readonly store: BlockStore;
+  readonly log: ReturnType<typeof memoryLogger>;
+  heartbeat(): Promise<ExecutorHeartbeat>;
+}
+
+/** An executor backend (real store, pool and runner) and a driver transport on the shared server. */
+async function rig(t: { teardown(fn: () => unknown): void }, id: string, driverTimeoutMs = 60_000): Promise<Rig> {
+  const log = memoryLogger();
+  const transport = await NatsTransport.connect({ servers: server.url, prefix: PREFIX, name: id }, log);
+  const driver = await NatsTransport.connect({ servers: server.url, prefix: PREFIX, name: `driver-of-${id}` });
+  const store = new BlockStore();
+  const runner = new TaskRunner(store, pool);
+  let hb: Heartbeater | undefined;
+  const backend = new ExecutorBackend({
+    executorId: id,
+    prefix: PREFIX,
+    transport,
+    runner,
+    store,
+    log,
+    driverTimeoutMs,
+    sweepIntervalMs: 50,
+    heartbeat: () => hb!.current(),
+  });
+  hb = new Heartbeater({
+    executorId: id,
+    slots: 1,
+    intervalMs: 1000,
+    state: () => ({ ...backend.state(), cachedBlocks: store.stats().blocks, cachedBytes: store.stats().bytes }),
+    publish: (m) => backend.publishHeartbeat(m),
+    log,
+  });
+  backend.start();
+  await transport.flush();
+  t.teardown(async () => {
+    backend.stop();
+    await transport.close();
+    await driver.close();
+  });
+  return {
+    driver,
+    backend,
+    store,
+    log,
+    heartbeat: () => driver.request(S.discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { expect: 'executor-heartbeat', timeoutMs: 5000 }),
+  };
+}
+
+t.test('executor-backend: runs a launched csv-infer task and publishes its InferPartial to the driver', async (t) => {
+  const r = await rig(t, 'exec-infer');
+  const results = resultsOf(r.driver, 'd1');
+  await r.driver.flush();
+  const lineage = csvLineage(t.testdir(), 'people.csv', '1,ann,2.5\n2,bob,3\n3,,4e2\n');
+  const accepted = await r.driver.request(S.launchTask('exec-infer'), launch('d1', 'job-1', 't-1', { op: 'csv-infer', lineage }), { expect: 'task-accepted', timeoutMs: 5000 });
+  t.same(accepted, { type: 'task-accepted', version: PROTOCOL_VERSION, taskId: 't-1', accepted: true });
+  const done = await results.next('t-1');
+  t.equal(done.ok, true);
+  t.equal(done.executorId, 'exec-infer');
+  t.equal(done.jobId, 'job-1');
+  if (done.ok) t.same(done.result, { rowCount: 3, malformedCount: 0, lineCount: 3, types: ['int', 'string', 'double'] });
+  const hb = await r.heartbeat();
+  t.equal(hb.executorId, 'exec-infer');
+  t.equal(hb.runningTasks, 0);
+  t.same(hb.jobs, ['job-1'], 'the executor knows the job it ran a task for');
+  t.equal(hb.draining, false);
+});
+
+t.test('executor-backend: a malformed CSV comes back as ok:false with E_CSV_MALFORMED', async (t) => {
+  const r = await rig(t, 'exec-bad');
+  const results = resultsOf(r.driver, 'd1');
+  await r.driver.flush();
+  const lineage = csvLineage(t.testdir(), 'bad.csv', '1,ann,2.5\n2,"bob,3\n');
+  const accepted = await r.driver.request(S.launchTask('exec-bad'), launch('d1', 'job-2', 't-2', { op: 'csv-infer', lineage }), { expect: 'task-accepted', timeoutMs: 5000 });
+  t.equal(accepted.accepted, true);
+  const done = await results.next('t-2');
+  t.equal(done.ok, false);
+  if (!done.ok) {
+    t.equal(done.error.code, 'E_CSV_MALFORMED');
+    t.match(done.error.message, /bad\.csv/, 'the error names the file');
+  }
+  t.ok(r.log.lines.some((l) => l.msg === 'task failed' && l.code === 'E_CSV_MALFORMED'));
+});
+
+t.test('executor-backend: garbage on every subject leaves the executor serving', async (t) => {
+  const r = await rig(t, 'exec-garbage');
+  const results = resultsOf(r.driver, 'd1');
+  const raw = await connect({ servers: server.url, name: 'garbage' });
+  t.teardown(() => raw.close());
+  const listened = [S.launchTask('exec-garbage'), S.dropJob('exec-garbage'), S.discover, S.driverHeartbeats];
+  const junk: Uint8Array[] = [
+    new Uint8Array(0),
+    new TextEncoder().encode('{"type":"launch-task","version":1}'),
+    new TextEncoder().encode('hello'),
+    Uint8Array.from([0xc1, 0xff, 0x00, 0x13, 0x37]),
+    Uint8Array.from([0x82, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xab]), // a msgpack map cut short
+  ];
+  for (const subject of listened) {
+    for (const bytes of junk) {
+      raw.publish(subject, bytes);
+      // Requests too: whatever the executor answers (or not), it must not go down.
+      raw.request(subject, bytes, { timeout: 200 }).catch(() => undefined);
+    }
+  }
+  await raw.flush();
+  // Well-formed messages of the wrong type on a command subject are refused, not run.
+  const wrong = await r.driver.request(S.launchTask('exec-garbage'), { type: 'drop-job', version: PROTOCOL_VERSION, jobId: 'x' }, { expect: 'ack', timeoutMs: 5000 });
+  t.equal(wrong.ok, false);
+  t.equal(wrong.error?.code, 'E_BAD_MESSAGE');
+  // A valid LaunchTask afterwards still runs.
+  const lineage = csvLineage(t.testdir(), 'ok.csv', '7,zed,1.5\n');
+  await r.driver.flush();
+  const accepted = await r.driver.request(S.launchTask('exec-garbage'), launch('d1', 'job-3', 't-3', { op: 'csv-infer', lineage }), { expect: 'task-accepted', timeoutMs: 5000 });
+  t.equal(accepted.accepted, true);
+  const done = await results.next('t-3');
+  t.equal(done.ok, true);
+  if (done.ok) t.same(done.result, { rowCount: 1, malformedCount: 0, lineCount: 1, types: ['int', 'string', 'double'] });
+});
+
+t.test('executor-backend: refuses tasks while draining and from another protocol version', async (t) => {
+  const r = await rig(t, 'exec-refuse');
+  const lineage = csvLineage(t.testdir(), 'x.csv', '1,a,1\n');
+  const old = { ...launch('d1', 'job-4', 't-4', { op: 'csv-infer', lineage }), version: PROTOCOL_VERSION + 1 } as Message;
+  // The transport drops messages of another version before any handler (the driver times out);
+  // should one get through, the backend refuses it. Either way the task never runs.
+  const refusedVersion = await r.driver
+    .request(S.launchTask('exec-refuse'), old, { expect: 'task-accepted', timeoutMs: 500 })
+    .catch(() => undefined);
+  if (refusedVersion) {
+    t.equal(refusedVersion.accepted, false);
+    t.match(refusedVersion.reason, /protocol version/);
+  }
+  t.same((await r.heartbeat()).jobs, [], 'a task of another protocol version is not run');
+  r.backend.drain();
+  const refused = await r.driver.request(S.launchTask('exec-refuse'), launch('d1', 'job-4', 't-5', { op: 'csv-infer', lineage }), { expect: 'task-accepted', timeoutMs: 5000 });
+  t.equal(refused.accepted, false);
+  t.match(refused.reason, /draining/);
+  t.equal((await r.heartbeat()).draining, true);
+});
+
+t.test('executor-backend: DropJob frees the job blocks', async (t) => {
+  const r = await rig(t, 'exec-drop');
+  const results = resultsOf(r.driver, 'd1');
+  await r.driver.flush();
+  const lineage = csvLineage(t.testdir(), 'load.csv', '1,ann,2.5\n2,bob,3\n');
+  await r.driver.request(S.launchTask('exec-drop'), launch('d1', 'job-5', 't-6', { op: 'csv-load', lineage }), { expect: 'task-accepted', timeoutMs: 5000 });
+  const done = await results.next('t-6');
+  t.equal(done.ok, true);
+  const before = await r.heartbeat();
+  t.equal(before.cachedBlocks, 1, 'csv-load caches the rows block');
+  t.ok(before.cachedBytes > 0);
+  const ack = await r.driver.request(S.dropJob('exec-drop'), { type: 'drop-job', version: PROTOCOL_VERSION, jobId: 'job-5' }, { expect: 'ack', timeoutMs: 5000 });
+  t.equal(ack.ok, true);
+  const after = await r.heartbeat();
+  t.equal(after.cachedBytes, 0);
+  t.equal(after.cachedBlocks, 0);
+  t.same(after.jobs, []);
+  t.ok(r.log.lines.some((l) => l.msg === 'job dropped' && l.jobId === 'job-5' && l.freedBytes === before.cachedBytes));
+});
+
+t.test('executor-backend: frees the blocks of a driver silent past the timeout', async (t) => {
+  const r = await rig(t, 'exec-silent', 1000);
+  const results = resultsOf(r.driver, 'd-silent');
+  await r.driver.flush();
+  const lineage = csvLineage(t.testdir(), 'load.csv', '1,ann,2.5\n2,bob,3\n');
+  await r.driver.request(S.launchTask('exec-silent'), launch('d-silent', 'job-6', 't-7', { op: 'csv-load', lineage }), { expect: 'task-accepted', timeoutMs: 5000 });
+  t.equal((await results.next('t-7')).ok, true);
+  // While the driver heartbeats, its blocks stay, well past the timeout.
+  const beat = () => r.driver.publish(S.driverHeartbeats, { type: 'driver-heartbeat', version: PROTOCOL_VERSION, driverId: 'd-silent', jobs: ['job-6'], sentAt: Date.now() });
+  for (let i = 0; i < 15; i++) {
+    await beat();
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const alive = await r.heartbeat();
+  t.ok(alive.cachedBytes > 0, 'a live driver keeps its blocks');
+  // Then it falls silent.
+  await until('blocks freed', async () => (await r.heartbeat()).cachedBytes === 0);
+  t.same((await r.heartbeat()).jobs, []);
+  const line = r.log.lines.find((l) => l.msg === 'driver silent: freed its job blocks');
+  t.ok(line, 'the executor logs what it freed');
+  t.equal(line?.jobId, 'job-6');
+  t.equal(line?.freedBytes, alive.cachedBytes);
+});

@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import {
+  DEFAULT_CSV_OPTIONS,
+  NatsServerProcess,
+  NatsTransport,
+  PROTOCOL_VERSION,
+  subjects,
+  type ExecutorHeartbeat,
+  type FetchRange,
+  type Message,
+  type TaskFinished,
+} from '@kindling/shared';
+import { parseExecutorArgs } from '../src/config.js';
+import type { ExecutorLogger } from '../src/executor-backend.js';
+import { runExecutorCli, startExecutor } from '../src/main.js';
+
+const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const quiet: ExecutorLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+async function readyz(port: number): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+  return { status: res.status, body: await res.text() };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, limitMs = 15_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+t.test('main: is alive but not ready until NATS answers, then ready', async (t) => {
+  const natsPort = await freePort();
+  const config = parseExecutorArgs(['--master', `nats://127.0.0.1:${natsPort}`, '--id', 'exec-late', '--cores', '1', '--health-port', '0', '--prefix', 'km1'], {});
+  const handle = await startExecutor(config, quiet);
+  t.teardown(() => handle.stop('test over'));
+  t.equal(handle.id, 'exec-late');
+  t.equal((await fetch(`http://127.0.0.1:${handle.healthPort}/healthz`)).status, 200);
+  const before = await readyz(handle.healthPort);
+  t.equal(before.status, 503);
+  t.match(before.body, /connecting to NATS/);
+
+  // NATS comes up after the executor (pods start in any order): it connects by itself.
+  const server = await NatsServerProcess.start({ port: natsPort, jetstream: false });
+  t.teardown(() => server.stop());
+  await handle.ready;
+  t.equal((await readyz(handle.healthPort)).status, 200);
+  const metrics = await (await fetch(`http://127.0.0.1:${handle.healthPort}/metrics`)).text();
+  t.match(metrics, /kindling_executor_cached_bytes\{executor="exec-late"\} 0/);
+  const outcome = await handle.stop('test over');
+  t.same(outcome, { reason: 'test over', drained: true, abandonedTasks: 0 });
+});
+
+/** A test driver: sees heartbeats and results, and answers FetchRange only when told to. */
+async function driverOn(url: string, prefix: string, driverId: string) {
+  const S = subjects(prefix);
+  const transport = await NatsTransport.connect({ servers: url, prefix, name: driverId });
+  const heartbeats: ExecutorHeartbeat[] = [];
+  const results: TaskFinished[] = [];
+  const fetches: Array<{ msg: FetchRange; reply: (m: Message) => Promise<void> }> = [];
+  transport.subscribe(S.executorHeartbeats, (m) => {
+    if (m.type === 'executor-heartbeat') heartbeats.push(m);
+  });
+  transport.subscribe(S.taskResults(driverId), (m) => {
+    if (m.type === 'task-finished') results.push(m);
+  });
+  transport.subscribe(S.fetchRange(driverId), (m, reply) => {
+    if (m.type === 'fetch-range' && reply) fetches.push({ msg: m, reply });
+  });
+  await transport.flush();
+  return { S, transport, heartbeats, results, fetches };
+}
+
+t.test('main: drains on stop, not ready while draining, and waits for the running task (input fetched from the driver)', async (t) => {
+  const server = await NatsServerProcess.start({ port: 0, jetstream: false });
+  t.teardown(() => server.stop());
+  const driver = await driverOn(server.url, 'km2', 'drv');
+  t.teardown(() => driver.transport.close());
+  const config = parseExecutorArgs(['--master', server.url, '--id', 'exec-drain', '--cores', '1', '--health-port', '0', '--prefix', 'km2', '--grace-ms', '20000'], {});
+  const handle = await startExecutor(config, quiet);
+  t.teardown(() => handle.stop('test over'));
+  await handle.ready;
+
+  // A file the executor cannot read: it asks the driver for the bytes, and the test holds the
+  // answer back, so the task is still running when the executor is told to stop.
+  const body = '1,ann,2.5\n2,bob,3\n';
+  const missing = join(t.testdir(), 'only-on-the-driver.csv');
+  const lineage = {
+    source: { file: missing, index: 0, start: 14, end: 14 + body.length, numColumns: 3, columnNames: ['id', 'name', 'score'] },
+    csv: DEFAULT_CSV_OPTIONS,
+    firstRowId: 0,
+    firstLine: 2,
+  };
+  const accepted = await driver.transport.request(
+    driver.S.launchTask('exec-drain'),
+    { type: 'launch-task', version: PROTOCOL_VERSION, driverId: 'drv', jobId: 'job-d', taskId: 't-d', spec: { op: 'csv-infer', lineage } },
+    { expect: 'task-accepted', timeoutMs: 5000 },
+  );
+  t.equal(accepted.accepted, true);
+  const fetch1 = await until('a FetchRange from the executor', () => driver.fetches[0]);
+  t.same(fetch1.msg, { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'job-d', file: missing, start: 14, end: 14 + body.length });
+
+  const metrics = await (await fetch(`http://127.0.0.1:${handle.healthPort}/metrics`)).text();
+  t.match(metrics, /kindling_executor_tasks_started_total\{op="csv-infer",executor="exec-drain"\} 1/);
+  t.match(metrics, /kindling_executor_running_tasks\{executor="exec-drain"\} 1/);
+
+  const stopping = handle.stop('SIGTERM');
+  const draining = await until('a draining heartbeat', () => driver.heartbeats.find((h) => h.executorId === 'exec-drain' && h.draining));
+  t.equal(draining.runningTasks, 1, 'the draining heartbeat shows the task still running');
+  const r = await readyz(handle.healthPort);
+  t.equal(r.status, 503);
+  t.match(r.body, /draining/);
+  const refused = await driver.transport.request(
+    driver.S.launchTask('exec-drain'),
+    { type: 'launch-task', version: PROTOCOL_VERSION, driverId: 'drv', jobId: 'job-d', taskId: 't-e', spec: { op: 'csv-infer', lineage } },
+    { expect: 'task-accepted', timeoutMs: 5000 },
+  );
+  t.equal(refused.accepted, false, 'a draining executor takes no new task');
+
+  await fetch1.reply({ type: 'range-data', version: PROTOCOL_VERSION, bytes: new TextEncoder().encode(body) });
+  const outcome = await stopping;
+  t.same(outcome, { reason: 'SIGTERM', drained: true, abandonedTasks: 0 });
+  const finished = await until('the task result', () => driver.results.find((m) => m.taskId === 't-d'));
+  t.equal(finished.executorId, 'exec-drain', 'the running task finished and reported before the executor stopped');
+  t.equal(finished.ok, true, 'the worker parsed the bytes the driver sent');
+  if (finished.ok) t.same(finished.result, { rowCount: 2, malformedCount: 0, lineCount: 2, types: ['int', 'string', 'double'] });
+});
+
+t.test('main: tasks still running at the end of the grace period are reported lost', async (t) => {
+  const server = await NatsServerProcess.start({ port: 0, jetstream: false });
+  t.teardown(() => server.stop());
+  const driver = await driverOn(server.url, 'km3', 'drv');
+  t.teardown(() => driver.transport.close());
+  const config = parseExecutorArgs(['--master', server.url, '--id', 'exec-late-task', '--cores', '1', '--health-port', '0', '--prefix', 'km3', '--grace-ms', '300', '--fetch-timeout-ms', '1000'], {});
+  const handle = await startExecutor(config, quiet);
+  t.teardown(() => handle.stop('test over'));
+  await handle.ready;
+  const missing = join(t.testdir(), 'nowhere.csv');
+  const lineage = {
+    source: { file: missing, index: 0, start: 0, end: 10, numColumns: 1, columnNames: ['a'] },
+    csv: DEFAULT_CSV_OPTIONS,
+    firstRowId: 0,
+  };
+  await driver.transport.request(
+    driver.S.launchTask('exec-late-task'),
+    { type: 'launch-task', version: PROTOCOL_VERSION, driverId: 'drv', jobId: 'job-l', taskId: 't-l', spec: { op: 'csv-infer', lineage } },
+    { expect: 'task-accepted', timeoutMs: 5000 },
+  );
+  await until('a FetchRange', () => driver.fetches[0]); // never answered
+  const outcome = await handle.stop('SIGTERM');
+  t.same(outcome, { reason: 'SIGTERM', drained: false, abandonedTasks: 1 });
+  const lost = await until('the lost-task report', () => driver.results.find((m) => m.taskId === 't-l'));
+  t.equal(lost.ok, false);
+  if (!lost.ok) t.equal(lost.error.code, 'E_EXECUTOR_LOST');
+});
+
+t.test('main: --help prints usage and a bad flag exits 2 naming it', async (t) => {
+  let out = '';
+  let err = '';
+  const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) } } as unknown as Parameters<typeof runExecutorCli>[1];
+  t.equal(await runExecutorCli(['--help'], io), 0);
+  t.match(out, /Usage: kindling executor --master/);
+  t.equal(await runExecutorCli(['--master', 'nats://h:1', '--cores', 'many'], io), 2);
+  t.match(err, /^kindling executor: error: --cores: "many" is not a whole number\n$/);
+});
+
+t.test('main: the built bin drains on SIGTERM, heartbeating draining first, and exits 0', async (t) => {
+  const server = await NatsServerProcess.start({ port: 0, jetstream: false });
+  t.teardown(() => server.stop());
+  const driver = await driverOn(server.url, 'km4', 'drv');
+  t.teardown(() => driver.transport.close());
+  const dir = t.testdir();
+  writeFileSync(join(dir, 'x.csv'), 'a\n1\n');
+  const child = spawn(process.execPath, [MAIN, '--master', server.url, '--id', 'exec-bin', '--cores', '1', '--health-port', '0', '--prefix', 'km4', '--heartbeat-ms', '200', '--grace-ms', '5000'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  await until('a heartbeat from the bin', () => driver.heartbeats.find((h) => h.executorId === 'exec-bin' && !h.draining));
+  const started = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const healthPort = started.find((l) => l.msg === 'executor starting')?.healthPort as number;
+  t.equal((await readyz(healthPort)).status, 200);
+
+  const beatsBefore = driver.heartbeats.length;
+  child.kill('SIGTERM');
+  let slow: NodeJS.Timeout | undefined;
+  // The grace period (5 s) plus start-up slack on a busy machine.
+  const code = await Promise.race([exited, new Promise<'too slow'>((r) => (slow = setTimeout(() => r('too slow'), 5000 + 5000)))]);
+  clearTimeout(slow);
+  t.equal(code, 0, `exit code (stderr: ${stderr})`);
+  await driver.transport.flush();
+  const after = driver.heartbeats.slice(beatsBefore).filter((h) => h.executorId === 'exec-bin');
+  t.ok(after.length > 0 && after[0]!.draining, 'the first heartbeat after SIGTERM says draining');
+  const lines = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.ok(lines.every((l) => typeof l.level === 'number' && typeof l.time === 'number' && typeof l.msg === 'string'), 'logs are JSON lines');
+  t.ok(lines.some((l) => l.msg === 'executor stopped' && l.reason === 'SIGTERM' && l.drained === true));
+});

@@ -1,0 +1,94 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import {
+  DEFAULT_CSV_OPTIONS, NatsServerProcess, NatsTransport, PROTOCOL_VERSION, asJobId, subjects, type FetchRange, type PartitionSource,
+} from '@kindling/shared';
+import type { ExecutorLogger } from '../src/executor-backend.js';
+import { SourceReader } from '../src/source-reader.js';
+
+const quiet: ExecutorLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const PREFIX = 'ksr';
+
+const server = await NatsServerProcess.start({ port: 0, jetstream: false });
+t.teardown(() => server.stop());
+const executor = await NatsTransport.connect({ servers: server.url, prefix: PREFIX, name: 'sr-exec' });
+const driver = await NatsTransport.connect({ servers: server.url, prefix: PREFIX, name: 'sr-driver' });
+t.teardown(async () => {
+  await executor.close();
+  await driver.close();
+});
+
+/** The driver's file content, served over FetchRange; records every request it gets. */
+const content = new TextEncoder().encode('h\n' + Array.from({ length: 50 }, (_, i) => `row-${i}`).join('\n') + '\n');
+const requests: FetchRange[] = [];
+let shortBy = 0;
+driver.subscribe(subjects(PREFIX).fetchRange('drv'), async (m, reply) => {
+  if (m.type !== 'fetch-range' || !reply) return;
+  requests.push(m);
+  await reply({ type: 'range-data', version: PROTOCOL_VERSION, bytes: content.slice(m.start, m.end - shortBy) });
+});
+await driver.flush();
+
+const source = (file: string, start: number, end: number): PartitionSource => ({ file, index: 0, start, end, numColumns: 1, columnNames: ['h'] });
+
+t.test('source-reader: a readable file of the right size is read locally, decided once per job', async (t) => {
+  const file = join(t.testdir(), 'local.csv');
+  writeFileSync(file, content);
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet });
+  t.same(await reader.decide('j1', source(file, 2, content.length)), { local: true });
+  t.equal(await reader.bytesFor('j1', 'drv', source(file, 2, 10)), undefined, 'the worker reads it itself');
+  // The answer is cached for the job: removing the file does not change it mid-job.
+  rmSync(file);
+  t.same(await reader.decide('j1', source(file, 2, content.length)), { local: true });
+  reader.forgetJob('j1');
+  t.same((await reader.decide('j1', source(file, 2, content.length))).local, false, 'a dropped job is decided afresh');
+  t.equal(requests.length, 0);
+});
+
+t.test('source-reader: a missing or shorter file is fetched from the driver, in chunks', async (t) => {
+  requests.length = 0;
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, chunkBytes: 64 });
+  const missing = join(t.testdir(), 'not-here.csv');
+  const d = await reader.decide('j2', source(missing, 2, content.length));
+  t.equal(d.local, false);
+  if (!d.local) t.match(d.why, /ENOENT/);
+  const bytes = await reader.bytesFor('j2', 'drv', source(missing, 2, content.length));
+  t.same(Buffer.from(bytes!), Buffer.from(content.subarray(2)), 'the bytes are the driver file range, in order');
+  t.equal(requests.length, Math.ceil((content.length - 2) / 64));
+  t.same(requests[0], { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j2', file: missing, start: 2, end: 66 });
+
+  const short = join(t.testdir(), 'short.csv');
+  writeFileSync(short, content.subarray(0, 20));
+  const s = await reader.decide('j3', source(short, 2, content.length));
+  t.equal(s.local, false, 'a local copy shorter than the partition is not used');
+  if (!s.local) t.match(s.why, /has 20 bytes here/);
+});
+
+t.test('source-reader: a local file of another size than the driver has is not used', async (t) => {
+  const file = join(t.testdir(), 'stale.csv');
+  writeFileSync(file, content.subarray(0, content.length - 1));
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet });
+  const d = await reader.decide('j5', { ...source(file, 2, 10), fileSize: content.length });
+  t.equal(d.local, false);
+  if (!d.local) t.match(d.why, new RegExp(`has ${content.length - 1} bytes here, ${content.length} on the driver`));
+});
+
+t.test('source-reader: provider() fetches from the job owner, or lets the worker read the file', async (t) => {
+  requests.length = 0;
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet });
+  const provide = reader.provider((jobId) => (jobId === 'j6' ? 'drv' : undefined));
+  const lineage = { source: source('/not/on/this/machine.csv', 2, 12), csv: DEFAULT_CSV_OPTIONS, firstRowId: 0 };
+  const bytes = await provide(asJobId('j6'), lineage);
+  t.same(Buffer.from(bytes!), Buffer.from(content.subarray(2, 12)));
+  t.equal(requests.length, 1);
+  t.equal(await provide(asJobId('unknown-job'), lineage), undefined, 'no known driver: the worker reads (and reports) the file');
+});
+
+t.test('source-reader: a driver that sends the wrong length or does not answer fails the fetch', async (t) => {
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, timeoutMs: 500 });
+  shortBy = 3;
+  t.teardown(() => void (shortBy = 0));
+  await t.rejects(reader.fetch('j4', 'drv', '/data/x.csv', 2, 40), { code: 'E_BAD_MESSAGE', message: /sent 35 bytes of \/data\/x\.csv/ });
+  await t.rejects(reader.fetch('j4', 'nobody', '/data/x.csv', 2, 40), { code: 'E_IO', message: /cannot fetch bytes 2–40 of \/data\/x\.csv from driver nobody/ });
+});
