@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import {
   CsvParseError, DEFAULT_CSV_OPTIONS, countNewlines, dictionaryValues, fromWireError, inferPartition, parsePartition,
@@ -8,7 +9,8 @@ import {
 import { batchRows, makeTrickyCsv, openCounting, prng, readCsvFile } from './csv-fixtures.js';
 
 const enc = new TextEncoder();
-const BANK = '/work/shared/data/bank.csv';
+// The project's copy of the data (examples/data, byte-identical to the shared data set).
+const BANK = fileURLToPath(new URL('../../../../examples/data/bank.csv', import.meta.url));
 
 function source(bytes: Uint8Array, names: string[], over: Partial<PartitionSource> = {}): PartitionSource {
   return { file: '/data/people.csv', index: 0, start: 0, end: bytes.length, numColumns: names.length, columnNames: names, ...over };
