@@ -85,8 +85,12 @@ export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult>
   // Fail on an unusable output folder before doing any work.
   const committer = await OutputCommitter.begin(spec.output.path, spec.output.mode);
   const recorder = new RunRecorder(spec, jobId, ctx.events);
+  const scheduler = new TaskScheduler(membership, jobId, ctx.events, log, {
+    maxTaskFailures: ctx.maxTaskFailures ?? 1,
+    executorWaitMs: ctx.executorWaitMs ?? 0,
+  });
   try {
-    const result = await execute(spec, ctx, membership, jobId, committer, recorder, log, started);
+    const result = await executeStages(spec, ctx, scheduler, membership, jobId, committer, recorder, log, started);
     await committer.commit();
     ctx.events.emit('job-completed', { jobId, durationMs: Date.now() - started });
     return result;
@@ -96,29 +100,9 @@ export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult>
     ctx.events.emit('job-failed', { jobId, code: e.code, message: e.message });
     throw e;
   } finally {
+    scheduler.close();
     recorder.close();
     await Promise.all(membership.executors().map((x) => x.dropJob(jobId).catch(() => undefined)));
-  }
-}
-
-async function execute(
-  spec: JobSpec,
-  ctx: RunContext,
-  membership: ExecutorMembership,
-  jobId: JobId,
-  committer: OutputCommitter,
-  recorder: RunRecorder,
-  log: Logger,
-  started: number,
-): Promise<JobResult> {
-  const scheduler = new TaskScheduler(membership, jobId, ctx.events, log, {
-    maxTaskFailures: ctx.maxTaskFailures ?? 1,
-    executorWaitMs: ctx.executorWaitMs ?? 0,
-  });
-  try {
-    return await executeStages(spec, ctx, scheduler, membership, jobId, committer, recorder, log, started);
-  } finally {
-    scheduler.close();
   }
 }
 
