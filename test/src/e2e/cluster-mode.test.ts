@@ -97,3 +97,41 @@ t.test('cluster mode: the executors list shows registered executors', async (t) 
   t.match(out, /executor-0\s+active\s+1/);
   t.match(out, /executor-1\s+active\s+1/);
 });
+
+t.test('cluster mode: kindling cluster up, submit --master nats:// and cluster down work from the command line', async (t) => {
+  const dir = join(scratch, 'cli-cluster');
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((res) => {
+      const p = spawn(process.execPath, [cliMain, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.on('exit', (code) => res({ code, out, err }));
+    });
+  const up = await run(['cluster', 'up', '--executors', '2', '--cores', '1', '--port', '0', '--dir', dir]);
+  t.teardown(() => run(['cluster', 'down', '--dir', dir]));
+  t.equal(up.code, 0, up.err);
+  const url = /cluster up: (nats:\/\/\S+) with 2 of 2 executor\(s\) registered/.exec(up.out)?.[1];
+  t.ok(url, up.out);
+  const submitted = await run(['submit', '--master', url!, '--json', '--no-progress', '--log-level', 'warn', '--output', join(scratch, 'cli-cluster-out'), bankJob]);
+  t.equal(submitted.code, 0, submitted.err);
+  const local = await run(['submit', '--master', 'local[2]', '--json', '--no-progress', '--log-level', 'warn', '--output', join(scratch, 'cli-local-out'), bankJob]);
+  const a = JSON.parse(submitted.out) as { metrics: unknown; objectiveHistory: unknown };
+  const b = JSON.parse(local.out) as { metrics: unknown; objectiveHistory: unknown };
+  t.same(a.metrics, b.metrics, 'the CLI prints the same metrics for the cluster and local[2]');
+  t.same(a.objectiveHistory, b.objectiveHistory);
+  const status = await run(['cluster', 'status', '--dir', dir]);
+  t.match(status.out, /executor-1 pid \d+ running/);
+  const down = await run(['cluster', 'down', '--dir', dir]);
+  t.match(down.out, /stopped 2 executor\(s\)/);
+});
+
+t.test('cluster mode: a token-protected NATS server admits the job and refuses a wrong token', async (t) => {
+  const cluster = await LocalCluster.start(1, { server: { auth: { token: 'kindling-s3cret' } }, connection: { token: 'kindling-s3cret' } });
+  t.teardown(() => cluster.stop());
+  const r = await runOnCluster(await spec('auth'), cluster.connectionOptions('driver-auth'));
+  t.equal(r.trainRows + r.testRows, 11162, 'the job ran on the authenticated executor');
+  const { NatsTransport } = await import('@kindling/shared');
+  await t.rejects(NatsTransport.connect({ servers: cluster.url, token: 'wrong', name: 'intruder' }), { code: 'E_IO', message: /authorization/i });
+});
