@@ -78,10 +78,15 @@ t.test('submit: exits 2 for a bad --conf, naming the flag', async (t) => {
 });
 
 t.test('submit: exits 2 for a master it cannot use, before reading the job', async (t) => {
-  const dir = t.testdir({});
-  let r = await inProcess(dir, 'submit', '--master', 'nats://nats:4222', 'missing.yaml');
+  const dir = t.testdir({ 'job.yaml': VALID });
+  // A NATS master is usable: the spec is checked before any connection is tried…
+  let r = await inProcess(dir, 'submit', '--master', 'nats://127.0.0.1:1', 'missing.yaml');
   t.equal(r.code, 2);
-  t.equal(r.stderr, 'kindling: error: --master nats://nats:4222: NATS cluster mode is not supported in this version; use local, local[N] or local[*] [E_INVALID_VALUE]\n');
+  t.match(r.stderr, /^kindling: error: missing\.yaml: cannot read the job file/);
+  // …and an unreachable server is a job failure (exit 1) that names the address.
+  r = await inProcess(dir, 'submit', '--master', 'nats://127.0.0.1:1', '--no-progress', 'job.yaml');
+  t.equal(r.code, 1);
+  t.match(r.stderr, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:1: connection refused/);
   r = await inProcess(dir, 'submit', '--master', 'k8s://kindling', 'missing.yaml');
   t.equal(r.code, 2);
   t.match(r.stderr, /^kindling: error: --master k8s:\/\/kindling: Kubernetes mode is not supported in this version/);
