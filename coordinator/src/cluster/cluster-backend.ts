@@ -198,6 +198,8 @@ export class ClusterBackend implements ExecutorMembership {
           },
           (err: Error) => {
             this.settle(taskId, new KindlingError('E_EXECUTOR_LOST', `executor ${executorId} did not take task ${taskId}: ${err.message}`, { executorId }, { cause: err }));
+            // Nobody listens on its launch subject: the process is gone, whatever its last heartbeat said.
+            if (/no responders/i.test(err.message)) this.markLost(executorId, 'no process answers on its launch subject');
           },
         );
     });
@@ -246,6 +248,13 @@ export class ClusterBackend implements ExecutorMembership {
       this.registry.set(id, { client, heartbeat: m, lastSeen: Date.now() });
       this.log.info({ executor: id, slots: m.slots }, 'executor registered');
       this.emit({ type: 'added', executor: client });
+      return;
+    }
+    if (m.startedAt !== known.heartbeat.startedAt) {
+      // Same id, new process (a StatefulSet restarts a pod under its old name): the old one
+      // died with whatever it ran and cached, maybe before its heartbeat deadline passed.
+      this.markLost(id, `executor ${id} restarted (new process started at ${new Date(m.startedAt).toISOString()})`);
+      this.onHeartbeat(m);
       return;
     }
     const wasDraining = known.heartbeat.draining;
@@ -309,15 +318,20 @@ export class ClusterBackend implements ExecutorMembership {
     this.announce();
     const now = Date.now();
     for (const [id, r] of this.registry) {
-      if (now - r.lastSeen <= this.opts.executorTimeoutMs) continue;
-      this.registry.delete(id);
-      const silentMs = now - r.lastSeen;
-      this.log.warn({ executor: id, silentMs }, 'executor lost: heartbeat deadline missed');
-      for (const [taskId, p] of this.pending) {
-        if (p.executorId === id) this.settle(taskId, new KindlingError('E_EXECUTOR_LOST', `executor ${id} lost (no heartbeat for ${silentMs} ms) while running task ${taskId}`, { executorId: id }));
-      }
-      if (!r.heartbeat.draining) this.emit({ type: 'removed', executorId: id, reason: `no heartbeat for ${silentMs} ms`, lost: true });
+      if (now - r.lastSeen > this.opts.executorTimeoutMs) this.markLost(id, `no heartbeat for ${now - r.lastSeen} ms`);
     }
+  }
+
+  /** Forgets an executor: its attempts in flight fail (and are retried elsewhere), its partitions move. */
+  private markLost(id: ExecutorId, reason: string): void {
+    const r = this.registry.get(id);
+    if (!r) return;
+    this.registry.delete(id);
+    this.log.warn({ executor: id }, `executor lost: ${reason}`);
+    for (const [taskId, p] of this.pending) {
+      if (p.executorId === id) this.settle(taskId, new KindlingError('E_EXECUTOR_LOST', `executor ${id} lost (${reason}) while running task ${taskId}`, { executorId: id }));
+    }
+    if (!r.heartbeat.draining) this.emit({ type: 'removed', executorId: id, reason, lost: true });
   }
 
   private announce(): void {
