@@ -22,3 +22,4 @@ export { parseJobSpec, parseJobSpecFile, type JobSpecOverrides } from './job/job
 export { minimizeLbfgs } from './optimizer/index.js';
 export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
 export { readLogisticRegressionModel } from './artifacts/index.js';
+export * from './k8s/index.js';

@@ -102,6 +102,8 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
         spec: {
           serviceAccountName: o.serviceAccount ?? KINDLING_RESOURCES.driverServiceAccount,
           restartPolicy: 'Never',
+          // Service links would inject KINDLING_NATS_* variables next to the real settings.
+          enableServiceLinks: false,
           securityContext: {
             runAsNonRoot: true,
             runAsUser: KINDLING_UID,
@@ -117,7 +119,6 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
               args: [
                 'submit',
                 '--master', '$(KINDLING_MASTER)',
-                '--name', o.jobName,
                 '--output', `${DRIVER_OUTPUT_DIR}/${o.jobName}`,
                 '--no-progress',
                 ...(o.args ?? []),

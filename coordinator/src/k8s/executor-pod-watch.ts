@@ -56,7 +56,11 @@ export function watchExecutorPods(
       fn();
     } catch (err) {
       // client-node's Watch swallows callback exceptions; route them to onError instead.
-      onError(err instanceof KindlingError ? err : new KindlingError('E_INTERNAL', `pod watch callback failed: ${String(err)}`, {}, { cause: err }));
+      try {
+        onError(err instanceof KindlingError ? err : new KindlingError('E_INTERNAL', `pod watch callback failed: ${String(err)}`, {}, { cause: err }));
+      } catch {
+        // onError itself threw: nothing is left to tell, and the watcher must keep running.
+      }
     }
   };
   const deleted = (name: string): void => guarded(() => onDeleted(name));
@@ -118,7 +122,7 @@ export function watchExecutorPods(
     try {
       const c = await watch.watch(path, query, onEvent, onDone);
       controller = c;
-      if (stopped) c.abort();
+      if (stopped || abortedByUs) c.abort(); // an ERROR event may have come before the controller
     } catch (err) {
       // Only reachable when the kubeconfig cannot be applied (e.g. an exec credential plugin failed).
       if (!stopped) fail(kubeApiError(err, { verb: 'watch', resource: 'pods', apiGroup: '', namespace }));
