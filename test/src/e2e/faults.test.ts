@@ -72,6 +72,21 @@ for (const [phase, when] of [
   });
 }
 
+t.test('faults: an executor killed and restarted under the same name (as a StatefulSet does) is not waited for', async (t) => {
+  const cluster = await LocalCluster.start(2);
+  t.teardown(() => cluster.stop());
+  const victim = cluster.executors.get('executor-0')!;
+  const started = Date.now();
+  const r = await runWithFault(cluster, /^load /, async () => {
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    // The replacement heartbeats well inside the driver's heartbeat deadline.
+    cluster.startExecutor('executor-0');
+  });
+  t.ok(Date.now() - started < 60_000, `finished in ${Date.now() - started} ms, not at a task timeout`);
+  sameAsBaseline(t, r, 'kill -9 + restart under the same id');
+});
+
 t.test('faults: executors added mid-training take tasks and the result is unchanged', async (t) => {
   // Training long enough (46 iterations over 200k rows) that executors starting at iteration
   // 2 — a process start plus a NATS connect, 1–2 s on a busy machine — join while it runs.
