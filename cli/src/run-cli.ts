@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { addClusterCommand } from './commands/cluster.js';
 import { addExecutorCommand, runExecutorCommand } from './commands/executor.js';
 import { addExecutorsCommand } from './commands/executors.js';
+import { addScaleCommand } from './commands/kubernetes.js';
 import { addSubmitCommand, type CliIo } from './commands/submit.js';
 import { errorLine, type ExitCode } from './error-report.js';
 
@@ -36,6 +37,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
   addSubmitCommand(program, io, setCode);
   addExecutorsCommand(program, io, setCode);
   addClusterCommand(program, io, setCode);
+  addScaleCommand(program, io, setCode);
   addExecutorCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -7,12 +7,14 @@ import type { ExecutorHeartbeat } from '@kindling/shared';
 import { errorLine, type ExitCode } from '../error-report.js';
 import { parseMaster } from '../master-url.js';
 import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js';
+import { listKubernetesExecutors } from './kubernetes.js';
 import type { CliIo } from './submit.js';
 
 interface ExecutorsOptions extends NatsFlags {
   readonly master: string;
   readonly json?: boolean;
   readonly waitMs: string;
+  readonly natsUrl?: string;
 }
 
 /** Adds `executors`. */
@@ -20,7 +22,8 @@ export function addExecutorsCommand(program: Command, io: CliIo, onExit: (code: 
   const cmd = program
     .command('executors')
     .description('list the executors registered on a NATS master')
-    .requiredOption('--master <url>', 'nats://host:port')
+    .requiredOption('--master <url>', 'nats://host:port, or k8s://namespace (pods with metrics-server CPU and memory)')
+    .option('--nats-url <url>', 'k8s:// only: also merge executor heartbeats from this NATS URL')
     .option('--json', 'print JSON instead of a table')
     .option('--wait-ms <ms>', 'how long to collect answers', '500');
   return addNatsFlags(cmd).action(async (options: ExecutorsOptions) => {
@@ -31,7 +34,8 @@ export function addExecutorsCommand(program: Command, io: CliIo, onExit: (code: 
 async function listExecutors(options: ExecutorsOptions, io: CliIo): Promise<ExitCode> {
   try {
     const master = parseMaster(options.master);
-    if (master.kind !== 'nats') throw new TypeError(`--master ${options.master}: executors are listed from a nats:// master`);
+    if (master.kind === 'k8s') return await listKubernetesExecutors(master.namespace, options, io);
+    if (master.kind !== 'nats') throw new TypeError(`--master ${options.master}: executors are listed from a nats:// or k8s:// master`);
     const { NatsTransport, subjects, PROTOCOL_VERSION } = await import('@kindling/shared');
     const conn = natsOptions(master.url, options, 'kindling-executors');
     const transport = await NatsTransport.connect(conn);

@@ -14,11 +14,12 @@ import { errorLine, errorStack, exitCodeFor, type ExitCode, type FailurePhase } 
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { parseMaster, type Master } from '../master-url.js';
 import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js';
+import { submitToKubernetes, watchPodsForBackend, type KubernetesSubmitOptions } from './kubernetes.js';
 import { renderMetricsTable } from '../metrics-table.js';
 import { ConsoleProgressBar, type ProgressStream } from '../progress-bar.js';
 
 /** Flags of `kindling submit`, as commander parses them. */
-export interface SubmitOptions extends NatsFlags {
+export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
   readonly master: string;
   /** Cluster mode: how long to wait for the first executor, ms. */
   readonly executorWait?: string;
@@ -50,7 +51,12 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
     .command('submit')
     .description('run a job described by a YAML job file (like spark-submit)')
     .argument('<job.yaml>', 'the job file; relative paths in it resolve against its folder')
-    .option('--master <url>', 'where to run: local, local[N] (N threads), local[*] (one per core), nats://host:port (executors of a cluster)', 'local[*]')
+    .option('--master <url>', 'where to run: local, local[N] (N threads), local[*] (one per core), nats://host:port (executors of a cluster), k8s://namespace', 'local[*]')
+    .addOption(new Option('--deploy-mode <mode>', 'k8s:// only: run the driver here (client) or as a Job in the cluster (cluster)').choices(['client', 'cluster']).default('client'))
+    .option('--image <image>', 'k8s:// cluster mode: the Kindling image of the driver Job', 'kindling:dev')
+    .option('--nats-url <url>', 'k8s:// client mode: where this machine reaches the cluster\'s NATS (e.g. after kubectl port-forward)', 'nats://127.0.0.1:4222')
+    .option('--data-claim <pvc>', 'k8s:// cluster mode: PVC with the input files, mounted at /data')
+    .option('--output-claim <pvc>', 'k8s:// cluster mode: PVC for the output folder, mounted at /out')
     .option('--name <name>', 'job name (default: the job file name); also names the default output folder')
     .option('--conf <key=value>', 'set a job-spec field by its dotted path, e.g. model.maxIter=20 (repeatable)', collect)
     .option('--output <dir>', 'output folder (overrides output.path)')
@@ -76,10 +82,10 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
     return exitCodeFor(err, phase);
   };
 
-  let master: Exclude<Master, { kind: 'k8s' }>;
+  let master: Master;
   let spec: JobSpec;
   try {
-    master = supportedMaster(parseMaster(options.master), options.master);
+    master = parseMaster(options.master);
     const { parseJobSpecFile } = await import('@kindling/coordinator');
     spec = await parseJobSpecFile(jobFile, {
       conf: parseConf(options.conf),
@@ -92,12 +98,22 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
     return fail(err, 'setup');
   }
 
+  if (master.kind === 'k8s' && options.deployMode === 'cluster') {
+    try {
+      bar?.finish();
+      return await submitToKubernetes(jobFile, spec, master.namespace, options, io, logger);
+    } catch (err) {
+      return fail(err, 'run');
+    }
+  }
   let result: JobResult;
   try {
     result =
       master.kind === 'local'
         ? await runLocal(spec, master.threads, logger, bar)
-        : await runOnCluster(spec, master.url, options, logger, bar);
+        : master.kind === 'nats'
+          ? await runOnCluster(spec, master.url, options, logger, bar)
+          : await runOnCluster(spec, options.natsUrl ?? 'nats://127.0.0.1:4222', options, logger, bar, master.namespace);
   } catch (err) {
     return fail(err, 'run');
   }
@@ -138,7 +154,7 @@ async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: Con
  * client deploy mode). Executor loss is survived by retrying tasks elsewhere (4 attempts, as
  * spark.task.maxFailures) and rebuilding blocks from lineage.
  */
-async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined): Promise<JobResult> {
+async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined, k8sNamespace?: string): Promise<JobResult> {
   const [{ runJob, EventBus, ClusterBackend }, { NatsTransport }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/shared')]);
   const events = new EventBus();
   events.on('stage-progress', (e) => bar?.update({ stageId: e.stageId, completed: e.completed, active: e.running, total: e.total }));
@@ -152,11 +168,13 @@ async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, 
   const transport = await NatsTransport.connect(conn, logger);
   try {
     const backend = await ClusterBackend.start(transport, logger, { prefix: conn.prefix ?? 'kindling' });
+    const stopWatch = k8sNamespace ? await watchPodsForBackend(k8sNamespace, backend, logger) : undefined;
     try {
       await backend.waitForExecutors(1, waitMs);
       logger.info({ job: spec.name, master: url, executors: backend.executors().map((e) => e.id), output: spec.output.path }, `submitting ${spec.name} to ${backend.executors().length} executor(s)`);
       return await runJob(spec, { executors: backend, events, logger, maxTaskFailures: 4, executorWaitMs: waitMs });
     } finally {
+      stopWatch?.();
       bar?.finish();
       await backend.close();
     }
@@ -165,11 +183,6 @@ async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, 
   }
 }
 
-/** Local and NATS masters run in this version; Kubernetes parses so the message can be exact. */
-function supportedMaster(master: Master, text: string): Exclude<Master, { kind: 'k8s' }> {
-  if (master.kind !== 'k8s') return master;
-  throw new KindlingError('E_INVALID_VALUE', `--master ${text}: Kubernetes mode is not supported in this version; use local[N] or nats://host:port`, { master: text });
-}
 
 /** `--conf key=value` pairs; a repeated key keeps its last value, as in spark-submit. */
 function parseConf(pairs: readonly string[] = []): Record<string, string> {

@@ -87,9 +87,12 @@ t.test('submit: exits 2 for a master it cannot use, before reading the job', asy
   r = await inProcess(dir, 'submit', '--master', 'nats://127.0.0.1:1', '--no-progress', 'job.yaml');
   t.equal(r.code, 1);
   t.match(r.stderr, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:1: connection refused/);
-  r = await inProcess(dir, 'submit', '--master', 'k8s://kindling', 'missing.yaml');
+  r = await inProcess(dir, 'submit', '--master', 'k8s://kindling', '--deploy-mode', 'cluster', 'missing.yaml');
   t.equal(r.code, 2);
-  t.match(r.stderr, /^kindling: error: --master k8s:\/\/kindling: Kubernetes mode is not supported in this version/);
+  t.match(r.stderr, /^kindling: error: missing\.yaml: cannot read the job file/);
+  r = await inProcess(dir, 'submit', '--master', 'k8s://kindling', '--deploy-mode', 'sideways', 'job.yaml');
+  t.equal(r.code, 2);
+  t.match(r.stderr, /deploy-mode/);
   r = await inProcess(dir, 'submit', '--master', 'local[0]', 'missing.yaml');
   t.equal(r.code, 2);
   t.equal(r.stderr, 'kindling: error: invalid master URL "local[0]": the thread count must be * or an integer from 1 to 4096 [E_INVALID_VALUE]\n');

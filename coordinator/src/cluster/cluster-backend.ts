@@ -322,8 +322,12 @@ export class ClusterBackend implements ExecutorMembership {
     }
   }
 
-  /** Forgets an executor: its attempts in flight fail (and are retried elsewhere), its partitions move. */
-  private markLost(id: ExecutorId, reason: string): void {
+  /**
+   * Forgets an executor: its attempts in flight fail (and are retried elsewhere), its
+   * partitions move. Also called from outside when Kubernetes reports its pod deleted,
+   * which is faster than waiting for the heartbeat deadline.
+   */
+  markLost(id: ExecutorId, reason: string): void {
     const r = this.registry.get(id);
     if (!r) return;
     this.registry.delete(id);
