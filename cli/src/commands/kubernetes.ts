@@ -86,6 +86,8 @@ async function heartbeats(url: string, flags: NatsFlags): Promise<ExecutorHeartb
 
 /** Options of a Kubernetes submission. */
 export interface KubernetesSubmitOptions extends NatsFlags {
+  readonly conf?: readonly string[];
+  readonly name?: string;
   readonly deployMode?: string;
   readonly image?: string;
   readonly natsUrl?: string;
@@ -105,6 +107,8 @@ export async function submitToKubernetes(jobFile: string, spec: JobSpec, namespa
     jobName,
     jobYaml: await readFile(jobFile, 'utf8'),
     image: o.image ?? 'kindling:dev',
+    // The driver pod re-reads the job file: hand it the same overrides.
+    args: [...(o.conf ?? []).flatMap((kv) => ['--conf', kv]), ...(o.name ? ['--name', o.name] : [])],
     ...(o.dataClaim ? { dataClaim: o.dataClaim } : {}),
     ...(o.outputClaim ? { outputClaim: o.outputClaim } : {}),
   });
