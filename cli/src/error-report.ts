@@ -3,7 +3,7 @@
  * stack only at debug level), and the exit code: 2 for what the user must fix before anything
  * runs (flags, the job spec), 1 for a job that started and failed. Used by run-cli and submit.
  */
-import { KindlingError, toWireError, type ErrorCode } from '@kindling/shared';
+import { KindlingError, toWireError, type ErrorCode } from '@kindling/shared/compute';
 
 /** 0 ok, 1 job failure, 2 usage or job-spec error. */
 export type ExitCode = 0 | 1 | 2;

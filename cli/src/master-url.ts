@@ -4,7 +4,7 @@
  * `k8s://namespace`). Pure; the submit command decides which kinds this version can run.
  */
 import os from 'node:os';
-import { KindlingError } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared/compute';
 
 /** Where a job runs: in-process threads, executors reached over NATS, or a Kubernetes namespace. */
 export type Master =

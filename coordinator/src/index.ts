@@ -8,13 +8,15 @@
  * const result = await runJob(spec, { executors: [executor], events: new EventBus() });
  * console.log(result.metrics.test.areaUnderROC);
  * ```
+ *
+ * The Kubernetes helpers are a separate entry, `@kindling/coordinator/k8s`: loading
+ * @kubernetes/client-node costs ~1 s of CPU, which local and NATS runs should not pay.
  * @module
  */
 export { runJob, type JobResult, type RunContext } from './pipeline/job-runner.js';
 export { fitTransforms, type FittedPipeline } from './pipeline/fit-transforms.js';
 export { EventBus, type DriverEvents, type DriverEventType } from './events/event-bus.js';
 export { silentLogger, type Logger } from './logger.js';
-export { ClusterBackend, RemoteExecutorClient, type ClusterBackendOptions } from './cluster/cluster-backend.js';
 export { StaticMembership, type ExecutorMembership, type MembershipChange } from './cluster/executor-membership.js';
 export { TaskScheduler, type Stage, type TaskSchedulerOptions } from './scheduler/task-scheduler.js';
 export type * from './job/job-spec.js';
@@ -22,4 +24,3 @@ export { parseJobSpec, parseJobSpecFile, type JobSpecOverrides } from './job/job
 export { minimizeLbfgs } from './optimizer/index.js';
 export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
 export { readLogisticRegressionModel } from './artifacts/index.js';
-export * from './k8s/index.js';

@@ -13,12 +13,3 @@ export { LocalExecutor, type LocalExecutorOptions } from './local-executor.js';
 export { TaskRunner, type SourceBytesProvider } from './task-runner.js';
 export { BlockStore, blockBytes, type Block, type BlockKey } from './storage/block-store.js';
 export { ThreadPool } from './pool/thread-pool.js';
-export {
-  startExecutor,
-  runExecutorCli,
-  jsonLinesLogger,
-  type ExecutorHandle,
-  type ExecutorStopOutcome,
-} from './main.js';
-export { parseExecutorArgs, natsOptionsOf, EXECUTOR_USAGE, type ExecutorConfig, type ExecutorLogLevel } from './config.js';
-export type { ExecutorLogger } from './executor-backend.js';

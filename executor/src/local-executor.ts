@@ -15,7 +15,7 @@ import {
   type TaskOp,
   type TaskResultByOp,
   type TaskSpec,
-} from '@kindling/shared';
+} from '@kindling/shared/compute';
 import { ThreadPool } from './pool/thread-pool.js';
 import { BlockStore } from './storage/block-store.js';
 import { TaskRunner } from './task-runner.js';

@@ -15,7 +15,7 @@ import type {
   TaskOp,
   TaskResultByOp,
   TaskSpec,
-} from '@kindling/shared';
+} from '@kindling/shared/compute';
 import type { BlockStore } from './storage/block-store.js';
 import type { ThreadPool } from './pool/thread-pool.js';
 

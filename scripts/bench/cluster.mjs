@@ -137,13 +137,14 @@ function machine() {
 
 async function importBuilt() {
   if (!existsSync(HARNESS)) fail(`${relative(ROOT, HARNESS)} is missing: run \`npx tsc -b\` first`);
-  const [coordinator, executor, shared, harness] = await Promise.all([
+  const [coordinator, cluster, executor, shared, harness] = await Promise.all([
     import('@kindling/coordinator'),
+    import('@kindling/coordinator/cluster'),
     import('@kindling/executor'),
     import('@kindling/shared'),
     import(pathToFileURL(HARNESS).href),
   ]);
-  return { ...coordinator, LocalExecutor: executor.LocalExecutor, ...shared, LocalCluster: harness.LocalCluster };
+  return { ...coordinator, ...cluster, LocalExecutor: executor.LocalExecutor, ...shared, LocalCluster: harness.LocalCluster };
 }
 
 /** Generates a bank-like CSV with the repository's generator unless it already exists. */

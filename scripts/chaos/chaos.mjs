@@ -173,7 +173,7 @@ function planRound(seed, round, executors, referenceMs) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(HARNESS)) fail(`${relative(ROOT, HARNESS)} is missing: run \`npx tsc -b\` first`);
-  const k = { ...(await import('@kindling/coordinator')), ...(await import('@kindling/shared')), ...(await import(pathToFileURL(HARNESS).href)) };
+  const k = { ...(await import('@kindling/coordinator')), ...(await import('@kindling/coordinator/cluster')), ...(await import('@kindling/shared')), ...(await import(pathToFileURL(HARNESS).href)) };
   const csv = o.csv ?? ensureCsv(join(DATA_DIR, `bank-${rowsLabel(o.rows)}.csv`), o.rows);
   const scratch = mkdtempSync(join(os.tmpdir(), 'kindling-chaos-'));
   const logsDir = o.logs ?? join(os.tmpdir(), `kindling-chaos-logs-${new Date().toISOString().replace(/[:.]/g, '-')}`);

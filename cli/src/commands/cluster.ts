@@ -6,7 +6,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import type { ExecutorHeartbeat } from '@kindling/shared';
-import { clusterDown, clusterUp, isAlive, readClusterState } from '../cluster/local-cluster.js';
 import { errorLine, type ExitCode } from '../error-report.js';
 import { renderExecutors } from './executors.js';
 import type { CliIo } from './submit.js';
@@ -27,6 +26,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
     .option('--wait-ms <ms>', 'how long to wait for the executors to register', '30000')
     .action(async (o: { executors: string; cores: string; port: string; prefix: string; dir: string; waitMs: string }) => {
       try {
+        const { clusterUp } = await import('../cluster/local-cluster.js');
         const executors = positiveInt(o.executors, '--executors');
         const state = await clusterUp({ dir: o.dir, executors, cores: positiveInt(o.cores, '--cores'), port: Number(o.port), prefix: o.prefix });
         const registered = await waitForRegistration(state.url, state.prefix, executors, Number(o.waitMs));
@@ -44,6 +44,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
     .description('show the local cluster started from --dir')
     .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
     .action(async (o: { dir: string }) => {
+      const { isAlive, readClusterState } = await import('../cluster/local-cluster.js');
       const state = readClusterState(o.dir);
       if (!state) {
         io.stdout.write(`no cluster started from ${o.dir}\n`);
@@ -63,6 +64,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
     .description('stop the executors (they drain) and nats-server')
     .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
     .action(async (o: { dir: string }) => {
+      const { clusterDown } = await import('../cluster/local-cluster.js');
       const state = await clusterDown(o.dir);
       io.stdout.write(state ? `cluster down: stopped ${state.executors.length} executor(s) and nats-server ${state.url}\n` : `no cluster started from ${o.dir}\n`);
       onExit(0);

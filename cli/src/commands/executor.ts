@@ -16,6 +16,6 @@ export function addExecutorCommand(program: Command): Command {
 
 /** Runs the executor with the arguments after `executor`; resolves to its exit code. */
 export async function runExecutorCommand(args: readonly string[]): Promise<number> {
-  const { runExecutorCli } = await import('@kindling/executor');
+  const { runExecutorCli } = await import('@kindling/executor/process');
   return runExecutorCli(args);
 }

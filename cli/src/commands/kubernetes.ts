@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ExecutorHeartbeat } from '@kindling/shared';
-import type { ClusterBackend, JobResult, JobSpec, Logger } from '@kindling/coordinator';
+import type { JobResult, JobSpec, Logger } from '@kindling/coordinator';
+import type { ClusterBackend } from '@kindling/coordinator/cluster';
 import { errorLine, type ExitCode } from '../error-report.js';
 import { natsOptions, type NatsFlags } from '../nats-connection.js';
 import type { CliIo } from './submit.js';
@@ -25,7 +26,7 @@ export function addScaleCommand(program: Command, io: CliIo, onExit: (code: Exit
       try {
         const n = Number(replicas);
         if (!Number.isInteger(n) || n < 0) throw new TypeError(`<replicas>: expected a whole number, got "${replicas}"`);
-        const { loadKubeConfig, currentNamespace, scaleExecutors } = await import('@kindling/coordinator');
+        const { loadKubeConfig, currentNamespace, scaleExecutors } = await import('@kindling/coordinator/k8s');
         const kc = loadKubeConfig(o.context ? { context: o.context } : {});
         const ns = o.namespace ?? currentNamespace(kc);
         const r = await scaleExecutors(kc, ns, n, o.name);
@@ -40,7 +41,7 @@ export function addScaleCommand(program: Command, io: CliIo, onExit: (code: Exit
 
 /** `kindling executors --master k8s://ns`: pods, their CPU/memory, and heartbeat state if NATS answers. */
 export async function listKubernetesExecutors(namespace: string, flags: NatsFlags & { natsUrl?: string; json?: boolean }, io: CliIo): Promise<ExitCode> {
-  const { loadKubeConfig, executorPodStatus } = await import('@kindling/coordinator');
+  const { loadKubeConfig, executorPodStatus } = await import('@kindling/coordinator/k8s');
   const report = await executorPodStatus(loadKubeConfig(), namespace);
   const beats = flags.natsUrl ? await heartbeats(flags.natsUrl, flags).catch(() => [] as ExecutorHeartbeat[]) : [];
   const byId = new Map(beats.map((b) => [b.executorId, b]));
@@ -100,7 +101,7 @@ export interface KubernetesSubmitOptions extends NatsFlags {
  * the namespace; we follow it and print its log. Resolves to the exit code.
  */
 export async function submitToKubernetes(jobFile: string, spec: JobSpec, namespace: string, o: KubernetesSubmitOptions, io: CliIo, logger: Logger): Promise<ExitCode> {
-  const { loadKubeConfig, submitClusterJob, followClusterJob, clusterJobName } = await import('@kindling/coordinator');
+  const { loadKubeConfig, submitClusterJob, followClusterJob, clusterJobName } = await import('@kindling/coordinator/k8s');
   const kc = loadKubeConfig();
   const jobName = clusterJobName(spec.name);
   const submitted = await submitClusterJob(kc, namespace, {
@@ -128,7 +129,7 @@ export async function submitToKubernetes(jobFile: string, spec: JobSpec, namespa
  * lost at once instead of after the heartbeat deadline.
  */
 export function watchPodsForBackend(namespace: string, backend: ClusterBackend, logger: Logger): Promise<() => void> {
-  return import('@kindling/coordinator').then(({ loadKubeConfig, watchExecutorPods }) =>
+  return import('@kindling/coordinator/k8s').then(({ loadKubeConfig, watchExecutorPods }) =>
     watchExecutorPods(
       loadKubeConfig(),
       namespace,

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
-import { KindlingError } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared/compute';
 import type { JobResult, JobSpec } from '@kindling/coordinator';
 import { errorLine, errorStack, exitCodeFor, type ExitCode, type FailurePhase } from '../error-report.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
@@ -155,7 +155,11 @@ async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: Con
  * spark.task.maxFailures) and rebuilding blocks from lineage.
  */
 async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined, k8sNamespace?: string): Promise<JobResult> {
-  const [{ runJob, EventBus, ClusterBackend }, { NatsTransport }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/shared')]);
+  const [{ runJob, EventBus }, { ClusterBackend }, { NatsTransport }] = await Promise.all([
+    import('@kindling/coordinator'),
+    import('@kindling/coordinator/cluster'),
+    import('@kindling/shared'),
+  ]);
   const events = new EventBus();
   events.on('stage-progress', (e) => bar?.update({ stageId: e.stageId, completed: e.completed, active: e.running, total: e.total }));
   events.on('stage-completed', (e) => {

@@ -4,13 +4,17 @@
  * VectorUDT in sparse form (type 0, size, ascending indices, values; zeros skipped). One-hot
  * slots are expanded here and only here (design.md: categorical features stay compact elsewhere).
  * Called per partition, in partition order, by whoever holds the partition's DesignBlock.
+ * Columns (values and Dremel levels) are built straight from the block's typed arrays for
+ * parquet-file-writer.ts: no per-row objects.
  */
 import * as nodePath from 'node:path';
-import { KindlingError } from '@kindling/shared';
-import type { DesignBlock } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared/compute';
+import type { DesignBlock } from '@kindling/shared/compute';
+import { ParquetFileWriter, type ParquetColumnData } from './parquet-file-writer.js';
+import { parquetNodesFromDefinition } from './parquet-record-shredder.js';
 import { BULK_COMPRESSION, partFileName } from './predictions-writer.js';
 import {
-  VECTOR_UDT, makeFolder, parquetVector, sparkField, sparkStruct, toParquetList, writeParquetFile,
+  SPARK_ROW_METADATA_KEY, VECTOR_UDT, makeFolder, parquetVector, sparkField, sparkStruct,
 } from './spark-parquet.js';
 
 /** Rows per row group for features: rows are wider than predictions, so groups are smaller. */
@@ -41,25 +45,56 @@ export async function writeFeaturesPart(
   for (const index of numericIndex) checkSlot(index, numFeatures, partition, 'numeric slot');
   await makeFolder(dir);
   const file = nodePath.join(dir, partFileName(partition));
-  await writeParquetFile(file, {
-    rowId: { type: 'INT64', compression: BULK_COMPRESSION },
-    label: { type: 'DOUBLE', compression: BULK_COMPRESSION },
-    features: parquetVector(BULK_COMPRESSION),
-  }, SPARK_SCHEMA, featureRows(partition, block, numericIndex, numFeatures), { rowGroupSize: FEATURES_ROW_GROUP_ROWS });
+  const writer = await ParquetFileWriter.open(file, PARQUET_SCHEMA, {
+    metadata: { [SPARK_ROW_METADATA_KEY]: JSON.stringify(SPARK_SCHEMA) },
+  });
+  try {
+    for (let start = 0; start < block.numRows; start += FEATURES_ROW_GROUP_ROWS) {
+      const end = Math.min(block.numRows, start + FEATURES_ROW_GROUP_ROWS);
+      await writer.writeRowGroup(end - start, featureColumns(partition, block, numericIndex, numFeatures, start, end));
+    }
+    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
   return file;
 }
 
-function* featureRows(
+const PARQUET_SCHEMA = parquetNodesFromDefinition({
+  rowId: { type: 'INT64', compression: BULK_COMPRESSION },
+  label: { type: 'DOUBLE', compression: BULK_COMPRESSION },
+  features: parquetVector(BULK_COMPRESSION),
+}, 'features');
+
+/**
+ * Rows start..end-1 as the six leaf columns: rowId, label, features.type, features.size,
+ * features.indices.list.element, features.values.list.element. The struct is always present
+ * (definition level 1 for type, 2 for size); an empty vector is one entry at level 2 (the list
+ * is defined but has no element), a non-empty one nnz entries at level 3 with repetition levels
+ * 0, 1, 1, ….
+ */
+function featureColumns(
   partition: number,
   block: DesignBlock,
   numericIndex: readonly number[],
   numFeatures: number,
-): Generator<Record<string, unknown>> {
+  start: number,
+  end: number,
+): ParquetColumnData[] {
   const { numNumeric, numCategorical } = block;
+  const n = end - start;
   const capacity = numNumeric + numCategorical;
+  const maxEntries = n * Math.max(1, capacity);
+  const entryIndices = new Int32Array(maxEntries);
+  const entryValues = new Float64Array(maxEntries);
+  const definition = new Uint8Array(maxEntries);
+  const repetition = new Uint8Array(maxEntries);
   const indices = new Int32Array(capacity);
   const values = new Float64Array(capacity);
-  for (let r = 0; r < block.numRows; r++) {
+  let entries = 0;
+  let defined = 0;
+  for (let r = start; r < end; r++) {
     const rowId = block.rowIds[r] as number;
     if (!Number.isSafeInteger(rowId)) {
       throw internal(`features partition ${partition}, row ${r}: rowId ${rowId} is not an integer`);
@@ -76,17 +111,30 @@ function* featureRows(
       checkSlot(slot, numFeatures, partition, `row ${r} categorical slot`);
       nnz = insertSorted(indices, values, nnz, slot, 1, partition, r);
     }
-    yield {
-      rowId,
-      label: block.label[r],
-      features: {
-        type: 0,
-        size: numFeatures,
-        indices: toParquetList(indices.subarray(0, nnz)),
-        values: toParquetList(values.subarray(0, nnz)),
-      },
-    };
+    if (nnz === 0) {
+      definition[entries] = 2;
+      repetition[entries] = 0;
+      entries++;
+      continue;
+    }
+    for (let k = 0; k < nnz; k++) {
+      entryIndices[defined] = indices[k] as number;
+      entryValues[defined] = values[k] as number;
+      defined++;
+      definition[entries] = 3;
+      repetition[entries] = k === 0 ? 0 : 1;
+      entries++;
+    }
   }
+  const levels = { definitionLevels: definition.subarray(0, entries), repetitionLevels: repetition.subarray(0, entries) };
+  return [
+    { values: block.rowIds.subarray(start, end) },
+    { values: block.label.subarray(start, end) },
+    { values: new Int32Array(n), definitionLevels: new Uint8Array(n).fill(1) },
+    { values: new Int32Array(n).fill(numFeatures), definitionLevels: new Uint8Array(n).fill(2) },
+    { values: entryIndices.subarray(0, defined), ...levels },
+    { values: entryValues.subarray(0, defined), ...levels },
+  ];
 }
 
 /** Inserts (index, value) keeping indices ascending; a row has few entries, so this is cheap. */

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as nodePath from 'node:path';
-import { KindlingError } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared/compute';
 import { LOGISTIC_REGRESSION_MODEL_CLASS } from './model-writer.js';
 import { fromParquetList, readParquetFile, toNumber } from './spark-parquet.js';
 

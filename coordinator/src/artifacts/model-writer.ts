@@ -7,7 +7,7 @@
  * Called by the driver's save step with a path inside the job's staging folder.
  */
 import * as nodePath from 'node:path';
-import { KindlingError } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared/compute';
 import {
   MATRIX_UDT, SPARK_VERSION_METADATA_KEY, VECTOR_UDT, makeFolder, parquetMatrix, parquetVector, sparkField,
   sparkStruct, toParquetList, writeParquetFile, writeTextFile,

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as nodePath from 'node:path';
-import { KindlingError, OutputError } from '@kindling/shared';
+import { KindlingError, OutputError } from '@kindling/shared/compute';
 
 /** What to do when the final folder already exists (Spark's SaveMode ErrorIfExists / Overwrite). */
 export type OutputMode = 'error' | 'overwrite';

@@ -1,14 +1,17 @@
 /**
  * The Parquet layout Spark itself writes, shared by the model, predictions and features
  * writers: Spark SQL schema JSON for the footer (`org.apache.spark.sql.parquet.row.metadata`,
- * which is how Spark knows a struct column is a Vector or Matrix), parquetjs field definitions
- * for Spark's standard 3-level LIST arrays and the VectorUDT/MatrixUDT structs, and one
- * function that streams rows into a file and turns any failure into an OutputError.
+ * which is how Spark knows a struct column is a Vector or Matrix), parquetjs-style field
+ * definitions for Spark's standard 3-level LIST arrays and the VectorUDT/MatrixUDT structs, one
+ * function that streams rows into a file (through parquet-file-writer.ts) and turns any failure
+ * into an OutputError, and a small-file reader. parquetjs is loaded only by the reader, on first
+ * use: the CLI's start, `--help` and every job that only writes do not pay ~0.3 s for it.
  */
 import { promises as fs } from 'node:fs';
-import parquet from '@dsnp/parquetjs';
 import type { FieldDefinition, ParquetCompression, SchemaDefinition } from '@dsnp/parquetjs';
-import { KindlingError, OutputError } from '@kindling/shared';
+import { KindlingError, OutputError } from '@kindling/shared/compute';
+import { ParquetFileWriter } from './parquet-file-writer.js';
+import { RecordShredder, parquetNodesFromDefinition } from './parquet-record-shredder.js';
 
 /** Footer key under which Spark stores the table schema as JSON. */
 export const SPARK_ROW_METADATA_KEY = 'org.apache.spark.sql.parquet.row.metadata';
@@ -187,9 +190,9 @@ export interface ParquetFileOptions {
 
 /**
  * Writes `rows` (consumed lazily, so memory stays at one row group) to `file` with the given
- * parquetjs schema and the Spark schema in the footer. Data pages are v1, as Spark writes them
- * (parquetjs defaults to v2, which older Spark vectorised readers do not take). On failure the
- * partial file is deleted and an OutputError naming it is thrown.
+ * parquetjs-style schema and the Spark schema in the footer. Data pages are v1, as Spark writes
+ * them. On failure the partial file is deleted; a KindlingError thrown by `rows` passes through,
+ * anything else becomes an OutputError naming the file.
  */
 export async function writeParquetFile(
   file: string,
@@ -198,27 +201,27 @@ export async function writeParquetFile(
   rows: Iterable<Record<string, unknown>>,
   options: ParquetFileOptions,
 ): Promise<void> {
-  let parsed: InstanceType<typeof parquet.ParquetSchema>;
+  const nodes = parquetNodesFromDefinition(schema, file);
+  const writer = await ParquetFileWriter.open(file, nodes, {
+    metadata: { [SPARK_ROW_METADATA_KEY]: JSON.stringify(sparkSchema), ...options.footer },
+  });
   try {
-    parsed = new parquet.ParquetSchema(schema);
-  } catch (err) {
-    // parquetjs throws plain strings for schema errors.
-    throw new KindlingError('E_INTERNAL', `invalid Parquet schema for ${file}: ${String(err)}`, { file });
-  }
-  let writer: Awaited<ReturnType<typeof parquet.ParquetWriter.openFile>> | undefined;
-  try {
-    writer = await parquet.ParquetWriter.openFile(parsed, file, {
-      rowGroupSize: options.rowGroupSize,
-      pageSize: options.rowGroupSize,
-      useDataPageV2: false,
-    });
-    writer.setMetadata(SPARK_ROW_METADATA_KEY, JSON.stringify(sparkSchema));
-    for (const [key, value] of Object.entries(options.footer ?? {})) writer.setMetadata(key, value);
-    for (const row of rows) await writer.appendRow(row);
+    const shredder = new RecordShredder(nodes, file);
+    const groupRows = Math.max(1, options.rowGroupSize);
+    for (const row of rows) {
+      shredder.add(row);
+      if (shredder.rowCount >= groupRows) {
+        const group = shredder.take();
+        await writer.writeRowGroup(group.numRows, group.columns);
+      }
+    }
+    if (shredder.rowCount > 0) {
+      const group = shredder.take();
+      await writer.writeRowGroup(group.numRows, group.columns);
+    }
     await writer.close();
   } catch (err) {
-    if (writer !== undefined && !writer.closed) await writer.close().catch(() => undefined);
-    await fs.rm(file, { force: true }).catch(() => undefined);
+    await writer.abort();
     if (err instanceof KindlingError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw new OutputError(`cannot write Parquet file ${file}: ${message}`, file, { cause: err });
@@ -250,9 +253,10 @@ export async function readParquetFile(file: string): Promise<{
   rows: Record<string, unknown>[];
   footer: Record<string, string>;
 }> {
-  let reader: Awaited<ReturnType<typeof parquet.ParquetReader.openFile>>;
+  const { ParquetReader } = await import('@dsnp/parquetjs');
+  let reader: Awaited<ReturnType<typeof ParquetReader.openFile>>;
   try {
-    reader = await parquet.ParquetReader.openFile(file);
+    reader = await ParquetReader.openFile(file);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new KindlingError('E_IO', `cannot open Parquet file ${file}: ${message}`, { file }, { cause: err });

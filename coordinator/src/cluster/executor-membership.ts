@@ -3,7 +3,7 @@
  * set; on a cluster, executors register, leave (drain) and get lost, and the task scheduler
  * follows these changes mid-stage.
  */
-import type { ExecutorClient, ExecutorId } from '@kindling/shared';
+import type { ExecutorClient, ExecutorId } from '@kindling/shared/compute';
 
 /** A change of membership. */
 export type MembershipChange =

@@ -4,7 +4,7 @@
  * file; executors read their own ranges.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import type { ByteRangeReader } from '@kindling/shared';
+import type { ByteRangeReader } from '@kindling/shared/compute';
 
 /** An open file the driver reads ranges from; close it when planning is done. */
 export class FileRangeReader {

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { JobSpecError } from '@kindling/shared';
+import { JobSpecError } from '@kindling/shared/compute';
 import type { JobSpec } from './job-spec.js';
 
 /** Command-line values that take precedence over the job file (spark-submit's flags). */

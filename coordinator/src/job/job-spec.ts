@@ -3,7 +3,7 @@
  * TypeScript API takes. A YAML job file is parsed into exactly this (see job-spec-parser.ts),
  * with every default filled in and every path resolved, so the driver never re-validates.
  */
-import type { CsvOptions } from '@kindling/shared';
+import type { CsvOptions } from '@kindling/shared/compute';
 
 /** Reading the input table. */
 export interface InputSpec {

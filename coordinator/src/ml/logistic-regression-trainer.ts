@@ -6,7 +6,7 @@
  * with an oracle that runs one distributed gradient pass per call; this module never sees
  * rows, only merged per-partition sums.
  */
-import { KindlingError } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared/compute';
 import { minimizeLbfgs, minimizeOwlqn, type DiffFunction, type LbfgsResult } from '../optimizer/index.js';
 
 /** Merged (in partition order) unscaled sums over all training rows at original-space coefficients. */

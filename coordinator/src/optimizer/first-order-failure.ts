@@ -4,7 +4,7 @@
  * runFirstOrderMinimizer, which resets the history on the first failure and stops with
  * 'search-failed' on a second one in a row. It never reaches callers of the optimisers.
  */
-import { KindlingError } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared/compute';
 
 /** Which breeze exception the failure stands for. */
 export type FirstOrderFailureKind =

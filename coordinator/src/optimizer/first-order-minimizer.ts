@@ -6,7 +6,7 @@
  * exact failure, caching and stopping rules Spark's objective history depends on.
  * Pure: no I/O; the objective may be a distributed gradient pass.
  */
-import { KindlingError } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared/compute';
 import { ApproximateInverseHessian } from './approximate-inverse-hessian.js';
 import { norm2, subtract } from './dense-vector.js';
 import { FirstOrderFailure } from './first-order-failure.js';

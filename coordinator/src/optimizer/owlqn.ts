@@ -6,7 +6,7 @@
  * point projected back onto the orthant. The smooth part f is supplied by the caller; the L1
  * term Σ l1_i·|x_i| is added here (it is in the reported values, never in f).
  */
-import { KindlingError } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared/compute';
 import { backtrackingLineSearch } from './backtracking-line-search.js';
 import { dot, norm2 } from './dense-vector.js';
 import {

@@ -18,7 +18,7 @@ import {
   type LabelEncoding,
   type MergedColumnStats,
   type Schema,
-} from '@kindling/shared';
+} from '@kindling/shared/compute';
 import type { PipelineSpec, SplitSpec } from '../job/job-spec.js';
 
 /** The fitted pipeline: what to send executors, and what to report. */

@@ -29,7 +29,7 @@ import {
   type JobId,
   type PartitionLineage,
   type Schema,
-} from '@kindling/shared';
+} from '@kindling/shared/compute';
 import { OutputCommitter, PredictionsWriter, writeLogisticRegressionModel } from '../artifacts/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import { FileRangeReader } from '../io/file-range-reader.js';

@@ -22,7 +22,7 @@ import {
   type SortKeyColumn,
   type SparkSplitKeysPartial,
   type SparkVector,
-} from '@kindling/shared';
+} from '@kindling/shared/compute';
 
 /** Spark version family whose seed hashing to mirror. */
 export type SparkCompat = 'spark-2.3' | 'spark-3.2';

@@ -21,7 +21,7 @@ import {
   type TaskResultByOp,
   type TaskSpec,
   toWireError,
-} from '@kindling/shared';
+} from '@kindling/shared/compute';
 import type { ExecutorMembership, MembershipChange } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';

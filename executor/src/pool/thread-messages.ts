@@ -15,7 +15,7 @@ import type {
   SparkSplitKeysPartial,
   SummaryPartial,
   WireError,
-} from '@kindling/shared';
+} from '@kindling/shared/compute';
 
 /** Main → worker. `bytes`, when present, is the partition's byte range fetched by the executor (no shared file). */
 export type WorkerRequest =

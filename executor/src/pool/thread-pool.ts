@@ -6,7 +6,7 @@
  * Blocks go to workers by reference (SharedArrayBuffer); results come back the same way.
  */
 import { Piscina } from 'piscina';
-import { fromWireError } from '@kindling/shared';
+import { fromWireError } from '@kindling/shared/compute';
 import type { WorkerRequest, WorkerResponse, WorkerResultByType } from './thread-messages.js';
 
 /** A fixed-size pool of worker threads running task-worker.js. */

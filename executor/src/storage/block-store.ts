@@ -6,7 +6,7 @@
  * Owned by the TaskRunner (the only writer); read by status reporting.
  * THREADING: main thread only; workers see blocks only as task inputs.
  */
-import type { BlockName, ColumnBatch, DesignBlock, JobId } from '@kindling/shared';
+import type { BlockName, ColumnBatch, DesignBlock, JobId } from '@kindling/shared/compute';
 
 /** What a block holds: loaded rows, or an encoded train/test design block. */
 export type Block = ColumnBatch | DesignBlock;

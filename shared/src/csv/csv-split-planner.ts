@@ -12,13 +12,13 @@
  *    soon as a quote character follows c (the wrong reading resynchronises on it).
  * 2. If the window reaches end of file and one hypothesis ends inside an unclosed quote, the
  *    other holds (for a well-formed file).
- * 3. If one hypothesis is still inside a quoted field where a window of ≥ 256 KiB ends while
+ * 3. If one hypothesis is still inside a quoted field where a window of ≥ 64 KiB ends while
  *    the other parsed ≥ 16 complete records, at most 1 in 9 of them with a wrong field count
  *    or a quote anomaly, the latter is taken: an open quote spanning that window, over
  *    CSV-like text, is implausible. (Windows grow ×4 from 64 KiB to 4 MiB.)
  * 4. Otherwise, at 4 MiB: an exact sequential quote-state scan from the previous cut
  *    (streamed through `read` in 1 MiB chunks, constant memory). `exactSplits` forces it.
- * Rule 3 is the only guess. If it is ever wrong (a quoted field of ≥ 256 KiB holding
+ * Rule 3 is the only guess. If it is ever wrong (a quoted field of ≥ 64 KiB holding
  * CSV-like lines without quotes), the partition before the cut meets a quoted field running
  * past its end and fails loudly (E_CSV_MALFORMED, details.splitPlanError) instead of
  * mis-reading data; planning again with `exactSplits: true` fixes it.
@@ -59,7 +59,7 @@ export interface PlanCsvSplitsArgs {
 }
 
 const FIRST_WINDOW = 64 * 1024;
-const GUESS_WINDOW = 256 * 1024;
+const GUESS_WINDOW = 64 * 1024;
 const MAX_WINDOW = 4 * 1024 * 1024;
 const MIN_CLEAN_RECORDS = 16;
 const SCAN_CHUNK = 1 << 20;

@@ -86,9 +86,13 @@ function checkDescending(p: ScoreCounts, which: number): void {
 }
 
 /**
- * Exact k-way merge of per-partition distinct-score lists (each strictly descending): equal
+ * Exact merge of per-partition distinct-score lists (each strictly descending): equal
  * scores are combined by summing their counts. Counts are integers, so the result does not
  * depend on the order of the parts.
+ *
+ * A native typed-array sort of all scores gives the distinct descending list; each part is
+ * then folded in with one forward pointer (both lists descend). On 1M rows this is several
+ * times faster than a k-way heap merge built from closures.
  */
 export function mergeScoreCounts(parts: readonly ScoreCounts[]): ScoreCounts {
   let total = 0;
@@ -96,57 +100,32 @@ export function mergeScoreCounts(parts: readonly ScoreCounts[]): ScoreCounts {
     checkDescending(p, i);
     total += p.scores.length;
   });
-  const scores = new Float64Array(total);
-  const positives = new Float64Array(total);
-  const negatives = new Float64Array(total);
-  const k = parts.length;
-  const pos = new Int32Array(k);
-  // Binary max-heap of part indices keyed by each part's current score.
-  const heap = new Int32Array(k);
-  let size = 0;
-  const head = (i: number): number => parts[i]!.scores[pos[i]!]!;
-  const above = (a: number, b: number): boolean => {
-    const x = head(a);
-    const y = head(b);
-    return x > y || (x === y && a < b);
-  };
-  const siftDown = (at: number): void => {
-    for (;;) {
-      const l = 2 * at + 1;
-      if (l >= size) return;
-      const r = l + 1;
-      const c = r < size && above(heap[r]!, heap[l]!) ? r : l;
-      if (!above(heap[c]!, heap[at]!)) return;
-      const t = heap[c]!;
-      heap[c] = heap[at]!;
-      heap[at] = t;
-      at = c;
-    }
-  };
-  for (let i = 0; i < k; i++) if (parts[i]!.scores.length > 0) heap[size++] = i;
-  for (let at = (size >> 1) - 1; at >= 0; at--) siftDown(at);
-
-  let out = -1;
-  while (size > 0) {
-    const i = heap[0]!;
-    const part = parts[i]!;
-    const j = pos[i]!;
-    const s = part.scores[j]!;
-    if (out >= 0 && scores[out] === s) {
-      positives[out] = positives[out]! + part.positives[j]!;
-      negatives[out] = negatives[out]! + part.negatives[j]!;
-    } else {
-      out++;
-      scores[out] = s;
-      positives[out] = part.positives[j]!;
-      negatives[out] = part.negatives[j]!;
-    }
-    pos[i] = j + 1;
-    if (j + 1 >= part.scores.length) heap[0] = heap[--size]!;
-    siftDown(0);
+  const all = new Float64Array(total);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p.scores, at);
+    at += p.scores.length;
   }
-  const n = out + 1;
-  return { scores: scores.slice(0, n), positives: positives.slice(0, n), negatives: negatives.slice(0, n) };
+  all.sort();
+  const distinct = new Float64Array(total);
+  let n = 0;
+  for (let i = total - 1; i >= 0; i--) {
+    const s = all[i]!;
+    if (n === 0 || distinct[n - 1] !== s) distinct[n++] = s;
+  }
+  const scores = distinct.slice(0, n);
+  const positives = new Float64Array(n);
+  const negatives = new Float64Array(n);
+  for (const p of parts) {
+    let q = 0;
+    for (let j = 0; j < p.scores.length; j++) {
+      const s = p.scores[j]!;
+      while (scores[q] !== s) q++;
+      positives[q] = positives[q]! + p.positives[j]!;
+      negatives[q] = negatives[q]! + p.negatives[j]!;
+    }
+  }
+  return { scores, positives, negatives };
 }
 
 /**

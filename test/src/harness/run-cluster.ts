@@ -2,7 +2,8 @@
  * Runs a job as `kindling submit --master nats://…` does (driver in this process), for
  * tests that need the JobResult.
  */
-import { ClusterBackend, EventBus, runJob, silentLogger, type JobResult, type JobSpec, type Logger } from '@kindling/coordinator';
+import { EventBus, runJob, silentLogger, type JobResult, type JobSpec, type Logger } from '@kindling/coordinator';
+import { ClusterBackend } from '@kindling/coordinator/cluster';
 import { NatsTransport, type NatsConnectionOptions } from '@kindling/shared';
 
 /** Runs `spec` on the executors reachable with `conn`. */

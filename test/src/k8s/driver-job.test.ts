@@ -7,7 +7,7 @@ import t from 'tap';
 import type { IJob } from 'kubernetes-models/batch/v1';
 import type { IConfigMap } from 'kubernetes-models/v1';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { DRIVER_JOB_FILE, KINDLING_RESOURCES, KINDLING_UID, PART_OF_LABEL, clusterJobName, driverJobManifest, withOwnerReference } from '@kindling/coordinator';
+import { DRIVER_JOB_FILE, KINDLING_RESOURCES, KINDLING_UID, PART_OF_LABEL, clusterJobName, driverJobManifest, withOwnerReference } from '@kindling/coordinator/k8s';
 import { repoRoot } from '../harness/paths.js';
 import { renderKustomize, validateObject, type KubeObject } from './manifest-schema.js';
 import { restrictedPodViolations } from './pod-security.js';

@@ -15,7 +15,7 @@ import type { IRole, IRoleBinding } from 'kubernetes-models/rbac.authorization.k
 import {
   EXECUTOR_GRACE_MS, EXECUTOR_HEALTH_PORT, EXECUTOR_LABELS, KINDLING_RESOURCES, KINDLING_UID, NATS_CLIENT_PORT, NATS_LABELS,
   PART_OF_LABEL, cpuMillicores, memoryBytes,
-} from '@kindling/coordinator';
+} from '@kindling/coordinator/k8s';
 import { repoRoot } from '../harness/paths.js';
 import { renderKustomize, validateObject, type KubeObject } from './manifest-schema.js';
 import { restrictedPodViolations } from './pod-security.js';
