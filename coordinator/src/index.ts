@@ -23,4 +23,4 @@ export type * from './job/job-spec.js';
 export { parseJobSpec, parseJobSpecFile, type JobSpecOverrides } from './job/job-spec-parser.js';
 export { minimizeLbfgs } from './optimizer/index.js';
 export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
-export { readLogisticRegressionModel } from './artifacts/index.js';
+export { readLogisticRegressionModel, readParquetFile } from './artifacts/index.js';

@@ -64,6 +64,9 @@ export class TaskRunner {
           beta: spec.beta,
           intercept: spec.intercept,
         });
+      case 'features':
+        // Read-only view of the cached block: no kernel to run.
+        return this.design(jobId, lineage, spec.split);
       case 'evaluate':
         return this.pool.run({
           type: 'evaluate',

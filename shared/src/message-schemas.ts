@@ -12,6 +12,7 @@ import type { ErrorCode, WireError } from './errors.js';
 import { KindlingError } from './errors.js';
 import { PROTOCOL_VERSION, type Message, type MessageType } from './protocol.js';
 import type { Field } from './columnar/schema.js';
+import type { DesignBlock } from './columnar/design-block.js';
 import type {
   ColumnStats, CsvOptions, EncodePartial, EncodingPlan, EvaluatePartial, FeatureInput, GradientPartial, InferPartial,
   LoadPartial, PartitionLineage, PartitionSource, SparkSplitKeysPartial, SummaryPartial, TaskOp, TaskResultByOp, TaskSpec,
@@ -126,6 +127,7 @@ export const taskSpecSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('spark-split-keys'), lineage: partitionLineageSchema, keyColumns: z.array(count).readonly() }),
   z.object({ op: z.literal('summarize'), lineage: partitionLineageSchema }),
   z.object({ op: z.literal('gradient'), lineage: partitionLineageSchema, beta: float64Array, intercept: float }),
+  z.object({ op: z.literal('features'), lineage: partitionLineageSchema, split: z.enum(['train', 'test']) }),
   z.object({
     op: z.literal('evaluate'),
     lineage: partitionLineageSchema,
@@ -211,6 +213,25 @@ const evaluatePartial = z
     error: 'expected scores, positives and negatives of equal length',
   });
 
+const designBlock = z
+  .object({
+    numRows: count,
+    rowIds: float64Array,
+    label: float64Array,
+    numeric: float64Array,
+    numNumeric: count,
+    categorical: int32Array,
+    numCategorical: count,
+  })
+  .refine(
+    (b) =>
+      b.rowIds.length === b.numRows &&
+      b.label.length === b.numRows &&
+      b.numeric.length === b.numRows * b.numNumeric &&
+      b.categorical.length === b.numRows * b.numCategorical,
+    { error: 'expected arrays sized numRows (× inputs)' },
+  );
+
 /** Schemas of the partial each op returns (TaskResultByOp). */
 export const taskResultSchemas: { readonly [K in TaskOp]: z.ZodType<TaskResultByOp[K]> } = {
   'csv-infer': inferPartial,
@@ -220,6 +241,7 @@ export const taskResultSchemas: { readonly [K in TaskOp]: z.ZodType<TaskResultBy
   summarize: summaryPartial,
   gradient: gradientPartial,
   evaluate: evaluatePartial,
+  features: designBlock,
 };
 
 // ── messages (protocol.ts) ────────────────────────────────────────────────────────────
@@ -334,9 +356,10 @@ const schemaMatchesType: [
   Same<z.infer<typeof summaryPartial>, SummaryPartial>,
   Same<z.infer<typeof gradientPartial>, GradientPartial>,
   Same<z.infer<typeof evaluatePartial>, EvaluatePartial>,
+  Same<z.infer<typeof designBlock>, DesignBlock>,
 ] = [
   true, true, true, true, true, true, true, true, true, true, true, true, true,
-  true, true, true, true, true, true, true, true, true, true, true, true, true,
+  true, true, true, true, true, true, true, true, true, true, true, true, true, true,
 ];
 void schemaMatchesType;
 

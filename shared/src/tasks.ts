@@ -7,6 +7,7 @@
  * an executor that lacks a cached block rebuilds it instead of failing: losing an executor
  * loses no data.
  */
+import type { DesignBlock } from './columnar/design-block.js';
 import type { ColumnType, Schema } from './columnar/schema.js';
 
 /** How malformed CSV records are handled (Spark's `mode`). */
@@ -263,6 +264,12 @@ export type TaskSpec =
       /** Probability threshold for the predicted class (Spark: strict >). */
       readonly threshold: number;
       readonly predictions: boolean;
+    }
+  | {
+      /** The cached train or test design block itself (output.features: assembled vectors as Parquet). */
+      readonly op: 'features';
+      readonly lineage: PartitionLineage;
+      readonly split: 'train' | 'test';
     };
 
 export type TaskOp = TaskSpec['op'];
@@ -276,4 +283,5 @@ export interface TaskResultByOp {
   summarize: SummaryPartial;
   gradient: GradientPartial;
   evaluate: EvaluatePartial;
+  features: DesignBlock;
 }

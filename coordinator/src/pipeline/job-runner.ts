@@ -30,7 +30,7 @@ import {
   type PartitionLineage,
   type Schema,
 } from '@kindling/shared/compute';
-import { OutputCommitter, PredictionsWriter, writeLogisticRegressionModel } from '../artifacts/index.js';
+import { OutputCommitter, PredictionsWriter, writeFeaturesPart, writeLogisticRegressionModel } from '../artifacts/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import { FileRangeReader } from '../io/file-range-reader.js';
 import type { JobSpec } from '../job/job-spec.js';
@@ -283,6 +283,15 @@ async function executeStages(
       if (rows) await writer.writePart(p, rows);
     }
     await writer.close();
+  }
+  if (spec.output.features) {
+    // The assembled vectors of every row, per split: the cached design blocks come back one
+    // stage per split and are written as Spark-style sparse vectors, one part per partition.
+    for (const split of ['train', 'test'] as const) {
+      const blocks = await scheduler.runStage({ name: `collect ${split} features`, tasks: encoded.map((lineage) => ({ op: 'features' as const, lineage, split })) });
+      const dir = committer.path(`features/${split}`);
+      for (let p = 0; p < blocks.length; p++) await writeFeaturesPart(dir, p, blocks[p]!, fitted.layout.numericIndex, fitted.layout.numFeatures);
+    }
   }
   const durationMs = Date.now() - started;
   const metricsDoc = {
