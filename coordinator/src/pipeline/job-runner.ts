@@ -12,7 +12,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import {
   asJobId,
-  binaryClassificationMetrics,
   countNewlines,
   DataError,
   finishSummary,
@@ -38,6 +37,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { trainLogisticRegression } from '../ml/logistic-regression-trainer.js';
 import { StaticMembership, type ExecutorMembership } from '../cluster/executor-membership.js';
 import { TaskScheduler } from '../scheduler/task-scheduler.js';
+import { evaluateModel } from './evaluate-model.js';
 import { fitTransforms } from './fit-transforms.js';
 import { sparkCompatSplit } from './spark-compat-split.js';
 import { RunRecorder } from './run-recorder.js';
@@ -216,42 +216,7 @@ async function executeStages(
   );
 
   // 8. Evaluate on both splits; the test pass also returns predictions when asked.
-  const evalTask = (split: 'train' | 'test', predictions: boolean) =>
-    encoded.map((lineage) => ({
-      op: 'evaluate' as const,
-      lineage,
-      split,
-      beta: fit.coefficients,
-      intercept: fit.intercept,
-      score: 'margin' as const,
-      threshold: spec.model.threshold,
-      predictions,
-    }));
-  const trainEval = await scheduler.runStage({ name: 'evaluate training split', tasks: evalTask('train', false) });
-  const testEval = await scheduler.runStage({ name: 'evaluate test split', tasks: evalTask('test', spec.output.predictions) });
-  const metrics = {
-    train: binaryClassificationMetrics(trainEval, { numBins: 0 }),
-    test: binaryClassificationMetrics(testEval, { numBins: 0 }),
-  };
-  // compat: the figures Spark itself prints — the training summary scores probabilities in
-  // 100 (2.x) or 1000 (3.1+) bins; BinaryClassificationEvaluator scores the margin, unbinned in 2.x.
-  let spark: Record<string, unknown> | undefined;
-  if (spec.compat !== 'kindling') {
-    const v2 = spec.compat === 'spark-2.3';
-    const summaryEval = await scheduler.runStage({
-      name: 'evaluate training summary',
-      tasks: evalTask('train', false).map((t) => ({ ...t, score: 'probability' as const })),
-    });
-    const summary = binaryClassificationMetrics(summaryEval, { numBins: v2 ? 100 : 1000 });
-    const evaluator = binaryClassificationMetrics(testEval, { numBins: v2 ? 0 : 1000 });
-    spark = {
-      compat: spec.compat,
-      trainingSummary: { areaUnderROC: summary.areaUnderROC, areaUnderPR: summary.areaUnderPR, numBins: v2 ? 100 : 1000, score: 'probability' },
-      evaluator: { areaUnderROC: evaluator.areaUnderROC, areaUnderPR: evaluator.areaUnderPR, numBins: v2 ? 0 : 1000, score: 'rawPrediction' },
-      objectiveHistory: fit.objectiveHistory,
-      totalIterations: v2 ? fit.objectiveHistory.length : fit.objectiveHistory.length - 1,
-    };
-  }
+  const { metrics, testParts: testEval, spark } = await evaluateModel(scheduler, encoded, fit, spec);
 
   // 9. Artifacts, into the staging folder.
   const featureNames = [...fitted.layout.names];

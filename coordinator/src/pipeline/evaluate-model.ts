@@ -1,0 +1,59 @@
+/**
+ * The evaluation step of a job: one evaluate stage per split over the cached design blocks,
+ * merged into exact binary-classification metrics. With `compat` set it also computes the
+ * figures Spark itself prints: the training summary scores probabilities in 100 (2.x) or
+ * 1000 (3.1+) bins; BinaryClassificationEvaluator scores the margin, unbinned in 2.x.
+ */
+import { binaryClassificationMetrics, type BinaryMetrics, type EvaluatePartial, type PartitionLineage } from '@kindling/shared/compute';
+import type { JobSpec } from '../job/job-spec.js';
+import type { LogisticRegressionFit } from '../ml/logistic-regression-trainer.js';
+import type { TaskScheduler } from '../scheduler/task-scheduler.js';
+
+/** What evaluation returns to the job runner. */
+export interface ModelEvaluation {
+  readonly metrics: { readonly train: BinaryMetrics; readonly test: BinaryMetrics };
+  /** Per-partition test partials (carrying predictions when asked for). */
+  readonly testParts: readonly EvaluatePartial[];
+  /** Spark's own figures, with compat set. */
+  readonly spark?: Record<string, unknown>;
+}
+
+/** Evaluates the fitted model on both splits. */
+export async function evaluateModel(
+  scheduler: TaskScheduler,
+  lineages: readonly PartitionLineage[],
+  fit: LogisticRegressionFit,
+  spec: JobSpec,
+): Promise<ModelEvaluation> {
+  const tasks = (split: 'train' | 'test', predictions: boolean, score: 'margin' | 'probability' = 'margin') =>
+    lineages.map((lineage) => ({
+      op: 'evaluate' as const,
+      lineage,
+      split,
+      beta: fit.coefficients,
+      intercept: fit.intercept,
+      score,
+      threshold: spec.model.threshold,
+      predictions,
+    }));
+  const trainParts = await scheduler.runStage({ name: 'evaluate training split', tasks: tasks('train', false) });
+  const testParts = await scheduler.runStage({ name: 'evaluate test split', tasks: tasks('test', spec.output.predictions) });
+  const metrics = {
+    train: binaryClassificationMetrics(trainParts, { numBins: 0 }),
+    test: binaryClassificationMetrics(testParts, { numBins: 0 }),
+  };
+  if (spec.compat === 'kindling') return { metrics, testParts };
+
+  const v2 = spec.compat === 'spark-2.3';
+  const summaryParts = await scheduler.runStage({ name: 'evaluate training summary', tasks: tasks('train', false, 'probability') });
+  const summary = binaryClassificationMetrics(summaryParts, { numBins: v2 ? 100 : 1000 });
+  const evaluator = binaryClassificationMetrics(testParts, { numBins: v2 ? 0 : 1000 });
+  const spark = {
+    compat: spec.compat,
+    trainingSummary: { areaUnderROC: summary.areaUnderROC, areaUnderPR: summary.areaUnderPR, numBins: v2 ? 100 : 1000, score: 'probability' },
+    evaluator: { areaUnderROC: evaluator.areaUnderROC, areaUnderPR: evaluator.areaUnderPR, numBins: v2 ? 0 : 1000, score: 'rawPrediction' },
+    objectiveHistory: fit.objectiveHistory,
+    totalIterations: v2 ? fit.objectiveHistory.length : fit.objectiveHistory.length - 1,
+  };
+  return { metrics, testParts, spark };
+}
