@@ -172,7 +172,7 @@ async function runOnCluster(k, spec, cluster, waitFor, events) {
     try {
       await backend.waitForExecutors(waitFor, 15_000);
       const t0 = performance.now();
-      const result = await k.runJob(spec, { executors: backend, events, maxTaskFailures: 4, executorWaitMs: 10_000 });
+      const result = await k.runJob(spec, { executors: backend, events, maxTaskFailures: 4, executorWaitMs: 10_000, tasksPerSlot: 2 });
       return { result, ms: performance.now() - t0 };
     } finally {
       await backend.close();

@@ -225,7 +225,7 @@ async function main() {
     const s = await spec();
     const t0 = performance.now();
     let timer;
-    const job = k.runJob(s, { executors: backend, events, logger, maxTaskFailures: 4, executorWaitMs: 10_000 }).then(
+    const job = k.runJob(s, { executors: backend, events, logger, maxTaskFailures: 4, executorWaitMs: 10_000, tasksPerSlot: 2 }).then(
       (result) => ({ status: 'finished', result }),
       (err) => ({ status: 'failed', error: `${err.code ?? err.name}: ${err.message}` }),
     );

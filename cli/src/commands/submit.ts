@@ -176,7 +176,7 @@ async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, 
     try {
       await backend.waitForExecutors(1, waitMs);
       logger.info({ job: spec.name, master: url, executors: backend.executors().map((e) => e.id), output: spec.output.path }, `submitting ${spec.name} to ${backend.executors().length} executor(s)`);
-      return await runJob(spec, { executors: backend, events, logger, maxTaskFailures: 4, executorWaitMs: waitMs });
+      return await runJob(spec, { executors: backend, events, logger, maxTaskFailures: 4, executorWaitMs: waitMs, tasksPerSlot: 2 });
     } finally {
       stopWatch?.();
       bar?.finish();

@@ -52,6 +52,8 @@ export interface RunContext {
   readonly maxTaskFailures?: number;
   /** How long to wait for an executor when none is registered; default 0 (fail at once). */
   readonly executorWaitMs?: number;
+  /** Task attempts in flight per executor slot (2 over NATS hides a round trip); default 1. */
+  readonly tasksPerSlot?: number;
 }
 
 /** What a finished job reports (also written to metrics.json and run.json). */
@@ -88,6 +90,7 @@ export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult>
   const scheduler = new TaskScheduler(membership, jobId, ctx.events, log, {
     maxTaskFailures: ctx.maxTaskFailures ?? 1,
     executorWaitMs: ctx.executorWaitMs ?? 0,
+    tasksPerSlot: ctx.tasksPerSlot ?? 1,
   });
   try {
     const result = await executeStages(spec, ctx, scheduler, membership, jobId, committer, recorder, log, started);

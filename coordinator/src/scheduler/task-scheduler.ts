@@ -38,6 +38,11 @@ export interface TaskSchedulerOptions {
   readonly maxTaskFailures: number;
   /** How long a stage waits for an executor when none is left before failing; default 0. */
   readonly executorWaitMs?: number;
+  /**
+   * Task attempts in flight per slot; default 1. Over a network, 2 lets an executor queue its
+   * next task while it runs one, hiding a round trip per wave of tasks.
+   */
+  readonly tasksPerSlot?: number;
 }
 
 /** Errors that the same input will always reproduce: retrying them only delays the report. */
@@ -313,10 +318,11 @@ export class TaskScheduler {
   private place(partition: number): ExecutorSlots | undefined {
     const homeId = this.home.get(partition);
     const home = homeId === undefined ? undefined : this.executors.get(homeId);
-    if (home) return home.running < home.client.slots ? home : undefined;
+    const depth = this.options.tasksPerSlot ?? 1;
+    if (home) return home.running < home.client.slots * depth ? home : undefined;
     let best: ExecutorSlots | undefined;
     for (const e of this.executors.values()) {
-      if (e.running >= e.client.slots) continue;
+      if (e.running >= e.client.slots * depth) continue;
       if (!best || e.running / e.client.slots < best.running / best.client.slots) best = e;
     }
     return best;

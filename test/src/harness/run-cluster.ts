@@ -18,7 +18,7 @@ export async function runOnCluster(
     opts.onBackend?.(backend);
     try {
       await backend.waitForExecutors(1, 10_000);
-      return await runJob(spec, { executors: backend, events: opts.events ?? new EventBus(), logger: opts.logger ?? silentLogger, maxTaskFailures: 4, executorWaitMs: opts.executorWaitMs ?? 10_000 });
+      return await runJob(spec, { executors: backend, events: opts.events ?? new EventBus(), logger: opts.logger ?? silentLogger, maxTaskFailures: 4, executorWaitMs: opts.executorWaitMs ?? 10_000, tasksPerSlot: 2 });
     } finally {
       await backend.close();
     }
