@@ -203,8 +203,9 @@ export function encodePartition(
 }
 
 /** Names the row in error messages. */
+/** "bank.csv: data record 104 (row id 103)": records count from 1 after the header, as a user counts them. */
 function rowWhere(fileName: string, rowIds: Float64Array, r: number): string {
-  return `${fileName}: row id ${rowIds[r]!}`;
+  return `${fileName}: data record ${rowIds[r]! + 1} (row id ${rowIds[r]!})`;
 }
 
 /**

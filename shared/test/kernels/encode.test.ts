@@ -129,12 +129,12 @@ t.test('encode: without dropLast the last label gets its own slot', async (t) =>
 t.test('encode: handleInvalid error names the file, row id, column and value', async (t) => {
   t.throws(() => encodePartition(makeBatch({ rows: [0, 3] }), makePlan(), 'bank.csv'), {
     code: 'E_INVALID_VALUE',
-    message: /bank\.csv: row id 103: column 'job' has value 'pilot'/,
+    message: /bank\.csv: data record 104 \(row id 103\): column 'job' has value 'pilot'/,
     details: { file: 'bank.csv', rowId: 103, column: 'job', value: 'pilot' },
   });
   t.throws(() => encodePartition(makeBatch({ rows: [4] }), makePlan(), 'bank.csv'), {
     code: 'E_INVALID_VALUE',
-    message: /row id 104: column 'job' has a null value/,
+    message: /data record 105 \(row id 104\): column 'job' has a null value/,
   });
 });
 
@@ -157,7 +157,7 @@ t.test('encode: null numeric inputs fail, or are skipped when asked', async (t) 
   const batch = makeBatch({ rows: [0, 1, 2], balanceNulls: [1] });
   t.throws(() => encodePartition(batch, makePlan(), 'bank.csv'), {
     code: 'E_INVALID_VALUE',
-    message: /row id 101: numeric column 'balance' is null/,
+    message: /data record 102 \(row id 101\): numeric column 'balance' is null/,
   });
   const { train, partial } = encodePartition(batch, makePlan({ numericHandleInvalid: 'skip' }), 'bank.csv');
   t.same([...train.rowIds], [100, 102]);
@@ -168,18 +168,18 @@ t.test('encode: labels must be one of two classes or exactly 0 and 1', async (t)
   const maybe = makeBatch({ rows: [0, 1], deposit: ['yes', 'maybe'] });
   t.throws(() => encodePartition(maybe, makePlan(), 'bank.csv'), {
     code: 'E_LABEL',
-    message: /row id 101: label column 'deposit' has value 'maybe'/,
+    message: /data record 102 \(row id 101\): label column 'deposit' has value 'maybe'/,
     details: { column: 'deposit', value: 'maybe', rowId: 101 },
   });
   const ok = encodePartition(makeBatch({ rows: [0, 1, 2], flag: [1, 0, 1] }), makePlan({ numericLabel: true }), 'f');
   t.same([...ok.train.label], [1, 0, 1]);
   t.throws(() => encodePartition(makeBatch({ rows: [0, 1], flag: [1, 2] }), makePlan({ numericLabel: true }), 'f'), {
     code: 'E_LABEL',
-    message: /row id 101: label column 'flag' has value 2/,
+    message: /\(row id 101\): label column 'flag' has value 2/,
   });
   t.throws(() => encodePartition(makeBatch({ rows: [0, 1], flag: [1, 0], flagNulls: [0] }), makePlan({ numericLabel: true }), 'f'), {
     code: 'E_LABEL',
-    message: /row id 100: label column 'flag' has a null value/,
+    message: /\(row id 100\): label column 'flag' has a null value/,
   });
 });
 
