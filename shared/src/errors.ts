@@ -4,26 +4,37 @@
  * objects (see toWireError / fromWireError), where class identity is lost.
  */
 
-/** Stable error codes; part of the public contract (CLI exit messages, wire errors). */
-export type ErrorCode =
-  | 'E_CSV_MALFORMED'
-  | 'E_CSV_EMPTY'
-  | 'E_CSV_HEADER'
-  | 'E_IO'
-  | 'E_JOB_SPEC'
-  | 'E_SCHEMA'
-  | 'E_LABEL'
-  | 'E_INVALID_VALUE'
-  | 'E_BLOCK_MISSING'
-  | 'E_TASK_FAILED'
-  | 'E_EXECUTOR_LOST'
-  | 'E_TASK_TIMEOUT'
-  | 'E_NO_EXECUTORS'
-  | 'E_OUTPUT'
-  | 'E_OPTIMIZER'
-  | 'E_BAD_MESSAGE'
-  | 'E_PROTOCOL_VERSION'
-  | 'E_INTERNAL';
+/**
+ * Stable error codes, the one list of them: part of the public contract (CLI exit messages,
+ * wire errors); the protocol's schema of WireError is built from it.
+ */
+export const ERROR_CODES = [
+  'E_CSV_MALFORMED',
+  'E_CSV_EMPTY',
+  'E_CSV_HEADER',
+  'E_IO',
+  'E_JOB_SPEC',
+  'E_SCHEMA',
+  'E_LABEL',
+  'E_INVALID_VALUE',
+  'E_BLOCK_MISSING',
+  'E_TASK_FAILED',
+  'E_EXECUTOR_LOST',
+  'E_TASK_TIMEOUT',
+  'E_NO_EXECUTORS',
+  /** A request found no subscriber: the process behind the subject is gone (transport). */
+  'E_NO_RESPONDERS',
+  /** An executor was asked to run tasks of a job plan (version) it does not hold. */
+  'E_PLAN_MISSING',
+  'E_OUTPUT',
+  'E_OPTIMIZER',
+  'E_BAD_MESSAGE',
+  'E_PROTOCOL_VERSION',
+  'E_INTERNAL',
+] as const;
+
+/** One of ERROR_CODES. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Plain-object form of an error, safe to structured-clone or msgpack. */
 export interface WireError {

@@ -8,8 +8,8 @@
  * fields. Compile-time checks below keep each schema and its TypeScript type in step.
  */
 import { z } from 'zod';
-import type { ErrorCode, WireError } from './errors.js';
-import { KindlingError } from './errors.js';
+import type { WireError } from './errors.js';
+import { ERROR_CODES, KindlingError } from './errors.js';
 import { PROTOCOL_VERSION, type Message, type MessageType } from './protocol.js';
 import type { Field } from './columnar/schema.js';
 import type { DesignBlock } from './columnar/design-block.js';
@@ -34,11 +34,7 @@ const int32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, { error:
 const uint8Array = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'expected Uint8Array' });
 const strings = z.array(z.string()).readonly();
 
-const ERROR_CODES = [
-  'E_CSV_MALFORMED', 'E_CSV_EMPTY', 'E_CSV_HEADER', 'E_IO', 'E_JOB_SPEC', 'E_SCHEMA', 'E_LABEL', 'E_INVALID_VALUE',
-  'E_BLOCK_MISSING', 'E_TASK_FAILED', 'E_EXECUTOR_LOST', 'E_TASK_TIMEOUT', 'E_NO_EXECUTORS', 'E_OUTPUT', 'E_OPTIMIZER', 'E_BAD_MESSAGE',
-  'E_PROTOCOL_VERSION', 'E_INTERNAL',
-] as const satisfies readonly ErrorCode[];
+
 
 /** Schema of WireError (errors.ts). */
 export const wireErrorSchema = z.object({
