@@ -9,8 +9,7 @@
  */
 import { Packr } from 'msgpackr';
 import { KindlingError, toWireError } from './errors.js';
-import { parseMessage } from './message-schemas.js';
-import { PROTOCOL_VERSION, type Ack, type Message } from './protocol.js';
+import { parseMessage, PROTOCOL_VERSION, type Ack, type Message } from './protocol.js';
 
 /** Largest encoded message accepted or produced by default: 256 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;

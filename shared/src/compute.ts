@@ -14,3 +14,5 @@ export * from './csv/index.js';
 export * from './kernels/index.js';
 export * from './ml/index.js';
 export * from './spark/index.js';
+export * from './ops/index.js';
+export * from './wire/subject-token.js';

@@ -1,149 +1,158 @@
 /**
- * The wire protocol between drivers and executors over NATS, declared once: message types,
- * their version, and the subjects they travel on. Everything on the wire is one of these
- * messages, encoded by codec.ts (msgpack envelopes, chunked above the server's max_payload)
- * and validated there on receipt: nothing received is trusted or cast.
+ * The wire protocol between drivers and executors over NATS, declared once: every message as
+ * a zod schema, grouped by direction (as Spark's CoarseGrainedClusterMessage), the TypeScript
+ * types inferred from them, the protocol version, and the subjects messages travel on. The
+ * codec (codec.ts) runs parseMessage on everything it encodes and decodes: nothing received
+ * is trusted or cast.
  *
- * Executors form a pool that several drivers share; each driver owns its jobs' blocks.
- * Within one PROTOCOL_VERSION only additive changes are allowed; anything else bumps it,
- * and an executor of another version is refused when it announces itself.
+ * Executors form a pool that several drivers share; each driver owns its jobs' plans and
+ * blocks. A driver registers a job's plan with an executor once per plan version; a launch
+ * then names an op, its params and partition indexes only. Within one PROTOCOL_VERSION only
+ * additive changes are allowed; anything else bumps it, and a peer of another version is
+ * refused by the codec (E_PROTOCOL_VERSION) before any handler sees its message.
  */
-import type { WireError } from './errors.js';
-import type { TaskSpec } from './tasks.js';
+import { z } from 'zod';
+import { KindlingError } from './errors.js';
+import { TASK_OP_NAMES, TASK_OPS, type TaskOp, type TaskParamsByOp, type TaskResultByOp } from './ops/registry.js';
+import { makeSchemaKit } from './wire/schema-kit.js';
+import { isSubjectToken } from './wire/subject-token.js';
 
-export const PROTOCOL_VERSION = 1;
+/** Version 2: job plans registered once, launches of task batches. */
+export const PROTOCOL_VERSION = 2;
+
+const kit = makeSchemaKit(z);
+const { count, finite, nonEmpty, subjectToken, strings, uint8Array, wireError, jobPlan } = kit;
+const opSchemas = Object.fromEntries(TASK_OP_NAMES.map((name) => [name, TASK_OPS[name].schemas(z, kit)])) as {
+  readonly [K in TaskOp]: { params: z.ZodType<TaskParamsByOp[K]>; result: z.ZodType<TaskResultByOp[K]> };
+};
+
+const envelope = { version: z.number() };
+
+/** An op with its params, as a launch carries it. */
+export type OpWithParams = { [K in TaskOp]: { readonly op: K; readonly params: TaskParamsByOp[K] } }[TaskOp];
+const opWithParams = z.union(TASK_OP_NAMES.map((name) => z.object({ op: z.literal(name), params: opSchemas[name].params }))) as unknown as z.ZodType<OpWithParams>;
 
 // ── executor → driver ────────────────────────────────────────────────────────────────
 
 /** Periodic fact: an executor is alive, what it can run and what it holds. */
-export interface ExecutorHeartbeat {
-  readonly type: 'executor-heartbeat';
-  readonly version: number;
-  readonly executorId: string;
+const executorHeartbeat = z.object({
+  type: z.literal('executor-heartbeat'),
+  ...envelope,
+  executorId: subjectToken,
   /** Task slots (worker threads). */
-  readonly slots: number;
-  readonly runningTasks: number;
-  readonly cachedBlocks: number;
-  readonly cachedBytes: number;
-  readonly rssBytes: number;
-  /** Jobs the executor holds blocks for. */
-  readonly jobs: readonly string[];
+  slots: count,
+  runningTasks: count,
+  cachedBlocks: count,
+  cachedBytes: count,
+  rssBytes: count,
+  /** Jobs the executor holds plans or blocks for. */
+  jobs: strings,
   /** True once SIGTERM arrived: it takes no new tasks and will exit. */
-  readonly draining: boolean;
-  /** ms since epoch. */
-  readonly startedAt: number;
-  readonly sentAt: number;
-}
+  draining: z.boolean(),
+  /** ms since epoch; a new value under the same id means the process restarted. */
+  startedAt: finite,
+  sentAt: finite,
+});
 
-/** Fact: a task attempt ended, with its partial result or its error. */
-export type TaskFinished =
-  | {
-      readonly type: 'task-finished';
-      readonly version: number;
-      readonly executorId: string;
-      readonly jobId: string;
-      readonly taskId: string;
-      readonly ok: true;
-      readonly result: unknown;
-    }
-  | {
-      readonly type: 'task-finished';
-      readonly version: number;
-      readonly executorId: string;
-      readonly jobId: string;
-      readonly taskId: string;
-      readonly ok: false;
-      readonly error: WireError;
-    };
+/** One task's outcome inside TasksFinished; `result` is validated by the driver, which knows the op. */
+const taskOutcome = z.discriminatedUnion('ok', [
+  z.object({ taskId: nonEmpty, partition: count, ok: z.literal(true), result: z.unknown() }),
+  z.object({ taskId: nonEmpty, partition: count, ok: z.literal(false), error: wireError }),
+]);
 
-/** Reply to LaunchTask: taken, or refused (draining, wrong version). */
-export interface TaskAccepted {
-  readonly type: 'task-accepted';
-  readonly version: number;
-  readonly taskId: string;
-  readonly accepted: boolean;
-  readonly reason?: string;
-}
+/** Fact: task attempts of a launch ended (several are coalesced into one message when they end together). */
+const tasksFinished = z.object({
+  type: z.literal('tasks-finished'),
+  ...envelope,
+  executorId: subjectToken,
+  jobId: nonEmpty,
+  outcomes: z.array(taskOutcome).min(1),
+});
 
-/** Request a byte range of a job's input from its driver (executors without the file). */
-export interface FetchRange {
-  readonly type: 'fetch-range';
-  readonly version: number;
-  readonly jobId: string;
-  readonly file: string;
-  readonly start: number;
-  readonly end: number;
-}
+/** Reply to LaunchTasks: taken, or refused with a code (draining: E_EXECUTOR_LOST; no plan: E_PLAN_MISSING). */
+const tasksAccepted = z.object({
+  type: z.literal('tasks-accepted'),
+  ...envelope,
+  accepted: z.boolean(),
+  error: wireError.optional(),
+});
+
+/** Request: a byte range of a job's input from its driver (executors without the file). */
+const fetchRange = z
+  .object({ type: z.literal('fetch-range'), ...envelope, jobId: nonEmpty, file: nonEmpty, start: count, end: count })
+  .refine((f) => f.start <= f.end, { error: 'expected start <= end', path: ['end'] });
 
 // ── driver → executor ────────────────────────────────────────────────────────────────
 
-/** Command: run one task attempt; the result goes to the driver's results subject. */
-export interface LaunchTask {
-  readonly type: 'launch-task';
-  readonly version: number;
-  readonly driverId: string;
-  readonly jobId: string;
-  readonly taskId: string;
-  readonly spec: TaskSpec;
-}
+/** Command: keep this plan of a job (replaces an older version); answered with an Ack. */
+const registerPlan = z.object({ type: z.literal('register-plan'), ...envelope, driverId: subjectToken, jobId: nonEmpty, plan: jobPlan });
 
-/** Command: free every block of a job. */
-export interface DropJob {
-  readonly type: 'drop-job';
-  readonly version: number;
-  readonly jobId: string;
-}
+/** Command: run these partitions' tasks of one op; outcomes go to the driver's results subject. */
+const launchTasks = z.object({
+  type: z.literal('launch-tasks'),
+  ...envelope,
+  driverId: subjectToken,
+  jobId: nonEmpty,
+  /** The plan version the tasks run against; an executor holding another refuses (E_PLAN_MISSING). */
+  planVersion: count,
+  batch: opWithParams,
+  tasks: z.array(z.object({ taskId: nonEmpty, partition: count })).min(1),
+});
 
-/** Periodic fact: a driver is alive with these jobs (executors free blocks of dead drivers). */
-export interface DriverHeartbeat {
-  readonly type: 'driver-heartbeat';
-  readonly version: number;
-  readonly driverId: string;
-  readonly jobs: readonly string[];
-  readonly sentAt: number;
-}
+/** Command: free every block and the plan of a job. */
+const dropJob = z.object({ type: z.literal('drop-job'), ...envelope, jobId: nonEmpty });
+
+/** Periodic fact: a driver is alive with these jobs (executors free the blocks of dead drivers). */
+const driverHeartbeat = z.object({ type: z.literal('driver-heartbeat'), ...envelope, driverId: subjectToken, jobs: strings, sentAt: finite });
 
 /** Reply to FetchRange: the bytes (chunked by the codec when large). */
-export interface RangeData {
-  readonly type: 'range-data';
-  readonly version: number;
-  readonly bytes: Uint8Array;
-}
+const rangeData = z.object({ type: z.literal('range-data'), ...envelope, bytes: uint8Array });
 
 /** Generic reply to a command. */
-export interface Ack {
-  readonly type: 'ack';
-  readonly version: number;
-  readonly ok: boolean;
-  readonly error?: WireError;
-}
+const ack = z.object({ type: z.literal('ack'), ...envelope, ok: z.boolean(), error: wireError.optional() });
 
 // ── any client → executors ──────────────────────────────────────────────────────────
 
 /** Ask every executor for a heartbeat now (driver start-up, `kindling executors`). */
-export interface DiscoverExecutors {
-  readonly type: 'discover-executors';
-  readonly version: number;
-}
+const discoverExecutors = z.object({ type: z.literal('discover-executors'), ...envelope });
 
-export type Message =
-  | ExecutorHeartbeat
-  | TaskFinished
-  | TaskAccepted
-  | FetchRange
-  | LaunchTask
-  | DropJob
-  | DriverHeartbeat
-  | RangeData
-  | Ack
-  | DiscoverExecutors;
+/** One schema per message type. */
+const messageSchemas = {
+  'executor-heartbeat': executorHeartbeat,
+  'tasks-finished': tasksFinished,
+  'tasks-accepted': tasksAccepted,
+  'fetch-range': fetchRange,
+  'register-plan': registerPlan,
+  'launch-tasks': launchTasks,
+  'drop-job': dropJob,
+  'driver-heartbeat': driverHeartbeat,
+  'range-data': rangeData,
+  ack,
+  'discover-executors': discoverExecutors,
+} as const;
 
+type Infer<K extends keyof typeof messageSchemas> = z.infer<(typeof messageSchemas)[K]>;
+export type ExecutorHeartbeat = Infer<'executor-heartbeat'>;
+export type TaskOutcome = z.infer<typeof taskOutcome>;
+export type TasksFinished = Infer<'tasks-finished'>;
+export type TasksAccepted = Infer<'tasks-accepted'>;
+export type FetchRange = Infer<'fetch-range'>;
+export type RegisterPlan = Infer<'register-plan'>;
+export type LaunchTasks = Infer<'launch-tasks'>;
+export type DropJob = Infer<'drop-job'>;
+export type DriverHeartbeat = Infer<'driver-heartbeat'>;
+export type RangeData = Infer<'range-data'>;
+export type Ack = Infer<'ack'>;
+export type DiscoverExecutors = Infer<'discover-executors'>;
+
+/** Every message of the protocol. */
+export type Message = { [K in keyof typeof messageSchemas]: Infer<K> }[keyof typeof messageSchemas];
 export type MessageType = Message['type'];
 
 /** NATS subjects, all under one prefix so several clusters can share a server. */
 export function subjects(prefix = 'kindling') {
   const token = (id: string) => {
-    if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new TypeError(`not a valid subject token: ${JSON.stringify(id)}`);
+    if (!isSubjectToken(id)) throw new KindlingError('E_INVALID_VALUE', `not a valid subject token: ${JSON.stringify(id)}`, { id });
     return id;
   };
   return {
@@ -151,11 +160,13 @@ export function subjects(prefix = 'kindling') {
     executorHeartbeats: `${prefix}.executors.heartbeat`,
     /** DiscoverExecutors, request-many; every executor replies with an ExecutorHeartbeat. */
     discover: `${prefix}.executors.discover`,
-    /** LaunchTask → TaskAccepted. */
-    launchTask: (executorId: string) => `${prefix}.executor.${token(executorId)}.launch`,
+    /** RegisterPlan → Ack. */
+    registerPlan: (executorId: string) => `${prefix}.executor.${token(executorId)}.plan`,
+    /** LaunchTasks → TasksAccepted. */
+    launchTasks: (executorId: string) => `${prefix}.executor.${token(executorId)}.launch`,
     /** DropJob → Ack. */
     dropJob: (executorId: string) => `${prefix}.executor.${token(executorId)}.drop`,
-    /** TaskFinished, published by executors to the driver that launched the task. */
+    /** TasksFinished, published by executors to the driver that launched the tasks. */
     taskResults: (driverId: string) => `${prefix}.driver.${token(driverId)}.results`,
     /** FetchRange → RangeData. */
     fetchRange: (driverId: string) => `${prefix}.driver.${token(driverId)}.fetch`,
@@ -165,3 +176,124 @@ export function subjects(prefix = 'kindling') {
 }
 
 export type Subjects = ReturnType<typeof subjects>;
+
+// ── validation ──────────────────────────────────────────────────────────────────────
+
+const MESSAGE_TYPES: ReadonlySet<string> = new Set(Object.keys(messageSchemas));
+
+function isMessageType(s: string): s is MessageType {
+  return MESSAGE_TYPES.has(s);
+}
+
+/**
+ * Validates a decoded value as a protocol message and returns a fresh, typed copy (unknown
+ * fields dropped). Throws KindlingError 'E_PROTOCOL_VERSION' for another protocol version and
+ * 'E_BAD_MESSAGE' for anything else wrong, naming the message type and field, e.g.
+ * `register-plan: plan.partitions[0].end: expected number, received string`.
+ */
+export function parseMessage(value: unknown): Message {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badMessage(`message: expected an object, received ${describe(value)}`, '');
+  }
+  const version = 'version' in value ? value.version : undefined;
+  const type = 'type' in value ? value.type : undefined;
+  const typeName = typeof type === 'string' ? type : 'message';
+  if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
+    throw new KindlingError('E_PROTOCOL_VERSION', `${typeName}: protocol version ${version}, this side speaks version ${PROTOCOL_VERSION}`, {
+      type: typeName,
+      received: version,
+      expected: PROTOCOL_VERSION,
+    });
+  }
+  if (typeof type !== 'string') throw badMessage(`message: type: expected string, received ${describe(type)}`, 'type');
+  if (!isMessageType(type)) throw badMessage(`message: type: unknown message type ${JSON.stringify(type.slice(0, 64))}`, 'type');
+  return parseWith<Message>(messageSchemas[type] as z.ZodType<Message>, value, type);
+}
+
+/**
+ * Validates the `result` of a successful task outcome against the partial its op returns.
+ * Throws KindlingError 'E_BAD_MESSAGE' naming the field, e.g.
+ * `tasks-finished result (gradient): gradSum: expected Float64Array, received array`.
+ */
+export function validateTaskResult<O extends TaskOp>(op: O, value: unknown): TaskResultByOp[O] {
+  return parseWith(opSchemas[op].result, value, `tasks-finished result (${op})`);
+}
+
+/** Validates a job plan (as a driver builds it) before it is registered anywhere. */
+export function validateJobPlan(value: unknown): z.infer<typeof jobPlan> {
+  return parseWith(jobPlan, value, 'job plan');
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues;
+  const first = issues[0];
+  if (first === undefined) throw badMessage(`${what}: invalid`, '');
+  const path = formatPath(first.path);
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  const where = path === '' ? what : `${what}: ${path}`;
+  throw badMessage(`${where}: ${describeIssue(first, valueAt(value, first.path))}${more}`, path);
+}
+
+function badMessage(message: string, path: string): KindlingError {
+  return new KindlingError('E_BAD_MESSAGE', message, { path });
+}
+
+function describeIssue(issue: z.core.$ZodIssue, actual: unknown): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}, received ${describe(actual)}`;
+    case 'custom':
+      // Our custom checks are type checks (number, Float64Array…) or cross-field rules.
+      return TYPE_CHECKS.has(issue.message) ? `${issue.message}, received ${describe(actual)}` : issue.message;
+    case 'invalid_value':
+    case 'invalid_format':
+      return `${stripPrefix(issue.message)}, received ${preview(actual)}`;
+    case 'invalid_union':
+      return issue.message.startsWith('Invalid discriminator value. Expected ')
+        ? `expected one of ${issue.message.slice('Invalid discriminator value. Expected '.length)}, received ${preview(actual)}`
+        : stripPrefix(issue.message);
+    default:
+      return stripPrefix(issue.message);
+  }
+}
+
+const TYPE_CHECKS: ReadonlySet<string> = new Set(['expected number', 'expected Float64Array', 'expected Int32Array', 'expected Uint8Array']);
+
+function stripPrefix(message: string): string {
+  return message.replace(/^Invalid (input|option): /, '');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const seg of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = Reflect.get(v, seg);
+  }
+  return v;
+}
+
+/** Short type description of a received value for error messages. */
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  if (typeof v === 'number' && Number.isNaN(v)) return 'NaN';
+  return typeof v;
+}
+
+function preview(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return describe(v);
+}

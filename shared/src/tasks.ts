@@ -1,34 +1,18 @@
 /**
- * The task contract between the driver and executors: what a task asks for (TaskSpec) and
- * what it returns (the per-partition partials). Everything here is plain data (no functions
- * travel): an executor runs only the built-in operations named by `op`.
+ * The data types of the task contract: the job plan drivers register with executors, the
+ * lineage a kernel sees for one partition, and the partial results tasks return. Every wire
+ * shape here is inferred from its schema in wire/schema-kit.ts (declared once); only
+ * PartitionLineage, which never travels, is written out as an interface.
  *
- * Every task carries its partition's lineage (source byte range, schema, encoding plan), so
- * an executor that lacks a cached block rebuilds it instead of failing: losing an executor
- * loses no data.
+ * Everything is plain data (no functions travel): an executor runs only the built-in ops of
+ * ops/registry.ts, named by the driver.
  */
-import type { DesignBlock } from './columnar/design-block.js';
-import type { ColumnType, Schema } from './columnar/schema.js';
+import type { KitType } from './wire/schema-kit.js';
 
 /** How malformed CSV records are handled (Spark's `mode`). */
-export type ParseMode = 'FAILFAST' | 'DROPMALFORMED' | 'PERMISSIVE';
-
+export type ParseMode = CsvOptions['mode'];
 /** CSV reader options, as Spark names them. */
-export interface CsvOptions {
-  /** First line holds column names. */
-  readonly header: boolean;
-  /** One character (one UTF-8 byte in this version); default ','. */
-  readonly delimiter: string;
-  /** Quote character; default '"'. */
-  readonly quote: string;
-  /** Escape character inside quoted fields; default '"' (RFC 4180: a quote is doubled). */
-  readonly escape: string;
-  /** Fields equal to this string are null, besides empty fields; default ''. */
-  readonly nullValue: string;
-  readonly mode: ParseMode;
-  /** Infer column types (int, long, double, boolean, string); otherwise every column is string. */
-  readonly inferSchema: boolean;
-}
+export type CsvOptions = KitType<'csvOptions'>;
 
 export const DEFAULT_CSV_OPTIONS: CsvOptions = {
   header: true,
@@ -40,7 +24,35 @@ export const DEFAULT_CSV_OPTIONS: CsvOptions = {
   inferSchema: true,
 };
 
-/** One partition's slice of the source file. Byte ranges always start at a record start. */
+/** A numeric input of the assembler. */
+export type NumericFeatureInput = KitType<'numericFeatureInput'>;
+/** A string input, StringIndexer'd then one-hot encoded. */
+export type OneHotFeatureInput = KitType<'oneHotFeatureInput'>;
+export type FeatureInput = KitType<'featureInput'>;
+/** How the label column becomes 0/1. */
+export type LabelEncoding = KitType<'labelEncoding'>;
+/** Everything needed to turn a loaded partition into train/test DesignBlocks. */
+export type EncodingPlan = KitType<'encodingPlan'>;
+/** One partition of a job plan (a byte range of the input, starting at a record start). */
+export type PlanPartition = KitType<'planPartition'>;
+/** A job's plan as executors keep it (input, partitions, fitted transforms). */
+export type JobPlan = KitType<'jobPlan'>;
+
+/** Summary of one numeric column in one partition (non-null values only). */
+export type NumericColumnStats = KitType<'numericColumnStats'>;
+/** Value counts of one string column in one partition. */
+export type StringColumnStats = KitType<'stringColumnStats'>;
+export type ColumnStats = KitType<'columnStats'>;
+
+export type InferPartial = KitType<'inferPartial'>;
+export type LoadPartial = KitType<'loadPartial'>;
+export type EncodePartial = KitType<'encodePartial'>;
+export type SummaryPartial = KitType<'summaryPartial'>;
+export type GradientPartial = KitType<'gradientPartial'>;
+export type EvaluatePartial = KitType<'evaluatePartial'>;
+export type SparkSplitKeysPartial = KitType<'sparkSplitKeysPartial'>;
+
+/** One partition's slice of the source file, as the CSV parser reads it. */
 export interface PartitionSource {
   /** Absolute path of the CSV file. */
   readonly file: string;
@@ -58,230 +70,43 @@ export interface PartitionSource {
   readonly fileSize?: number;
 }
 
-/** Result of the schema-inference pass over one partition. */
-export interface InferPartial {
-  /** Records kept (after DROPMALFORMED). */
-  readonly rowCount: number;
-  /** Malformed records dropped or kept as nulls (DROPMALFORMED / PERMISSIVE). */
-  readonly malformedCount: number;
-  /** Newline bytes consumed, so the driver can turn a partition-relative line into a file line. */
-  readonly lineCount: number;
-  /** Per column, the narrowest type that fits every non-null value seen; null if only nulls. */
-  readonly types: readonly (ColumnType | null)[];
-}
-
-/** Summary of one numeric column in one partition (non-null values only). */
-export interface NumericColumnStats {
-  readonly kind: 'numeric';
-  readonly count: number;
-  readonly nullCount: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  /** Sum of squared deviations from the mean (Welford's M2). */
-  readonly m2: number;
-}
-
-/** Value counts of one string column in one partition. */
-export interface StringColumnStats {
-  readonly kind: 'string';
-  readonly nullCount: number;
-  /** Distinct non-null values and their counts, in any order. */
-  readonly values: readonly string[];
-  readonly counts: readonly number[];
-}
-
-export type ColumnStats = NumericColumnStats | StringColumnStats;
-
-/** Result of loading one partition into the block store. */
-export interface LoadPartial {
-  readonly rowCount: number;
-  readonly malformedCount: number;
-  readonly columns: readonly ColumnStats[];
-}
-
-/** A numeric input of the assembler. */
-export interface NumericFeatureInput {
-  readonly kind: 'numeric';
-  /** Column index in the schema. */
-  readonly column: number;
-  readonly name: string;
-}
-
-/** A string input, StringIndexer'd then one-hot encoded. */
-export interface OneHotFeatureInput {
-  readonly kind: 'onehot';
-  readonly column: number;
-  readonly name: string;
-  /** StringIndexer labels in index order (index = position). */
-  readonly labels: readonly string[];
-  /** Null or unseen values: error, drop the row (skip), or index labels.length (keep). */
-  readonly handleInvalid: 'error' | 'skip' | 'keep';
-  readonly dropLast: boolean;
-  /** Index of this input's first slot in the assembled vector. */
-  readonly offset: number;
-  /** Number of slots this input occupies. */
-  readonly size: number;
-}
-
-export type FeatureInput = NumericFeatureInput | OneHotFeatureInput;
-
-/** How the label column becomes 0/1. */
-export type LabelEncoding =
-  | { readonly kind: 'string'; readonly column: number; readonly name: string; readonly labels: readonly string[] }
-  | { readonly kind: 'numeric'; readonly column: number; readonly name: string };
-
-/** Everything needed to turn a loaded partition into train/test DesignBlocks. */
-export interface EncodingPlan {
-  readonly label: LabelEncoding;
-  /** Assembler inputs, in vector order. */
-  readonly features: readonly FeatureInput[];
-  readonly numFeatures: number;
-  /** Null in a numeric feature: error, or drop the row. */
-  readonly numericHandleInvalid: 'error' | 'skip';
-  /** Deterministic split: a row is in train iff splitDraw(seed, rowId) < trainFraction. */
-  readonly split: { readonly seed: number; readonly trainFraction: number };
-}
-
-/** Lineage of a partition: enough to rebuild every block of it from the source file. */
+/**
+ * Lineage of one partition, as kernels see it: enough to rebuild every block of it from the
+ * source file. Executors derive it from their copy of the job plan (lineageOf); it never
+ * travels on its own.
+ */
 export interface PartitionLineage {
   readonly source: PartitionSource;
   readonly csv: CsvOptions;
-  /** Global row id of the partition's first record (prefix sum of earlier row counts). */
   readonly firstRowId: number;
-  /** Physical line number (1-based) of the partition's first byte, once the inference pass counted lines. */
   readonly firstLine?: number;
-  /** Known once the inference pass ran. */
-  readonly schema?: Schema;
-  /** Known once transforms are fitted. */
+  readonly schema?: JobPlan['schema'];
   readonly encoding?: EncodingPlan;
-  /**
-   * Spark-compat split: per loaded row (batch order), 0 = train, 1 = test, 255 = in no split.
-   * When present it replaces the hash split of `encoding.split`.
-   */
   readonly splitAssignment?: Uint8Array;
+}
+
+/** The lineage of partition `index` of a plan. */
+export function lineageOf(plan: JobPlan, index: number): PartitionLineage {
+  const p = plan.partitions[index];
+  if (p === undefined) throw new RangeError(`job plan v${plan.version} has ${plan.partitions.length} partitions, not ${index + 1}`);
+  return {
+    source: {
+      file: plan.file,
+      index,
+      start: p.start,
+      end: p.end,
+      numColumns: plan.columnNames.length,
+      columnNames: plan.columnNames,
+      fileSize: plan.fileSize,
+    },
+    csv: plan.csv,
+    firstRowId: p.firstRowId,
+    ...(p.firstLine !== undefined && { firstLine: p.firstLine }),
+    ...(plan.schema !== undefined && { schema: plan.schema }),
+    ...(plan.encoding !== undefined && { encoding: plan.encoding }),
+    ...(p.splitAssignment !== undefined && { splitAssignment: p.splitAssignment }),
+  };
 }
 
 /** Names of the blocks an executor caches per (job, partition). */
 export type BlockName = 'rows' | 'train' | 'test';
-
-/** Result of encoding one partition. */
-export interface EncodePartial {
-  readonly trainRows: number;
-  readonly testRows: number;
-  /** Rows dropped by handleInvalid = skip. */
-  readonly skippedRows: number;
-}
-
-/** Per-feature weighted moments of the training rows of one partition (Welford / Chan). */
-export interface SummaryPartial {
-  readonly count: number;
-  /** Length numFeatures. */
-  readonly mean: number[];
-  /** Sum of squared deviations, length numFeatures. */
-  readonly m2: number[];
-  /** Rows with label 0 and label 1. */
-  readonly labelCounts: [number, number];
-}
-
-/**
- * Unscaled logistic loss and gradient sums over one partition's training rows, at
- * original-space coefficients `beta` and intercept `intercept`:
- *   lossSum = Σ log(1 + e^m) − y·m,  gradSum[j] = Σ (σ(m) − y)·x_j,  interceptGradSum = Σ (σ(m) − y).
- */
-export interface GradientPartial {
-  readonly count: number;
-  readonly lossSum: number;
-  readonly gradSum: Float64Array;
-  readonly interceptGradSum: number;
-}
-
-/**
- * Evaluation of one partition: distinct scores (descending) with positive and negative
- * counts at each — the exact input of BinaryClassificationMetrics — plus confusion counts at
- * the threshold and the log-loss sum.
- */
-export interface EvaluatePartial {
-  readonly count: number;
-  /** Distinct scores, strictly descending. */
-  readonly scores: Float64Array;
-  readonly positives: Float64Array;
-  readonly negatives: Float64Array;
-  readonly tp: number;
-  readonly fp: number;
-  readonly tn: number;
-  readonly fn: number;
-  /** Σ −[y log p + (1−y) log(1−p)], p clipped to [1e-15, 1 − 1e-15]. */
-  readonly logLossSum: number;
-  /** Present when predictions were asked for: one entry per row, in block order. */
-  readonly predictions?: {
-    readonly rowIds: Float64Array;
-    readonly label: Float64Array;
-    readonly probability: Float64Array;
-    readonly prediction: Float64Array;
-  };
-}
-
-/**
- * Spark-compat split keys of one partition: per kept row its id, label, assembled features
- * (CSR, ascending indices, zeros skipped) and the values of the key columns.
- */
-export interface SparkSplitKeysPartial {
-  readonly count: number;
-  readonly rowIds: Float64Array;
-  readonly label: Float64Array;
-  readonly numFeatures: number;
-  readonly featureOffsets: Int32Array;
-  readonly featureIndices: Int32Array;
-  readonly featureValues: Float64Array;
-  readonly columns: ReadonlyArray<
-    | { readonly kind: 'numeric'; readonly values: Float64Array; readonly nulls?: Uint8Array }
-    | { readonly kind: 'string'; readonly codes: Int32Array; readonly dictionary: readonly string[] }
-  >;
-}
-
-/** What a task asks an executor to do. */
-export type TaskSpec =
-  | { readonly op: 'csv-infer'; readonly lineage: PartitionLineage }
-  | { readonly op: 'csv-load'; readonly lineage: PartitionLineage }
-  | { readonly op: 'encode'; readonly lineage: PartitionLineage }
-  | { readonly op: 'spark-split-keys'; readonly lineage: PartitionLineage; readonly keyColumns: readonly number[] }
-  | { readonly op: 'summarize'; readonly lineage: PartitionLineage }
-  | {
-      readonly op: 'gradient';
-      readonly lineage: PartitionLineage;
-      readonly beta: Float64Array;
-      readonly intercept: number;
-    }
-  | {
-      readonly op: 'evaluate';
-      readonly lineage: PartitionLineage;
-      readonly split: 'train' | 'test';
-      readonly beta: Float64Array;
-      readonly intercept: number;
-      /** Score used for the curves: the margin (rawPrediction[1]) or the probability. */
-      readonly score: 'margin' | 'probability';
-      /** Probability threshold for the predicted class (Spark: strict >). */
-      readonly threshold: number;
-      readonly predictions: boolean;
-    }
-  | {
-      /** The cached train or test design block itself (output.features: assembled vectors as Parquet). */
-      readonly op: 'features';
-      readonly lineage: PartitionLineage;
-      readonly split: 'train' | 'test';
-    };
-
-export type TaskOp = TaskSpec['op'];
-
-/** Maps each op to the partial it returns. */
-export interface TaskResultByOp {
-  'csv-infer': InferPartial;
-  'csv-load': LoadPartial;
-  encode: EncodePartial;
-  'spark-split-keys': SparkSplitKeysPartial;
-  summarize: SummaryPartial;
-  gradient: GradientPartial;
-  evaluate: EvaluatePartial;
-  features: DesignBlock;
-}

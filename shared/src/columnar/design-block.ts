@@ -7,18 +7,8 @@
  *   margin(row) = b + Σ_j β[numericIndex[j]]·numeric[row·numNumeric + j]
  *                   + Σ_c β[categorical[row·numCategorical + c]]   (skipping -1)
  */
-export interface DesignBlock {
-  readonly numRows: number;
-  readonly rowIds: Float64Array;
-  /** 0 or 1. */
-  readonly label: Float64Array;
-  /** Row-major numRows × numNumeric values of the numeric inputs, in assembler order. */
-  readonly numeric: Float64Array;
-  readonly numNumeric: number;
-  /** Row-major numRows × numCategorical feature indices (or -1). */
-  readonly categorical: Int32Array;
-  readonly numCategorical: number;
-}
+import type { KitType } from '../wire/schema-kit.js';
+export type DesignBlock = KitType<'designBlock'>;
 
 /** Where each assembled input lands in the feature vector. */
 export interface FeatureLayout {

@@ -1,0 +1,2 @@
+export * from './task-op.js';
+export * from './registry.js';

@@ -1,0 +1,327 @@
+/**
+ * The data schemas of the wire contract, as one factory over zod: the building blocks
+ * (counts, doubles, typed arrays, subject tokens), the CSV options, the job plan that drivers
+ * register with executors, and the data shapes that task ops share. protocol.ts builds the
+ * message schemas from it; every TypeScript type of these shapes is inferred from it (see
+ * tasks.ts), so a shape is declared once.
+ *
+ * Why a factory instead of module-level schemas: kernels and worker threads import these
+ * *types* only (erased at run time), and the factory keeps zod itself (~120 ms to load) out of
+ * every worker thread. Only the main thread's codec calls makeSchemaKit with the real zod.
+ */
+import type { z as Zod } from 'zod';
+import { ERROR_CODES } from '../errors.js';
+import { SUBJECT_TOKEN } from './subject-token.js';
+
+/** Builds the data schemas with the given zod. */
+export function makeSchemaKit(z: typeof Zod) {
+  /** Counts, offsets, indices: safe non-negative integers. */
+  const count = z.number().int().nonnegative();
+  /** Any IEEE double, NaN and ±Infinity included (statistics of empty or NaN-holding columns). */
+  const float = z.custom<number>((v) => typeof v === 'number', { error: 'expected number' });
+  /** A finite double. */
+  const finite = z.number();
+  const nonEmpty = z.string().min(1);
+  /** Ids that become NATS subject tokens (see subjects() in protocol.ts). */
+  const subjectToken = z.string().regex(SUBJECT_TOKEN, { error: 'expected a subject token ([A-Za-z0-9_-]+)' });
+  const float64Array = z.custom<Float64Array>((v) => v instanceof Float64Array, { error: 'expected Float64Array' });
+  const int32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, { error: 'expected Int32Array' });
+  const uint8Array = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'expected Uint8Array' });
+  const strings = z.array(z.string()).readonly();
+
+  const wireError = z.object({
+    code: z.enum(ERROR_CODES),
+    name: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  });
+
+  const columnType = z.enum(['int', 'long', 'double', 'boolean', 'string']);
+  const field = z.object({ name: z.string(), type: columnType });
+  const schema = z.array(field).readonly();
+
+  /** CSV reader options, as Spark names them. */
+  const csvOptions = z.object({
+    /** First line holds column names. */
+    header: z.boolean(),
+    /** One character (one UTF-8 byte in this version); default ','. */
+    delimiter: z.string(),
+    /** Quote character; default '"'. */
+    quote: z.string(),
+    /** Escape character inside quoted fields; default '"' (RFC 4180: a quote is doubled). */
+    escape: z.string(),
+    /** Fields equal to this string are null, besides empty fields; default ''. */
+    nullValue: z.string(),
+    /** How malformed records are handled (Spark's `mode`). */
+    mode: z.enum(['FAILFAST', 'DROPMALFORMED', 'PERMISSIVE']),
+    /** Infer column types (int, long, double, boolean, string); otherwise every column is string. */
+    inferSchema: z.boolean(),
+  });
+
+  const numericFeatureInput = z.object({
+    kind: z.literal('numeric'),
+    /** Column index in the schema. */
+    column: count,
+    name: z.string(),
+  });
+  const oneHotFeatureInput = z.object({
+    kind: z.literal('onehot'),
+    column: count,
+    name: z.string(),
+    /** StringIndexer labels in index order (index = position). */
+    labels: strings,
+    /** Null or unseen values: error, drop the row (skip), or index labels.length (keep). */
+    handleInvalid: z.enum(['error', 'skip', 'keep']),
+    dropLast: z.boolean(),
+    /** Index of this input's first slot in the assembled vector. */
+    offset: count,
+    /** Number of slots this input occupies. */
+    size: count,
+  });
+  const featureInput = z.discriminatedUnion('kind', [numericFeatureInput, oneHotFeatureInput]);
+  const labelEncoding = z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('string'), column: count, name: z.string(), labels: strings }),
+    z.object({ kind: z.literal('numeric'), column: count, name: z.string() }),
+  ]);
+
+  /** Everything needed to turn a loaded partition into train/test DesignBlocks. */
+  const encodingPlan = z.object({
+    label: labelEncoding,
+    /** Assembler inputs, in vector order. */
+    features: z.array(featureInput).readonly(),
+    numFeatures: count,
+    /** Null in a numeric feature: error, or drop the row. */
+    numericHandleInvalid: z.enum(['error', 'skip']),
+    /** Deterministic split: a row is in train iff splitDraw(seed, rowId) < trainFraction. */
+    split: z.object({ seed: finite, trainFraction: z.number().min(0).max(1) }),
+  });
+
+  /** One partition of a job plan: a byte range of the input that starts at a record start. */
+  const planPartition = z
+    .object({
+      /** First byte (after the header for partition 0). */
+      start: count,
+      /** One past the last byte. */
+      end: count,
+      /** Global row id of the partition's first record (prefix sum of earlier row counts). */
+      firstRowId: count,
+      /** Physical line number (1-based) of the first byte, once the inference pass counted lines. */
+      firstLine: z.number().int().positive().optional(),
+      /**
+       * Spark-compat split: per loaded row (batch order), 0 = train, 1 = test, 255 = in no split.
+       * When present it replaces the hash split of `encoding.split`.
+       */
+      splitAssignment: uint8Array.optional(),
+    })
+    .refine((p) => p.start <= p.end, { error: 'expected start <= end', path: ['end'] });
+
+  /**
+   * A job's plan as executors keep it: the input, each partition's lineage and the fitted
+   * transforms. Drivers register it once per version (it grows at stage boundaries: schema,
+   * then encoding, then the compat split); tasks then name only a partition index.
+   */
+  const jobPlan = z
+    .object({
+      /** Increases whenever the driver changes the plan. */
+      version: count,
+      /** Absolute path of the input file, as the driver sees it. */
+      file: nonEmpty,
+      fileSize: count,
+      csv: csvOptions,
+      /** Column names (from the header or the first record), used in error messages. */
+      columnNames: strings,
+      partitions: z.array(planPartition).readonly(),
+      /** Known once the inference pass ran. */
+      schema: schema.optional(),
+      /** Known once transforms are fitted. */
+      encoding: encodingPlan.optional(),
+    })
+    .refine((p) => p.partitions.every((q) => q.end <= p.fileSize), { error: 'expected every partition to end within fileSize', path: ['partitions'] });
+
+  /** A train or test block of encoded rows (the cached input of gradient and evaluation passes). */
+  const designBlock = z
+    .object({
+      numRows: count,
+      rowIds: float64Array,
+      /** 0 or 1. */
+      label: float64Array,
+      /** Row-major numRows × numNumeric values of the numeric inputs, in assembler order. */
+      numeric: float64Array,
+      numNumeric: count,
+      /** Row-major numRows × numCategorical feature indices (or -1). */
+      categorical: int32Array,
+      numCategorical: count,
+    })
+    .refine(
+      (b) =>
+        b.rowIds.length === b.numRows &&
+        b.label.length === b.numRows &&
+        b.numeric.length === b.numRows * b.numNumeric &&
+        b.categorical.length === b.numRows * b.numCategorical,
+      { error: 'expected arrays sized numRows (× inputs)' },
+    );
+
+  const numericColumnStats = z.object({
+    kind: z.literal('numeric'),
+    count,
+    nullCount: count,
+    min: float,
+    max: float,
+    mean: float,
+    /** Sum of squared deviations from the mean (Welford's M2). */
+    m2: float,
+  });
+  const stringColumnStats = z
+    .object({
+      kind: z.literal('string'),
+      nullCount: count,
+      /** Distinct non-null values and their counts, in any order. */
+      values: strings,
+      counts: z.array(count).readonly(),
+    })
+    .refine((s) => s.values.length === s.counts.length, { error: 'expected one count per value', path: ['counts'] });
+  const columnStats = z.discriminatedUnion('kind', [numericColumnStats, stringColumnStats]);
+
+  /** Result of the schema-inference pass over one partition. */
+  const inferPartial = z.object({
+    /** Records kept (after DROPMALFORMED). */
+    rowCount: count,
+    /** Malformed records dropped or kept as nulls (DROPMALFORMED / PERMISSIVE). */
+    malformedCount: count,
+    /** Newline bytes consumed, so the driver can turn a partition-relative line into a file line. */
+    lineCount: count,
+    /** Per column, the narrowest type that fits every non-null value seen; null if only nulls. */
+    types: z.array(columnType.nullable()).readonly(),
+  });
+
+  /** Result of loading one partition into the block store. */
+  const loadPartial = z.object({ rowCount: count, malformedCount: count, columns: z.array(columnStats).readonly() });
+
+  /** Result of encoding one partition. */
+  const encodePartial = z.object({
+    trainRows: count,
+    testRows: count,
+    /** Rows dropped by handleInvalid = skip. */
+    skippedRows: count,
+  });
+
+  /** Per-feature moments of the training rows of one partition (Welford / Chan). */
+  const summaryPartial = z
+    .object({
+      count,
+      /** Length numFeatures. */
+      mean: z.array(float),
+      /** Sum of squared deviations, length numFeatures. */
+      m2: z.array(float),
+      /** Rows with label 0 and label 1. */
+      labelCounts: z.tuple([count, count]),
+    })
+    .refine((s) => s.mean.length === s.m2.length, { error: 'expected as many m2 entries as mean entries', path: ['m2'] });
+
+  /**
+   * Unscaled logistic loss and gradient sums over one partition's training rows, at
+   * original-space coefficients `beta` and intercept `intercept`:
+   *   lossSum = Σ log(1 + e^m) − y·m,  gradSum[j] = Σ (σ(m) − y)·x_j,  interceptGradSum = Σ (σ(m) − y).
+   */
+  const gradientPartial = z.object({ count, lossSum: float, gradSum: float64Array, interceptGradSum: float });
+
+  /**
+   * Evaluation of one partition: distinct scores (descending) with positive and negative
+   * counts at each — the exact input of BinaryClassificationMetrics — plus confusion counts at
+   * the threshold and the log-loss sum.
+   */
+  const evaluatePartial = z
+    .object({
+      count,
+      /** Distinct scores, strictly descending. */
+      scores: float64Array,
+      positives: float64Array,
+      negatives: float64Array,
+      tp: count,
+      fp: count,
+      tn: count,
+      fn: count,
+      /** Σ −[y log p + (1−y) log(1−p)], p clipped to [1e-15, 1 − 1e-15]. */
+      logLossSum: float,
+      /** Present when predictions were asked for: one entry per row, in block order. */
+      predictions: z
+        .object({ rowIds: float64Array, label: float64Array, probability: float64Array, prediction: float64Array })
+        .refine(
+          (p) => p.label.length === p.rowIds.length && p.probability.length === p.rowIds.length && p.prediction.length === p.rowIds.length,
+          { error: 'expected rowIds, label, probability and prediction of equal length' },
+        )
+        .optional(),
+    })
+    .refine((e) => e.positives.length === e.scores.length && e.negatives.length === e.scores.length, {
+      error: 'expected scores, positives and negatives of equal length',
+    });
+
+  /**
+   * Spark-compat split keys of one partition: per kept row its id, label, assembled features
+   * (CSR, ascending indices, zeros skipped) and the values of the key columns.
+   */
+  const sparkSplitKeysPartial = z
+    .object({
+      count,
+      rowIds: float64Array,
+      label: float64Array,
+      numFeatures: count,
+      featureOffsets: int32Array,
+      featureIndices: int32Array,
+      featureValues: float64Array,
+      columns: z
+        .array(
+          z.discriminatedUnion('kind', [
+            z.object({ kind: z.literal('numeric'), values: float64Array, nulls: uint8Array.optional() }),
+            z.object({ kind: z.literal('string'), codes: int32Array, dictionary: strings }),
+          ]),
+        )
+        .readonly(),
+    })
+    .refine((p) => p.label.length === p.rowIds.length, { error: 'expected one label per row id', path: ['label'] })
+    .refine((p) => p.featureValues.length === p.featureIndices.length, {
+      error: 'expected as many feature values as feature indices',
+      path: ['featureValues'],
+    });
+
+  return {
+    count,
+    float,
+    finite,
+    nonEmpty,
+    subjectToken,
+    float64Array,
+    int32Array,
+    uint8Array,
+    strings,
+    wireError,
+    columnType,
+    field,
+    schema,
+    csvOptions,
+    numericFeatureInput,
+    oneHotFeatureInput,
+    featureInput,
+    labelEncoding,
+    encodingPlan,
+    planPartition,
+    jobPlan,
+    designBlock,
+    numericColumnStats,
+    stringColumnStats,
+    columnStats,
+    inferPartial,
+    loadPartial,
+    encodePartial,
+    summaryPartial,
+    gradientPartial,
+    evaluatePartial,
+    sparkSplitKeysPartial,
+  };
+}
+
+/** The schemas makeSchemaKit returns. */
+export type SchemaKit = ReturnType<typeof makeSchemaKit>;
+
+/** The TypeScript type a kit schema accepts (readonly where the schema says so). */
+export type KitType<K extends keyof SchemaKit> = Zod.infer<SchemaKit[K]>;
