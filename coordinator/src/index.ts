@@ -5,20 +5,24 @@
  * ```ts
  * const spec = await parseJobSpecFile('examples/bank-lr.yaml');
  * const executor = new LocalExecutor({ threads: 2 });          // @kindling/executor
- * const result = await runJob(spec, { executors: [executor], events: new EventBus() });
+ * const driver = DriverContext.withExecutors([executor], { release: () => executor.close() });
+ * const result = await driver.runJob(spec);
  * console.log(result.metrics.test.areaUnderROC);
+ * await driver.close();
  * ```
  *
  * The Kubernetes helpers are a separate entry, `@kindling/coordinator/k8s`: loading
  * @kubernetes/client-node costs ~1 s of CPU, which local and NATS runs should not pay.
  * @module
  */
-export { runJob, type JobResult, type RunContext } from './pipeline/job-runner.js';
+export { DriverContext, type DriverContextOptions, type SchedulingPolicy } from './driver-context.js';
+export { runJob, type JobResult, type RunContext, type StageRequest, type StageRunner } from './pipeline/job-runner.js';
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { fitTransforms, type FittedPipeline } from './pipeline/fit-transforms.js';
 export { EventBus, type DriverEvents, type DriverEventType } from './events/event-bus.js';
 export { silentLogger, type Logger } from './logger.js';
 export { StaticMembership, type ExecutorMembership, type MembershipChange } from './cluster/executor-membership.js';
-export { TaskScheduler, type Stage, type TaskSchedulerOptions } from './scheduler/task-scheduler.js';
+export { TaskScheduler } from './scheduler/task-scheduler.js';
 export type * from './job/job-spec.js';
 export { parseJobSpec, parseJobSpecFile, type JobSpecOverrides } from './job/job-spec-parser.js';
 export { minimizeLbfgs } from './optimizer/index.js';

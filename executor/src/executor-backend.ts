@@ -1,104 +1,88 @@
 /**
- * ExecutorBackend: the executor's side of the wire protocol, and the only module of the
- * executor process that holds the Transport (source-reader.ts only sends FetchRange requests
- * through it). It takes LaunchTask commands (accepts or refuses
- * them, runs them on the TaskRunner, publishes TaskFinished to the launching driver), frees
- * blocks on DropJob and when a driver falls silent, and answers DiscoverExecutors.
+ * ExecutorBackend: the executor process's side of the wire protocol (Spark's
+ * CoarseGrainedExecutorBackend), and the only module of the process that subscribes on the
+ * Transport (source-reader.ts only sends FetchRange requests through it). It keeps each
+ * job's plan as its driver registers it, hands launched batches to the Executor core,
+ * publishes task outcomes to the launching driver (outcomes that end together go out as one
+ * TasksFinished), frees a job on DropJob and when its driver falls silent, and answers
+ * DiscoverExecutors.
  *
- * Created and wired by main.ts. Tasks run concurrently (the pool queues beyond its slots);
- * handlers never wait for a task, so a long task never delays the next command.
+ * Version mismatches never reach it: the codec refuses another protocol version.
+ * THREADING: one event loop; handlers never wait for a task, so a long task never delays
+ * the next command.
  */
 import {
+  asJobId,
   KindlingError,
   PROTOCOL_VERSION,
-  asJobId,
   subjects,
   toWireError,
   type ExecutorHeartbeat,
   type JobId,
-  type LaunchTask,
   type Message,
   type Subjects,
   type Subscription,
-  type TaskFinished,
-  type TaskSpec,
+  type TaskOutcome,
+  type TaskUpdate,
   type Transport,
-  type WireError,
 } from '@kindling/shared';
-import type { BlockStore } from './storage/block-store.js';
-import type { ExecutorMetrics } from './executor-metrics.js';
+import type { Executor } from './executor.js';
+import type { ExecutorLogger } from './executor-logger.js';
 import type { SourceReader } from './source-reader.js';
 
-/** The logging the executor needs; a pino logger fits (`log.info({ … }, 'message')`). */
-export interface ExecutorLogger {
-  error(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
-
-/** What runs a task: the TaskRunner (which fetches missing input bytes through a SourceReader). */
-export interface TaskExecutor {
-  run(jobId: JobId, spec: TaskSpec): Promise<unknown>;
-}
+export type { ExecutorLogger } from './executor-logger.js';
 
 /** Options of an ExecutorBackend. */
 export interface ExecutorBackendOptions {
   readonly executorId: string;
   readonly prefix: string;
   readonly transport: Transport;
-  readonly runner: TaskExecutor;
-  /** Blocks are freed here on DropJob and driver silence. */
-  readonly store: Pick<BlockStore, 'dropJob'>;
+  readonly executor: Executor;
   readonly log: ExecutorLogger;
   /** Free a job's blocks when its driver has been silent this long. */
   readonly driverTimeoutMs: number;
-  /** A heartbeat of the current state (the reply to DiscoverExecutors). */
-  readonly heartbeat: () => ExecutorHeartbeat;
-  readonly metrics?: ExecutorMetrics;
   /** The runner's SourceReader: a dropped job's where-is-the-input decision is forgotten. */
   readonly sources?: Pick<SourceReader, 'forgetJob'>;
   /** How often silent drivers are looked for; default min(1 s, driverTimeoutMs / 5). */
   readonly sweepIntervalMs?: number;
+  /**
+   * Which driver owns each job here (it serves the job's input bytes and gets its outcomes).
+   * Passed in because the SourceReader reads it too; the backend is its only writer.
+   */
+  readonly owners?: Map<JobId, string>;
 }
 
-interface RunningTask {
-  readonly msg: LaunchTask;
-  abandoned: boolean;
-}
+type Reply = ((m: Message) => Promise<void>) | undefined;
 
-interface JobState {
-  readonly driverId: string;
-  running: number;
-  /** DropJob arrived while tasks ran: drop again once they end (they may have cached blocks). */
-  dropPending: boolean;
-}
-
-const TOKEN = /^[A-Za-z0-9_-]+$/;
-
-/** Serves LaunchTask, DropJob, DiscoverExecutors and DriverHeartbeat for one executor. */
+/** Serves RegisterPlan, LaunchTasks, DropJob, DiscoverExecutors and DriverHeartbeat for one executor. */
 export class ExecutorBackend {
   private readonly subjects: Subjects;
   private readonly subs: Subscription[] = [];
-  private readonly running = new Map<string, RunningTask>();
-  private readonly jobs = new Map<string, JobState>();
+  private readonly owners: Map<JobId, string>;
   private readonly driverSeen = new Map<string, number>();
-  private readonly idleWaiters = new Set<() => void>();
+  /** Outcomes waiting to be published, per (driver, job); flushed once per turn of the event loop. */
+  private readonly outbox = new Map<string, { driverId: string; jobId: JobId; outcomes: TaskOutcome[] }>();
+  private flushScheduled = false;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private draining = false;
+  private heartbeat: () => ExecutorHeartbeat = () => {
+    throw new KindlingError('E_INTERNAL', 'ExecutorBackend.start was not called');
+  };
 
   constructor(private readonly opts: ExecutorBackendOptions) {
     this.subjects = subjects(opts.prefix);
+    this.owners = opts.owners ?? new Map();
   }
 
-  /** Subscribes to the executor's subjects and starts the driver-silence sweep. */
-  start(): void {
+  /** Subscribes to the executor's subjects; `heartbeat` answers DiscoverExecutors. */
+  start(heartbeat: () => ExecutorHeartbeat): void {
     if (this.subs.length > 0) return;
+    this.heartbeat = heartbeat;
     const { transport } = this.opts;
     const id = this.opts.executorId;
     // A throwing handler is logged by the transport, which also answers a waiting requester.
     this.subs.push(
-      transport.subscribe(this.subjects.launchTask(id), (m, r) => this.onLaunch(m, r)),
+      transport.subscribe(this.subjects.registerPlan(id), (m, r) => this.onRegisterPlan(m, r)),
+      transport.subscribe(this.subjects.launchTasks(id), (m, r) => this.onLaunch(m, r)),
       transport.subscribe(this.subjects.dropJob(id), (m, r) => this.onDropJob(m, r)),
       transport.subscribe(this.subjects.discover, (m, r) => this.onDiscover(m, r)),
       transport.subscribe(this.subjects.driverHeartbeats, (m) => this.onDriverHeartbeat(m)),
@@ -108,70 +92,36 @@ export class ExecutorBackend {
     this.sweepTimer.unref();
   }
 
-  /** Running tasks, known jobs and the draining flag, for heartbeats and metrics. */
-  state(): { readonly runningTasks: number; readonly jobs: readonly string[]; readonly draining: boolean } {
-    return { runningTasks: this.activeCount(), jobs: [...this.jobs.keys()], draining: this.draining };
-  }
-
-  /** From now on every LaunchTask is refused; running tasks go on. */
-  drain(): void {
-    this.draining = true;
-  }
-
   /** The driver that owns a job on this executor (it serves the job's input bytes). */
   driverOf(jobId: string): string | undefined {
-    return this.jobs.get(jobId)?.driverId;
+    return this.owners.get(asJobId(jobId));
   }
 
-  /** True once drain() was called. */
-  get isDraining(): boolean {
-    return this.draining;
-  }
-
-  /** Resolves true once no task runs, or false if some still run after timeoutMs. */
-  waitIdle(timeoutMs: number): Promise<boolean> {
-    if (this.activeCount() === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (idle: boolean) => {
-        clearTimeout(timer);
-        this.idleWaiters.delete(onIdle);
-        resolve(idle);
-      };
-      const onIdle = () => done(true);
-      const timer = setTimeout(() => done(this.activeCount() === 0), timeoutMs);
-      this.idleWaiters.add(onIdle);
-    });
-  }
-
-  /**
-   * Gives up on the tasks still running (shutdown deadline): reports each to its driver as
-   * E_EXECUTOR_LOST so it is retried elsewhere at once. Returns how many there were.
-   */
-  async abandonRunning(why: string): Promise<number> {
-    const tasks = [...this.running.values()].filter((t) => !t.abandoned);
-    for (const t of tasks) t.abandoned = true;
-    await Promise.all(
-      tasks.map((t) =>
-        this.publishFinished(t.msg, {
-          ok: false,
-          error: { code: 'E_EXECUTOR_LOST', name: 'KindlingError', message: `executor ${this.opts.executorId} ${why} before the task finished`, details: { executorId: this.opts.executorId } },
-        }),
-      ),
-    );
-    this.notifyIdle();
-    return tasks.length;
-  }
-
-  /** Frees the blocks of every known job; returns the bytes freed. */
-  dropAllJobs(): number {
-    let freed = 0;
-    for (const jobId of [...this.jobs.keys()]) freed += this.dropJob(jobId);
-    return freed;
+  /** Jobs held here, for heartbeats. */
+  jobs(): string[] {
+    return [...this.opts.executor.jobTasks().keys()];
   }
 
   /** Publishes this executor's heartbeat on the heartbeat subject. */
   publishHeartbeat(hb: ExecutorHeartbeat): Promise<void> {
     return this.opts.transport.publish(this.subjects.executorHeartbeats, hb);
+  }
+
+  /**
+   * Gives up on running tasks at the shutdown deadline: each is reported to its driver as
+   * E_EXECUTOR_LOST (published before this resolves) so it runs elsewhere at once.
+   */
+  async abandonRunning(why: string): Promise<number> {
+    const n = this.opts.executor.abandonRunning(why);
+    await this.flush();
+    return n;
+  }
+
+  /** Frees every job; returns the bytes freed. */
+  dropAllJobs(): number {
+    const freed = this.opts.executor.dropAllJobs();
+    for (const jobId of [...this.owners.keys()]) this.forgetOwner(jobId);
+    return freed;
   }
 
   /** Unsubscribes and stops the sweep; the transport stays open (main.ts closes it). */
@@ -183,107 +133,94 @@ export class ExecutorBackend {
 
   // ── handlers ───────────────────────────────────────────────────────────────────────
 
-  private async onLaunch(msg: Message, reply: ((m: Message) => Promise<void>) | undefined): Promise<void> {
-    if (msg.type !== 'launch-task') return this.wrongType('launch', msg, reply);
-    const refusal = this.refusal(msg);
-    const answer = (accepted: boolean, reason?: string): Promise<void> | undefined =>
-      reply?.({ type: 'task-accepted', version: PROTOCOL_VERSION, taskId: msg.taskId, accepted, ...(reason !== undefined && { reason }) });
-    if (refusal !== undefined) {
-      this.opts.log.info({ jobId: msg.jobId, taskId: msg.taskId, driverId: msg.driverId, reason: refusal }, 'task refused');
-      await answer(false, refusal);
-      return;
-    }
+  private async onRegisterPlan(msg: Message, reply: Reply): Promise<void> {
+    if (msg.type !== 'register-plan') return this.wrongType('plan', msg, reply);
+    const jobId = asJobId(msg.jobId);
     this.driverSeen.set(msg.driverId, Date.now());
-    const key = taskKey(msg);
-    // A driver retrying a launch whose acceptance it missed: the attempt already runs.
-    if (this.running.has(key)) {
-      await answer(true);
-      return;
-    }
-    const task: RunningTask = { msg, abandoned: false };
-    this.running.set(key, task);
-    const previous = this.jobs.get(msg.jobId);
-    if (previous && previous.driverId !== msg.driverId) {
-      // Another driver reuses the job id (a restarted driver): the old blocks may not match its data.
-      const freed = this.dropJob(msg.jobId);
-      this.opts.log.warn({ jobId: msg.jobId, from: previous.driverId, to: msg.driverId, freedBytes: freed }, 'job taken over by another driver: freed its old blocks');
-    }
-    const job = this.jobs.get(msg.jobId) ?? { driverId: msg.driverId, running: 0, dropPending: false };
-    job.running++;
-    this.jobs.set(msg.jobId, job);
-    this.opts.metrics?.taskStarted(msg.spec.op);
-    this.opts.log.debug({ jobId: msg.jobId, taskId: msg.taskId, op: msg.spec.op, partition: msg.spec.lineage.source.index }, 'task started');
-    try {
-      await answer(true);
-    } catch (err) {
-      // The driver may have given up waiting; the result is still published and is idempotent.
-      this.opts.log.warn({ taskId: msg.taskId, err: errText(err) }, 'task acceptance not delivered');
-    }
-    void this.execute(task, key, job);
-  }
-
-  private refusal(msg: LaunchTask): string | undefined {
-    if (msg.version !== PROTOCOL_VERSION) {
-      return `protocol version ${msg.version} differs from executor ${this.opts.executorId}'s version ${PROTOCOL_VERSION}`;
-    }
-    if (this.draining) return `executor ${this.opts.executorId} is draining (shutting down)`;
-    if (!TOKEN.test(msg.driverId)) return `driverId ${JSON.stringify(msg.driverId)} is not a subject token`;
-    const job = this.jobs.get(msg.jobId);
-    if (job && job.driverId !== msg.driverId && job.running > 0) {
-      return `job ${msg.jobId} has tasks of driver ${job.driverId} running here, not of ${msg.driverId}`;
-    }
-    return undefined;
-  }
-
-  private async execute(task: RunningTask, key: string, job: JobState): Promise<void> {
-    const { msg } = task;
-    const started = Date.now();
-    let outcome: { ok: true; result: unknown } | { ok: false; error: WireError };
-    try {
-      const result = await this.opts.runner.run(asJobId(msg.jobId), msg.spec);
-      outcome = { ok: true, result };
-      this.opts.metrics?.taskSucceeded(msg.spec.op);
-      this.opts.log.debug({ jobId: msg.jobId, taskId: msg.taskId, op: msg.spec.op, ms: Date.now() - started }, 'task succeeded');
-    } catch (err) {
-      const error = toWireError(err);
-      outcome = { ok: false, error };
-      this.opts.metrics?.taskFailed(msg.spec.op, error.code);
-      this.opts.log.warn({ jobId: msg.jobId, taskId: msg.taskId, op: msg.spec.op, code: error.code, err: error.message }, 'task failed');
-    }
-    try {
-      if (!task.abandoned) await this.publishFinished(msg, outcome);
-    } finally {
-      this.running.delete(key);
-      job.running--;
-      if (job.running === 0 && job.dropPending) {
-        this.opts.store.dropJob(asJobId(msg.jobId));
-        this.jobs.delete(msg.jobId);
-        this.opts.sources?.forgetJob(msg.jobId);
+    const owner = this.owners.get(jobId);
+    if (owner !== undefined && owner !== msg.driverId) {
+      const running = this.opts.executor.jobTasks().get(jobId) ?? 0;
+      if (running > 0) {
+        const error = new KindlingError('E_INVALID_VALUE', `job ${jobId} has tasks of driver ${owner} running here, not of ${msg.driverId}`);
+        await reply?.({ type: 'ack', version: PROTOCOL_VERSION, ok: false, error: toWireError(error) });
+        return;
       }
-      this.notifyIdle();
+      // Another driver reuses the job id (a restarted driver): the old blocks may not match its data.
+      const freed = this.dropJob(jobId);
+      this.opts.log.warn({ jobId, from: owner, to: msg.driverId, freedBytes: freed }, 'job taken over by another driver: freed its old blocks');
     }
+    this.owners.set(jobId, msg.driverId);
+    this.opts.executor.registerPlan(jobId, msg.plan);
+    this.opts.log.debug({ jobId, driverId: msg.driverId, planVersion: msg.plan.version, partitions: msg.plan.partitions.length }, 'job plan registered');
+    await reply?.({ type: 'ack', version: PROTOCOL_VERSION, ok: true });
   }
 
-  private async publishFinished(msg: LaunchTask, outcome: { ok: true; result: unknown } | { ok: false; error: WireError }): Promise<void> {
-    const base = { type: 'task-finished', version: PROTOCOL_VERSION, executorId: this.opts.executorId, jobId: msg.jobId, taskId: msg.taskId } as const;
-    const finished: TaskFinished = outcome.ok ? { ...base, ok: true, result: outcome.result } : { ...base, ok: false, error: outcome.error };
+  private async onLaunch(msg: Message, reply: Reply): Promise<void> {
+    if (msg.type !== 'launch-tasks') return this.wrongType('launch', msg, reply);
+    const jobId = asJobId(msg.jobId);
+    this.driverSeen.set(msg.driverId, Date.now());
+    const owner = this.owners.get(jobId);
+    const answer =
+      owner !== undefined && owner !== msg.driverId
+        ? {
+            accepted: false as const,
+            error: toWireError(new KindlingError('E_PLAN_MISSING', `job ${jobId} is registered here by driver ${owner}, not ${msg.driverId}`)),
+          }
+        : this.opts.executor.launch(
+            { jobId, planVersion: msg.planVersion, op: msg.batch.op, params: msg.batch.params, tasks: msg.tasks.map((t) => ({ taskId: t.taskId as never, partition: t.partition })) },
+            (u) => this.enqueue(msg.driverId, jobId, u),
+          );
+    if (!answer.accepted) this.opts.log.info({ jobId, driverId: msg.driverId, code: answer.error.code, reason: answer.error.message }, 'launch refused');
+    else this.opts.log.debug({ jobId, op: msg.batch.op, tasks: msg.tasks.length }, 'tasks launched');
     try {
-      await this.opts.transport.publish(this.subjects.taskResults(msg.driverId), finished);
+      await reply?.({ type: 'tasks-accepted', version: PROTOCOL_VERSION, accepted: answer.accepted, ...(!answer.accepted && { error: answer.error }) });
     } catch (err) {
-      this.opts.log.error({ jobId: msg.jobId, taskId: msg.taskId, driverId: msg.driverId, err: errText(err) }, 'task result not published');
+      // The driver may have given up waiting; outcomes are still published and are idempotent.
+      this.opts.log.warn({ jobId, err: errText(err) }, 'launch answer not delivered');
     }
   }
 
-  private async onDropJob(msg: Message, reply: ((m: Message) => Promise<void>) | undefined): Promise<void> {
+  private enqueue(driverId: string, jobId: JobId, u: TaskUpdate): void {
+    const k = `${driverId}/${jobId}`;
+    let box = this.outbox.get(k);
+    if (!box) this.outbox.set(k, (box = { driverId, jobId, outcomes: [] }));
+    box.outcomes.push(u.ok ? { taskId: u.taskId, partition: u.partition, ok: true, result: u.value } : { taskId: u.taskId, partition: u.partition, ok: false, error: u.error });
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const boxes = [...this.outbox.values()];
+    this.outbox.clear();
+    await Promise.all(
+      boxes.map(async ({ driverId, jobId, outcomes }) => {
+        try {
+          await this.opts.transport.publish(this.subjects.taskResults(driverId), {
+            type: 'tasks-finished',
+            version: PROTOCOL_VERSION,
+            executorId: this.opts.executorId,
+            jobId,
+            outcomes,
+          });
+        } catch (err) {
+          this.opts.log.error({ jobId, driverId, tasks: outcomes.length, err: errText(err) }, 'task outcomes not published');
+        }
+      }),
+    );
+  }
+
+  private async onDropJob(msg: Message, reply: Reply): Promise<void> {
     if (msg.type !== 'drop-job') return this.wrongType('drop', msg, reply);
-    const freed = this.dropJob(msg.jobId);
+    const freed = this.dropJob(asJobId(msg.jobId));
     this.opts.log.info({ jobId: msg.jobId, freedBytes: freed }, 'job dropped');
     await reply?.({ type: 'ack', version: PROTOCOL_VERSION, ok: true });
   }
 
-  private async onDiscover(msg: Message, reply: ((m: Message) => Promise<void>) | undefined): Promise<void> {
+  private async onDiscover(msg: Message, reply: Reply): Promise<void> {
     if (msg.type !== 'discover-executors') return this.wrongType('discover', msg, reply);
-    const hb = this.opts.heartbeat();
+    const hb = this.heartbeat();
     // Published rather than requested (no reply subject): answer on the heartbeat subject.
     if (reply) await reply(hb);
     else await this.publishHeartbeat(hb);
@@ -297,56 +234,41 @@ export class ExecutorBackend {
     this.driverSeen.set(msg.driverId, Date.now());
   }
 
-  private async wrongType(where: string, msg: Message, reply: ((m: Message) => Promise<void>) | undefined): Promise<void> {
+  private async wrongType(where: string, msg: Message, reply: Reply): Promise<void> {
     this.opts.log.warn({ subject: where, type: msg.type }, 'unexpected message type ignored');
     const error = toWireError(new KindlingError('E_BAD_MESSAGE', `executor ${this.opts.executorId} does not take ${msg.type} messages on its ${where} subject`));
     await reply?.({ type: 'ack', version: PROTOCOL_VERSION, ok: false, error });
   }
 
-  // ── blocks and drivers ────────────────────────────────────────────────────────────
+  // ── jobs and drivers ──────────────────────────────────────────────────────────────
 
-  private dropJob(jobId: string): number {
-    const freed = this.opts.store.dropJob(asJobId(jobId));
-    const job = this.jobs.get(jobId);
-    if (job && job.running > 0) {
-      job.dropPending = true;
-    } else {
-      this.jobs.delete(jobId);
-      this.opts.sources?.forgetJob(jobId);
-    }
+  private dropJob(jobId: JobId): number {
+    const freed = this.opts.executor.dropJob(jobId);
+    this.forgetOwner(jobId);
     return freed;
   }
 
-  /** Frees the blocks of jobs whose driver has been silent past the timeout. */
+  private forgetOwner(jobId: JobId): void {
+    this.owners.delete(jobId);
+    this.opts.sources?.forgetJob(jobId);
+  }
+
+  /** Frees the jobs whose driver has been silent past the timeout. */
   private sweep(): void {
     const now = Date.now();
-    for (const [jobId, job] of [...this.jobs]) {
-      const silentMs = now - (this.driverSeen.get(job.driverId) ?? 0);
+    const running = this.opts.executor.jobTasks();
+    for (const [jobId, driverId] of [...this.owners]) {
+      const silentMs = now - (this.driverSeen.get(driverId) ?? 0);
       // A running task means the job is still in use; its end is seen by the next sweep.
-      if (silentMs <= this.opts.driverTimeoutMs || job.running > 0) continue;
+      if (silentMs <= this.opts.driverTimeoutMs || (running.get(jobId) ?? 0) > 0) continue;
       const freed = this.dropJob(jobId);
-      this.opts.log.warn({ jobId, driverId: job.driverId, silentMs, freedBytes: freed }, 'driver silent: freed its job blocks');
+      this.opts.log.warn({ jobId, driverId, silentMs, freedBytes: freed }, 'driver silent: freed its job blocks');
     }
-    const owners = new Set([...this.jobs.values()].map((j) => j.driverId));
+    const owners = new Set(this.owners.values());
     for (const [driverId, seen] of this.driverSeen) {
       if (!owners.has(driverId) && now - seen > this.opts.driverTimeoutMs) this.driverSeen.delete(driverId);
     }
   }
-
-  private activeCount(): number {
-    let n = 0;
-    for (const t of this.running.values()) if (!t.abandoned) n++;
-    return n;
-  }
-
-  private notifyIdle(): void {
-    if (this.activeCount() !== 0) return;
-    for (const w of [...this.idleWaiters]) w();
-  }
-}
-
-function taskKey(msg: LaunchTask): string {
-  return `${msg.driverId}/${msg.jobId}/${msg.taskId}`;
 }
 
 function errText(err: unknown): string {

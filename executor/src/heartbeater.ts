@@ -5,7 +5,7 @@
  * It never touches the transport: main.ts hands it the backend's publish function.
  */
 import { PROTOCOL_VERSION, type ExecutorHeartbeat } from '@kindling/shared';
-import type { ExecutorLogger } from './executor-backend.js';
+import type { ExecutorLogger } from './executor-logger.js';
 
 /** The live facts a heartbeat reports. */
 export interface HeartbeatState {

@@ -10,6 +10,7 @@
  * @module
  */
 export { LocalExecutor, type LocalExecutorOptions } from './local-executor.js';
+export { Executor, type ExecutorOptions, type Launch, type LaunchAnswer, type TaskMetricsSink } from './executor.js';
 export { TaskRunner, type SourceBytesProvider } from './task-runner.js';
 export { BlockStore, blockBytes, type Block, type BlockKey } from './storage/block-store.js';
 export { ThreadPool } from './pool/thread-pool.js';

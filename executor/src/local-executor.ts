@@ -1,7 +1,7 @@
 /**
  * LocalExecutor: an executor inside the driver's process (Spark's local mode). It is the
- * ExecutorClient the scheduler talks to in `local[N]`: a block store plus a pool of N worker
- * threads, with no transport in between. Remote executors run the very same TaskRunner.
+ * ExecutorClient the scheduler talks to in `local[N]`: the same Executor core, TaskRunner,
+ * block store and worker-thread pool an executor process runs, with no transport between.
  *
  * THREADING: main thread; tasks run on the pool's threads.
  */
@@ -11,11 +11,13 @@ import {
   type ExecutorId,
   type ExecutorStatus,
   type JobId,
-  type TaskId,
+  type JobPlan,
+  type TaskBatch,
   type TaskOp,
   type TaskResultByOp,
-  type TaskSpec,
+  type TaskUpdateSink,
 } from '@kindling/shared/compute';
+import { Executor } from './executor.js';
 import { ThreadPool } from './pool/thread-pool.js';
 import { BlockStore } from './storage/block-store.js';
 import { TaskRunner } from './task-runner.js';
@@ -34,27 +36,29 @@ export class LocalExecutor implements ExecutorClient {
   readonly slots: number;
   private readonly store = new BlockStore();
   private readonly pool: ThreadPool;
-  private readonly runner: TaskRunner;
-  private running = 0;
+  private readonly core: Executor;
 
   constructor(options: LocalExecutorOptions) {
     this.id = asExecutorId(options.id ?? 'driver');
     this.slots = Math.max(1, Math.floor(options.threads));
     this.pool = new ThreadPool(this.slots);
-    this.runner = new TaskRunner(this.store, this.pool);
+    this.core = new Executor({ id: this.id, runner: new TaskRunner(this.store, this.pool), store: this.store });
   }
 
-  async runTask<O extends TaskOp>(jobId: JobId, _taskId: TaskId, spec: Extract<TaskSpec, { op: O }>): Promise<TaskResultByOp[O]> {
-    this.running++;
-    try {
-      return await this.runner.run(jobId, spec);
-    } finally {
-      this.running--;
+  launchTasks<O extends TaskOp>(jobId: JobId, plan: JobPlan, batch: TaskBatch<O>, sink: TaskUpdateSink<TaskResultByOp[O]>): void {
+    if (this.core.planVersion(jobId) !== plan.version) this.core.registerPlan(jobId, plan);
+    const answer = this.core.launch(
+      { jobId, planVersion: plan.version, op: batch.op, params: batch.params, tasks: batch.tasks },
+      // Values come from this process's own kernels: they are the op's result type.
+      sink as TaskUpdateSink,
+    );
+    if (!answer.accepted) {
+      for (const t of batch.tasks) sink({ taskId: t.taskId, partition: t.partition, ok: false, error: answer.error });
     }
   }
 
   async dropJob(jobId: JobId): Promise<void> {
-    this.store.dropJob(jobId);
+    this.core.dropJob(jobId);
   }
 
   async status(): Promise<ExecutorStatus> {
@@ -62,7 +66,7 @@ export class LocalExecutor implements ExecutorClient {
     return {
       id: this.id,
       slots: this.slots,
-      runningTasks: this.running,
+      runningTasks: this.core.runningTasks(),
       cachedBlocks: blocks,
       cachedBytes: bytes,
       rssBytes: process.memoryUsage().rss,

@@ -9,9 +9,11 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { KindlingError, NatsTransport, type Transport } from '@kindling/shared';
+import { asJobId, KindlingError, NatsTransport, type JobId, type Transport } from '@kindling/shared';
 import { EXECUTOR_USAGE, natsOptionsOf, parseExecutorArgs, type ExecutorConfig, type ExecutorLogLevel } from './config.js';
-import { ExecutorBackend, type ExecutorLogger } from './executor-backend.js';
+import { Executor } from './executor.js';
+import { ExecutorBackend } from './executor-backend.js';
+import type { ExecutorLogger } from './executor-logger.js';
 import { ExecutorMetrics } from './executor-metrics.js';
 import { startHealthServer, type Readiness } from './health-server.js';
 import { Heartbeater } from './heartbeater.js';
@@ -52,6 +54,7 @@ interface Serving {
   readonly pool: ThreadPool;
   readonly backend: ExecutorBackend;
   readonly heartbeater: Heartbeater;
+  readonly executor: Executor;
 }
 
 /**
@@ -66,10 +69,12 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
   let stopping: Promise<ExecutorStopOutcome> | undefined;
   let wakeRetry: (() => void) | undefined;
 
-  const running = () => serving?.backend.state().runningTasks ?? 0;
+  // Set once connected; the metrics and health endpoints answer before that.
+  let core: Executor | undefined;
+  const running = () => core?.runningTasks() ?? 0;
   const metrics = new ExecutorMetrics({ runningTasks: running, cache: () => store.stats() }, { executor: config.id });
   const readiness = (): Readiness => {
-    if (stopping) return { ready: false, reason: serving?.backend.isDraining ? 'draining (shutting down)' : 'stopping' };
+    if (stopping) return { ready: false, reason: serving?.executor.isDraining ? 'draining (shutting down)' : 'stopping' };
     if (!serving) return { ready: false, reason: `connecting to NATS (${config.servers.join(',')})` };
     if (!connected) return { ready: false, reason: 'NATS connection lost, reconnecting' };
     return { ready: true };
@@ -91,11 +96,11 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
       await ready.catch(() => undefined);
       const s = serving;
       if (s) {
-        s.backend.drain();
+        s.executor.drain();
         await s.heartbeater.beat();
-        const running = s.backend.state().runningTasks;
+        const running = s.executor.runningTasks();
         if (running > 0) log.info({ runningTasks: running, graceMs: config.graceMs }, 'draining: waiting for running tasks');
-        drained = await s.backend.waitIdle(config.graceMs);
+        drained = await s.executor.waitIdle(config.graceMs);
         if (!drained) {
           abandonedTasks = await s.backend.abandonRunning(`shut down (${reason}) at the end of its ${config.graceMs} ms grace period`);
           log.warn({ abandonedTasks, graceMs: config.graceMs }, 'grace period over: tasks still running were reported lost');
@@ -145,34 +150,26 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
       throw new KindlingError('E_EXECUTOR_LOST', `executor ${config.id} stopped before it served`);
     }
     connected = true;
+    // Built in dependency order, each part handed what it needs: no part refers back to one
+    // built after it. The backend is the only writer of `owners`; the source reader reads it.
     const pool = new ThreadPool(config.cores);
+    const owners = new Map<JobId, string>();
     const sources = new SourceReader({ transport, prefix: config.prefix, log, timeoutMs: config.fetchTimeoutMs });
-    let heartbeater: Heartbeater | undefined;
-    // The runner asks for input bytes lazily (first loads and rebuilds); the backend knows each job's driver.
-    const runner = new TaskRunner(store, pool, sources.provider((jobId): string | undefined => backend.driverOf(jobId)));
-    const backend: ExecutorBackend = new ExecutorBackend({
-      executorId: config.id,
-      prefix: config.prefix,
-      transport,
-      runner,
-      store,
-      log,
-      driverTimeoutMs: config.driverTimeoutMs,
-      heartbeat: () => heartbeater!.current(),
-      metrics,
-      sources,
-    });
-    heartbeater = new Heartbeater({
+    const runner = new TaskRunner(store, pool, sources.provider((jobId) => owners.get(asJobId(jobId))));
+    const executor = new Executor({ id: config.id, runner, store, metrics });
+    const backend = new ExecutorBackend({ executorId: config.id, prefix: config.prefix, transport, executor, log, driverTimeoutMs: config.driverTimeoutMs, sources, owners });
+    const heartbeater = new Heartbeater({
       executorId: config.id,
       slots: config.cores,
       intervalMs: config.heartbeatMs,
       state: () => {
         const { blocks, bytes } = store.stats();
-        return { ...backend.state(), cachedBlocks: blocks, cachedBytes: bytes };
+        return { runningTasks: executor.runningTasks(), jobs: backend.jobs(), draining: executor.isDraining, cachedBlocks: blocks, cachedBytes: bytes };
       },
       publish: (hb) => backend.publishHeartbeat(hb),
       log,
     });
+    core = executor;
     transport.onStatus((status, detail) => {
       if (status === 'disconnected' || status === 'reconnecting') connected = false;
       if (status === 'reconnected') connected = true;
@@ -183,11 +180,11 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
       // The client reconnects forever; a close we did not ask for leaves nothing to serve with.
       if (status === 'closed' && !stopping) void stop('NATS connection closed', `NATS connection closed${detail ? `: ${detail}` : ''}`);
     });
-    backend.start();
+    backend.start(() => heartbeater.current());
     // Once ready, the executor's subjects are known to the server: a launch cannot miss it.
     await transport.flush();
     heartbeater.start();
-    serving = { transport, pool, backend, heartbeater };
+    serving = { transport, pool, backend, heartbeater, executor };
     log.info({ executorId: config.id, slots: config.cores, prefix: config.prefix }, 'executor serving');
   })();
   ready.catch(() => undefined);

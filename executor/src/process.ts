@@ -6,4 +6,4 @@
  */
 export { startExecutor, runExecutorCli, jsonLinesLogger, type ExecutorHandle, type ExecutorStopOutcome } from './main.js';
 export { parseExecutorArgs, natsOptionsOf, EXECUTOR_USAGE, type ExecutorConfig, type ExecutorLogLevel } from './config.js';
-export type { ExecutorLogger } from './executor-backend.js';
+export type { ExecutorLogger } from './executor-logger.js';

@@ -1,23 +1,31 @@
 /**
- * TaskRunner: runs one task attempt on this executor — finds (or rebuilds) the blocks the
- * task reads, sends the kernel to the thread pool, caches the blocks it produces.
+ * TaskRunner: runs one task attempt on this executor — finds (or rebuilds) the block the op
+ * reads, sends the op's kernel to the thread pool, caches the blocks it produces and frees
+ * the ones it makes obsolete. Generic over the op registry: an op declares what it reads and
+ * writes (shared/src/ops), this module does the block I/O for all of them.
  *
- * A missing block is rebuilt from the task's lineage (source byte range → rows → encoded
- * train/test), so any executor can run any task: losing an executor, or scaling up, loses
- * no data. Concurrent tasks needing the same missing block share one rebuild.
+ * A missing block is rebuilt from the job plan's lineage (source byte range → rows → encoded
+ * train/test, by the ops BLOCK_PRODUCERS names), so any executor can run any task: losing an
+ * executor, or scaling up, loses no data. Concurrent tasks needing the same missing block
+ * share one rebuild.
  * THREADING: main thread; kernels run on the ThreadPool.
  */
-import type {
-  ColumnBatch,
-  DesignBlock,
-  JobId,
-  PartitionLineage,
-  TaskOp,
-  TaskResultByOp,
-  TaskSpec,
+import {
+  anyTaskOp,
+  BLOCK_PRODUCERS,
+  KindlingError,
+  lineageOf,
+  type ColumnBatch,
+  type DesignBlock,
+  type JobId,
+  type JobPlan,
+  type OpOutput,
+  type PartitionLineage,
+  type TaskOp,
 } from '@kindling/shared/compute';
-import type { BlockStore } from './storage/block-store.js';
 import type { ThreadPool } from './pool/thread-pool.js';
+import type { WorkerInput } from './pool/thread-messages.js';
+import type { BlockKey, BlockStore } from './storage/block-store.js';
 
 /**
  * Supplies a partition's source bytes when the worker cannot read the file itself (an
@@ -32,83 +40,60 @@ export class TaskRunner {
 
   constructor(
     private readonly store: BlockStore,
-    private readonly pool: ThreadPool,
+    private readonly pool: Pick<ThreadPool, 'run'>,
     private readonly sourceBytes: SourceBytesProvider = async () => undefined,
   ) {}
 
-  async run<O extends TaskOp>(jobId: JobId, spec: Extract<TaskSpec, { op: O }>): Promise<TaskResultByOp[O]> {
-    return (await this.dispatch(jobId, spec as TaskSpec)) as TaskResultByOp[O];
+  /** Runs `op` on partition `partition` of `plan`; resolves with the op's partial result. */
+  async run(jobId: JobId, plan: JobPlan, op: TaskOp, params: unknown, partition: number): Promise<unknown> {
+    const lineage = lineageOf(plan, partition);
+    return (await this.execute(jobId, lineage, op, params)).partial;
   }
 
-  private async dispatch(jobId: JobId, spec: TaskSpec): Promise<TaskResultByOp[TaskOp]> {
-    const { lineage } = spec;
-    switch (spec.op) {
-      case 'csv-infer':
-        return this.pool.run(withBytes({ type: 'csv-infer', lineage }, await this.sourceBytes(jobId, lineage)));
-      case 'csv-load': {
-        const { rows, partial } = await this.pool.run(withBytes({ type: 'csv-load', lineage }, await this.sourceBytes(jobId, lineage)));
-        this.store.put(key(jobId, lineage, 'rows'), rows);
-        return partial;
+  private async execute(jobId: JobId, lineage: PartitionLineage, name: TaskOp, params: unknown): Promise<OpOutput<unknown>> {
+    const op = anyTaskOp(name);
+    const input = await this.input(jobId, lineage, op.input, op.split?.(params));
+    const out = await this.pool.run({ op: name, lineage, params, input });
+    const p = lineage.source.index;
+    if (out.blocks?.rows) this.store.put(key(jobId, p, 'rows'), out.blocks.rows);
+    if (out.blocks?.train) this.store.put(key(jobId, p, 'train'), out.blocks.train);
+    if (out.blocks?.test) this.store.put(key(jobId, p, 'test'), out.blocks.test);
+    for (const name of op.frees ?? []) this.store.delete(key(jobId, p, name));
+    return out;
+  }
+
+  private async input(jobId: JobId, lineage: PartitionLineage, kind: 'source' | 'rows' | 'design', split: 'train' | 'test' | undefined): Promise<WorkerInput> {
+    switch (kind) {
+      case 'source': {
+        const bytes = await this.sourceBytes(jobId, lineage);
+        return bytes ? { kind, bytes } : { kind };
       }
-      case 'encode':
-        return this.encode(jobId, lineage);
-      case 'spark-split-keys':
-        return this.pool.run({ type: 'spark-split-keys', lineage, rows: await this.rows(jobId, lineage), keyColumns: spec.keyColumns });
-      case 'summarize':
-        return this.pool.run({ type: 'summarize', lineage, train: await this.design(jobId, lineage, 'train') });
-      case 'gradient':
-        return this.pool.run({
-          type: 'gradient',
-          lineage,
-          train: await this.design(jobId, lineage, 'train'),
-          beta: spec.beta,
-          intercept: spec.intercept,
-        });
-      case 'features':
-        // Read-only view of the cached block: no kernel to run.
-        return this.design(jobId, lineage, spec.split);
-      case 'evaluate':
-        return this.pool.run({
-          type: 'evaluate',
-          lineage,
-          block: await this.design(jobId, lineage, spec.split),
-          beta: spec.beta,
-          intercept: spec.intercept,
-          score: spec.score,
-          threshold: spec.threshold,
-          predictions: spec.predictions,
-        });
+      case 'rows':
+        return { kind, rows: await this.rows(jobId, lineage) };
+      case 'design':
+        if (split === undefined) throw new KindlingError('E_INTERNAL', 'an op reading a design block must say which split');
+        return { kind, block: await this.design(jobId, lineage, split) };
     }
   }
 
-  /** Encodes rows into train/test blocks, then frees the rows: they can be rebuilt from the file. */
-  private async encode(jobId: JobId, lineage: PartitionLineage): Promise<TaskResultByOp['encode']> {
-    const rows = await this.rows(jobId, lineage);
-    const { train, test, partial } = await this.pool.run({ type: 'encode', lineage, rows });
-    this.store.put(key(jobId, lineage, 'train'), train);
-    this.store.put(key(jobId, lineage, 'test'), test);
-    this.store.delete(key(jobId, lineage, 'rows'));
-    return partial;
-  }
-
   private async rows(jobId: JobId, lineage: PartitionLineage): Promise<ColumnBatch> {
-    const k = key(jobId, lineage, 'rows');
+    const k = key(jobId, lineage.source.index, 'rows');
     const cached = this.store.get(k);
     if (cached) return cached as ColumnBatch;
-    return this.once(`${jobId}/${lineage.source.index}/rows`, async () => {
-      const { rows } = await this.pool.run(withBytes({ type: 'csv-load', lineage }, await this.sourceBytes(jobId, lineage)));
-      this.store.put(k, rows);
-      return rows;
-    });
+    await this.once(`${jobId}/${lineage.source.index}/rows`, () => this.execute(jobId, lineage, BLOCK_PRODUCERS.rows, {}));
+    const built = this.store.get(k);
+    // A dropJob racing the rebuild is the only way to get here.
+    if (!built) return this.rows(jobId, lineage);
+    return built as ColumnBatch;
   }
 
-  private async design(jobId: JobId, lineage: PartitionLineage, name: 'train' | 'test'): Promise<DesignBlock> {
-    const cached = this.store.get(key(jobId, lineage, name));
+  private async design(jobId: JobId, lineage: PartitionLineage, split: 'train' | 'test'): Promise<DesignBlock> {
+    const k = key(jobId, lineage.source.index, split);
+    const cached = this.store.get(k);
     if (cached) return cached as DesignBlock;
-    await this.once(`${jobId}/${lineage.source.index}/encode`, () => this.encode(jobId, lineage));
-    const built = this.store.get(key(jobId, lineage, name));
-    // A dropJob racing the rebuild is the only way to get here.
-    if (!built) return this.design(jobId, lineage, name);
+    await this.once(`${jobId}/${lineage.source.index}/design`, () => this.execute(jobId, lineage, BLOCK_PRODUCERS.design, {}));
+    const built = this.store.get(k);
+    if (!built) return this.design(jobId, lineage, split);
     return built as DesignBlock;
   }
 
@@ -121,10 +106,6 @@ export class TaskRunner {
   }
 }
 
-function withBytes<R extends { type: 'csv-infer' | 'csv-load'; lineage: PartitionLineage }>(req: R, bytes: Uint8Array | undefined): R {
-  return bytes ? { ...req, bytes } : req;
-}
-
-function key(jobId: JobId, lineage: PartitionLineage, name: 'rows' | 'train' | 'test') {
-  return { jobId, partition: lineage.source.index, name };
+function key(jobId: JobId, partition: number, name: 'rows' | 'train' | 'test'): BlockKey {
+  return { jobId, partition, name };
 }

@@ -168,14 +168,18 @@ const transportLog = { warn: (obj, msg) => process.stderr.write(`transport: ${ms
 async function runOnCluster(k, spec, cluster, waitFor, events) {
   const transport = await k.NatsTransport.connect(cluster.connectionOptions('bench-driver'), transportLog);
   try {
-    const backend = await k.ClusterBackend.start(transport, k.silentLogger, { prefix: cluster.prefix, heartbeatMs: 250, executorTimeoutMs: 2000 });
+    const driver = await k.DriverContext.onCluster(transport, {
+      events,
+      executorWaitMs: 10_000,
+      cluster: { prefix: cluster.prefix, heartbeatMs: 250, executorTimeoutMs: 2000 },
+    });
     try {
-      await backend.waitForExecutors(waitFor, 15_000);
+      await driver.backend.waitForExecutors(waitFor, 15_000);
       const t0 = performance.now();
-      const result = await k.runJob(spec, { executors: backend, events, maxTaskFailures: 4, executorWaitMs: 10_000, tasksPerSlot: 2 });
+      const result = await driver.runJob(spec);
       return { result, ms: performance.now() - t0 };
     } finally {
-      await backend.close();
+      await driver.close();
     }
   } finally {
     await transport.close();
@@ -184,12 +188,13 @@ async function runOnCluster(k, spec, cluster, waitFor, events) {
 
 async function runLocal(k, spec, threads, events) {
   const executor = new k.LocalExecutor({ threads });
+  const driver = k.DriverContext.withExecutors([executor], { events, release: () => executor.close() });
   try {
     const t0 = performance.now();
-    const result = await k.runJob(spec, { executors: [executor], events });
+    const result = await driver.runJob(spec);
     return { result, ms: performance.now() - t0 };
   } finally {
-    await executor.close();
+    await driver.close();
   }
 }
 

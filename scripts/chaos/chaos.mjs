@@ -220,12 +220,18 @@ async function main() {
   /** One job on the cluster, as runOnCluster runs it, but abortable: resolves with an outcome, never rejects. */
   const runJob = async (events, timeoutMs, logger, onBackend = () => {}) => {
     const transport = await k.NatsTransport.connect(cluster.connectionOptions('chaos-driver'), { warn: (obj, msg) => logger.warn(obj, `transport: ${msg}`) });
-    const backend = await k.ClusterBackend.start(transport, logger, { prefix: cluster.prefix, heartbeatMs: 250, executorTimeoutMs: o.executorTimeoutMs });
+    const driver = await k.DriverContext.onCluster(transport, {
+      events,
+      logger,
+      executorWaitMs: 10_000,
+      cluster: { prefix: cluster.prefix, heartbeatMs: 250, executorTimeoutMs: o.executorTimeoutMs },
+    });
+    const backend = driver.backend;
     onBackend(backend);
     const s = await spec();
     const t0 = performance.now();
     let timer;
-    const job = k.runJob(s, { executors: backend, events, logger, maxTaskFailures: 4, executorWaitMs: 10_000, tasksPerSlot: 2 }).then(
+    const job = driver.runJob(s).then(
       (result) => ({ status: 'finished', result }),
       (err) => ({ status: 'failed', error: `${err.code ?? err.name}: ${err.message}` }),
     );
@@ -234,7 +240,7 @@ async function main() {
     clearTimeout(timer);
     outcome.ms = performance.now() - t0;
     if (outcome.status === 'timeout') outcome.diagnosis = diagnose(backend);
-    await backend.close();
+    await driver.close();
     await transport.close().catch(() => undefined);
     rmSync(s.output.path, { recursive: true, force: true });
     return outcome;

@@ -35,12 +35,13 @@ t.test('codec: every message type round-trips, typed arrays as the same typed ar
 t.test('codec: NaN, -0, infinities and denormals in typed arrays survive exactly', async (t) => {
   const values = new Float64Array([NaN, -0, Infinity, -Infinity, 5e-324, Number.MAX_VALUE]);
   const msg: Message = {
-    type: 'task-finished', version: PROTOCOL_VERSION, executorId: 'e', jobId: 'j', taskId: 't', ok: true,
-    result: { count: 1, lossSum: NaN, gradSum: values, interceptGradSum: -0 },
+    type: 'tasks-finished', version: PROTOCOL_VERSION, executorId: 'e', jobId: 'j',
+    outcomes: [{ taskId: 't', partition: 0, ok: true, result: { count: 1, lossSum: NaN, gradSum: values, interceptGradSum: -0 } }],
   };
   const back = decodeMessage(encodeMessage(msg));
-  if (back.type !== 'task-finished' || !back.ok) return t.fail('wrong message');
-  const result: unknown = back.result;
+  const outcome = back.type === 'tasks-finished' ? back.outcomes[0] : undefined;
+  if (!outcome?.ok) return t.fail('wrong message');
+  const result: unknown = outcome.result;
   const grad = typeof result === 'object' && result !== null && 'gradSum' in result ? result.gradSum : undefined;
   t.ok(grad instanceof Float64Array, 'Float64Array');
   if (grad instanceof Float64Array) t.strictSame(bytesOf(grad), bytesOf(values), 'same bits');
@@ -88,7 +89,7 @@ t.test('codec: a wrong protocol version and a missing field are named', async (t
     message: 'fetch-range: end: expected number, received undefined',
   });
   // A sender never puts an invalid message on the wire either.
-  const bad: Message = JSON.parse('{"type":"drop-job","version":1}');
+  const bad: Message = JSON.parse(`{"type":"drop-job","version":${PROTOCOL_VERSION}}`);
   t.strictSame(errorOf(() => encodeMessage(bad)), { code: 'E_BAD_MESSAGE', message: 'drop-job: jobId: expected string, received undefined' });
 });
 

@@ -3,15 +3,21 @@
  * carries them; shared by the codec, schema and transport tests.
  */
 import { PROTOCOL_VERSION, type Message } from '../src/protocol.js';
-import type { EvaluatePartial, GradientPartial, PartitionLineage, SparkSplitKeysPartial, TaskSpec } from '../src/tasks.js';
+import type { EvaluatePartial, GradientPartial, JobPlan, SparkSplitKeysPartial } from '../src/tasks.js';
 
 const v = PROTOCOL_VERSION;
 
-export const lineage: PartitionLineage = {
-  source: { file: '/data/bank.csv', index: 2, start: 1_000, end: 2_000_000, numColumns: 3, columnNames: ['age', 'job', 'y'], fileSize: 5_000_000 },
+/** A job plan with every optional part present (schema, encoding, compat split). */
+export const plan: JobPlan = {
+  version: 3,
+  file: '/data/bank.csv',
+  fileSize: 5_000_000,
   csv: { header: true, delimiter: ';', quote: '"', escape: '"', nullValue: 'NA', mode: 'DROPMALFORMED', inferSchema: true },
-  firstRowId: 12_345,
-  firstLine: 67,
+  columnNames: ['age', 'job', 'y'],
+  partitions: [
+    { start: 20, end: 1_000, firstRowId: 0, firstLine: 2 },
+    { start: 1_000, end: 2_000_000, firstRowId: 12_345, firstLine: 67, splitAssignment: new Uint8Array([0, 1, 255, 0]) },
+  ],
   schema: [
     { name: 'age', type: 'int' },
     { name: 'job', type: 'string' },
@@ -27,20 +33,6 @@ export const lineage: PartitionLineage = {
     numericHandleInvalid: 'error',
     split: { seed: 42, trainFraction: 0.8 },
   },
-  splitAssignment: new Uint8Array([0, 1, 255, 0]),
-};
-
-export const gradientSpec: TaskSpec = { op: 'gradient', lineage, beta: new Float64Array([0.5, -1.25, 0, 3e-300]), intercept: -0.75 };
-
-export const evaluateSpec: TaskSpec = {
-  op: 'evaluate',
-  lineage,
-  split: 'test',
-  beta: new Float64Array([1, 2, 3, 4]),
-  intercept: 0.1,
-  score: 'probability',
-  threshold: 0.5,
-  predictions: true,
 };
 
 export const gradientPartial: GradientPartial = { count: 10, lossSum: 6.5, gradSum: new Float64Array([0.1, -0.2, 0, 1e308]), interceptGradSum: -0.5 };
@@ -83,20 +75,39 @@ export const sampleMessages: readonly Message[] = [
     type: 'executor-heartbeat', version: v, executorId: 'executor-0', slots: 2, runningTasks: 1, cachedBlocks: 7,
     cachedBytes: 123_456_789, rssBytes: 987_654_321, jobs: ['job-a', 'job-b'], draining: false, startedAt: 1_700_000_000_000, sentAt: 1_700_000_001_234,
   },
-  { type: 'task-finished', version: v, executorId: 'executor-0', jobId: 'job-a', taskId: 't-1', ok: true, result: gradientPartial },
-  { type: 'task-finished', version: v, executorId: 'executor-0', jobId: 'job-a', taskId: 't-2', ok: true, result: evaluatePartial },
-  { type: 'task-finished', version: v, executorId: 'executor-0', jobId: 'job-a', taskId: 't-3', ok: true, result: splitKeysPartial },
   {
-    type: 'task-finished', version: v, executorId: 'executor-1', jobId: 'job-a', taskId: 't-4', ok: false,
-    error: { code: 'E_CSV_MALFORMED', name: 'CsvParseError', message: 'bad quote at line 3', details: { file: '/data/bank.csv', line: 3, column: 4 } },
+    type: 'tasks-finished', version: v, executorId: 'executor-0', jobId: 'job-a',
+    outcomes: [
+      { taskId: 't-1', partition: 0, ok: true, result: gradientPartial },
+      { taskId: 't-2', partition: 1, ok: true, result: evaluatePartial },
+    ],
   },
-  { type: 'task-accepted', version: v, taskId: 't-1', accepted: true },
-  { type: 'task-accepted', version: v, taskId: 't-2', accepted: false, reason: 'draining' },
+  { type: 'tasks-finished', version: v, executorId: 'executor-0', jobId: 'job-a', outcomes: [{ taskId: 't-3', partition: 1, ok: true, result: splitKeysPartial }] },
+  {
+    type: 'tasks-finished', version: v, executorId: 'executor-1', jobId: 'job-a',
+    outcomes: [
+      {
+        taskId: 't-4', partition: 0, ok: false,
+        error: { code: 'E_CSV_MALFORMED', name: 'CsvParseError', message: 'bad quote at line 3', details: { file: '/data/bank.csv', line: 3, column: 4 } },
+      },
+    ],
+  },
+  { type: 'tasks-accepted', version: v, accepted: true },
+  { type: 'tasks-accepted', version: v, accepted: false, error: { code: 'E_PLAN_MISSING', name: 'KindlingError', message: 'no plan of job-a' } },
   { type: 'fetch-range', version: v, jobId: 'job-a', file: '/data/bank.csv', start: 0, end: 4096 },
-  { type: 'launch-task', version: v, driverId: 'driver-1', jobId: 'job-a', taskId: 't-1', spec: gradientSpec },
-  { type: 'launch-task', version: v, driverId: 'driver-1', jobId: 'job-a', taskId: 't-2', spec: evaluateSpec },
-  { type: 'launch-task', version: v, driverId: 'driver-1', jobId: 'job-a', taskId: 't-3', spec: { op: 'spark-split-keys', lineage, keyColumns: [0, 2] } },
-  { type: 'launch-task', version: v, driverId: 'driver-1', jobId: 'job-a', taskId: 't-0', spec: { op: 'csv-infer', lineage: { source: lineage.source, csv: lineage.csv, firstRowId: 0 } } },
+  { type: 'register-plan', version: v, driverId: 'driver-1', jobId: 'job-a', plan },
+  {
+    type: 'launch-tasks', version: v, driverId: 'driver-1', jobId: 'job-a', planVersion: 3,
+    batch: { op: 'gradient', params: { beta: new Float64Array([0.5, -1.25, 0, 3e-300]), intercept: -0.75 } },
+    tasks: [{ taskId: 't-1', partition: 0 }, { taskId: 't-2', partition: 1 }],
+  },
+  {
+    type: 'launch-tasks', version: v, driverId: 'driver-1', jobId: 'job-a', planVersion: 3,
+    batch: { op: 'evaluate', params: { split: 'test', beta: new Float64Array([1, 2, 3, 4]), intercept: 0.1, score: 'probability', threshold: 0.5, predictions: true } },
+    tasks: [{ taskId: 't-3', partition: 1 }],
+  },
+  { type: 'launch-tasks', version: v, driverId: 'driver-1', jobId: 'job-a', planVersion: 3, batch: { op: 'spark-split-keys', params: { keyColumns: [0, 2] } }, tasks: [{ taskId: 't-4', partition: 0 }] },
+  { type: 'launch-tasks', version: v, driverId: 'driver-1', jobId: 'job-a', planVersion: 1, batch: { op: 'csv-infer', params: {} }, tasks: [{ taskId: 't-0', partition: 0 }] },
   { type: 'drop-job', version: v, jobId: 'job-a' },
   { type: 'driver-heartbeat', version: v, driverId: 'driver-1', jobs: ['job-a'], sentAt: 1_700_000_002_000 },
   { type: 'range-data', version: v, bytes: new Uint8Array([0, 1, 2, 253, 254, 255]) },

@@ -1,15 +1,15 @@
 /**
  * `kindling submit [options] <job.yaml>`: spark-submit for Kindling jobs. Parses the flags and
- * the job spec (exit 2 on any problem, before work starts), then runs the job in local mode on
- * an in-process LocalExecutor with the progress bar and logger attached, and prints the metrics
- * (exit 1 if the job fails). This is the only CLI file that touches the engine's API (runJob,
- * EventBus, LocalExecutor); those modules load lazily so `--help` stays fast.
+ * the job spec (exit 2 on any problem, before work starts), then runs the job — in local mode on
+ * an in-process LocalExecutor, on a NATS cluster's executors, or as a driver Job on Kubernetes —
+ * with the progress bar and logger attached, and prints the metrics (exit 1 if the job fails). This is the only CLI file that builds a driver (DriverContext,
+ * over a LocalExecutor or a NATS cluster); those modules load lazily so `--help` stays fast.
  */
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { KindlingError } from '@kindling/shared/compute';
-import type { JobResult, JobSpec } from '@kindling/coordinator';
+import type { EventBus, JobResult, JobSpec } from '@kindling/coordinator';
 import { errorLine, errorStack, exitCodeFor, type ExitCode, type FailurePhase } from '../error-report.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { parseMaster, type Master } from '../master-url.js';
@@ -121,31 +121,35 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
   return 0;
 }
 
-/** The engine wiring: one in-process executor, the driver's events feeding the bar and the log. */
-async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined): Promise<JobResult> {
-  const [{ runJob, EventBus }, { LocalExecutor }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/executor')]);
-  const events = new EventBus();
+/** Progress bar and log lines from the driver's events (the same for every master). */
+function attachConsole(events: EventBus, logger: Logger, bar: ConsoleProgressBar | undefined): void {
   events.on('stage-progress', (e) => bar?.update({ stageId: e.stageId, completed: e.completed, active: e.running, total: e.total }));
   events.on('stage-completed', (e) => {
     bar?.complete(e.stageId);
     logger.debug({ stageId: e.stageId, stage: e.name, durationMs: e.durationMs }, 'stage finished');
   });
+  events.on('task-failed', (e) => logger.warn({ stage: e.stageId, partition: e.partition, executor: e.executorId, code: e.code, retry: e.willRetry }, e.message));
+}
 
+/** Local mode: a driver over one in-process executor with `threads` worker threads. */
+async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined): Promise<JobResult> {
+  const [{ DriverContext }, { LocalExecutor }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/executor')]);
   logger.info({ job: spec.name, spec: spec.specFile, threads, output: spec.output.path }, `submitting ${spec.name} on local[${threads}]`);
   const executor = new LocalExecutor({ id: 'driver', threads });
+  const driver = DriverContext.withExecutors([executor], { logger, release: () => executor.close() });
+  attachConsole(driver.events, logger, bar);
   const interrupted = (): void => {
     bar?.finish();
     logger.warn('interrupted; stopping the executor');
-    void executor.close().finally(() => process.exit(130));
+    void driver.close().finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
   try {
-    // Spark's local mode does not retry tasks (max failures 1).
-    return await runJob(spec, { executors: [executor], events, logger, maxTaskFailures: 1 });
+    return await driver.runJob(spec);
   } finally {
     process.off('SIGINT', interrupted);
     bar?.finish();
-    await executor.close().catch((err: unknown) => logger.warn({ err }, 'closing the executor failed'));
+    await driver.close().catch((err: unknown) => logger.warn({ err }, 'closing the executor failed'));
   }
 }
 
@@ -155,38 +159,28 @@ async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: Con
  * spark.task.maxFailures) and rebuilding blocks from lineage.
  */
 async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined, k8sNamespace?: string): Promise<JobResult> {
-  const [{ runJob, EventBus }, { ClusterBackend }, { NatsTransport }] = await Promise.all([
-    import('@kindling/coordinator'),
-    import('@kindling/coordinator/cluster'),
-    import('@kindling/shared'),
-  ]);
-  const events = new EventBus();
-  events.on('stage-progress', (e) => bar?.update({ stageId: e.stageId, completed: e.completed, active: e.running, total: e.total }));
-  events.on('stage-completed', (e) => {
-    bar?.complete(e.stageId);
-    logger.debug({ stageId: e.stageId, stage: e.name, durationMs: e.durationMs }, 'stage finished');
-  });
-  events.on('task-failed', (e) => logger.warn({ stage: e.stageId, partition: e.partition, executor: e.executorId, code: e.code, retry: e.willRetry }, e.message));
+  const [{ DriverContext }, { NatsTransport }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/shared')]);
   const waitMs = Number(options.executorWait ?? 30_000);
   const conn = natsOptions(url, options, `kindling-driver-${spec.name}`);
   const transport = await NatsTransport.connect(conn, logger);
   try {
-    const backend = await ClusterBackend.start(transport, logger, { prefix: conn.prefix ?? 'kindling' });
+    const driver = await DriverContext.onCluster(transport, { logger, executorWaitMs: waitMs, cluster: { prefix: conn.prefix ?? 'kindling' } });
+    attachConsole(driver.events, logger, bar);
+    const backend = driver.backend!;
     const stopWatch = k8sNamespace ? await watchPodsForBackend(k8sNamespace, backend, logger) : undefined;
     try {
       await backend.waitForExecutors(1, waitMs);
       logger.info({ job: spec.name, master: url, executors: backend.executors().map((e) => e.id), output: spec.output.path }, `submitting ${spec.name} to ${backend.executors().length} executor(s)`);
-      return await runJob(spec, { executors: backend, events, logger, maxTaskFailures: 4, executorWaitMs: waitMs, tasksPerSlot: 2 });
+      return await driver.runJob(spec);
     } finally {
       stopWatch?.();
       bar?.finish();
-      await backend.close();
+      await driver.close();
     }
   } finally {
     await transport.close();
   }
 }
-
 
 /** `--conf key=value` pairs; a repeated key keeps its last value, as in spark-submit. */
 function parseConf(pairs: readonly string[] = []): Record<string, string> {

@@ -4,10 +4,10 @@
  * figures Spark itself prints: the training summary scores probabilities in 100 (2.x) or
  * 1000 (3.1+) bins; BinaryClassificationEvaluator scores the margin, unbinned in 2.x.
  */
-import { binaryClassificationMetrics, type BinaryMetrics, type EvaluatePartial, type PartitionLineage } from '@kindling/shared/compute';
+import { binaryClassificationMetrics, type BinaryMetrics, type EvaluatePartial, type JobPlan } from '@kindling/shared/compute';
 import type { JobSpec } from '../job/job-spec.js';
 import type { LogisticRegressionFit } from '../ml/logistic-regression-trainer.js';
-import type { TaskScheduler } from '../scheduler/task-scheduler.js';
+import type { StageRunner } from './job-runner.js';
 
 /** What evaluation returns to the job runner. */
 export interface ModelEvaluation {
@@ -20,24 +20,23 @@ export interface ModelEvaluation {
 
 /** Evaluates the fitted model on both splits. */
 export async function evaluateModel(
-  scheduler: TaskScheduler,
-  lineages: readonly PartitionLineage[],
+  scheduler: StageRunner,
+  plan: JobPlan,
   fit: LogisticRegressionFit,
   spec: JobSpec,
 ): Promise<ModelEvaluation> {
-  const tasks = (split: 'train' | 'test', predictions: boolean, score: 'margin' | 'probability' = 'margin') =>
-    lineages.map((lineage) => ({
-      op: 'evaluate' as const,
-      lineage,
-      split,
-      beta: fit.coefficients,
-      intercept: fit.intercept,
-      score,
-      threshold: spec.model.threshold,
-      predictions,
-    }));
-  const trainParts = await scheduler.runStage({ name: 'evaluate training split', tasks: tasks('train', false) });
-  const testParts = await scheduler.runStage({ name: 'evaluate test split', tasks: tasks('test', spec.output.predictions) });
+  const evaluate = (name: string, split: 'train' | 'test', predictions: boolean, score: 'margin' | 'probability' = 'margin') =>
+    scheduler.runStage(
+      {
+        name,
+        op: 'evaluate',
+        params: { split, beta: fit.coefficients, intercept: fit.intercept, score, threshold: spec.model.threshold, predictions },
+        partitions: plan.partitions.length,
+      },
+      plan,
+    );
+  const trainParts = await evaluate('evaluate training split', 'train', false);
+  const testParts = await evaluate('evaluate test split', 'test', spec.output.predictions);
   const metrics = {
     train: binaryClassificationMetrics(trainParts, { numBins: 0 }),
     test: binaryClassificationMetrics(testParts, { numBins: 0 }),
@@ -45,7 +44,7 @@ export async function evaluateModel(
   if (spec.compat === 'kindling') return { metrics, testParts };
 
   const v2 = spec.compat === 'spark-2.3';
-  const summaryParts = await scheduler.runStage({ name: 'evaluate training summary', tasks: tasks('train', false, 'probability') });
+  const summaryParts = await evaluate('evaluate training summary', 'train', false, 'probability');
   const summary = binaryClassificationMetrics(summaryParts, { numBins: v2 ? 100 : 1000 });
   const evaluator = binaryClassificationMetrics(testParts, { numBins: v2 ? 0 : 1000 });
   const spark = {

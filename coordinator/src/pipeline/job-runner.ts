@@ -1,59 +1,67 @@
 /**
- * The driver's job runner (SparkContext + the MLlib Pipeline.fit of the bank job): turns a
- * JobSpec into stages, runs them through the TaskScheduler, merges per-partition partials in
- * partition order, fits the transforms, trains with L-BFGS, evaluates and writes artifacts.
+ * The job runner: the list of stages of the bank job (the MLlib Pipeline.fit of the
+ * tutorial) over a TaskScheduler it is given. It keeps the job's plan (input partitions,
+ * schema, fitted transforms), runs each stage over every partition, merges the partials with
+ * each op's merge in partition order, fits the transforms, trains with L-BFGS, evaluates and
+ * writes artifacts. It builds none of its collaborators: DriverContext (driver-context.ts)
+ * wires the scheduler, the executors and the event bus, in local mode and on a cluster alike.
  *
  * Stages: infer schema → load (cache rows, column stats) → encode (train/test blocks) →
- * summarize → gradient × L-BFGS evaluations → evaluate train/test. Each stage is one task
- * per partition; executors keep the blocks, the driver keeps only small partials.
- * Outputs are staged and committed atomically: a failed job leaves no complete-looking folder.
+ * summarize → gradient × L-BFGS evaluations → evaluate train/test. The plan grows at stage
+ * boundaries (a new version each time) and is registered with each executor once per
+ * version; a task then names only its partition. Outputs are staged and committed
+ * atomically: a failed job leaves no complete-looking folder.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import {
-  asJobId,
   countNewlines,
-  DataError,
-  finishSummary,
-  KindlingError,
-  mergeGradients,
-  mergeInferPartials,
-  mergeLoadPartials,
-  mergeSummaries,
   planCsvSplits,
+  DataError,
+  KindlingError,
+  taskOp,
   withAbsoluteLine,
   type BinaryMetrics,
-  type ExecutorClient,
   type InferPartial,
   type JobId,
-  type PartitionLineage,
-  type Schema,
+  type JobPlan,
+  type TaskOp,
+  type TaskParamsByOp,
+  type TaskResultByOp,
 } from '@kindling/shared/compute';
 import { OutputCommitter, PredictionsWriter, writeFeaturesPart, writeLogisticRegressionModel } from '../artifacts/index.js';
+import type { ExecutorMembership } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
 import { FileRangeReader } from '../io/file-range-reader.js';
 import type { JobSpec } from '../job/job-spec.js';
-import { silentLogger, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { trainLogisticRegression } from '../ml/logistic-regression-trainer.js';
-import { StaticMembership, type ExecutorMembership } from '../cluster/executor-membership.js';
-import { TaskScheduler } from '../scheduler/task-scheduler.js';
 import { evaluateModel } from './evaluate-model.js';
 import { fitTransforms } from './fit-transforms.js';
 import { sparkCompatSplit } from './spark-compat-split.js';
 import { RunRecorder } from './run-recorder.js';
 
-/** Collaborators of a job run. */
+/** One stage: an op with its params over every partition of the plan. */
+export interface StageRequest<O extends TaskOp> {
+  readonly name: string;
+  readonly op: O;
+  readonly params: TaskParamsByOp[O];
+  readonly partitions: number;
+}
+
+/** What runs stages: the TaskScheduler (or a test double). results[i] is partition i's partial. */
+export interface StageRunner {
+  runStage<O extends TaskOp>(stage: StageRequest<O>, plan: JobPlan): Promise<TaskResultByOp[O][]>;
+}
+
+/** Collaborators of a job run, built by DriverContext. */
 export interface RunContext {
-  /** The executors to run on: a fixed list (one LocalExecutor in local mode) or a live membership. */
-  readonly executors: readonly ExecutorClient[] | ExecutorMembership;
+  readonly jobId: JobId;
+  readonly scheduler: StageRunner;
+  /** The executors the job may use (for the log line and the run record). */
+  readonly membership: ExecutorMembership;
   readonly events: EventBus;
-  readonly logger?: Logger;
-  /** Attempts per task; 1 in local mode (Spark's default there), 4 on a cluster. */
-  readonly maxTaskFailures?: number;
-  /** How long to wait for an executor when none is registered; default 0 (fail at once). */
-  readonly executorWaitMs?: number;
-  /** Task attempts in flight per executor slot (2 over NATS hides a round trip); default 1. */
-  readonly tasksPerSlot?: number;
+  readonly logger: Logger;
 }
 
 /** What a finished job reports (also written to metrics.json and run.json). */
@@ -76,86 +84,75 @@ export interface JobResult {
 
 /** Runs a job end to end. Rejects with a KindlingError; on failure nothing is left at the output path. */
 export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult> {
-  const log = ctx.logger ?? silentLogger;
-  const jobId = asJobId(`${spec.name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+  const { jobId, events } = ctx;
   const started = Date.now();
-  const membership = 'onChange' in ctx.executors ? ctx.executors : new StaticMembership(ctx.executors);
-  if (membership.executors().length === 0 && !ctx.executorWaitMs) {
-    throw new KindlingError('E_NO_EXECUTORS', 'no executors to run the job on');
-  }
-
   // Fail on an unusable output folder before doing any work.
   const committer = await OutputCommitter.begin(spec.output.path, spec.output.mode);
-  const recorder = new RunRecorder(spec, jobId, ctx.events);
-  const scheduler = new TaskScheduler(membership, jobId, ctx.events, log, {
-    maxTaskFailures: ctx.maxTaskFailures ?? 1,
-    executorWaitMs: ctx.executorWaitMs ?? 0,
-    tasksPerSlot: ctx.tasksPerSlot ?? 1,
-  });
+  const recorder = new RunRecorder(spec, jobId, events);
   try {
-    const result = await executeStages(spec, ctx, scheduler, membership, jobId, committer, recorder, log, started);
+    const result = await executeStages(spec, ctx, committer, recorder, started);
     await committer.commit();
-    ctx.events.emit('job-completed', { jobId, durationMs: Date.now() - started });
+    events.emit('job-completed', { jobId, durationMs: Date.now() - started });
     return result;
   } catch (err) {
     await committer.abort().catch(() => undefined);
     const e = err instanceof KindlingError ? err : new KindlingError('E_INTERNAL', (err as Error)?.message ?? String(err), {}, { cause: err });
-    ctx.events.emit('job-failed', { jobId, code: e.code, message: e.message });
+    events.emit('job-failed', { jobId, code: e.code, message: e.message });
     throw e;
   } finally {
-    scheduler.close();
     recorder.close();
-    await Promise.all(membership.executors().map((x) => x.dropJob(jobId).catch(() => undefined)));
   }
 }
 
-async function executeStages(
-  spec: JobSpec,
-  ctx: RunContext,
-  scheduler: TaskScheduler,
-  membership: ExecutorMembership,
-  jobId: JobId,
-  committer: OutputCommitter,
-  recorder: RunRecorder,
-  log: Logger,
-  started: number,
-): Promise<JobResult> {
+/** Runs one op over every partition of the plan. */
+function stage<O extends TaskOp>(ctx: RunContext, plan: JobPlan, name: string, op: O, params: TaskParamsByOp[O]): Promise<TaskResultByOp[O][]> {
+  return ctx.scheduler.runStage({ name, op, params, partitions: plan.partitions.length }, plan);
+}
+
+async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCommitter, recorder: RunRecorder, started: number): Promise<JobResult> {
+  const { jobId, membership, logger: log } = ctx;
   const file = spec.input.path;
   const fileName = basename(file);
 
   // 1–2. Plan partitions from the file alone (never from the executor count), then the
   // schema-inference pass (Spark's inferSchema is a separate pass too). A cut the planner
   // guessed wrong shows up as a split-plan error in this pass: re-plan with an exact scan.
-  let planned = await planInput(spec, false);
+  let planned = await planInput(spec, false, 1);
   let inferred: InferPartial[];
   try {
-    inferred = await inferStage(scheduler, spec, planned.lineages, fileName);
+    inferred = await inferStage(ctx, spec, planned.plan, fileName);
   } catch (err) {
     if ((err as KindlingError).details?.['splitPlanError'] !== true) throw err;
     log.warn({ file }, 'a partition cut fell inside a quoted field; re-planning with an exact scan');
-    planned = await planInput(spec, true);
-    inferred = await inferStage(scheduler, spec, planned.lineages, fileName);
+    planned = await planInput(spec, true, planned.plan.version + 1);
+    inferred = await inferStage(ctx, spec, planned.plan, fileName);
   }
-  const { lineages: base, columnNames, dataFirstLine } = planned;
-  ctx.events.emit('job-started', { jobId, name: spec.name, partitions: base.length, executors: membership.executors().length });
-  log.info({ jobId, partitions: base.length, executors: membership.executors().length, file }, `job ${spec.name} started`);
-  const sources = base.map((l) => l.source);
-  const schema: Schema = spec.input.csv.inferSchema
-    ? mergeInferPartials(inferred, columnNames)
-    : columnNames.map((name) => ({ name, type: 'string' as const }));
+  const { dataFirstLine } = planned;
+  const base = planned.plan;
+  ctx.events.emit('job-started', { jobId, name: spec.name, partitions: base.partitions.length, executors: membership.executors().length });
+  log.info({ jobId, partitions: base.partitions.length, executors: membership.executors().length, file }, `job ${spec.name} started`);
+  const schema = spec.input.csv.inferSchema
+    ? taskOp('csv-infer').merge(inferred, base)
+    : base.columnNames.map((name) => ({ name, type: 'string' as const }));
 
+  // The plan gains the schema and each partition's first row id and line.
   let rowId = 0;
   let line = dataFirstLine;
-  const loaded: PartitionLineage[] = base.map((l, i) => {
-    const out = { ...l, schema, firstRowId: rowId, firstLine: line };
-    rowId += inferred[i]!.rowCount;
-    line += inferred[i]!.lineCount;
-    return out;
-  });
+  const loadedPlan: JobPlan = {
+    ...base,
+    version: base.version + 1,
+    schema,
+    partitions: base.partitions.map((p, i) => {
+      const out = { ...p, firstRowId: rowId, firstLine: line };
+      rowId += inferred[i]!.rowCount;
+      line += inferred[i]!.lineCount;
+      return out;
+    }),
+  };
 
   // 3. Load: parse into cached columnar blocks, gather column statistics.
-  const loadParts = await scheduler.runStage({ name: `load ${fileName}`, tasks: loaded.map((lineage) => ({ op: 'csv-load' as const, lineage })) });
-  const stats = mergeLoadPartials(loadParts);
+  const loadParts = await stage(ctx, loadedPlan, `load ${fileName}`, 'csv-load', {});
+  const stats = taskOp('csv-load').merge(loadParts, loadedPlan);
   if (stats.rowCount === 0) {
     throw new DataError('E_CSV_EMPTY', `${file}: no data rows${stats.malformedCount > 0 ? ` (${stats.malformedCount} malformed row(s) dropped)` : ''}`, { file });
   }
@@ -163,48 +160,37 @@ async function executeStages(
 
   // 4. Fit StringIndexer / OneHotEncoder / VectorAssembler on the whole table (as the tutorial's Pipeline.fit does).
   const fitted = fitTransforms(schema, stats.columns, spec.pipeline, spec.split, fileName);
-  let encoded: PartitionLineage[] = loaded.map((l) => ({ ...l, encoding: fitted.encoding }));
+  let plan: JobPlan = { ...loadedPlan, version: loadedPlan.version + 1, encoding: fitted.encoding };
 
   // 4b. compat: Spark's randomSplit (sort on every column, XORShiftRandom) instead of the hash split.
   if (spec.compat !== 'kindling') {
     const dropped = new Set(spec.pipeline.drop);
     const keyColumns = schema.map((f, i) => (dropped.has(f.name) ? -1 : i)).filter((i) => i >= 0);
-    const keys = await scheduler.runStage({
-      name: 'spark randomSplit keys',
-      tasks: encoded.map((lineage) => ({ op: 'spark-split-keys' as const, lineage, keyColumns })),
-    });
+    const keys = await stage(ctx, plan, 'spark randomSplit keys', 'spark-split-keys', { keyColumns });
     const assignments = sparkCompatSplit(
       keys,
       loadParts.map((p) => p.rowCount),
-      loaded.map((l) => l.firstRowId),
+      plan.partitions.map((p) => p.firstRowId),
       spec.split.weights,
       spec.split.seed,
       spec.compat,
     );
-    encoded = encoded.map((l, i) => ({ ...l, splitAssignment: assignments[i]! }));
+    plan = { ...plan, version: plan.version + 1, partitions: plan.partitions.map((p, i) => ({ ...p, splitAssignment: assignments[i]! })) };
   }
 
   // 5. Encode + split into cached train/test design blocks.
-  const encodeParts = await scheduler.runStage({ name: 'encode features', tasks: encoded.map((lineage) => ({ op: 'encode' as const, lineage })) });
-  const trainRows = encodeParts.reduce((a, p) => a + p.trainRows, 0);
-  const testRows = encodeParts.reduce((a, p) => a + p.testRows, 0);
-  const skippedRows = encodeParts.reduce((a, p) => a + p.skippedRows, 0);
+  const encoded = taskOp('encode').merge(await stage(ctx, plan, 'encode features', 'encode', {}), plan);
+  const { trainRows, testRows, skippedRows } = encoded;
   if (trainRows === 0) throw new DataError('E_INVALID_VALUE', `the training split is empty (${testRows} test rows); check split.weights`);
 
   // 6. Summarizer pass for standardization.
-  const summaryParts = await scheduler.runStage({ name: 'summarize training rows', tasks: encoded.map((lineage) => ({ op: 'summarize' as const, lineage })) });
-  const summary = finishSummary(summaryParts.reduce((a, b) => mergeSummaries(a, b)));
+  const summary = taskOp('summarize').merge(await stage(ctx, plan, 'summarize training rows', 'summarize', {}), plan);
 
-  // 7. L-BFGS on the driver; each evaluation is one gradient stage over the cached blocks.
+  // 7. L-BFGS on the driver; each evaluation is one gradient stage over the cached blocks,
+  // one message per executor carrying only the coefficients.
   let evaluation = 0;
   const fit = await trainLogisticRegression(
-    async (beta, intercept) => {
-      const parts = await scheduler.runStage({
-        name: `gradient ${++evaluation}`,
-        tasks: encoded.map((lineage) => ({ op: 'gradient' as const, lineage, beta, intercept })),
-      });
-      return mergeGradients(parts);
-    },
+    async (beta, intercept) => taskOp('gradient').merge(await stage(ctx, plan, `gradient ${++evaluation}`, 'gradient', { beta, intercept }), plan),
     summary,
     {
       maxIter: spec.model.maxIter,
@@ -219,8 +205,7 @@ async function executeStages(
   );
 
   // 8. Evaluate on both splits; the test pass also returns predictions when asked.
-  const { metrics, testParts: testEval, spark } = await evaluateModel(scheduler, encoded, fit, spec);
-
+  const { metrics, testParts: testEval, spark } = await evaluateModel(ctx.scheduler, plan, fit, spec);
   // 9. Artifacts, into the staging folder.
   const featureNames = [...fitted.layout.names];
   const uid = `LogisticRegression_${createHash('sha256').update(JSON.stringify([spec.name, spec.model])).digest('hex').slice(0, 12)}`;
@@ -256,7 +241,7 @@ async function executeStages(
     // The assembled vectors of every row, per split: the cached design blocks come back one
     // stage per split and are written as Spark-style sparse vectors, one part per partition.
     for (const split of ['train', 'test'] as const) {
-      const blocks = await scheduler.runStage({ name: `collect ${split} features`, tasks: encoded.map((lineage) => ({ op: 'features' as const, lineage, split })) });
+      const blocks = await stage(ctx, plan, `collect ${split} features`, 'features', { split });
       const dir = committer.path(`features/${split}`);
       for (let p = 0; p < blocks.length; p++) await writeFeaturesPart(dir, p, blocks[p]!, fitted.layout.numericIndex, fitted.layout.numFeatures);
     }
@@ -278,7 +263,7 @@ async function executeStages(
     'run.json',
     recorder.record({
       schema,
-      partitions: sources.map((s) => ({ index: s.index, start: s.start, end: s.end })),
+      partitions: plan.partitions.map((p, index) => ({ index, start: p.start, end: p.end })),
       rowCounts: { total: stats.rowCount, train: trainRows, test: testRows, skipped: skippedRows, malformed: stats.malformedCount },
       features: { names: featureNames, categorical: fitted.categorical, numeric: fitted.numeric, labels: fitted.labelValues },
       training: {
@@ -311,12 +296,12 @@ async function executeStages(
   };
 }
 
-/** Partition lineages of the input, planned from the file alone. */
-async function planInput(spec: JobSpec, exactSplits: boolean): Promise<{ lineages: PartitionLineage[]; columnNames: string[]; dataFirstLine: number }> {
+/** The first plan of the input (partitions only), planned from the file alone. */
+async function planInput(spec: JobSpec, exactSplits: boolean, version: number): Promise<{ plan: JobPlan; dataFirstLine: number }> {
   const file = spec.input.path;
   const reader = await openInput(file);
   try {
-    const plan = await planCsvSplits({
+    const planned = await planCsvSplits({
       file,
       fileSize: reader.size,
       read: reader.read,
@@ -325,18 +310,23 @@ async function planInput(spec: JobSpec, exactSplits: boolean): Promise<{ lineage
       maxPartitionBytes: spec.input.maxPartitionBytes,
       exactSplits,
     });
-    const lineages = plan.sources.map((source) => ({ source: { ...source, fileSize: reader.size }, csv: spec.input.csv, firstRowId: 0 }));
-    return { lineages, columnNames: plan.columnNames, dataFirstLine: plan.dataFirstLine };
+    const plan: JobPlan = {
+      version,
+      file,
+      fileSize: reader.size,
+      csv: spec.input.csv,
+      columnNames: planned.columnNames,
+      partitions: planned.sources.map((s) => ({ start: s.start, end: s.end, firstRowId: 0 })),
+    };
+    return { plan, dataFirstLine: planned.dataFirstLine };
   } finally {
     await reader.close();
   }
 }
 
 /** The inference stage; its parse errors carry partition-relative lines, made absolute here. */
-async function inferStage(scheduler: TaskScheduler, spec: JobSpec, lineages: readonly PartitionLineage[], fileName: string): Promise<InferPartial[]> {
-  return withLineNumbers(spec.input.path, () =>
-    scheduler.runStage({ name: `infer schema of ${fileName}`, tasks: lineages.map((lineage) => ({ op: 'csv-infer' as const, lineage })) }),
-  );
+async function inferStage(ctx: RunContext, spec: JobSpec, plan: JobPlan, fileName: string): Promise<InferPartial[]> {
+  return withLineNumbers(spec.input.path, () => stage(ctx, plan, `infer schema of ${fileName}`, 'csv-infer', {}));
 }
 
 async function openInput(file: string): Promise<FileRangeReader> {

@@ -65,13 +65,15 @@ export interface TaskOpDefinition<Name extends string = string, P = unknown, R =
 }
 
 /** Params type of an op. */
-export type ParamsOf<D> = D extends TaskOpDefinition<string, infer P, unknown, OpInputKind, unknown> ? P : never;
+export type ParamsOf<D> = D extends TaskOpDefinition<infer _N, infer P, infer _R, infer _K, infer _M> ? P : never;
 /** Result type of an op. */
-export type ResultOf<D> = D extends TaskOpDefinition<string, unknown, infer R, OpInputKind, unknown> ? R : never;
+export type ResultOf<D> = D extends TaskOpDefinition<infer _N, infer _P, infer R, infer _K, infer _M> ? R : never;
+
+/** An op as defineOp returns it: `merge` is required in the type when the op declares one. */
+export type DefinedOp<Name extends string, P, R, K extends OpInputKind, M> = TaskOpDefinition<Name, P, R, K, M> &
+  ([M] extends [never] ? unknown : { readonly merge: (parts: readonly R[], plan: JobPlan) => M });
 
 /** Declares an op; only types are checked here (identity at run time). */
-export function defineOp<Name extends string, P, R, K extends OpInputKind, M = never>(
-  def: TaskOpDefinition<Name, P, R, K, M>,
-): TaskOpDefinition<Name, P, R, K, M> {
-  return def;
+export function defineOp<Name extends string, P, R, K extends OpInputKind, M = never>(def: TaskOpDefinition<Name, P, R, K, M>): DefinedOp<Name, P, R, K, M> {
+  return def as DefinedOp<Name, P, R, K, M>;
 }

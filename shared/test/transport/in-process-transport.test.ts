@@ -54,16 +54,16 @@ t.test('in-process-transport: request, requestMany, no responders, timeout and h
     ex.subscribe(ex.subjects.discover, async (_m, reply) => {
       await reply?.({ type: 'executor-heartbeat', version: v, executorId: id, slots: 1, runningTasks: 0, cachedBlocks: 0, cachedBytes: 0, rssBytes: 0, jobs: [], draining: false, startedAt: 0, sentAt: 0 });
     });
-    ex.subscribe(ex.subjects.launchTask(id), (m, reply) => {
-      if (m.type !== 'launch-task') return;
+    ex.subscribe(ex.subjects.launchTasks(id), (m, reply) => {
+      if (m.type !== 'launch-tasks') return;
       if (id === 'e1') throw new KindlingError('E_INTERNAL', 'boom');
-      void reply?.({ type: 'task-accepted', version: v, taskId: m.taskId, accepted: true });
+      void reply?.({ type: 'tasks-accepted', version: v, accepted: true });
     });
   }
-  const launch = sampleMessages.find((m) => m.type === 'launch-task')!;
-  const ok = await driver.request(driver.subjects.launchTask('e0'), launch, { expect: 'task-accepted', timeoutMs: 1_000 });
+  const launch = sampleMessages.find((m) => m.type === 'launch-tasks')!;
+  const ok = await driver.request(driver.subjects.launchTasks('e0'), launch, { expect: 'tasks-accepted', timeoutMs: 1_000 });
   t.equal(ok.accepted, true);
-  t.strictSame(await errorOf(driver.request(driver.subjects.launchTask('e1'), launch, { expect: 'task-accepted', timeoutMs: 1_000 })), {
+  t.strictSame(await errorOf(driver.request(driver.subjects.launchTasks('e1'), launch, { expect: 'tasks-accepted', timeoutMs: 1_000 })), {
     code: 'E_INTERNAL',
     message: 'boom',
   });

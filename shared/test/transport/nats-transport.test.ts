@@ -71,8 +71,8 @@ t.test('nats-transport: request/reply answers with the expected type, and refuse
   const fetch: Message = { type: 'fetch-range', version: v, jobId: 'j', file: '/f', start: 3, end: 9 };
   const r = await a.request('test.fetch', fetch, { expect: 'range-data', timeoutMs: 5_000 });
   t.strictSame(r.bytes, new Uint8Array([3, 9]));
-  const wrong = await errorOf(a.request('test.fetch', fetch, { expect: 'task-accepted', timeoutMs: 5_000 }));
-  t.strictSame(wrong, { code: 'E_BAD_MESSAGE', message: 'reply to test.fetch: expected task-accepted, received range-data' });
+  const wrong = await errorOf(a.request('test.fetch', fetch, { expect: 'tasks-accepted', timeoutMs: 5_000 }));
+  t.strictSame(wrong, { code: 'E_BAD_MESSAGE', message: 'reply to test.fetch: expected tasks-accepted, received range-data' });
 });
 
 t.test('nats-transport: a failing handler answers the requester with its error', async (t) => {
@@ -82,17 +82,17 @@ t.test('nats-transport: a failing handler answers the requester with its error',
     throw new KindlingError('E_BLOCK_MISSING', 'no block p1/train');
   });
   await b.flush();
-  const e = await errorOf(a.request('test.fail', { type: 'drop-job', version: v, jobId: 'j' }, { expect: 'task-accepted', timeoutMs: 5_000 }));
+  const e = await errorOf(a.request('test.fail', { type: 'drop-job', version: v, jobId: 'j' }, { expect: 'tasks-accepted', timeoutMs: 5_000 }));
   t.strictSame(e, { code: 'E_BLOCK_MISSING', message: 'no block p1/train' });
   t.ok(log.lines.some((l) => l.msg === 'message handler failed' && l.obj.subject === 'test.fail'), 'logged');
   // An invalid answer is never sent; the requester learns why at once.
   b.subscribe('test.badanswer', async (_m, reply) => {
-    const bad: Message = JSON.parse('{"type":"task-accepted","version":1,"accepted":true}');
+    const bad: Message = JSON.parse('{"type":"tasks-accepted","version":2,"accepted":"yes"}');
     await reply?.(bad);
   });
   await b.flush();
-  const e2 = await errorOf(a.request('test.badanswer', { type: 'drop-job', version: v, jobId: 'j' }, { expect: 'task-accepted', timeoutMs: 5_000 }));
-  t.strictSame(e2, { code: 'E_BAD_MESSAGE', message: 'task-accepted: taskId: expected string, received undefined' });
+  const e2 = await errorOf(a.request('test.badanswer', { type: 'drop-job', version: v, jobId: 'j' }, { expect: 'tasks-accepted', timeoutMs: 5_000 }));
+  t.strictSame(e2, { code: 'E_BAD_MESSAGE', message: 'tasks-accepted: accepted: expected boolean, received string' });
 });
 
 t.test('nats-transport: a request without responders or without a reply fails with E_IO naming the subject', async (t) => {
@@ -182,7 +182,7 @@ t.test('nats-transport: garbage published raw is dropped with a log line and the
   const before = log.lines.length;
   raw.publish('test.garbage', new TextEncoder().encode('definitely not msgpack'));
   raw.publish('test.garbage', packr.pack({ type: 'drop-job', version: 7, jobId: 'j' }));
-  raw.publish('test.garbage', packr.pack({ type: 'launch-task', version: v, driverId: 'd', jobId: 'j', taskId: 't', spec: { op: 'gradient' } }));
+  raw.publish('test.garbage', packr.pack({ type: 'launch-tasks', version: v, driverId: 'd', jobId: 'j', planVersion: 1, tasks: [{ taskId: 't', partition: 0 }] }));
   const h = headers();
   h.set('Kindling-Msg', 'abc');
   h.set('Kindling-Chunk', 'seven of nine');
@@ -202,7 +202,7 @@ t.test('nats-transport: garbage published raw is dropped with a log line and the
   t.match(rejected.map((l) => `${String(l.obj.code)} ${String(l.obj.reason)}`), [
     /^E_BAD_MESSAGE undecodable message/,
     /^E_PROTOCOL_VERSION drop-job: protocol version 7/,
-    /^E_BAD_MESSAGE launch-task: spec\.lineage: expected object, received undefined/,
+    /^E_BAD_MESSAGE launch-tasks: batch: /,
     /^E_BAD_MESSAGE bad Kindling-Chunk header/,
     /^E_BAD_MESSAGE message .*orphan: chunk 3\/4 arrived without the chunks before it/,
   ]);

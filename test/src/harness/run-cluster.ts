@@ -1,9 +1,9 @@
 /**
- * Runs a job as `kindling submit --master nats://…` does (driver in this process), for
- * tests that need the JobResult.
+ * Runs a job as `kindling submit --master nats://…` does (a DriverContext on the cluster,
+ * driver in this process), for tests that need the JobResult.
  */
-import { EventBus, runJob, silentLogger, type JobResult, type JobSpec, type Logger } from '@kindling/coordinator';
-import { ClusterBackend } from '@kindling/coordinator/cluster';
+import { DriverContext, EventBus, silentLogger, type JobResult, type JobSpec, type Logger } from '@kindling/coordinator';
+import type { ClusterBackend } from '@kindling/coordinator/cluster';
 import { NatsTransport, type NatsConnectionOptions } from '@kindling/shared';
 
 /** Runs `spec` on the executors reachable with `conn`. */
@@ -14,13 +14,19 @@ export async function runOnCluster(
 ): Promise<JobResult> {
   const transport = await NatsTransport.connect(conn);
   try {
-    const backend = await ClusterBackend.start(transport, opts.logger ?? silentLogger, { prefix: conn.prefix ?? 'kindling', heartbeatMs: 250, executorTimeoutMs: 2000 });
+    const driver = await DriverContext.onCluster(transport, {
+      events: opts.events ?? new EventBus(),
+      logger: opts.logger ?? silentLogger,
+      executorWaitMs: opts.executorWaitMs ?? 10_000,
+      cluster: { prefix: conn.prefix ?? 'kindling', heartbeatMs: 250, executorTimeoutMs: 2000 },
+    });
+    const backend = driver.backend!;
     opts.onBackend?.(backend);
     try {
       await backend.waitForExecutors(1, 10_000);
-      return await runJob(spec, { executors: backend, events: opts.events ?? new EventBus(), logger: opts.logger ?? silentLogger, maxTaskFailures: 4, executorWaitMs: opts.executorWaitMs ?? 10_000, tasksPerSlot: 2 });
+      return await driver.runJob(spec);
     } finally {
-      await backend.close();
+      await driver.close();
     }
   } finally {
     await transport.close();

@@ -1,9 +1,8 @@
 import t from 'tap';
 import { KindlingError } from '../src/errors.js';
-import { parseMessage, validateTaskResult } from '../src/message-schemas.js';
-import { PROTOCOL_VERSION, type Message } from '../src/protocol.js';
-import type { LoadPartial } from '../src/tasks.js';
-import { evaluatePartial, gradientPartial, gradientSpec, lineage, sampleMessages, splitKeysPartial } from './message-fixtures.js';
+import { parseMessage, PROTOCOL_VERSION, validateTaskResult } from '../src/protocol.js';
+import { lineageOf, type LoadPartial } from '../src/tasks.js';
+import { evaluatePartial, gradientPartial, plan, sampleMessages, splitKeysPartial } from './message-fixtures.js';
 
 /** Deep copy that keeps typed arrays (structuredClone does). */
 function mutate<T>(value: T, edit: (copy: any) => void): unknown {
@@ -32,9 +31,11 @@ function rejects(t: Asserts, value: unknown, code: string, message: string | Reg
   }
 }
 
-const launch = sampleMessages.find((m) => m.type === 'launch-task')!;
+const launch = sampleMessages.find((m) => m.type === 'launch-tasks')!;
+const registration = sampleMessages.find((m) => m.type === 'register-plan')!;
+const finished = sampleMessages.find((m) => m.type === 'tasks-finished')!;
 
-t.test('message-schemas: every sample message parses into an equal fresh copy', async (t) => {
+t.test('protocol: every sample message parses into an equal fresh copy', async (t) => {
   for (const msg of sampleMessages) {
     const parsed = parseMessage(msg);
     t.strictSame(parsed, msg, `${msg.type} equal`);
@@ -42,39 +43,40 @@ t.test('message-schemas: every sample message parses into an equal fresh copy', 
   }
 });
 
-t.test('message-schemas: unknown fields from a newer peer are dropped, not refused', async (t) => {
+t.test('protocol: unknown fields from a newer peer are dropped, not refused', async (t) => {
   const parsed = parseMessage({ type: 'drop-job', version: PROTOCOL_VERSION, jobId: 'j', futureField: 1 });
   t.strictSame(parsed, { type: 'drop-job', version: PROTOCOL_VERSION, jobId: 'j' });
 });
 
-t.test('message-schemas: a wrong field type is reported with the message type and the field path', async (t) => {
-  rejects(t, mutate(launch, (m) => { m.spec.lineage.source.end = '2000'; }), 'E_BAD_MESSAGE',
-    'launch-task: spec.lineage.source.end: expected number, received string', 'string end');
-  rejects(t, mutate(launch, (m) => { m.spec.beta = [0.5, 1]; }), 'E_BAD_MESSAGE',
-    'launch-task: spec.beta: expected Float64Array, received array', 'plain array beta');
-  rejects(t, mutate(launch, (m) => { m.spec.lineage.schema[1].type = 'decimal'; }), 'E_BAD_MESSAGE',
-    /^launch-task: spec\.lineage\.schema\[1\]\.type: expected one of .*received "decimal"$/, 'bad column type');
-  rejects(t, mutate(launch, (m) => { m.spec.op = 'shell'; }), 'E_BAD_MESSAGE', /^launch-task: spec\.op: /, 'unknown op');
-  rejects(t, mutate(launch, (m) => { m.spec.lineage.encoding.features[1].size = -1; }), 'E_BAD_MESSAGE',
-    /^launch-task: spec\.lineage\.encoding\.features\[1\]\.size: /, 'negative size');
-  rejects(t, mutate(launch, (m) => { m.spec.lineage.splitAssignment = [0, 1]; }), 'E_BAD_MESSAGE',
-    'launch-task: spec.lineage.splitAssignment: expected Uint8Array, received array', 'split assignment');
+t.test('protocol: a wrong field type is reported with the message type and the field path', async (t) => {
+  rejects(t, mutate(registration, (m) => { m.plan.partitions[1].end = '2000'; }), 'E_BAD_MESSAGE',
+    'register-plan: plan.partitions[1].end: expected number, received string', 'string end');
+  rejects(t, mutate(launch, (m) => { m.batch.params.beta = [0.5, 1]; }), 'E_BAD_MESSAGE',
+    /^launch-tasks: batch(\.params\.beta)?: /, 'plain array beta');
+  rejects(t, mutate(registration, (m) => { m.plan.schema[1].type = 'decimal'; }), 'E_BAD_MESSAGE',
+    /^register-plan: plan\.schema\[1\]\.type: expected one of .*received "decimal"$/, 'bad column type');
+  rejects(t, mutate(launch, (m) => { m.batch.op = 'shell'; }), 'E_BAD_MESSAGE', /^launch-tasks: batch/, 'unknown op');
+  rejects(t, mutate(registration, (m) => { m.plan.encoding.features[1].size = -1; }), 'E_BAD_MESSAGE',
+    /^register-plan: plan\.encoding\.features\[1\]\.size: /, 'negative size');
+  rejects(t, mutate(registration, (m) => { m.plan.partitions[1].splitAssignment = [0, 1]; }), 'E_BAD_MESSAGE',
+    'register-plan: plan.partitions[1].splitAssignment: expected Uint8Array, received array', 'split assignment');
+  rejects(t, mutate(launch, (m) => { m.tasks = []; }), 'E_BAD_MESSAGE', /^launch-tasks: tasks: /, 'empty batch');
 });
 
-t.test('message-schemas: a missing field is reported by name', async (t) => {
+t.test('protocol: a missing field is reported by name', async (t) => {
   rejects(t, { type: 'drop-job', version: PROTOCOL_VERSION }, 'E_BAD_MESSAGE', 'drop-job: jobId: expected string, received undefined', 'jobId');
   rejects(t, { type: 'range-data', version: PROTOCOL_VERSION }, 'E_BAD_MESSAGE', 'range-data: bytes: expected Uint8Array, received undefined', 'bytes');
-  rejects(t, mutate(launch, (m) => { delete m.spec.lineage.csv.mode; }), 'E_BAD_MESSAGE', /^launch-task: spec\.lineage\.csv\.mode: /, 'csv mode');
+  rejects(t, mutate(registration, (m) => { delete m.plan.csv.mode; }), 'E_BAD_MESSAGE', /^register-plan: plan\.csv\.mode: /, 'csv mode');
 });
 
-t.test('message-schemas: another protocol version is refused as such', async (t) => {
+t.test('protocol: another protocol version is refused as such', async (t) => {
   rejects(t, { type: 'executor-heartbeat', version: PROTOCOL_VERSION + 1 }, 'E_PROTOCOL_VERSION',
     `executor-heartbeat: protocol version ${PROTOCOL_VERSION + 1}, this side speaks version ${PROTOCOL_VERSION}`, 'newer');
   rejects(t, { type: 'some-future-type', version: 0 }, 'E_PROTOCOL_VERSION', /protocol version 0/, 'older, unknown type');
   rejects(t, { type: 'drop-job', version: '1', jobId: 'j' }, 'E_BAD_MESSAGE', 'drop-job: version: expected number, received string', 'string version');
 });
 
-t.test('message-schemas: values that are not messages are refused', async (t) => {
+t.test('protocol: values that are not messages are refused', async (t) => {
   rejects(t, 'hello', 'E_BAD_MESSAGE', 'message: expected an object, received string', 'string');
   rejects(t, null, 'E_BAD_MESSAGE', 'message: expected an object, received null', 'null');
   rejects(t, [1, 2], 'E_BAD_MESSAGE', 'message: expected an object, received array', 'array');
@@ -82,7 +84,7 @@ t.test('message-schemas: values that are not messages are refused', async (t) =>
   rejects(t, { type: 'rm-rf', version: PROTOCOL_VERSION }, 'E_BAD_MESSAGE', 'message: type: unknown message type "rm-rf"', 'unknown type');
 });
 
-t.test('message-schemas: cross-field and format rules hold', async (t) => {
+t.test('protocol: cross-field and format rules hold', async (t) => {
   rejects(t, { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 10, end: 5 }, 'E_BAD_MESSAGE',
     'fetch-range: end: expected start <= end', 'range order');
   rejects(t, { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 1.5, end: 5 }, 'E_BAD_MESSAGE',
@@ -91,12 +93,12 @@ t.test('message-schemas: cross-field and format rules hold', async (t) => {
     /^driver-heartbeat: driverId: expected a subject token/, 'subject token');
   rejects(t, { type: 'ack', version: PROTOCOL_VERSION, ok: false, error: { code: 'E_NOPE', name: 'X', message: 'm' } }, 'E_BAD_MESSAGE',
     /^ack: error\.code: /, 'unknown error code');
-  rejects(t, mutate(launch, (m) => { m.spec.lineage.source.columnNames = ['a']; }), 'E_BAD_MESSAGE',
-    'launch-task: spec.lineage.source.columnNames: expected one name per column (numColumns)', 'column names');
-  rejects(t, mutate(sampleMessages[1]!, (m) => { m.ok = 'yes'; }), 'E_BAD_MESSAGE', /^task-finished: ok: /, 'ok flag');
+  rejects(t, mutate(registration, (m) => { m.plan.fileSize = 10; }), 'E_BAD_MESSAGE',
+    'register-plan: plan.partitions: expected every partition to end within fileSize', 'partition past the file');
+  rejects(t, mutate(finished, (m) => { m.outcomes[0].ok = 'yes'; }), 'E_BAD_MESSAGE', /^tasks-finished: outcomes\[0\]\.ok: /, 'ok flag');
 });
 
-t.test('message-schemas: validateTaskResult checks the partial of each op', async (t) => {
+t.test('protocol: validateTaskResult checks the partial of each op', async (t) => {
   t.strictSame(validateTaskResult('gradient', gradientPartial), gradientPartial);
   t.strictSame(validateTaskResult('evaluate', evaluatePartial), evaluatePartial);
   t.strictSame(validateTaskResult('spark-split-keys', splitKeysPartial), splitKeysPartial);
@@ -119,16 +121,16 @@ t.test('message-schemas: validateTaskResult checks the partial of each op', asyn
   });
 
   const cases: [Parameters<typeof validateTaskResult>[0], unknown, string | RegExp][] = [
-    ['gradient', { ...gradientPartial, gradSum: [0.1] }, 'task-finished result (gradient): gradSum: expected Float64Array, received array'],
-    ['gradient', evaluatePartial, /^task-finished result \(gradient\): lossSum: expected number, received undefined/],
-    ['evaluate', { ...evaluatePartial, negatives: new Float64Array(1) }, 'task-finished result (evaluate): expected scores, positives and negatives of equal length'],
+    ['gradient', { ...gradientPartial, gradSum: [0.1] }, 'tasks-finished result (gradient): gradSum: expected Float64Array, received array'],
+    ['gradient', evaluatePartial, /^tasks-finished result \(gradient\): lossSum: expected number, received undefined/],
+    ['evaluate', { ...evaluatePartial, negatives: new Float64Array(1) }, 'tasks-finished result (evaluate): expected scores, positives and negatives of equal length'],
     ['csv-load', { ...load, columns: [{ kind: 'string', nullCount: 0, values: ['a'], counts: [] }] },
-      'task-finished result (csv-load): columns[0].counts: expected one count per value'],
-    ['summarize', { count: 1, mean: [1], m2: [0], labelCounts: [1] }, /^task-finished result \(summarize\): labelCounts/],
-    ['csv-infer', { rowCount: 1, malformedCount: 0, lineCount: 1, types: ['float'] }, /^task-finished result \(csv-infer\): types\[0\]: /],
+      'tasks-finished result (csv-load): columns[0].counts: expected one count per value'],
+    ['summarize', { count: 1, mean: [1], m2: [0], labelCounts: [1] }, /^tasks-finished result \(summarize\): labelCounts/],
+    ['csv-infer', { rowCount: 1, malformedCount: 0, lineCount: 1, types: ['float'] }, /^tasks-finished result \(csv-infer\): types\[0\]: /],
     ['spark-split-keys', { ...splitKeysPartial, featureOffsets: new Float64Array(3) },
-      'task-finished result (spark-split-keys): featureOffsets: expected Int32Array, received Float64Array'],
-    ['encode', 'done', 'task-finished result (encode): expected object, received string'],
+      'tasks-finished result (spark-split-keys): featureOffsets: expected Int32Array, received Float64Array'],
+    ['encode', 'done', 'tasks-finished result (encode): expected object, received string'],
   ];
   for (const [op, value, message] of cases) {
     try {
@@ -142,13 +144,19 @@ t.test('message-schemas: validateTaskResult checks the partial of each op', asyn
   }
 });
 
-t.test('message-schemas: a parsed TaskSpec keeps its typed arrays', async (t) => {
-  const msg: Message = { type: 'launch-task', version: PROTOCOL_VERSION, driverId: 'd', jobId: 'j', taskId: 't', spec: gradientSpec };
-  const parsed = parseMessage(msg);
-  t.equal(parsed.type, 'launch-task');
-  if (parsed.type === 'launch-task' && parsed.spec.op === 'gradient') {
-    t.ok(parsed.spec.beta instanceof Float64Array, 'beta is a Float64Array');
-    t.ok(parsed.spec.lineage.splitAssignment instanceof Uint8Array, 'splitAssignment is a Uint8Array');
-    t.strictSame(parsed.spec.lineage, lineage);
-  } else t.fail('wrong spec');
+t.test('protocol: a parsed plan and launch keep their typed arrays, and the plan gives each partition its lineage', async (t) => {
+  const parsed = parseMessage(registration);
+  t.equal(parsed.type, 'register-plan');
+  if (parsed.type !== 'register-plan') return;
+  t.ok(parsed.plan.partitions[1]!.splitAssignment instanceof Uint8Array, 'splitAssignment is a Uint8Array');
+  t.strictSame(parsed.plan, plan);
+  const lineage = lineageOf(parsed.plan, 1);
+  t.strictSame(lineage.source, { file: '/data/bank.csv', index: 1, start: 1_000, end: 2_000_000, numColumns: 3, columnNames: ['age', 'job', 'y'], fileSize: 5_000_000 });
+  t.equal(lineage.firstRowId, 12_345);
+  t.equal(lineage.firstLine, 67);
+  t.strictSame(lineage.encoding, plan.encoding);
+  t.throws(() => lineageOf(parsed.plan, 2), /has 2 partitions/);
+  const l = parseMessage(launch);
+  if (l.type === 'launch-tasks' && l.batch.op === 'gradient') t.ok(l.batch.params.beta instanceof Float64Array, 'beta is a Float64Array');
+  else t.fail('wrong launch');
 });
