@@ -13,10 +13,11 @@ import {
   type ExecutorHeartbeat,
   type FetchRange,
   type Message,
-  type TaskFinished,
+  type JobPlan,
+  type TaskOutcome,
 } from '@kindling/shared';
 import { parseExecutorArgs } from '../src/config.js';
-import type { ExecutorLogger } from '../src/executor-backend.js';
+import type { ExecutorLogger } from '../src/executor-logger.js';
 import { runExecutorCli, startExecutor } from '../src/main.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -72,19 +73,28 @@ async function driverOn(url: string, prefix: string, driverId: string) {
   const S = subjects(prefix);
   const transport = await NatsTransport.connect({ servers: url, prefix, name: driverId });
   const heartbeats: ExecutorHeartbeat[] = [];
-  const results: TaskFinished[] = [];
+  const results: Array<TaskOutcome & { executorId: string }> = [];
   const fetches: Array<{ msg: FetchRange; reply: (m: Message) => Promise<void> }> = [];
   transport.subscribe(S.executorHeartbeats, (m) => {
     if (m.type === 'executor-heartbeat') heartbeats.push(m);
   });
   transport.subscribe(S.taskResults(driverId), (m) => {
-    if (m.type === 'task-finished') results.push(m);
+    if (m.type === 'tasks-finished') for (const o of m.outcomes) results.push({ ...o, executorId: m.executorId });
   });
   transport.subscribe(S.fetchRange(driverId), (m, reply) => {
     if (m.type === 'fetch-range' && reply) fetches.push({ msg: m, reply });
   });
   await transport.flush();
-  return { S, transport, heartbeats, results, fetches };
+  /** Registers `plan` for `jobId` with the executor, then launches csv-infer on partition 0. */
+  const inferOn = async (executorId: string, jobId: string, taskId: string, plan: JobPlan) => {
+    await transport.request(S.registerPlan(executorId), { type: 'register-plan', version: PROTOCOL_VERSION, driverId, jobId, plan }, { expect: 'ack', timeoutMs: 5000 });
+    return transport.request(
+      S.launchTasks(executorId),
+      { type: 'launch-tasks', version: PROTOCOL_VERSION, driverId, jobId, planVersion: plan.version, batch: { op: 'csv-infer', params: {} }, tasks: [{ taskId, partition: 0 }] },
+      { expect: 'tasks-accepted', timeoutMs: 5000 },
+    );
+  };
+  return { S, transport, heartbeats, results, fetches, inferOn };
 }
 
 t.test('main: drains on stop, not ready while draining, and waits for the running task (input fetched from the driver)', async (t) => {
@@ -101,17 +111,15 @@ t.test('main: drains on stop, not ready while draining, and waits for the runnin
   // answer back, so the task is still running when the executor is told to stop.
   const body = '1,ann,2.5\n2,bob,3\n';
   const missing = join(t.testdir(), 'only-on-the-driver.csv');
-  const lineage = {
-    source: { file: missing, index: 0, start: 14, end: 14 + body.length, numColumns: 3, columnNames: ['id', 'name', 'score'] },
+  const plan: JobPlan = {
+    version: 1,
+    file: missing,
+    fileSize: 14 + body.length,
     csv: DEFAULT_CSV_OPTIONS,
-    firstRowId: 0,
-    firstLine: 2,
+    columnNames: ['id', 'name', 'score'],
+    partitions: [{ start: 14, end: 14 + body.length, firstRowId: 0, firstLine: 2 }],
   };
-  const accepted = await driver.transport.request(
-    driver.S.launchTask('exec-drain'),
-    { type: 'launch-task', version: PROTOCOL_VERSION, driverId: 'drv', jobId: 'job-d', taskId: 't-d', spec: { op: 'csv-infer', lineage } },
-    { expect: 'task-accepted', timeoutMs: 5000 },
-  );
+  const accepted = await driver.inferOn('exec-drain', 'job-d', 't-d', plan);
   t.equal(accepted.accepted, true);
   const fetch1 = await until('a FetchRange from the executor', () => driver.fetches[0]);
   t.same(fetch1.msg, { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'job-d', file: missing, start: 14, end: 14 + body.length });
@@ -127,9 +135,9 @@ t.test('main: drains on stop, not ready while draining, and waits for the runnin
   t.equal(r.status, 503);
   t.match(r.body, /draining/);
   const refused = await driver.transport.request(
-    driver.S.launchTask('exec-drain'),
-    { type: 'launch-task', version: PROTOCOL_VERSION, driverId: 'drv', jobId: 'job-d', taskId: 't-e', spec: { op: 'csv-infer', lineage } },
-    { expect: 'task-accepted', timeoutMs: 5000 },
+    driver.S.launchTasks('exec-drain'),
+    { type: 'launch-tasks', version: PROTOCOL_VERSION, driverId: 'drv', jobId: 'job-d', planVersion: 1, batch: { op: 'csv-infer', params: {} }, tasks: [{ taskId: 't-e', partition: 0 }] },
+    { expect: 'tasks-accepted', timeoutMs: 5000 },
   );
   t.equal(refused.accepted, false, 'a draining executor takes no new task');
 
@@ -152,16 +160,14 @@ t.test('main: tasks still running at the end of the grace period are reported lo
   t.teardown(() => handle.stop('test over'));
   await handle.ready;
   const missing = join(t.testdir(), 'nowhere.csv');
-  const lineage = {
-    source: { file: missing, index: 0, start: 0, end: 10, numColumns: 1, columnNames: ['a'] },
+  await driver.inferOn('exec-late-task', 'job-l', 't-l', {
+    version: 1,
+    file: missing,
+    fileSize: 10,
     csv: DEFAULT_CSV_OPTIONS,
-    firstRowId: 0,
-  };
-  await driver.transport.request(
-    driver.S.launchTask('exec-late-task'),
-    { type: 'launch-task', version: PROTOCOL_VERSION, driverId: 'drv', jobId: 'job-l', taskId: 't-l', spec: { op: 'csv-infer', lineage } },
-    { expect: 'task-accepted', timeoutMs: 5000 },
-  );
+    columnNames: ['a'],
+    partitions: [{ start: 0, end: 10, firstRowId: 0 }],
+  });
   await until('a FetchRange', () => driver.fetches[0]); // never answered
   const outcome = await handle.stop('SIGTERM');
   t.same(outcome, { reason: 'SIGTERM', drained: false, abandonedTasks: 1 });

@@ -218,7 +218,7 @@ export class InProcessTransport implements Transport {
       }, timeoutMs);
       this.bus.add(sub);
       if (this.bus.publishRaw(subject, bytes, inbox) === 0) {
-        if (single) finish(new KindlingError('E_IO', `no responders on ${subject}`, { subject }));
+        if (single) finish(new KindlingError('E_NO_RESPONDERS', `no responders on ${subject}`, { subject }));
         else finish();
       }
     });

@@ -318,7 +318,7 @@ export class NatsTransport implements Transport {
           return;
         }
         if (m.headers?.code === 503) {
-          if (single) finish(new KindlingError('E_IO', `no responders on ${subject}`, { subject }));
+          if (single) finish(new KindlingError('E_NO_RESPONDERS', `no responders on ${subject}`, { subject }));
           else finish();
           return;
         }

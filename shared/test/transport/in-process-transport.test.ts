@@ -69,7 +69,7 @@ t.test('in-process-transport: request, requestMany, no responders, timeout and h
   });
   const many = await driver.requestMany(driver.subjects.discover, { type: 'discover-executors', version: v }, { timeoutMs: 50 });
   t.strictSame(many.map((m) => (m.type === 'executor-heartbeat' ? m.executorId : '?')).sort(), ['e0', 'e1']);
-  t.strictSame(await errorOf(driver.request('nobody.home', launch, { expect: 'ack', timeoutMs: 1_000 })), { code: 'E_IO', message: 'no responders on nobody.home' });
+  t.strictSame(await errorOf(driver.request('nobody.home', launch, { expect: 'ack', timeoutMs: 1_000 })), { code: 'E_NO_RESPONDERS', message: 'no responders on nobody.home' });
   driver.subscribe('silent', () => undefined);
   t.strictSame(await errorOf(driver.request('silent', launch, { expect: 'ack', timeoutMs: 30 })), { code: 'E_IO', message: 'request to silent timed out after 30 ms' });
 });

@@ -99,7 +99,7 @@ t.test('nats-transport: a request without responders or without a reply fails wi
   const a = await transport('req-none');
   const b = await transport('silent');
   const none = await errorOf(a.request('test.nobody', { type: 'discover-executors', version: v }, { expect: 'ack', timeoutMs: 5_000 }));
-  t.strictSame(none, { code: 'E_IO', message: 'no responders on test.nobody' });
+  t.strictSame(none, { code: 'E_NO_RESPONDERS', message: 'no responders on test.nobody' });
   b.subscribe('test.silent', () => undefined);
   await b.flush();
   const slow = await errorOf(a.request('test.silent', { type: 'discover-executors', version: v }, { expect: 'ack', timeoutMs: 300 }));
