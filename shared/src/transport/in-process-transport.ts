@@ -10,6 +10,7 @@ import { KindlingError, fromWireError } from '../errors.js';
 import { subjects, type Message, type MessageType, type Subjects } from '../protocol.js';
 import type { MessageHandler, Subscription, Transport, TransportStatus } from './transport.js';
 import { stderrTransportLogger, type TransportLogger } from './nats-transport.js';
+import { ReplyCollector } from './reply-collector.js';
 
 interface BusSubscription {
   readonly pattern: readonly string[];
@@ -186,42 +187,22 @@ export class InProcessTransport implements Transport {
     this.assertOpen();
     const bytes = encodeMessage(msg, this.bus.codec);
     const inbox = this.bus.newInbox();
-    return new Promise<Message[]>((resolve, reject) => {
-      const replies: Message[] = [];
-      let done = false;
-      const sub: BusSubscription = {
-        pattern: inbox.split('.'),
-        queue: undefined,
-        deliver: (b) => {
-          if (done) return;
-          try {
-            replies.push(decodeMessage(b, this.bus.codec));
-          } catch (e) {
-            if (single) return finish(e instanceof Error ? e : new KindlingError('E_BAD_MESSAGE', text(e)));
-            this.log.warn({ subject, reason: text(e) }, 'rejected reply');
-            return;
-          }
-          if (single) finish();
-        },
-      };
-      const finish = (err?: Error): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.bus.remove(sub);
-        if (err !== undefined) reject(err);
-        else resolve(replies);
-      };
-      const timer = setTimeout(() => {
-        if (single) finish(new KindlingError('E_IO', `request to ${subject} timed out after ${timeoutMs} ms`, { subject, timeoutMs }));
-        else finish();
-      }, timeoutMs);
-      this.bus.add(sub);
-      if (this.bus.publishRaw(subject, bytes, inbox) === 0) {
-        if (single) finish(new KindlingError('E_NO_RESPONDERS', `no responders on ${subject}`, { subject }));
-        else finish();
-      }
-    });
+    const sub: BusSubscription = {
+      pattern: inbox.split('.'),
+      queue: undefined,
+      deliver: (b) => {
+        if (collector.settled) return;
+        try {
+          collector.add(decodeMessage(b, this.bus.codec));
+        } catch (e) {
+          if (!collector.badReply(e instanceof Error ? e : new KindlingError('E_BAD_MESSAGE', text(e)))) this.log.warn({ subject, reason: text(e) }, 'rejected reply');
+        }
+      },
+    };
+    const collector = new ReplyCollector(subject, timeoutMs, single, () => this.bus.remove(sub));
+    this.bus.add(sub);
+    if (this.bus.publishRaw(subject, bytes, inbox) === 0) collector.noResponders();
+    return collector.result;
   }
 
   private assertOpen(): void {

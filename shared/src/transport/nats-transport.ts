@@ -5,7 +5,8 @@
  *
  * Messages above the server's max_payload travel as ordered chunks (headers Kindling-Msg and
  * Kindling-Chunk) with a flush every few MiB as flow control; replies to requests come to
- * this connection's private inbox (one wildcard subscription), so multi-chunk replies work.
+ * this connection's private inbox (one wildcard subscription), so multi-chunk replies work
+ * (see exchange for why nats.js's own request does not serve).
  * Invalid input is logged and dropped, never thrown into NATS callbacks.
  */
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import {
 } from '../codec.js';
 import { KindlingError, fromWireError } from '../errors.js';
 import { subjects, type Message, type MessageType, type Subjects } from '../protocol.js';
+import { ReplyCollector } from './reply-collector.js';
 import type { MessageHandler, NatsConnectionOptions, Subscription, Transport, TransportStatus } from './transport.js';
 
 /** Logger for rejected messages and failed handlers; pino's logger fits. */
@@ -289,59 +291,39 @@ export class NatsTransport implements Transport {
 
   /**
    * Sends a request and gathers replies (the first only, or all until the timeout). Replies
-   * come to this transport's private inbox `<inbox>.<token>`; one wildcard subscription
-   * serves every request, so a request costs no SUB/UNSUB round of its own.
+   * come to this transport's private inbox `<inbox>.<token>` through one wildcard
+   * subscription. Why not nats.js's own request()/requestMany(): a reply larger than the
+   * server's max_payload arrives as several chunks whose number only the first chunk's
+   * header tells, and request() resolves with the first message while requestMany() must be
+   * told the count, a stall time or a sentinel message in advance.
    */
   private exchange(subject: string, msg: Message, timeoutMs: number, single: boolean): Promise<Message[]> {
     const bytes = encodeMessage(msg, this.codec);
     const prefix = this.replyInbox();
     const token = String(++this.serial);
     const key = `r${token}`;
-    return new Promise<Message[]>((resolve, reject) => {
-      const replies: Message[] = [];
-      let done = false;
-      const finish = (err?: Error): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.waiting.delete(token);
-        if (err !== undefined) reject(err);
-        else resolve(replies);
-      };
-      const timer = setTimeout(() => {
-        if (single) finish(new KindlingError('E_IO', `request to ${subject} timed out after ${timeoutMs} ms`, { subject, timeoutMs }));
-        else finish();
-      }, timeoutMs);
-      this.waiting.set(token, (err, m) => {
-        if (err !== null) {
-          finish(new KindlingError('E_IO', `request to ${subject} failed: ${errorText(err)}`, { subject }, { cause: err }));
-          return;
-        }
-        if (m.headers?.code === 503) {
-          if (single) finish(new KindlingError('E_NO_RESPONDERS', `no responders on ${subject}`, { subject }));
-          else finish();
-          return;
-        }
-        let reply: Message;
-        try {
-          const whole = this.assemble(key, m);
-          if (whole === undefined) return;
-          reply = decodeMessage(whole, this.codec);
-        } catch (e) {
-          if (single) {
-            finish(new KindlingError(errorCode(e) ?? 'E_BAD_MESSAGE', `reply to ${subject}: ${errorText(e)}`, { subject }, { cause: e }));
-          } else {
-            this.log.warn({ subject, code: errorCode(e), reason: errorText(e) }, 'rejected reply');
-          }
-          return;
-        }
-        replies.push(reply);
-        if (single) finish();
-      });
-      this.send(subject, bytes, `${prefix}.${token}`).catch((e: unknown) => {
-        finish(e instanceof Error ? e : new KindlingError('E_IO', `request to ${subject} failed: ${errorText(e)}`, { subject }));
-      });
+    const collector = new ReplyCollector(subject, timeoutMs, single, () => this.waiting.delete(token));
+    this.waiting.set(token, (err, m) => {
+      if (err !== null) {
+        collector.fail(new KindlingError('E_IO', `request to ${subject} failed: ${errorText(err)}`, { subject }, { cause: err }));
+        return;
+      }
+      if (m.headers?.code === 503) {
+        collector.noResponders();
+        return;
+      }
+      try {
+        const whole = this.assemble(key, m);
+        if (whole !== undefined) collector.add(decodeMessage(whole, this.codec));
+      } catch (e) {
+        const failed = collector.badReply(new KindlingError(errorCode(e) ?? 'E_BAD_MESSAGE', `reply to ${subject}: ${errorText(e)}`, { subject }, { cause: e }));
+        if (!failed) this.log.warn({ subject, code: errorCode(e), reason: errorText(e) }, 'rejected reply');
+      }
     });
+    this.send(subject, bytes, `${prefix}.${token}`).catch((e: unknown) => {
+      collector.fail(e instanceof Error ? e : new KindlingError('E_IO', `request to ${subject} failed: ${errorText(e)}`, { subject }));
+    });
+    return collector.result;
   }
 
   /** The prefix of this transport's reply subjects, subscribing `<prefix>.*` on first use. */
