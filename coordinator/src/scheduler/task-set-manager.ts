@@ -8,7 +8,8 @@
  * It hands decisions to the TaskScheduler — launches from `offer`, outcomes from
  * `taskSucceeded`/`taskFailed`/`executorRemoved`, the stage's end from `state` — which owns
  * executors, slots and block homes, sends the launches and emits events. The manager never
- * talks to an executor, the event bus or a logger.
+ * talks to an executor, the event bus or a logger; it keeps its loss backoffs in a
+ * LossBackoff (one timer for the earliest, so partitions due together relaunch together).
  *
  * THREADING: synchronous; every method runs to completion on its owner's event loop. Timers
  * go through the injected Clock and only hand a TaskSetTimer to `onTimer`; the owner passes
@@ -17,6 +18,7 @@
 import { fromWireError, KindlingError, TaskFailedError, type ErrorCode, type ExecutorId, type TaskId, type WireError } from '@kindling/shared/compute';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { PartitionHomes } from '../storage/block-locations.js';
+import { LossBackoff } from './loss-backoff.js';
 
 /** Errors that the same input will always reproduce: retrying them only delays the report. */
 const DETERMINISTIC: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -63,7 +65,7 @@ export interface TaskSetPolicy {
 }
 
 /** A timer of the manager, handed to its owner to deliver back through `timerFired`. */
-export type TaskSetTimer = { readonly type: 'backoff-elapsed'; readonly partition: number } | { readonly type: 'executor-wait-elapsed' };
+export type TaskSetTimer = { readonly type: 'backoff-elapsed' } | { readonly type: 'executor-wait-elapsed' };
 
 /** What the manager needs from its owner. */
 export interface TaskSetContext {
@@ -155,7 +157,7 @@ export class TaskSetManager<R = unknown> {
   private pending: number[];
   private readonly pendingSince = new Map<number, number>();
   private readonly running = new Map<TaskId, RunningTask>();
-  private readonly backoffs = new Map<number, TimerHandle>();
+  private readonly backoff: LossBackoff;
   private waitTimer: TimerHandle | undefined;
   private completed = 0;
   private readonly startedAt: number;
@@ -170,6 +172,7 @@ export class TaskSetManager<R = unknown> {
     this.results = new Array<R>(n);
     this.failures = new Array<number>(n).fill(0);
     this.losses = new Array<number>(n).fill(0);
+    this.backoff = new LossBackoff(context.clock, () => context.onTimer({ type: 'backoff-elapsed' }));
     this.pending = Array.from({ length: n }, (_, i) => i);
     this.startedAt = context.clock.now();
     for (const p of this.pending) this.pendingSince.set(p, this.startedAt);
@@ -253,7 +256,7 @@ export class TaskSetManager<R = unknown> {
       }
       const delay = lossBackoffMs(error.code, n);
       if (delay === 0) this.makePending(p);
-      else this.backoffs.set(p, this.context.clock.setTimeout(() => this.context.onTimer({ type: 'backoff-elapsed', partition: p }), delay));
+      else this.backoff.add(p, delay);
       return { ...base, willRetry: true, retryDelayMs: delay };
     }
     const counted = ++this.failures[p]!;
@@ -286,8 +289,7 @@ export class TaskSetManager<R = unknown> {
   timerFired(timer: TaskSetTimer): void {
     if (this.outcome.status !== 'running') return;
     if (timer.type === 'backoff-elapsed') {
-      if (!this.backoffs.delete(timer.partition)) return;
-      this.makePending(timer.partition);
+      for (const p of this.backoff.takeDue()) this.makePending(p);
       return;
     }
     if (this.waitTimer === undefined) return;
@@ -347,8 +349,7 @@ export class TaskSetManager<R = unknown> {
   private end(outcome: TaskSetState<R>): void {
     this.outcome = outcome;
     this.cancelExecutorWait();
-    for (const timer of this.backoffs.values()) this.context.clock.clearTimeout(timer);
-    this.backoffs.clear();
+    this.backoff.clear();
   }
 
   private taskFailedError(task: RunningTask, error: WireError, what: string): TaskFailedError {
