@@ -52,6 +52,7 @@ export class FakeExecutorClient implements ExecutorClient {
     this.id = asExecutorId(id);
   }
 
+  /** Records the batch and opens its tasks (answering them at once if `reply` says so). */
   launchTasks<O extends TaskOp>(jobId: JobId, plan: JobPlan, batch: TaskBatch<O>, sink: TaskUpdateSink<TaskResultByOp[O]>): void {
     for (const ref of batch.tasks) this.open.set(ref.taskId, { ref, sink: sink as TaskUpdateSink });
     this.maxOpen = Math.max(this.maxOpen, this.open.size);
@@ -65,8 +66,10 @@ export class FakeExecutorClient implements ExecutorClient {
     }
   }
 
+  /** Nothing is cached here, so nothing to drop. */
   async dropJob(): Promise<void> {}
 
+  /** Reports its open tasks as running. */
   async status(): Promise<ExecutorStatus> {
     return { id: this.id, slots: this.slots, runningTasks: this.open.size, cachedBlocks: 0, cachedBytes: 0, rssBytes: 0 };
   }
