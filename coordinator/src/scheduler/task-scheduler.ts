@@ -1,35 +1,48 @@
 /**
- * TaskScheduler: runs one stage — one task per partition — on the job's executors and
- * returns the results in partition order (the determinism contract: the driver combines
- * partials by partition index, never by arrival order).
+ * TaskScheduler: decides what runs next on the job's executors, and only that. It owns the
+ * live executors (following membership changes), per-executor slot accounting, block homes
+ * (storage/block-locations.ts), rebalancing homes onto executors that joined, at stage
+ * boundaries, and launching: each dispatch round offers the live executors to every running
+ * stage's TaskSetManager, in submission order, and sends each executor one launchTasks batch
+ * per stage. Per-stage bookkeeping — retries, locality, results in partition order (the
+ * determinism contract) — is the TaskSetManager's; what the stages are is the job runner's.
+ * It hands on DriverEvents to the event bus and batches to ExecutorClients.
  *
- * It owns placement (locality first: a partition's tasks go where its blocks are cached; a
- * partition with no live home goes to the least loaded executor), slot accounting, and
- * retries of failed attempts (up to maxTaskFailures). Data errors are deterministic and fail
- * the stage at once. Deciding what the stages are is the job runner's business.
- * THREADING: single event loop; state changes happen between awaits, in callbacks only.
+ * THREADING: one writer. Every state change happens in `handle(event)`, reached through
+ * `post`, which queues events that arrive while one is being handled (a client may report
+ * inside launchTasks, a membership listener may fire mid-round). No await anywhere: sends,
+ * sinks, membership changes and timers all end by posting an event.
  */
 import {
   asTaskId,
   KindlingError,
-  TaskFailedError,
-  type ErrorCode,
+  toWireError,
   type ExecutorClient,
   type ExecutorId,
   type JobId,
+  type JobPlan,
+  type TaskId,
   type TaskOp,
+  type TaskParamsByOp,
+  type TaskRef,
   type TaskResultByOp,
-  type TaskSpec,
-  toWireError,
+  type TaskUpdate,
 } from '@kindling/shared/compute';
-import type { ExecutorMembership, MembershipChange } from '../cluster/executor-membership.js';
-import type { EventBus } from '../events/event-bus.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { ExecutorMembership } from '../cluster/executor-membership.js';
+import type { DriverEvents, EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
+import { BlockLocations } from '../storage/block-locations.js';
+import { planRebalance } from './plan-rebalance.js';
+import type { StageLauncher, TaskSchedulerEvent } from './task-scheduler-events.js';
+import { TaskSetManager, type ExecutorOffer, type TaskFailure, type TaskLaunch, type TaskTimes } from './task-set-manager.js';
 
-/** A stage: tasks[i] works on partition i. */
+/** A stage: one task of `op` with `params` per partition 0 … partitions−1. */
 export interface Stage<O extends TaskOp> {
   readonly name: string;
-  readonly tasks: ReadonlyArray<Extract<TaskSpec, { op: O }>>;
+  readonly op: O;
+  readonly params: TaskParamsByOp[O];
+  readonly partitions: number;
 }
 
 /** Options of the task scheduler (Spark's spark.task.maxFailures). */
@@ -39,41 +52,40 @@ export interface TaskSchedulerOptions {
   /** How long a stage waits for an executor when none is left before failing; default 0. */
   readonly executorWaitMs?: number;
   /**
-   * Task attempts in flight per slot; default 1. Over a network, 2 lets an executor queue its
-   * next task while it runs one, hiding a round trip per wave of tasks.
+   * Non-home task attempts in flight per slot; default 1. Over a network, 2 lets an executor
+   * queue its next task while it runs one, hiding a round trip per wave of tasks.
    */
   readonly tasksPerSlot?: number;
 }
 
-/** Errors that the same input will always reproduce: retrying them only delays the report. */
-const DETERMINISTIC: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'E_CSV_MALFORMED',
-  'E_CSV_EMPTY',
-  'E_CSV_HEADER',
-  'E_LABEL',
-  'E_INVALID_VALUE',
-  'E_SCHEMA',
-  'E_JOB_SPEC',
-]);
-
-/** Executor losses one task may live through before the job fails. */
-const MAX_EXECUTOR_LOSSES_PER_TASK = 8;
+/** task-completed / task-failed as emitted: the bus's payload plus per-task timings. */
+type TaskCompletedEvent = DriverEvents['task-completed'] & TaskTimes;
+type TaskFailedEvent = DriverEvents['task-failed'] & TaskTimes;
 
 interface ExecutorSlots {
   readonly client: ExecutorClient;
-  running: number;
+  /** Tasks launched on it and not yet reported, all stages together. */
+  readonly inFlight: Set<TaskId>;
 }
 
-/** Places the tasks of each stage on executor slots, with locality and retries. */
+interface StageRun {
+  readonly stageId: number;
+  readonly manager: TaskSetManager;
+  readonly launch: StageLauncher;
+  readonly resolve: (results: unknown[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Places the tasks of each stage on executor slots, one batch per executor per round. */
 export class TaskScheduler {
   private readonly executors = new Map<ExecutorId, ExecutorSlots>();
-  /** Where each partition's blocks were last cached. */
-  private readonly home = new Map<number, ExecutorId>();
-  /** Re-dispatch hooks of running stages, called when an executor joins. */
-  private readonly activeStages = new Set<() => void>();
+  private readonly blocks = new BlockLocations();
+  /** Running stages; insertion order is submission order (FIFO, like Spark's default pool). */
+  private readonly stages = new Map<number, StageRun>();
+  private readonly queue: TaskSchedulerEvent[] = [];
   private readonly unsubscribe: () => void;
-  /** Partitions whose executor left, and since when: for recovery times in the run record. */
-  private readonly orphanedAt = new Map<number, { from: ExecutorId; at: number }>();
+  private handling = false;
+  private closed = false;
   private nextStageId = 0;
   private taskCounter = 0;
 
@@ -83,19 +95,23 @@ export class TaskScheduler {
     private readonly events: EventBus,
     private readonly log: Logger,
     private readonly options: TaskSchedulerOptions,
+    private readonly clock: Clock = systemClock,
   ) {
-    for (const client of membership.executors()) this.executors.set(client.id, { client, running: 0 });
-    this.unsubscribe = membership.onChange((c) => this.onMembershipChange(c));
+    for (const client of membership.executors()) this.executors.set(client.id, { client, inFlight: new Set() });
+    this.unsubscribe = membership.onChange((c) =>
+      this.post(c.type === 'added' ? { type: 'executor-added', executor: c.executor } : { type: 'executor-removed', executorId: c.executorId, reason: c.reason, lost: c.lost }),
+    );
   }
 
-  /** Stops following membership changes. */
+  /** Stops following membership changes; stages still running fail with E_INTERNAL. */
   close(): void {
     this.unsubscribe();
+    this.post({ type: 'scheduler-closed' });
   }
 
   /** Which executor holds partition p's blocks, if known. */
   homeOf(partition: number): ExecutorId | undefined {
-    return this.home.get(partition);
+    return this.blocks.homeOf(partition);
   }
 
   /** Executors currently eligible for new tasks. */
@@ -103,228 +119,238 @@ export class TaskScheduler {
     return [...this.executors.keys()];
   }
 
-  private onMembershipChange(change: MembershipChange): void {
-    if (change.type === 'added') {
-      if (this.executors.has(change.executor.id)) return;
-      this.executors.set(change.executor.id, { client: change.executor, running: 0 });
-      this.log.info({ executor: change.executor.id, slots: change.executor.slots }, 'executor joined');
-      this.events.emit('executor-added', { executorId: change.executor.id, slots: change.executor.slots });
-      for (const redispatch of [...this.activeStages]) redispatch();
-      return;
-    }
-    if (!this.executors.delete(change.executorId)) return;
-    // Its cached blocks are gone (lost) or leaving (drain): tasks go elsewhere and rebuild from lineage.
-    const orphaned: number[] = [];
-    for (const [p, id] of this.home) {
-      if (id !== change.executorId) continue;
-      this.home.delete(p);
-      orphaned.push(p);
-      this.orphanedAt.set(p, { from: change.executorId, at: Date.now() });
-    }
-    this.log.warn({ executor: change.executorId, lost: change.lost, partitions: orphaned }, `executor removed: ${change.reason}`);
-    this.events.emit('executor-removed', { executorId: change.executorId, lost: change.lost, reason: change.reason, partitions: orphaned });
-    for (const redispatch of [...this.activeStages]) redispatch();
-  }
-
-  /**
-   * At a stage boundary, moves partitions off executors holding more than their share
-   * (slots-weighted) to those holding less — how executors that joined mid-job get work.
-   * The moved partitions' blocks are rebuilt from lineage on their new executor; results
-   * do not change, since partials are merged by partition index.
-   */
-  private rebalance(partitions: number): void {
-    const live = [...this.executors.values()].sort((a, b) => (a.client.id < b.client.id ? -1 : 1));
-    if (live.length < 2 || this.home.size === 0) return;
-    const totalSlots = live.reduce((a, e) => a + e.client.slots, 0);
-    const target = new Map(live.map((e) => [e.client.id, Math.ceil((partitions * e.client.slots) / totalSlots)]));
-    const held = new Map<ExecutorId, number[]>(live.map((e) => [e.client.id, []]));
-    for (const [p, id] of [...this.home].sort((a, b) => a[0] - b[0])) held.get(id)?.push(p);
-    const moves: Array<{ partition: number; from: ExecutorId; to: ExecutorId }> = [];
-    for (const e of live) {
-      const mine = held.get(e.client.id)!;
-      while (mine.length > target.get(e.client.id)!) {
-        let to: ExecutorSlots | undefined;
-        for (const c of live) {
-          const n = held.get(c.client.id)!.length;
-          if (n >= target.get(c.client.id)!) continue;
-          if (!to || n / c.client.slots < held.get(to.client.id)!.length / to.client.slots) to = c;
-        }
-        if (!to) break;
-        const p = mine.pop()!;
-        held.get(to.client.id)!.push(p);
-        this.home.set(p, to.client.id);
-        moves.push({ partition: p, from: e.client.id, to: to.client.id });
-      }
-    }
-    if (moves.length > 0) {
-      this.log.info({ moves }, `rebalanced ${moves.length} partition(s) across ${live.length} executors`);
-      this.events.emit('partitions-moved', { moves });
-    }
-  }
-
-  /** Runs a stage to completion; results[i] is partition i's partial. */
-  runStage<O extends TaskOp>(stage: Stage<O>): Promise<TaskResultByOp[O][]> {
-    const stageId = this.nextStageId++;
-    const total = stage.tasks.length;
-    const results = new Array<TaskResultByOp[O]>(total);
-    const attempts = new Array<number>(total).fill(0);
-    const losses = new Array<number>(total).fill(0);
-    const pending: number[] = stage.tasks.map((_, i) => i);
-    const started = Date.now();
-    let completed = 0;
-    let running = 0;
-    let failed = false;
-
-    this.rebalance(total);
-    this.events.emit('stage-submitted', { stageId, name: stage.name, tasks: total });
-    const progress = () => this.events.emit('stage-progress', { stageId, name: stage.name, completed, running, total });
-
+  /** Runs a stage to completion against `plan`; results[i] is partition i's partial. */
+  runStage<O extends TaskOp>(stage: Stage<O>, plan: JobPlan): Promise<TaskResultByOp[O][]> {
+    const launch: StageLauncher = (client, tasks, sink) =>
+      client.launchTasks<O>(this.jobId, plan, { op: stage.op, params: stage.params, tasks }, sink);
     return new Promise<TaskResultByOp[O][]>((resolve, reject) => {
-      if (total === 0) {
-        this.events.emit('stage-completed', { stageId, name: stage.name, durationMs: 0, tasks: 0 });
-        resolve(results);
-        return;
-      }
-      let waitTimer: NodeJS.Timeout | undefined;
-      const settle = () => {
-        this.activeStages.delete(dispatch);
-        if (waitTimer !== undefined) clearTimeout(waitTimer);
-      };
-      const fail = (err: Error) => {
-        if (failed) return;
-        failed = true;
-        settle();
-        reject(err);
-      };
-
-      const launch = (partition: number, slots: ExecutorSlots) => {
-        const task = stage.tasks[partition]!;
-        const attempt = attempts[partition]!++;
-        const taskId = asTaskId(`${this.jobId}.${stageId}.${partition}.${attempt}.${this.taskCounter++}`);
-        slots.running++;
-        running++;
-        progress();
-        slots.client.runTask<O>(this.jobId, taskId, task).then(
-          (value) => {
-            slots.running--;
-            running--;
-            if (failed) return;
-            results[partition] = value;
-            this.home.set(partition, slots.client.id);
-            this.events.emit('task-completed', { stageId, partition, attempt, executorId: slots.client.id });
-            const orphan = this.orphanedAt.get(partition);
-            if (orphan) {
-              this.orphanedAt.delete(partition);
-              this.events.emit('partition-recovered', { partition, from: orphan.from, to: slots.client.id, recoveryMs: Date.now() - orphan.at });
-            }
-            completed++;
-            progress();
-            if (completed === total) {
-              settle();
-              this.events.emit('stage-completed', { stageId, name: stage.name, durationMs: Date.now() - started, tasks: total });
-              resolve(results);
-            } else {
-              dispatch();
-            }
-          },
-          (err: unknown) => {
-            slots.running--;
-            running--;
-            if (failed) return;
-            const wire = toWireError(err);
-            // Losing the executor (or the connection to it) is not the task's fault: like Spark,
-            // it does not count towards maxTaskFailures, but it has its own bound and a backoff.
-            const lostExecutor = wire.code === 'E_EXECUTOR_LOST';
-            if (lostExecutor) {
-              attempts[partition]!--;
-              losses[partition]!++;
-            }
-            const retry = lostExecutor
-              ? losses[partition]! <= MAX_EXECUTOR_LOSSES_PER_TASK
-              : !DETERMINISTIC.has(wire.code) && attempts[partition]! < this.options.maxTaskFailures;
-            this.events.emit('task-failed', {
-              stageId,
-              partition,
-              attempt,
-              executorId: slots.client.id,
-              code: wire.code,
-              message: wire.message,
-              willRetry: retry,
-            });
-            if (!retry) {
-              if (DETERMINISTIC.has(wire.code)) {
-                fail(err instanceof KindlingError ? err : new KindlingError(wire.code, wire.message, wire.details ?? {}));
-              } else {
-                fail(
-                  new TaskFailedError(
-                    `task for partition ${partition} of stage ${stageId} (${stage.name}) failed ${attempts[partition]} time(s); last: ${wire.message}`,
-                    taskId,
-                    attempt,
-                    slots.client.id,
-                    wire,
-                  ),
-                );
-              }
-              return;
-            }
-            this.log.warn({ stage: stage.name, partition, attempt, executor: slots.client.id, code: wire.code }, `task failed, retrying: ${wire.message}`);
-            // Its blocks may be what failed: let the retry go wherever there is room.
-            this.home.delete(partition);
-            const requeue = () => {
-              if (failed) return;
-              pending.push(partition);
-              pending.sort((a, b) => a - b);
-              dispatch();
-            };
-            if (lostExecutor) setTimeout(requeue, Math.min(2000, 100 * 2 ** (losses[partition]! - 1)));
-            else requeue();
-          },
-        );
-      };
-
-      const dispatch = () => {
-        for (let i = 0; i < pending.length; ) {
-          const partition = pending[i]!;
-          const target = this.place(partition);
-          if (!target) {
-            i++;
-            continue;
-          }
-          pending.splice(i, 1);
-          launch(partition, target);
-        }
-        if (running === 0 && pending.length > 0 && !failed && this.executors.size === 0) {
-          const waitMs = this.options.executorWaitMs ?? 0;
-          if (waitTimer === undefined) {
-            this.log.warn({ stage: stage.name, waitMs }, 'no executor left; waiting for one to register');
-            waitTimer = setTimeout(() => {
-              if (this.executors.size === 0) {
-                fail(new KindlingError('E_NO_EXECUTORS', `stage ${stage.name}: no executor registered within ${waitMs} ms to run the remaining ${pending.length} task(s)`));
-              }
-            }, waitMs);
-          }
-        } else if (waitTimer !== undefined) {
-          clearTimeout(waitTimer);
-          waitTimer = undefined;
-        }
-      };
-
-      this.activeStages.add(dispatch);
-      dispatch();
+      this.post({ type: 'stage-submitted', name: stage.name, partitions: stage.partitions, launch, resolve: (r) => resolve(r as TaskResultByOp[O][]), reject });
     });
   }
 
-  /** Locality first: a partition waits for its home executor while that one is alive. */
-  private place(partition: number): ExecutorSlots | undefined {
-    const homeId = this.home.get(partition);
-    const home = homeId === undefined ? undefined : this.executors.get(homeId);
-    const depth = this.options.tasksPerSlot ?? 1;
-    if (home) return home.running < home.client.slots * depth ? home : undefined;
-    let best: ExecutorSlots | undefined;
-    for (const e of this.executors.values()) {
-      if (e.running >= e.client.slots * depth) continue;
-      if (!best || e.running / e.client.slots < best.running / best.client.slots) best = e;
+  /** Queues an event; handles it (and any it causes) now unless an event is being handled. */
+  post(event: TaskSchedulerEvent): void {
+    this.queue.push(event);
+    if (this.handling) return;
+    this.handling = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) this.handle(next);
+    } finally {
+      this.handling = false;
     }
-    return best;
   }
+
+  /** Applies one event to the scheduler's state (synchronous; call through `post`). */
+  handle(event: TaskSchedulerEvent): void {
+    if (this.closed) {
+      if (event.type === 'stage-submitted') event.reject(new KindlingError('E_INTERNAL', `task scheduler of job ${this.jobId} is closed`));
+      return;
+    }
+    switch (event.type) {
+      case 'stage-submitted':
+        return this.onStageSubmitted(event);
+      case 'executor-added':
+        return this.onExecutorAdded(event.executor);
+      case 'executor-removed':
+        return this.onExecutorRemoved(event.executorId, event.reason, event.lost);
+      case 'task-updated':
+        return this.onTaskUpdated(event.stageId, event.executorId, event.update);
+      case 'timer-fired': {
+        const run = this.stages.get(event.stageId);
+        if (!run) return;
+        run.manager.timerFired(event.timer);
+        this.settle(run);
+        return this.reviveOffers();
+      }
+      case 'scheduler-closed':
+        return this.onClosed();
+    }
+  }
+
+  private onStageSubmitted(event: Extract<TaskSchedulerEvent, { type: 'stage-submitted' }>): void {
+    const stageId = this.nextStageId++;
+    this.rebalance(event.partitions);
+    this.events.emit('stage-submitted', { stageId, name: event.name, tasks: event.partitions });
+    const manager = new TaskSetManager(
+      { stageId, name: event.name, partitions: event.partitions },
+      { maxTaskFailures: this.options.maxTaskFailures, executorWaitMs: this.options.executorWaitMs ?? 0 },
+      {
+        clock: this.clock,
+        homes: this.blocks,
+        newTaskId: (p, attempt) => asTaskId(`${this.jobId}.${stageId}.${p}.${attempt}.${this.taskCounter++}`),
+        onTimer: (timer) => this.post({ type: 'timer-fired', stageId, timer }),
+      },
+    );
+    const run: StageRun = { stageId, manager, launch: event.launch, resolve: event.resolve, reject: event.reject };
+    this.stages.set(stageId, run);
+    if (this.executors.size === 0 && event.partitions > 0) this.warnNoExecutor(event.name);
+    this.settle(run);
+    this.reviveOffers();
+  }
+
+  private onExecutorAdded(client: ExecutorClient): void {
+    if (this.executors.has(client.id)) return;
+    this.executors.set(client.id, { client, inFlight: new Set() });
+    this.log.info({ executor: client.id, slots: client.slots }, 'executor joined');
+    this.events.emit('executor-added', { executorId: client.id, slots: client.slots });
+    this.reviveOffers();
+  }
+
+  private onExecutorRemoved(executorId: ExecutorId, reason: string, lost: boolean): void {
+    if (this.executors.delete(executorId)) {
+      // Its cached blocks are gone (lost) or leaving (drain): tasks go elsewhere and rebuild from lineage.
+      const orphaned = this.blocks.executorRemoved(executorId, this.clock.now());
+      this.log.warn({ executor: executorId, lost, partitions: orphaned }, `executor removed: ${reason}`);
+      this.events.emit('executor-removed', { executorId, lost, reason, partitions: orphaned });
+    }
+    // Even when already gone (drained, then lost), its running tasks may still be waited on.
+    for (const run of [...this.stages.values()]) {
+      for (const failure of run.manager.executorRemoved(executorId, lost, reason)) this.reportFailure(run, failure);
+      this.settle(run);
+    }
+    if (this.executors.size === 0) for (const run of this.stages.values()) this.warnNoExecutor(run.manager.taskSet.name);
+    this.reviveOffers();
+  }
+
+  private onTaskUpdated(stageId: number, executorId: ExecutorId, update: TaskUpdate): void {
+    this.executors.get(executorId)?.inFlight.delete(update.taskId);
+    const run = this.stages.get(stageId);
+    if (run) {
+      if (update.ok) this.reportSuccess(run, update.taskId, update.value);
+      else {
+        const failure = run.manager.taskFailed(update.taskId, update.error);
+        if (failure) this.reportFailure(run, failure);
+      }
+      this.settle(run);
+    }
+    // A slot came free either way.
+    this.reviveOffers();
+  }
+
+  private reportSuccess(run: StageRun, taskId: TaskId, value: unknown): void {
+    const success = run.manager.taskSucceeded(taskId, value);
+    if (!success) return;
+    const { stageId } = run;
+    const { partition, attempt, executorId } = success;
+    // A drained executor's blocks are leaving with it: only a live one becomes the home.
+    const recovery = this.executors.has(executorId) ? this.blocks.record(partition, executorId, this.clock.now()) : undefined;
+    const completed: TaskCompletedEvent = { stageId, partition, attempt, executorId, queuedMs: success.queuedMs, runMs: success.runMs };
+    this.events.emit('task-completed', completed);
+    if (recovery) this.events.emit('partition-recovered', { partition, from: recovery.from, to: recovery.to, recoveryMs: recovery.recoveryMs });
+    this.emitProgress(run);
+  }
+
+  private reportFailure(run: StageRun, f: TaskFailure): void {
+    const failed: TaskFailedEvent = {
+      stageId: run.stageId,
+      partition: f.partition,
+      attempt: f.attempt,
+      executorId: f.executorId,
+      code: f.error.code,
+      message: f.error.message,
+      willRetry: f.willRetry,
+      queuedMs: f.queuedMs,
+      runMs: f.runMs,
+    };
+    this.events.emit('task-failed', failed);
+    if (!f.willRetry) return;
+    const name = run.manager.taskSet.name;
+    this.log.warn({ stage: name, partition: f.partition, attempt: f.attempt, executor: f.executorId, code: f.error.code }, `task failed, retrying: ${f.error.message}`);
+    // Its blocks may be what failed: let the retry go wherever there is room.
+    this.blocks.forget(f.partition);
+  }
+
+  /** Resolves or rejects a stage whose manager says it is over. */
+  private settle(run: StageRun): void {
+    const state = run.manager.state();
+    if (state.status === 'running') return;
+    this.stages.delete(run.stageId);
+    if (state.status === 'failed') {
+      run.reject(state.error);
+      return;
+    }
+    const { name, partitions } = run.manager.taskSet;
+    this.events.emit('stage-completed', { stageId: run.stageId, name, durationMs: state.durationMs, tasks: partitions });
+    run.resolve(state.results);
+  }
+
+  /**
+   * One dispatch round: offers the live executors to each running stage in turn, then sends
+   * each (executor, stage) its launches as one batch. All state is written before any send,
+   * so a client reporting synchronously only queues events.
+   */
+  private reviveOffers(): void {
+    const depth = this.options.tasksPerSlot ?? 1;
+    const sends: Array<() => void> = [];
+    for (const run of [...this.stages.values()]) {
+      const offers: ExecutorOffer[] = [...this.executors.values()].map((e) => ({
+        id: e.client.id,
+        slots: e.client.slots,
+        running: e.inFlight.size,
+        capacity: e.client.slots * depth,
+      }));
+      const launches = run.manager.offer(offers);
+      this.settle(run);
+      if (launches.length === 0) continue;
+      for (const [executorId, tasks] of byExecutor(launches)) {
+        const slots = this.executors.get(executorId);
+        if (!slots) continue;
+        for (const t of tasks) slots.inFlight.add(t.taskId);
+        sends.push(() => this.send(run, slots.client, tasks));
+      }
+      this.emitProgress(run);
+    }
+    for (const send of sends) send();
+  }
+
+  private send(run: StageRun, client: ExecutorClient, tasks: readonly TaskRef[]): void {
+    const { stageId } = run;
+    const executorId = client.id;
+    try {
+      run.launch(client, tasks, (update) => this.post({ type: 'task-updated', stageId, executorId, update }));
+    } catch (err) {
+      // The contract says launchTasks never throws; if one does, fail its tasks rather than hang
+      // (reports it did make are then stale and ignored).
+      const error = toWireError(err);
+      for (const t of tasks) this.post({ type: 'task-updated', stageId, executorId, update: { taskId: t.taskId, partition: t.partition, ok: false, error } });
+    }
+  }
+
+  private emitProgress(run: StageRun): void {
+    const { completed, running, total } = run.manager.counts();
+    this.events.emit('stage-progress', { stageId: run.stageId, name: run.manager.taskSet.name, completed, running, total });
+  }
+
+  private rebalance(partitions: number): void {
+    const live = [...this.executors.values()].map((e) => ({ id: e.client.id, slots: e.client.slots }));
+    const moves = planRebalance(partitions, live, this.blocks.entries());
+    if (moves.length === 0) return;
+    for (const m of moves) this.blocks.move(m.partition, m.to);
+    this.log.info({ moves }, `rebalanced ${moves.length} partition(s) across ${live.length} executors`);
+    this.events.emit('partitions-moved', { moves });
+  }
+
+  private warnNoExecutor(stage: string): void {
+    this.log.warn({ stage, waitMs: this.options.executorWaitMs ?? 0 }, 'no executor left; waiting for one to register');
+  }
+
+  private onClosed(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    for (const run of [...this.stages.values()]) {
+      run.manager.abort(new KindlingError('E_INTERNAL', `task scheduler of job ${this.jobId} closed while stage ${run.manager.taskSet.name} was running`));
+      this.settle(run);
+    }
+  }
+}
+
+/** Launches grouped by executor, in first-launch order; each group keeps partition order. */
+function byExecutor(launches: readonly TaskLaunch[]): Map<ExecutorId, TaskRef[]> {
+  const groups = new Map<ExecutorId, TaskRef[]>();
+  for (const l of launches) {
+    let group = groups.get(l.executorId);
+    if (!group) groups.set(l.executorId, (group = []));
+    group.push({ taskId: l.taskId, partition: l.partition });
+  }
+  return groups;
 }

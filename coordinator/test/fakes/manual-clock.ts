@@ -1,0 +1,83 @@
+/**
+ * ManualClock: a Clock whose time moves only when a test calls advance(ms). Timers fire in
+ * due order (ties in the order they were set), each seeing now() equal to its due time, so
+ * "nothing before the delay, right after it" can be asserted to the millisecond.
+ */
+import type { Clock, TimerHandle } from '../../src/clock.js';
+
+interface ManualTimer {
+  readonly seq: number;
+  due: number;
+  readonly fn: () => void;
+  /** Set for intervals: the period to re-arm with. */
+  readonly every?: number;
+}
+
+/** A Clock driven by hand. */
+export class ManualClock implements Clock {
+  private time: number;
+  private seq = 0;
+  private readonly timers = new Map<TimerHandle, ManualTimer>();
+
+  constructor(start = 0) {
+    this.time = start;
+  }
+
+  /** The current manual time, ms. */
+  now(): number {
+    return this.time;
+  }
+
+  /** Arms `fn` for now + ms (negative counts as 0). */
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const handle = {};
+    this.timers.set(handle, { seq: this.seq++, due: this.time + Math.max(0, ms), fn });
+    return handle;
+  }
+
+  /** Disarms a timer; unknown or fired handles are ignored. */
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle);
+  }
+
+  /** Arms `fn` every ms (at least 1, so advance always ends). */
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    const handle = {};
+    const every = Math.max(1, ms);
+    this.timers.set(handle, { seq: this.seq++, due: this.time + every, fn, every });
+    return handle;
+  }
+
+  /** Disarms an interval. */
+  clearInterval(handle: TimerHandle): void {
+    this.timers.delete(handle);
+  }
+
+  /** Moves time forward by ms, firing every timer that falls due, including ones armed meanwhile. */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      const next = this.nextDue();
+      if (!next || next[1].due > end) break;
+      const [handle, timer] = next;
+      this.time = timer.due;
+      if (timer.every === undefined) this.timers.delete(handle);
+      else timer.due += timer.every;
+      timer.fn();
+    }
+    this.time = end;
+  }
+
+  /** How many timers are armed. */
+  pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  private nextDue(): [TimerHandle, ManualTimer] | undefined {
+    let best: [TimerHandle, ManualTimer] | undefined;
+    for (const entry of this.timers) {
+      if (!best || entry[1].due < best[1].due || (entry[1].due === best[1].due && entry[1].seq < best[1].seq)) best = entry;
+    }
+    return best;
+  }
+}
