@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { InProcessBus, PROTOCOL_VERSION, asJobId, subjects, type FetchRange, type InProcessTransport } from '@kindling/shared';
+import { InputServer } from '../../src/cluster/input-server.js';
+import { RecordingLogger, silentTransportLog, type Teardown } from './wire-fakes.js';
+
+const DRIVER = 'driver-1';
+const CONTENT = Buffer.from('id,amount\n1,10\n2,20\n3,30\n4,40\n', 'utf8');
+
+function setup(t: Teardown) {
+  const dir = mkdtempSync(join(tmpdir(), 'input-server-'));
+  const input = join(dir, 'input.csv');
+  const other = join(dir, 'other.csv');
+  writeFileSync(input, CONTENT);
+  writeFileSync(other, 'secret\n');
+  const bus = new InProcessBus();
+  const driver = bus.connect({ log: silentTransportLog });
+  const executor = bus.connect({ log: silentTransportLog });
+  const log = new RecordingLogger();
+  const server = new InputServer(driver, subjects(), DRIVER, log);
+  t.teardown(async () => {
+    server.close();
+    await driver.close();
+    await executor.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, input, other, server, executor, log };
+}
+
+function fetch(executor: InProcessTransport, jobId: string, file: string, start: number, end: number) {
+  const msg: FetchRange = { type: 'fetch-range', version: PROTOCOL_VERSION, jobId, file, start, end };
+  return executor.request(subjects().fetchRange(DRIVER), msg, { expect: 'range-data', timeoutMs: 2000 });
+}
+
+t.test('input-server: serves exactly the requested byte range of a registered job file', async (t) => {
+  const { input, server, executor } = setup(t);
+  server.serveJob(asJobId('job-1'), input);
+  const reply = await fetch(executor, 'job-1', input, 10, 20);
+  t.same(Buffer.from(reply.bytes), CONTENT.subarray(10, 20));
+  t.equal(Buffer.from(reply.bytes).toString('utf8'), '1,10\n2,20\n');
+  const whole = await fetch(executor, 'job-1', input, 0, CONTENT.length);
+  t.same(Buffer.from(whole.bytes), CONTENT, 'the whole file');
+});
+
+t.test('input-server: returns the bytes up to the end of the file for a range past it', async (t) => {
+  const { input, server, executor } = setup(t);
+  server.serveJob(asJobId('job-1'), input);
+  const tail = await fetch(executor, 'job-1', input, CONTENT.length - 6, CONTENT.length + 100);
+  t.same(Buffer.from(tail.bytes), CONTENT.subarray(CONTENT.length - 6));
+  const empty = await fetch(executor, 'job-1', input, 5, 5);
+  t.equal(empty.bytes.length, 0, 'an empty range is empty');
+});
+
+t.test('input-server: refuses files that are not the input of the job with E_IO', async (t) => {
+  const { input, other, server, executor, log } = setup(t);
+  server.serveJob(asJobId('job-1'), input);
+  server.serveJob(asJobId('job-2'), other);
+  await t.rejects(fetch(executor, 'job-1', other, 0, 3), { code: 'E_IO', message: /job job-1 has no input .*other\.csv on driver driver-1/ }, "another job's file");
+  await t.rejects(fetch(executor, 'job-3', input, 0, 3), { code: 'E_IO' }, 'a job this driver does not run');
+  await t.rejects(fetch(executor, 'job-1', '/etc/passwd', 0, 3), { code: 'E_IO' }, 'any other file');
+  await t.rejects(fetch(executor, 'job-1', `${input}/../input.csv`, 0, 3), { code: 'E_IO' }, 'paths are compared as given, never resolved');
+  t.equal(log.at('warn').filter((m) => /refused/.test(m)).length, 4);
+});
+
+t.test('input-server: stops serving the files of a job once it is forgotten', async (t) => {
+  const { input, server, executor } = setup(t);
+  server.serveJob(asJobId('job-1'), input);
+  server.serveJob(asJobId('job-2'), input);
+  await fetch(executor, 'job-1', input, 0, 4);
+  server.forgetJob(asJobId('job-1'));
+  await t.rejects(fetch(executor, 'job-1', input, 0, 4), { code: 'E_IO' });
+  t.same(server.jobs(), ['job-2']);
+  const still = await fetch(executor, 'job-2', input, 0, 2);
+  t.equal(Buffer.from(still.bytes).toString('utf8'), 'id', 'another job of the same file is still served');
+});
+
+t.test('input-server: answers E_IO when a registered file cannot be read', async (t) => {
+  const { dir, server, executor } = setup(t);
+  const missing = join(dir, 'gone.csv');
+  server.serveJob(asJobId('job-1'), missing);
+  await t.rejects(fetch(executor, 'job-1', missing, 0, 4), { code: 'E_IO', message: /ENOENT/ });
+});
+
+t.test('input-server: answers nothing once closed', async (t) => {
+  const { input, server, executor } = setup(t);
+  server.serveJob(asJobId('job-1'), input);
+  server.close();
+  await t.rejects(fetch(executor, 'job-1', input, 0, 4), { message: /no responders/ }, 'nobody listens on the fetch subject');
+});
