@@ -56,9 +56,7 @@ function refs(prefix: string, partitions: readonly number[]): TaskRef[] {
 }
 
 function batch(tasks: TaskRef[]): TaskBatch<'csv-infer'> {
-  // The cast works around shared's ParamsOf resolving every op's params to never (reported);
-  // the value is what csv-infer's params schema accepts, and the codec checks it on the wire.
-  return { op: 'csv-infer', params: {} as TaskBatch<'csv-infer'>['params'], tasks };
+  return { op: 'csv-infer', params: {}, tasks };
 }
 
 /** A sink that keeps every update it hears. */
@@ -177,6 +175,20 @@ t.test('task-launcher: a request with no responders marks the executor lost thro
   registry!.executors()[0]!.launchTasks(JOB, plan(1), batch(refs('u', [0])), d.sink);
   await settle();
   t.same(codes(d.updates), ['E_EXECUTOR_LOST']);
+  t.same(registry!.executors(), []);
+});
+
+t.test('task-launcher: an executor whose process is gone is lost at its next launch, before its heartbeat deadline', async (t) => {
+  const { registry, bus } = setup(t, { registry: true });
+  const a = new FakeExecutor(bus, 'a');
+  await a.beat();
+  await settle();
+  const client = registry!.executors()[0]!;
+  await a.stop(); // nothing listens on its subjects any more: the transport answers E_NO_RESPONDERS
+  const c = collector();
+  client.launchTasks(JOB, plan(1), batch(refs('t', [0])), c.sink);
+  await settle();
+  t.same(codes(c.updates), ['E_EXECUTOR_LOST']);
   t.same(registry!.executors(), []);
 });
 
