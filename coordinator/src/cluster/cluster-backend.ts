@@ -41,7 +41,9 @@ export class ClusterBackend implements ExecutorMembership {
   readonly driverId: string;
   private readonly subjects: Subjects;
   private readonly clock: Clock;
-  private readonly registry: ExecutorRegistry;
+  // Not named `registry`: scripts/chaos/chaos.mjs still probes `backend.registry?.entries()`
+  // (the v1 Map) for its timeout diagnosis, and a non-Map there would make it throw.
+  private readonly membership: ExecutorRegistry;
   private readonly launcher: TaskLauncher;
   private readonly inputs: InputServer;
   private readonly heartbeatTimer: TimerHandle;
@@ -64,7 +66,7 @@ export class ClusterBackend implements ExecutorMembership {
       ...(options.taskTimeoutMs !== undefined && { taskTimeoutMs: options.taskTimeoutMs }),
       ...(options.launchTimeoutMs !== undefined && { launchTimeoutMs: options.launchTimeoutMs }),
     });
-    this.registry = new ExecutorRegistry(transport, this.subjects, this.launcher, log, {
+    this.membership = new ExecutorRegistry(transport, this.subjects, this.launcher, log, {
       clock: this.clock,
       sweepMs: heartbeatMs,
       ...(options.executorTimeoutMs !== undefined && { executorTimeoutMs: options.executorTimeoutMs }),
@@ -87,32 +89,32 @@ export class ClusterBackend implements ExecutorMembership {
 
   /** Executors that take tasks now. */
   executors(): readonly ExecutorClient[] {
-    return this.registry.executors();
+    return this.membership.executors();
   }
 
   /** Listens to executors being added, draining and lost. */
   onChange(listener: (change: MembershipChange) => void): () => void {
-    return this.registry.onChange(listener);
+    return this.membership.onChange(listener);
   }
 
   /** Latest heartbeat of every known executor (draining ones included). */
   heartbeats(): ExecutorHeartbeat[] {
-    return this.registry.heartbeats();
+    return this.membership.heartbeats();
   }
 
   /** Asks every executor for a heartbeat now and registers the answers. */
   discover(timeoutMs = 300): Promise<ExecutorHeartbeat[]> {
-    return this.registry.discover(timeoutMs);
+    return this.membership.discover(timeoutMs);
   }
 
   /** Resolves once at least `count` executors take tasks; rejects with E_NO_EXECUTORS after `timeoutMs`. */
   waitForExecutors(count: number, timeoutMs: number): Promise<void> {
-    return this.registry.waitForExecutors(count, timeoutMs);
+    return this.membership.waitForExecutors(count, timeoutMs);
   }
 
   /** Forgets an executor now (e.g. Kubernetes reported its pod deleted); its tasks in flight fail with E_EXECUTOR_LOST. */
   markLost(id: ExecutorId, reason: string): void {
-    this.registry.markLost(id, reason);
+    this.membership.markLost(id, reason);
   }
 
   /** The job ended: its input files are no longer served and the driver heartbeat stops listing it. */
@@ -127,7 +129,7 @@ export class ClusterBackend implements ExecutorMembership {
     this.closed = true;
     this.clock.clearInterval(this.heartbeatTimer);
     this.offStatus();
-    this.registry.close();
+    this.membership.close();
     this.inputs.close();
     this.launcher.close();
   }
