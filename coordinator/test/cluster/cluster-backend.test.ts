@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { InProcessBus, PROTOCOL_VERSION, asJobId, asTaskId, subjects, type DriverHeartbeat, type TaskBatch, type TaskUpdate } from '@kindling/shared';
 import { ClusterBackend } from '../../src/cluster/cluster-backend.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../fakes/manual-clock.js';
 import { FakeExecutor, RecordingLogger, inferResult, plan, settle, silentTransportLog, type Teardown } from './wire-fakes.js';
 
 const DRIVER = 'driver-1';
@@ -102,5 +102,5 @@ t.test('cluster-backend: close fails the tasks in flight and stops announcing th
   clock.advance(10 * HEARTBEAT_MS);
   await settle();
   t.equal(announced.length, before);
-  t.equal(clock.pending(), 0, 'every timer is cleared');
+  t.equal(clock.pendingTimers(), 0, 'every timer is cleared');
 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { InProcessBus, asExecutorId, subjects, type ExecutorClient, type ExecutorId, type ExecutorStatus } from '@kindling/shared';
 import type { MembershipChange } from '../../src/cluster/executor-membership.js';
 import { ExecutorRegistry, type ExecutorConnector } from '../../src/cluster/executor-registry.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../fakes/manual-clock.js';
 import { FakeExecutor, RecordingLogger, heartbeat, settle, silentTransportLog, type Teardown } from './wire-fakes.js';
 
 /** Records what the registry asks of its connector; clients are inert stubs. */
@@ -200,5 +200,5 @@ t.test('executor-registry: stops following heartbeats once closed', async (t) =>
   await beat('e2');
   clock.advance(60_000);
   t.same(changes.map(summary), ['added e1'], 'no registration, no sweep');
-  t.equal(clock.pending(), 0, 'the sweep timer is cleared');
+  t.equal(clock.pendingTimers(), 0, 'the sweep timer is cleared');
 });

@@ -17,7 +17,7 @@ import type { MembershipChange } from '../../src/cluster/executor-membership.js'
 import { ExecutorRegistry } from '../../src/cluster/executor-registry.js';
 import type { JobInputs } from '../../src/cluster/input-server.js';
 import { TaskLauncher } from '../../src/cluster/task-launcher.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../fakes/manual-clock.js';
 import { FakeExecutor, RecordingLogger, ScriptedTransport, inferResult, noResponders, plan, refused, settle, silentTransportLog, type Teardown } from './wire-fakes.js';
 
 const DRIVER = 'driver-1';
@@ -258,11 +258,11 @@ t.test('task-launcher: fails a task with E_TASK_TIMEOUT when no outcome arrives 
   t.same(codes(c.updates), ['ok']);
   clock.advance(1);
   t.same(codes(c.updates), ['ok', 'E_TASK_TIMEOUT']);
-  t.equal(clock.pending(), 0, 'no timer left');
+  t.equal(clock.pendingTimers(), 0, 'no timer left');
   a.fake.autoFinish = succeedAll;
   a.client.launchTasks(JOB, plan(1), batch(refs('fast', [2])), c.sink);
   await settle();
-  t.equal(clock.pending(), 0, "a batch's timer is cleared when its last task ends");
+  t.equal(clock.pendingTimers(), 0, "a batch's timer is cleared when its last task ends");
 });
 
 t.test('task-launcher: fails the tasks of an executor the registry loses with E_EXECUTOR_LOST', async (t) => {
