@@ -27,4 +27,5 @@ export type * from './job/job-spec.js';
 export { parseJobSpec, parseJobSpecFile, type JobSpecOverrides } from './job/job-spec-parser.js';
 export { minimizeLbfgs } from './optimizer/index.js';
 export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
+export type { IterationTelemetry } from './ml/iteration-telemetry.js';
 export { readLogisticRegressionModel, readParquetFile } from './artifacts/index.js';

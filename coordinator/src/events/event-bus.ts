@@ -4,6 +4,8 @@
  * scheduler state. Listeners run synchronously and must not throw.
  */
 
+import type { IterationTelemetry } from '../ml/iteration-telemetry.js';
+
 /** Every event the driver emits, by type. */
 export interface DriverEvents {
   'job-started': { jobId: string; name: string; partitions: number; executors: number };
@@ -17,7 +19,7 @@ export interface DriverEvents {
   'partitions-moved': { moves: Array<{ partition: number; from: string; to: string }> };
   'partition-recovered': { partition: number; from: string; to: string; recoveryMs: number };
   'task-failed': { stageId: number; partition: number; attempt: number; executorId: string; code: string; message: string; willRetry: boolean; queuedMs?: number; runMs?: number };
-  'iteration': { iteration: number; loss: number; gradNorm?: number };
+  'iteration': IterationTelemetry;
   'job-completed': { jobId: string; durationMs: number };
   'job-failed': { jobId: string; code: string; message: string };
 }

@@ -1,0 +1,27 @@
+/**
+ * What the driver reports after each optimizer iteration, for the live UI, the event log,
+ * Prometheus and the run record: the objective, the gradient's norm, the accepted step, the
+ * loss/gradient evaluations it took, and how the iteration's wall time split between waiting
+ * for executors (coordination: broadcast, queueing, gather) and the executors' kernels
+ * (compute). Every trainer (binomial, multinomial) reports this one shape.
+ */
+
+/** One optimizer iteration, as the driver saw it. */
+export interface IterationTelemetry {
+  /** 1-based iteration number (0 is the start point). */
+  readonly iteration: number;
+  /** Objective value (loss + regularisation) at the accepted point. */
+  readonly loss: number;
+  /** Norm of the (adjusted) gradient at the accepted point. */
+  readonly gradNorm?: number;
+  /** Accepted line-search step size. */
+  readonly stepSize?: number;
+  /** Loss/gradient evaluations (gradient stages) the iteration took. */
+  readonly evaluations?: number;
+  /** Wall time of the iteration's gradient stages, ms. */
+  readonly wallMs?: number;
+  /** Part of wallMs the executors spent in kernels (max over partitions per stage, summed), ms. */
+  readonly computeMs?: number;
+  /** wallMs − computeMs: broadcast, queueing and gathering, ms. */
+  readonly coordinationMs?: number;
+}
