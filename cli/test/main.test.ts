@@ -40,3 +40,13 @@ t.test('main: treats a missing or unknown command as a usage error (exit 2)', as
   t.equal(await runCli(['sumbit', 'job.yaml'], io), 2);
   t.equal(stderr, "kindling: error: unknown command 'sumbit' (Did you mean submit?)\n");
 });
+
+t.test('main: `kindling executor` hands its flags to the executor: --help exits 0, a bad value exits 2 in one line', async (t) => {
+  const help = kindling('executor', '--help');
+  t.equal(help.code, 0);
+  t.match(help.stdout, /^Usage: kindling executor --master nats:\/\/host:4222/);
+  t.match(help.stdout, /--master <urls> .*\(env:\s+KINDLING_MASTER\)/s);
+  const bad = kindling('executor', '--master', 'nats://h:1', '--heartbeat-ms', 'often');
+  t.equal(bad.code, 2);
+  t.equal(bad.stderr, 'kindling executor: error: --heartbeat-ms: "often" is not a whole number\n');
+});

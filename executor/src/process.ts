@@ -5,5 +5,5 @@
  * @module
  */
 export { startExecutor, runExecutorCli, jsonLinesLogger, type ExecutorHandle, type ExecutorStopOutcome } from './main.js';
-export { parseExecutorArgs, natsOptionsOf, EXECUTOR_USAGE, type ExecutorConfig, type ExecutorLogLevel } from './config.js';
+export { readExecutorCommandLine, parseExecutorArgs, natsOptionsOf, type ExecutorCommandLine, type ExecutorConfig, type ExecutorLogLevel } from './config.js';
 export type { ExecutorLogger } from './executor-logger.js';

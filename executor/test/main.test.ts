@@ -18,7 +18,7 @@ import {
 } from '@kindling/shared';
 import { parseExecutorArgs } from '../src/config.js';
 import type { ExecutorLogger } from '../src/executor-logger.js';
-import { runExecutorCli, startExecutor } from '../src/main.js';
+import { startExecutor } from '../src/main.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const quiet: ExecutorLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -174,16 +174,6 @@ t.test('main: tasks still running at the end of the grace period are reported lo
   const lost = await until('the lost-task report', () => driver.results.find((m) => m.taskId === 't-l'));
   t.equal(lost.ok, false);
   if (!lost.ok) t.equal(lost.error.code, 'E_EXECUTOR_LOST');
-});
-
-t.test('main: --help prints usage and a bad flag exits 2 naming it', async (t) => {
-  let out = '';
-  let err = '';
-  const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) } } as unknown as Parameters<typeof runExecutorCli>[1];
-  t.equal(await runExecutorCli(['--help'], io), 0);
-  t.match(out, /Usage: kindling executor --master/);
-  t.equal(await runExecutorCli(['--master', 'nats://h:1', '--cores', 'many'], io), 2);
-  t.match(err, /^kindling executor: error: --cores: "many" is not a whole number\n$/);
 });
 
 t.test('main: the built bin drains on SIGTERM, heartbeating draining first, and exits 0', async (t) => {
