@@ -1,7 +1,7 @@
 /**
  * The executor's command line as its users meet it: runExecutorCli in process, and the built
  * bin spawned with flags and variables (exit codes, one-line errors, no stack traces). What
- * needs a running nats-server is tested in main.test.ts.
+ * needs a running nats-server is tested in test/src/integration/executor-main.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

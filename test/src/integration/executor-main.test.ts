@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { NatsServerProcess } from '@kindling/cli';
+import { parseExecutorArgs, startExecutor, type ExecutorLogger } from '@kindling/executor/process';
 import {
   DEFAULT_CSV_OPTIONS,
-  NatsServerProcess,
   NatsTransport,
   PROTOCOL_VERSION,
   subjects,
@@ -16,11 +16,9 @@ import {
   type JobPlan,
   type TaskOutcome,
 } from '@kindling/shared';
-import { parseExecutorArgs } from '../src/config.js';
-import type { ExecutorLogger } from '../src/executor-logger.js';
-import { startExecutor } from '../src/main.js';
+import { repoRoot } from '../harness/paths.js';
 
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const MAIN = join(repoRoot, 'executor/dist/src/main.js');
 const quiet: ExecutorLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function freePort(): Promise<number> {
