@@ -11,10 +11,6 @@ function kindling(...args: string[]): { code: number | null; stdout: string; std
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-t.test('main: starts with a node shebang so it works as the package bin', async (t) => {
-  t.match(readFileSync(MAIN, 'utf8'), /^#!\/usr\/bin\/env node\n/);
-});
-
 t.test('main: prints help listing the submit command and exits 0', async (t) => {
   const r = kindling('--help');
   t.equal(r.code, 0);
