@@ -1,7 +1,7 @@
 /**
  * @kindling/cli — the `kindling` command (spark-submit for Kindling jobs) and the pieces of it
- * that are useful elsewhere: master URL parsing, Spark's console progress bar format, and the
- * metrics table.
+ * that are useful elsewhere: master URL parsing, Spark's console progress bar format, the
+ * metrics table, and a managed nats-server process (tests, fault tests, benchmarks).
  *
  * ```ts
  * import { parseMaster, renderStageBar, renderMetricsTable } from '@kindling/cli';
@@ -14,3 +14,4 @@ export { parseMaster, type Master } from './master-url.js';
 export { renderStageBar, ConsoleProgressBar, type StageProgress, type ConsoleProgressBarOptions } from './progress-bar.js';
 export { renderMetricsTable, type MetricsTableOptions } from './metrics-table.js';
 export { runCli } from './run-cli.js';
+export { NatsServerProcess, findFreePort, findNatsServer, type NatsServerOptions } from './cluster/nats-server-process.js';

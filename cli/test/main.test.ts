@@ -11,10 +11,6 @@ function kindling(...args: string[]): { code: number | null; stdout: string; std
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-t.test('main: starts with a node shebang so it works as the package bin', async (t) => {
-  t.match(readFileSync(MAIN, 'utf8'), /^#!\/usr\/bin\/env node\n/);
-});
-
 t.test('main: prints help listing the submit command and exits 0', async (t) => {
   const r = kindling('--help');
   t.equal(r.code, 0);
@@ -39,4 +35,14 @@ t.test('main: treats a missing or unknown command as a usage error (exit 2)', as
   stderr = '';
   t.equal(await runCli(['sumbit', 'job.yaml'], io), 2);
   t.equal(stderr, "kindling: error: unknown command 'sumbit' (Did you mean submit?)\n");
+});
+
+t.test('main: `kindling executor` hands its flags to the executor: --help exits 0, a bad value exits 2 in one line', async (t) => {
+  const help = kindling('executor', '--help');
+  t.equal(help.code, 0);
+  t.match(help.stdout, /^Usage: kindling executor --master nats:\/\/host:4222/);
+  t.match(help.stdout, /--master <urls> .*\(env:\s+KINDLING_MASTER\)/s);
+  const bad = kindling('executor', '--master', 'nats://h:1', '--heartbeat-ms', 'often');
+  t.equal(bad.code, 2);
+  t.equal(bad.stderr, 'kindling executor: error: --heartbeat-ms: "often" is not a whole number\n');
 });

@@ -2,11 +2,15 @@
  * Executor process configuration: command-line flags over environment variables over defaults,
  * validated once at start-up into a frozen ExecutorConfig. Kubernetes sets the environment
  * (POD_NAME, KINDLING_MASTER, secrets for NATS credentials); a local cluster passes flags.
- * Called by main.ts (the bin and `kindling executor`); pure apart from os facts and a check
- * that TLS files exist, so a bad flag fails before any connection is tried.
+ * commander reads argv and the variables and writes the help; the values are checked here,
+ * after it, so that `--help` works whatever else is set, and so each error names the flag or
+ * the variable the user actually wrote. Called by main.ts (the bin and `kindling executor`);
+ * pure apart from os facts and a check that TLS files exist, so a bad flag fails before any
+ * connection is tried.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { Command, CommanderError, Option } from 'commander';
 import { KindlingError, type NatsConnectionOptions } from '@kindling/shared';
 
 /** Log levels the executor's logger accepts (pino's names). */
@@ -40,131 +44,103 @@ export interface ExecutorConfig {
   readonly logLevel: ExecutorLogLevel;
 }
 
-/** `kindling executor --help` text. */
-export const EXECUTOR_USAGE = `Usage: kindling executor --master nats://host:4222[,nats://…] [options]
+/** What a command line asks for: an executor to run, or the usage text (`--help`). */
+export type ExecutorCommandLine = { readonly kind: 'run'; readonly config: ExecutorConfig } | { readonly kind: 'help'; readonly usage: string };
 
-Runs one Kindling executor: it takes tasks from drivers over NATS and caches partitions.
+/** Bounds of the whole-number flags: outside them a value can only be a mistake (a port above 65535, a 1 ms heartbeat flooding NATS). */
+const RANGES = {
+  cores: [1, 1024],
+  healthPort: [0, 65535],
+  heartbeatMs: [10, 3_600_000],
+  driverTimeoutMs: [100, 86_400_000],
+  graceMs: [0, 3_600_000],
+  fetchTimeoutMs: [100, 3_600_000],
+} as const;
 
-Options (environment variable in brackets):
-  --master URLS           NATS servers, comma-separated (required) [KINDLING_MASTER]
-  --id ID                 executor id: letters, digits, - and _ [POD_NAME, else the hostname]
-  --cores N               worker threads = task slots (default: all cores) [KINDLING_EXECUTOR_CORES]
-  --prefix P              NATS subject prefix (default kindling) [KINDLING_PREFIX]
-  --health-port N         /healthz, /readyz, /metrics port; 0 = any (default 4041) [KINDLING_HEALTH_PORT]
-  --heartbeat-ms N        heartbeat interval (default 1000) [KINDLING_HEARTBEAT_MS]
-  --driver-timeout-ms N   free the blocks of a driver silent this long (default 15000) [KINDLING_DRIVER_TIMEOUT_MS]
-  --grace-ms N            SIGTERM drain budget (default 25000) [KINDLING_GRACE_MS]
-  --fetch-timeout-ms N    timeout of each input-bytes request to a driver (default 30000) [KINDLING_FETCH_TIMEOUT_MS]
-  --user U --pass P       NATS user and password [KINDLING_NATS_USER, KINDLING_NATS_PASS]
-  --token T               NATS token [KINDLING_NATS_TOKEN]
-  --tls-ca F              CA file to verify the server [KINDLING_NATS_TLS_CA]
-  --tls-cert F --tls-key F  client certificate and key [KINDLING_NATS_TLS_CERT, KINDLING_NATS_TLS_KEY]
-  --log-level L           fatal|error|warn|info|debug|trace|silent (default info) [KINDLING_LOG_LEVEL]
-  -h, --help              print this help
-`;
-
-interface FlagDef {
-  readonly env?: string;
+/** The executor's flags; a fresh Command per parse, because commander keeps parsed values on it. */
+function executorProgram(): Command {
+  return (
+    new Command('kindling executor')
+      .usage('--master nats://host:4222[,nats://…] [options]')
+      .description('Runs one Kindling executor: it takes tasks from drivers over NATS and caches partitions.')
+      .helpOption('-h, --help', 'print this help')
+      // Reported after the parse, naming the argument (commander only counts them).
+      .allowExcessArguments(true)
+      .addOption(new Option('--master <urls>', 'NATS servers, comma-separated (required)').env('KINDLING_MASTER'))
+      // No .env(): POD_NAME is cleaned into a token, while an id typed here must already be one.
+      .addOption(new Option('--id <id>', 'executor id: letters, digits, - and _ (default: $POD_NAME, else the hostname)'))
+      .addOption(new Option('--cores <n>', 'worker threads = task slots').env('KINDLING_EXECUTOR_CORES').default(os.availableParallelism(), 'all cores'))
+      .addOption(new Option('--prefix <prefix>', 'NATS subject prefix').env('KINDLING_PREFIX').default('kindling'))
+      .addOption(new Option('--health-port <port>', '/healthz, /readyz and /metrics port; 0 = any free port').env('KINDLING_HEALTH_PORT').default(4041))
+      .addOption(new Option('--heartbeat-ms <ms>', 'heartbeat interval').env('KINDLING_HEARTBEAT_MS').default(1000))
+      .addOption(new Option('--driver-timeout-ms <ms>', 'free the blocks of a driver silent this long').env('KINDLING_DRIVER_TIMEOUT_MS').default(15_000))
+      .addOption(new Option('--grace-ms <ms>', 'SIGTERM drain budget').env('KINDLING_GRACE_MS').default(25_000))
+      .addOption(new Option('--fetch-timeout-ms <ms>', 'timeout of each input-bytes request to a driver').env('KINDLING_FETCH_TIMEOUT_MS').default(30_000))
+      .addOption(new Option('--user <user>', 'NATS user (with --pass)').env('KINDLING_NATS_USER'))
+      .addOption(new Option('--pass <password>', 'NATS password (with --user)').env('KINDLING_NATS_PASS'))
+      .addOption(new Option('--token <token>', 'NATS token').env('KINDLING_NATS_TOKEN'))
+      .addOption(new Option('--tls-ca <file>', 'CA file to verify the server').env('KINDLING_NATS_TLS_CA'))
+      .addOption(new Option('--tls-cert <file>', 'client certificate (with --tls-key)').env('KINDLING_NATS_TLS_CERT'))
+      .addOption(new Option('--tls-key <file>', 'client key (with --tls-cert)').env('KINDLING_NATS_TLS_KEY'))
+      // Not .choices(): commander would check it while parsing, and a bad value would hide --help.
+      .addOption(new Option('--log-level <level>', EXECUTOR_LOG_LEVELS.join('|')).env('KINDLING_LOG_LEVEL').default('info'))
+  );
 }
-
-const FLAGS: Record<string, FlagDef> = {
-  master: { env: 'KINDLING_MASTER' },
-  id: {},
-  cores: { env: 'KINDLING_EXECUTOR_CORES' },
-  prefix: { env: 'KINDLING_PREFIX' },
-  'health-port': { env: 'KINDLING_HEALTH_PORT' },
-  'heartbeat-ms': { env: 'KINDLING_HEARTBEAT_MS' },
-  'driver-timeout-ms': { env: 'KINDLING_DRIVER_TIMEOUT_MS' },
-  'grace-ms': { env: 'KINDLING_GRACE_MS' },
-  'fetch-timeout-ms': { env: 'KINDLING_FETCH_TIMEOUT_MS' },
-  user: { env: 'KINDLING_NATS_USER' },
-  pass: { env: 'KINDLING_NATS_PASS' },
-  token: { env: 'KINDLING_NATS_TOKEN' },
-  'tls-ca': { env: 'KINDLING_NATS_TLS_CA' },
-  'tls-cert': { env: 'KINDLING_NATS_TLS_CERT' },
-  'tls-key': { env: 'KINDLING_NATS_TLS_KEY' },
-  'log-level': { env: 'KINDLING_LOG_LEVEL' },
-};
-
-/** A setting's value and where it came from, so errors name the flag or variable the user wrote. */
-interface Setting {
-  readonly value: string;
-  readonly origin: string;
-}
-
-const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 /**
- * Parses executor flags (`--flag value` or `--flag=value`) over environment variables.
- * Throws KindlingError E_INVALID_VALUE naming the bad flag (or variable) and why.
+ * Reads the executor's command line (`--flag value` or `--flag=value`) over the environment
+ * `env`: the config to run with, or the usage text for `--help` / `-h`. Throws KindlingError
+ * E_INVALID_VALUE with a one-line message naming the bad flag (or variable) and value.
  */
-export function parseExecutorArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ExecutorConfig {
-  const given = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
-    if (!m) throw invalid(arg, `unexpected argument; flags look like --master nats://host:4222 (see --help)`);
-    const name = m[1]!;
-    if (!(name in FLAGS)) throw invalid(`--${name}`, 'unknown flag (see --help)');
-    let value = m[2];
-    if (value === undefined) {
-      const next = argv[i + 1];
-      if (next === undefined || /^--[a-z]/.test(next)) throw invalid(`--${name}`, 'needs a value');
-      value = next;
-      i++;
+export function readExecutorCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ExecutorCommandLine {
+  const program = executorProgram();
+  let usage = '';
+  program.exitOverride().configureOutput({
+    writeOut: (text) => (usage += text),
+    writeErr: () => undefined,
+    // Reported by the caller, from the CommanderError below.
+    outputError: () => undefined,
+  });
+  // Two slips commander lets through, refused after the parse (so that --help still works):
+  // a flag given twice, of which it would take the last silently (more likely a merged
+  // manifest than a wish), and a flag whose value is missing, where it would take the next
+  // flag as the value (`--grace-ms --cores 2`).
+  const flagNames = new Set(['-h', '--help', ...program.options.map((o) => o.long!)]);
+  const repeated = new Set<string>();
+  const valueless = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const option of program.options) {
+    program.on(`option:${option.name()}`, (value: string) => {
+      if (seen.has(option.name())) repeated.add(option.long!);
+      seen.add(option.name());
+      const next = /^-[^=]*/.exec(value)?.[0];
+      if (next !== undefined && flagNames.has(next)) valueless.set(option.long!, next);
+    });
+  }
+  try {
+    withEnvironment(env, () => program.parse([...argv], { from: 'user' }));
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return { kind: 'help', usage };
+      // "error: unknown option '--cors'\n(Did you mean --cores?)" as one line.
+      throw new KindlingError('E_INVALID_VALUE', err.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim(), { commanderCode: err.code });
     }
-    if (given.has(name)) throw invalid(`--${name}`, 'given twice');
-    given.set(name, value);
+    throw err;
   }
+  const [missing] = valueless;
+  if (missing !== undefined) throw invalid(missing[0], `needs a value (it is followed by ${missing[1]})`);
+  const [stray] = program.args;
+  if (stray !== undefined) throw invalid(stray, 'unexpected argument; flags look like --master nats://host:4222 (see --help)');
+  const [twice] = repeated;
+  if (twice !== undefined) throw invalid(twice, 'given twice');
+  return { kind: 'run', config: configOf(program, env) };
+}
 
-  const setting = (name: string): Setting | undefined => {
-    const flag = given.get(name);
-    if (flag !== undefined) return { value: flag, origin: `--${name}` };
-    const envName = FLAGS[name]?.env;
-    const fromEnv = envName ? env[envName] : undefined;
-    if (envName && fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, origin: envName };
-    return undefined;
-  };
-
-  const master = setting('master');
-  if (!master) throw invalid('--master', 'is required (or set KINDLING_MASTER), e.g. --master nats://127.0.0.1:4222');
-  const servers = parseServers(master);
-
-  const user = setting('user');
-  const pass = setting('pass');
-  const token = setting('token');
-  if (user && !pass) throw invalid(user.origin, 'needs a password too (--pass or KINDLING_NATS_PASS)');
-  if (pass && !user) throw invalid(pass.origin, 'needs a user too (--user or KINDLING_NATS_USER)');
-  if (token && user) throw invalid(token.origin, `cannot be combined with a user and password (${user.origin})`);
-
-  const caFile = file(setting('tls-ca'));
-  const certFile = file(setting('tls-cert'));
-  const keyFile = file(setting('tls-key'));
-  if (certFile && !keyFile) throw invalid('--tls-cert', 'needs --tls-key (KINDLING_NATS_TLS_KEY) too');
-  if (keyFile && !certFile) throw invalid('--tls-key', 'needs --tls-cert (KINDLING_NATS_TLS_CERT) too');
-
-  const logLevel = setting('log-level');
-  if (logLevel && !(EXECUTOR_LOG_LEVELS as readonly string[]).includes(logLevel.value)) {
-    throw invalid(logLevel.origin, `"${logLevel.value}" is not one of ${EXECUTOR_LOG_LEVELS.join(', ')}`);
-  }
-
-  const tls = caFile || certFile ? Object.freeze({ ...(caFile && { caFile }), ...(certFile && { certFile, keyFile }) }) : undefined;
-  const config: ExecutorConfig = {
-    servers: Object.freeze(servers),
-    id: executorId(given.get('id'), env),
-    cores: integer(setting('cores'), os.availableParallelism(), 1, 1024),
-    prefix: prefixOf(setting('prefix')),
-    healthPort: integer(setting('health-port'), 4041, 0, 65535),
-    heartbeatMs: integer(setting('heartbeat-ms'), 1000, 10, 3_600_000),
-    driverTimeoutMs: integer(setting('driver-timeout-ms'), 15_000, 100, 86_400_000),
-    graceMs: integer(setting('grace-ms'), 25_000, 0, 3_600_000),
-    fetchTimeoutMs: integer(setting('fetch-timeout-ms'), 30_000, 100, 3_600_000),
-    ...(user && pass && { user: user.value, pass: pass.value }),
-    ...(token && { token: token.value }),
-    ...(tls && { tls }),
-    logLevel: (logLevel?.value ?? 'info') as ExecutorLogLevel,
-  };
-  return Object.freeze(config);
+/** The config of a command line; throws E_INVALID_VALUE as readExecutorCommandLine does, also for `--help`. */
+export function parseExecutorArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ExecutorConfig {
+  const line = readExecutorCommandLine(argv, env);
+  if (line.kind === 'help') throw invalid('--help', 'asks for the usage text, not for an executor to run');
+  return line.config;
 }
 
 /** The NATS connection settings of a config; the client name is the executor id. */
@@ -188,11 +164,95 @@ export function sanitizeExecutorId(name: string): string {
   return cleaned === '' ? 'executor' : cleaned;
 }
 
-function executorId(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+/**
+ * Runs `parse` with `env` standing in for process.env, without its empty variables.
+ * Commander reads option variables from process.env only, and counts an empty one as set;
+ * here the environment is a parameter (tests, embedding), and an empty variable means unset
+ * (a manifest's `value: ""`, an optional secret left blank). The parse is synchronous, so no
+ * other code runs while process.env is swapped.
+ */
+function withEnvironment(env: NodeJS.ProcessEnv, parse: () => void): void {
+  const saved = process.env;
+  process.env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  try {
+    parse();
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** A value commander found on the command line or in the environment, and where: for error messages. */
+interface Setting {
+  readonly value: string;
+  readonly origin: string;
+}
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+function configOf(program: Command, env: NodeJS.ProcessEnv): ExecutorConfig {
+  const setting = (key: string): Setting | undefined => {
+    const source = program.getOptionValueSource(key);
+    if (source !== 'cli' && source !== 'env') return undefined;
+    const option = program.options.find((o) => o.attributeName() === key)!;
+    return { value: String(program.getOptionValue(key)), origin: source === 'env' ? option.envVar! : option.long! };
+  };
+  const integer = (key: keyof typeof RANGES): number => {
+    const s = setting(key);
+    if (!s) return program.getOptionValue(key) as number;
+    const [min, max] = RANGES[key];
+    const text = s.value.trim();
+    if (!/^\d+$/.test(text)) throw invalid(s.origin, `"${s.value}" is not a whole number`);
+    const n = Number(text);
+    if (n < min || n > max) throw invalid(s.origin, `${n} is out of range (${min} to ${max})`);
+    return n;
+  };
+
+  const master = setting('master');
+  if (!master) throw invalid('--master', 'is required (or set KINDLING_MASTER), e.g. --master nats://127.0.0.1:4222');
+  const servers = parseServers(master);
+
+  const user = setting('user');
+  const pass = setting('pass');
+  const token = setting('token');
+  if (user && !pass) throw invalid(user.origin, 'needs a password too (--pass or KINDLING_NATS_PASS)');
+  if (pass && !user) throw invalid(pass.origin, 'needs a user too (--user or KINDLING_NATS_USER)');
+  if (token && user) throw invalid(token.origin, `cannot be combined with a user and password (${user.origin})`);
+
+  const caFile = file(setting('tlsCa'));
+  const certFile = file(setting('tlsCert'));
+  const keyFile = file(setting('tlsKey'));
+  if (certFile && !keyFile) throw invalid('--tls-cert', 'needs --tls-key (KINDLING_NATS_TLS_KEY) too');
+  if (keyFile && !certFile) throw invalid('--tls-key', 'needs --tls-cert (KINDLING_NATS_TLS_CERT) too');
+
+  const logLevel = setting('logLevel');
+  if (logLevel && !(EXECUTOR_LOG_LEVELS as readonly string[]).includes(logLevel.value)) {
+    throw invalid(logLevel.origin, `"${logLevel.value}" is not one of ${EXECUTOR_LOG_LEVELS.join(', ')}`);
+  }
+
+  const tls = caFile || certFile ? Object.freeze({ ...(caFile && { caFile }), ...(certFile && { certFile, keyFile }) }) : undefined;
+  const config: ExecutorConfig = {
+    servers: Object.freeze(servers),
+    id: executorId(setting('id'), env),
+    cores: integer('cores'),
+    prefix: prefixOf(setting('prefix')) ?? (program.getOptionValue('prefix') as string),
+    healthPort: integer('healthPort'),
+    heartbeatMs: integer('heartbeatMs'),
+    driverTimeoutMs: integer('driverTimeoutMs'),
+    graceMs: integer('graceMs'),
+    fetchTimeoutMs: integer('fetchTimeoutMs'),
+    ...(user && pass && { user: user.value, pass: pass.value }),
+    ...(token && { token: token.value }),
+    ...(tls && { tls }),
+    logLevel: (logLevel?.value ?? program.getOptionValue('logLevel')) as ExecutorLogLevel,
+  };
+  return Object.freeze(config);
+}
+
+function executorId(flag: Setting | undefined, env: NodeJS.ProcessEnv): string {
   if (flag !== undefined) {
     // An id the user typed is used as written: silently changing it would hide a typo.
-    if (!TOKEN.test(flag)) throw invalid('--id', `"${flag}" may contain only letters, digits, - and _`);
-    return flag;
+    if (!TOKEN.test(flag.value)) throw invalid(flag.origin, `"${flag.value}" may contain only letters, digits, - and _`);
+    return flag.value;
   }
   const pod = env['POD_NAME'];
   return sanitizeExecutorId(pod !== undefined && pod !== '' ? pod : os.hostname());
@@ -215,21 +275,12 @@ function parseServers(s: Setting): string[] {
   return urls;
 }
 
-function prefixOf(s: Setting | undefined): string {
-  if (!s) return 'kindling';
+function prefixOf(s: Setting | undefined): string | undefined {
+  if (!s) return undefined;
   if (!s.value.split('.').every((t) => TOKEN.test(t))) {
     throw invalid(s.origin, `"${s.value}" is not a subject prefix: dot-separated tokens of letters, digits, - and _`);
   }
   return s.value;
-}
-
-function integer(s: Setting | undefined, fallback: number, min: number, max: number): number {
-  if (!s) return fallback;
-  const text = s.value.trim();
-  if (!/^\d+$/.test(text)) throw invalid(s.origin, `"${s.value}" is not a whole number`);
-  const n = Number(text);
-  if (n < min || n > max) throw invalid(s.origin, `${n} is out of range (${min} to ${max})`);
-  return n;
 }
 
 function file(s: Setting | undefined): string | undefined {

@@ -10,7 +10,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { asJobId, KindlingError, NatsTransport, type JobId, type Transport } from '@kindling/shared';
-import { EXECUTOR_USAGE, natsOptionsOf, parseExecutorArgs, type ExecutorConfig, type ExecutorLogLevel } from './config.js';
+import { natsOptionsOf, readExecutorCommandLine, type ExecutorConfig, type ExecutorLogLevel } from './config.js';
 import { Executor } from './executor.js';
 import { ExecutorBackend } from './executor-backend.js';
 import type { ExecutorLogger } from './executor-logger.js';
@@ -201,13 +201,14 @@ export async function runExecutorCli(
   argv: readonly string[],
   io: { readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(EXECUTOR_USAGE);
-    return 0;
-  }
   let config: ExecutorConfig;
   try {
-    config = parseExecutorArgs(argv, process.env);
+    const line = readExecutorCommandLine(argv, process.env);
+    if (line.kind === 'help') {
+      io.stdout.write(line.usage);
+      return 0;
+    }
+    config = line.config;
   } catch (err) {
     io.stderr.write(`kindling executor: error: ${errText(err)}\n`);
     return 2;

@@ -137,14 +137,15 @@ function machine() {
 
 async function importBuilt() {
   if (!existsSync(HARNESS)) fail(`${relative(ROOT, HARNESS)} is missing: run \`npx tsc -b\` first`);
-  const [coordinator, cluster, executor, shared, harness] = await Promise.all([
+  const [coordinator, cluster, executor, shared, cli, harness] = await Promise.all([
     import('@kindling/coordinator'),
     import('@kindling/coordinator/cluster'),
     import('@kindling/executor'),
     import('@kindling/shared'),
+    import('@kindling/cli'),
     import(pathToFileURL(HARNESS).href),
   ]);
-  return { ...coordinator, ...cluster, LocalExecutor: executor.LocalExecutor, ...shared, LocalCluster: harness.LocalCluster };
+  return { ...coordinator, ...cluster, LocalExecutor: executor.LocalExecutor, ...shared, NatsServerProcess: cli.NatsServerProcess, LocalCluster: harness.LocalCluster };
 }
 
 /** Generates a bank-like CSV with the repository's generator unless it already exists. */

@@ -4,7 +4,7 @@
  *
  * The compute half (columnar, CSV, kernels, ML math) is pure and also available alone as
  * `@kindling/shared/compute` for worker threads; the wire half (protocol, codec, NATS
- * transport, a managed nats-server for local clusters and tests) does I/O.
+ * transport) does I/O.
  *
  * ```ts
  * import { planCsvSplits, parsePartition, logisticGradient } from '@kindling/shared';

@@ -9,7 +9,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort, findNatsServer, KindlingError } from '@kindling/shared';
+import { KindlingError } from '@kindling/shared';
+import { findFreePort, findNatsServer } from './nats-server-process.js';
 
 /** What `cluster up` records. */
 export interface ClusterState {

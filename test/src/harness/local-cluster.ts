@@ -6,15 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import {
-  NatsServerProcess,
-  NatsTransport,
-  PROTOCOL_VERSION,
-  subjects,
-  type ExecutorHeartbeat,
-  type NatsConnectionOptions,
-  type NatsServerOptions,
-} from '@kindling/shared';
+import { NatsServerProcess, type NatsServerOptions } from '@kindling/cli';
+import { NatsTransport, PROTOCOL_VERSION, subjects, type ExecutorHeartbeat, type NatsConnectionOptions } from '@kindling/shared';
 import { repoRoot } from './paths.js';
 
 const executorMain = resolve(repoRoot, 'executor/dist/src/main.js');

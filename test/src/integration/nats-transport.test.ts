@@ -1,14 +1,9 @@
 import t from 'tap';
 import { connect, headers } from '@nats-io/transport-node';
 import { Packr } from 'msgpackr';
-import { encodeMessage } from '../../src/codec.js';
-import { KindlingError } from '../../src/errors.js';
-import { PROTOCOL_VERSION, type ExecutorHeartbeat, type Message } from '../../src/protocol.js';
-import { NatsServerProcess } from '../../src/transport/nats-server-process.js';
-import { NatsTransport } from '../../src/transport/nats-transport.js';
-import type { TransportStatus } from '../../src/transport/transport.js';
-import { sampleMessages } from '../message-fixtures.js';
-import { collectingLogger, waitFor } from './transport-fixtures.js';
+import { NatsServerProcess } from '@kindling/cli';
+import { KindlingError, NatsTransport, PROTOCOL_VERSION, encodeMessage, type ExecutorHeartbeat, type Message, type TransportStatus } from '@kindling/shared';
+import { collectingLogger, sampleMessages, waitFor } from '../harness/shared-fixtures.js';
 
 const v = PROTOCOL_VERSION;
 

@@ -1,11 +1,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { NatsServerProcess } from '@kindling/cli';
+import { SourceReader, type ExecutorLogger } from '@kindling/executor/process';
 import {
-  DEFAULT_CSV_OPTIONS, NatsServerProcess, NatsTransport, PROTOCOL_VERSION, asJobId, subjects, type FetchRange, type PartitionSource,
+  DEFAULT_CSV_OPTIONS, NatsTransport, PROTOCOL_VERSION, asJobId, subjects, type FetchRange, type PartitionSource,
 } from '@kindling/shared';
-import type { ExecutorLogger } from '../src/executor-backend.js';
-import { SourceReader } from '../src/source-reader.js';
 
 const quiet: ExecutorLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const PREFIX = 'ksr';

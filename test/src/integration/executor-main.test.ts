@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { NatsServerProcess } from '@kindling/cli';
+import { parseExecutorArgs, startExecutor, type ExecutorLogger } from '@kindling/executor/process';
 import {
   DEFAULT_CSV_OPTIONS,
-  NatsServerProcess,
   NatsTransport,
   PROTOCOL_VERSION,
   subjects,
@@ -16,11 +16,9 @@ import {
   type JobPlan,
   type TaskOutcome,
 } from '@kindling/shared';
-import { parseExecutorArgs } from '../src/config.js';
-import type { ExecutorLogger } from '../src/executor-logger.js';
-import { runExecutorCli, startExecutor } from '../src/main.js';
+import { repoRoot } from '../harness/paths.js';
 
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const MAIN = join(repoRoot, 'executor/dist/src/main.js');
 const quiet: ExecutorLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function freePort(): Promise<number> {
@@ -174,16 +172,6 @@ t.test('main: tasks still running at the end of the grace period are reported lo
   const lost = await until('the lost-task report', () => driver.results.find((m) => m.taskId === 't-l'));
   t.equal(lost.ok, false);
   if (!lost.ok) t.equal(lost.error.code, 'E_EXECUTOR_LOST');
-});
-
-t.test('main: --help prints usage and a bad flag exits 2 naming it', async (t) => {
-  let out = '';
-  let err = '';
-  const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) } } as unknown as Parameters<typeof runExecutorCli>[1];
-  t.equal(await runExecutorCli(['--help'], io), 0);
-  t.match(out, /Usage: kindling executor --master/);
-  t.equal(await runExecutorCli(['--master', 'nats://h:1', '--cores', 'many'], io), 2);
-  t.match(err, /^kindling executor: error: --cores: "many" is not a whole number\n$/);
 });
 
 t.test('main: the built bin drains on SIGTERM, heartbeating draining first, and exits 0', async (t) => {

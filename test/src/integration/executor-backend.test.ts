@@ -2,9 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { connect } from '@nats-io/transport-node';
+import { NatsServerProcess } from '@kindling/cli';
+import { BlockStore, Executor, TaskRunner, ThreadPool } from '@kindling/executor';
+import { ExecutorBackend, Heartbeater, type ExecutorLogger } from '@kindling/executor/process';
 import {
   DEFAULT_CSV_OPTIONS,
-  NatsServerProcess,
   NatsTransport,
   PROTOCOL_VERSION,
   subjects,
@@ -16,13 +18,6 @@ import {
   type TaskOutcome,
   type Transport,
 } from '@kindling/shared';
-import { Executor } from '../src/executor.js';
-import { ExecutorBackend } from '../src/executor-backend.js';
-import type { ExecutorLogger } from '../src/executor-logger.js';
-import { Heartbeater } from '../src/heartbeater.js';
-import { ThreadPool } from '../src/pool/thread-pool.js';
-import { BlockStore } from '../src/storage/block-store.js';
-import { TaskRunner } from '../src/task-runner.js';
 
 const PREFIX = 'kt';
 const S = subjects(PREFIX);

@@ -1,6 +1,9 @@
 /**
  * NatsServerProcess: runs a private nats-server (Debian's 2.9 binary) on a loopback port, for
- * `kindling cluster up`, tests and fault tests (restart on the same port and store).
+ * tests, fault tests (restart on the same port and store) and benchmarks; `kindling cluster up`
+ * uses its binary and port finding. It lives in the CLI, the only shipped package that starts
+ * a nats-server: executors and drivers only connect to one, so @kindling/shared does not carry
+ * it.
  *
  * nats-server 2.9 takes max_payload, auth and TLS only from a config file, so one is written
  * to a temp dir together with the JetStream store. Readiness is checked by reading the
@@ -12,7 +15,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { KindlingError } from '../errors.js';
+import { KindlingError } from '@kindling/shared/compute';
 
 /** How to start a nats-server. */
 export interface NatsServerOptions {
