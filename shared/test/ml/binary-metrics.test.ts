@@ -132,3 +132,79 @@ t.test('binary-metrics: a split with one class or no rows gives defined figures'
   t.equal(empty.count, 0);
   t.ok(Number.isNaN(empty.areaUnderPR) && Number.isNaN(empty.accuracy) && Number.isNaN(empty.logLoss));
 });
+
+/** The curve computation as it was before the one-pass rewrite: three passes over arrays. */
+function referenceCurves(all: [number, number][], numBins: number) {
+  const merged = partialOf(all);
+  const points = binScoreCounts(merged, numBins);
+  const n = points.scores.length;
+  let totalPos = 0;
+  let totalNeg = 0;
+  for (let i = 0; i < n; i++) {
+    totalPos += points.positives[i]!;
+    totalNeg += points.negatives[i]!;
+  }
+  const fpr: number[] = [];
+  const tpr: number[] = [];
+  const prec: number[] = [];
+  let cumPos = 0;
+  let cumNeg = 0;
+  for (let i = 0; i < n; i++) {
+    cumPos += points.positives[i]!;
+    cumNeg += points.negatives[i]!;
+    fpr.push(totalNeg === 0 ? 0 : cumNeg / totalNeg);
+    tpr.push(totalPos === 0 ? 0 : cumPos / totalPos);
+    prec.push(cumPos + cumNeg === 0 ? 1 : cumPos / (cumPos + cumNeg));
+  }
+  const trap = (x1: number, y1: number, x2: number, y2: number): number => ((x2 - x1) * (y1 + y2)) / 2.0;
+  let roc = 0;
+  for (let i = 0; i < n; i++) roc += trap(i === 0 ? 0 : fpr[i - 1]!, i === 0 ? 0 : tpr[i - 1]!, fpr[i]!, tpr[i]!);
+  roc += trap(n === 0 ? 0 : fpr[n - 1]!, n === 0 ? 0 : tpr[n - 1]!, 1, 1);
+  let pr = 0;
+  for (let i = 1; i < n; i++) pr += trap(tpr[i - 1]!, prec[i - 1]!, tpr[i]!, prec[i]!);
+  pr += trap(0, prec[0]!, tpr[0]!, prec[0]!);
+  return { merged, roc, pr, fpr, tpr, prec };
+}
+
+t.test('binary-metrics: the k-way merge and one-pass curves give the former bits on many parts with ties', async (t) => {
+  let seed = 2018;
+  const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (const [partsCount, rows] of [[1, 500], [7, 3000], [64, 20000]] as const) {
+    const all: [number, number][] = [];
+    const parts: EvaluatePartial[] = [];
+    for (let p = 0; p < partsCount; p++) {
+      // Coarse scores tie within and across parts; -0 and 0 would be one score (evaluate adds + 0).
+      const pts: [number, number][] = Array.from({ length: Math.ceil(rows / partsCount) }, () => [
+        rand() < 0.3 ? Math.round(rand() * 40) / 8 : rand() * 6 - 3,
+        rand() < 0.45 ? 1 : 0,
+      ]);
+      all.push(...pts);
+      parts.push(partialOf(pts));
+    }
+    const ref = referenceCurves(all, 0);
+    const merged = mergeScoreCounts(parts);
+    t.same([...merged.scores], [...ref.merged.scores], `${partsCount} parts: scores`);
+    t.same([...merged.positives], [...ref.merged.positives], `${partsCount} parts: positive counts`);
+    t.same([...merged.negatives], [...ref.merged.negatives], `${partsCount} parts: negative counts`);
+    const m = binaryClassificationMetrics(parts, { numBins: 0 });
+    t.equal(m.areaUnderROC, ref.roc, `${partsCount} parts: ROC area bit for bit`);
+    t.equal(m.areaUnderPR, ref.pr, `${partsCount} parts: PR area bit for bit`);
+    const n = ref.fpr.length;
+    const rocIdx = n + 2 <= MAX_PLOT_POINTS ? [...Array(n + 2).keys()] : Array.from({ length: MAX_PLOT_POINTS }, (_, i) => Math.round((i * (n + 1)) / (MAX_PLOT_POINTS - 1)));
+    t.same(
+      m.roc,
+      rocIdx.map((i) => (i === 0 ? { fpr: 0, tpr: 0 } : i === n + 1 ? { fpr: 1, tpr: 1 } : { fpr: ref.fpr[i - 1], tpr: ref.tpr[i - 1] })),
+      `${partsCount} parts: thinned ROC points`,
+    );
+    const prIdx = n + 1 <= MAX_PLOT_POINTS ? [...Array(n + 1).keys()] : Array.from({ length: MAX_PLOT_POINTS }, (_, i) => Math.round((i * n) / (MAX_PLOT_POINTS - 1)));
+    t.same(
+      m.pr,
+      prIdx.map((i) => (i === 0 ? { recall: 0, precision: ref.prec[0] } : { recall: ref.tpr[i - 1], precision: ref.prec[i - 1] })),
+      `${partsCount} parts: thinned PR points`,
+    );
+    const binned = binaryClassificationMetrics(parts, { numBins: 100 });
+    const refBinned = referenceCurves(all, 100);
+    t.equal(binned.areaUnderROC, refBinned.roc, `${partsCount} parts: binned ROC area bit for bit`);
+    t.equal(binned.areaUnderPR, refBinned.pr, `${partsCount} parts: binned PR area bit for bit`);
+  }
+});
