@@ -5,8 +5,12 @@
  * are fetched from the driver that owns the job, over FetchRange requests.
  *
  * The decision is made once per (job, file) — one stat — and cached until the job is dropped.
- * The TaskRunner asks through `provider()` whenever it parses the source: first loads and
- * rebuilds of lost blocks alike.
+ * The TaskRunner asks through `provider()` whenever it parses the source: schema inference,
+ * first loads and rebuilds of lost blocks alike. A fetched range is kept for the job's next
+ * pass over it (inference, then load: each byte crosses the network once per job) within a
+ * byte budget, and several chunk requests of a range are in flight at once.
+ *
+ * THREADING: the executor's event loop; fetches of one range are shared by concurrent asks.
  */
 import { access, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
@@ -24,6 +28,20 @@ export interface SourceReaderOptions {
   readonly chunkBytes?: number;
   /** Timeout of each FetchRange request; default 30 s. */
   readonly timeoutMs?: number;
+  /** FetchRange requests of one range in flight at once; default 4. */
+  readonly inFlight?: number;
+  /**
+   * Bytes of fetched ranges kept for a later pass of the same job; default 512 MiB, 0 keeps
+   * nothing. A kept range is handed out once more (inference, then load) and then dropped,
+   * so the raw bytes do not outlive the load that turns them into cached columns.
+   */
+  readonly keepBytes?: number;
+}
+
+/** A fetched (or being fetched) range of a job's file, kept for one more pass. */
+interface KeptRange {
+  readonly bytes: Promise<Uint8Array>;
+  readonly size: number;
 }
 
 /** What this machine knows of a job's file. */
@@ -39,12 +57,20 @@ export type SourceDecision = { readonly local: true } | { readonly local: false;
 /** Per-job decision (local file or driver) and the driver fetches. */
 export class SourceReader {
   private readonly files = new Map<string, Map<string, Promise<LocalFile>>>();
+  private readonly kept = new Map<string, Map<string, KeptRange>>();
+  private keptBytes = 0;
   private readonly chunkBytes: number;
   private readonly timeoutMs: number;
+  private readonly inFlight: number;
+  private readonly keepBytes: number;
+  /** Bytes received from drivers since start (a range kept and reused counts once). */
+  fetchedBytes = 0;
 
   constructor(private readonly opts: SourceReaderOptions) {
     this.chunkBytes = opts.chunkBytes ?? 4 * 1024 * 1024;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.inFlight = Math.max(1, opts.inFlight ?? 4);
+    this.keepBytes = opts.keepBytes ?? 512 * 1024 * 1024;
   }
 
   /**
@@ -81,7 +107,30 @@ export class SourceReader {
   async bytesFor(jobId: string, driverId: string, source: PartitionSource): Promise<Uint8Array | undefined> {
     const d = await this.decide(jobId, source);
     if (d.local) return undefined;
-    return this.fetch(jobId, driverId, source.file, source.start, source.end);
+    const rangeKey = `${source.start}-${source.end} ${source.file}`;
+    let perJob = this.kept.get(jobId);
+    const hit = perJob?.get(rangeKey);
+    if (hit !== undefined) {
+      // The second pass over this range: hand the kept bytes out and let them go.
+      perJob!.delete(rangeKey);
+      this.keptBytes -= hit.size;
+      return hit.bytes;
+    }
+    const bytes = this.fetch(jobId, driverId, source.file, source.start, source.end);
+    const size = source.end - source.start;
+    if (this.keptBytes + size <= this.keepBytes) {
+      if (!perJob) this.kept.set(jobId, (perJob = new Map()));
+      perJob.set(rangeKey, { bytes, size });
+      this.keptBytes += size;
+      // A failed fetch is not kept: the retry fetches afresh.
+      bytes.catch(() => {
+        if (this.kept.get(jobId)?.get(rangeKey)?.bytes === bytes) {
+          this.kept.get(jobId)!.delete(rangeKey);
+          this.keptBytes -= size;
+        }
+      });
+    }
+    return bytes;
   }
 
   /**
@@ -97,43 +146,65 @@ export class SourceReader {
     };
   }
 
-  /** Fetches bytes [start, end) of `file` from the driver, in chunks. */
+  /**
+   * Fetches bytes [start, end) of `file` from the driver in chunks, up to `inFlight` requests
+   * at once (requests go out in file order; each reply lands at its own offset).
+   */
   async fetch(jobId: string, driverId: string, file: string, start: number, end: number): Promise<Uint8Array> {
     const out = new Uint8Array(end - start);
     const subject = subjects(this.opts.prefix).fetchRange(driverId);
-    for (let at = start; at < end; at += this.chunkBytes) {
-      const to = Math.min(end, at + this.chunkBytes);
-      let bytes: Uint8Array;
-      try {
-        const reply = await this.opts.transport.request(
-          subject,
-          { type: 'fetch-range', version: PROTOCOL_VERSION, jobId, file, start: at, end: to },
-          { expect: 'range-data', timeoutMs: this.timeoutMs },
-        );
-        bytes = reply.bytes;
-      } catch (err) {
-        throw new KindlingError(
-          'E_IO',
-          `cannot fetch bytes ${at}–${to} of ${file} from driver ${driverId}: ${err instanceof Error ? err.message : String(err)}`,
-          { file, driverId, jobId, start: at, end: to },
-          { cause: err },
-        );
+    let next = start;
+    let failed = false;
+    const lane = async (): Promise<void> => {
+      while (next < end && !failed) {
+        const at = next;
+        const to = Math.min(end, at + this.chunkBytes);
+        next = to;
+        try {
+          await this.fetchChunk(jobId, driverId, subject, file, at, to, out, start);
+        } catch (err) {
+          failed = true; // the other lanes stop asking: the task fails and is retried whole
+          throw err;
+        }
       }
-      if (bytes.byteLength !== to - at) {
-        throw new KindlingError(
-          'E_BAD_MESSAGE',
-          `driver ${driverId} sent ${bytes.byteLength} bytes of ${file} for the range ${at}–${to} (${to - at} expected)`,
-          { file, driverId, jobId, start: at, end: to },
-        );
-      }
-      out.set(bytes, at - start);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.inFlight, Math.ceil((end - start) / this.chunkBytes)) }, lane));
     return out;
   }
 
-  /** Forgets a job's decision (the job was dropped, or its file may have changed). */
+  private async fetchChunk(jobId: string, driverId: string, subject: string, file: string, at: number, to: number, out: Uint8Array, start: number): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      const reply = await this.opts.transport.request(
+        subject,
+        { type: 'fetch-range', version: PROTOCOL_VERSION, jobId, file, start: at, end: to },
+        { expect: 'range-data', timeoutMs: this.timeoutMs },
+      );
+      bytes = reply.bytes;
+    } catch (err) {
+      throw new KindlingError(
+        'E_IO',
+        `cannot fetch bytes ${at}–${to} of ${file} from driver ${driverId}: ${err instanceof Error ? err.message : String(err)}`,
+        { file, driverId, jobId, start: at, end: to },
+        { cause: err },
+      );
+    }
+    if (bytes.byteLength !== to - at) {
+      throw new KindlingError(
+        'E_BAD_MESSAGE',
+        `driver ${driverId} sent ${bytes.byteLength} bytes of ${file} for the range ${at}–${to} (${to - at} expected)`,
+        { file, driverId, jobId, start: at, end: to },
+      );
+    }
+    out.set(bytes, at - start);
+    this.fetchedBytes += bytes.byteLength;
+  }
+
+  /** Forgets a job's decision and kept ranges (the job was dropped, or its file may have changed). */
   forgetJob(jobId: string): void {
     this.files.delete(jobId);
+    for (const r of this.kept.get(jobId)?.values() ?? []) this.keptBytes -= r.size;
+    this.kept.delete(jobId);
   }
 }
 

@@ -9,7 +9,7 @@
  *   node scripts/bench/end-to-end.mjs [--csv FILE | --rows N] [--reps 5] [--master local[2]] [--json]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,11 +109,21 @@ function ensureGenerated(rows, seed, log) {
   return csv;
 }
 
-/** Runs one whole process; wall time from spawn to exit, stdout/stderr captured. */
+/** GNU time, which reports a finished process's peak RSS (%M, KiB); absent → no RSS column. */
+const GNU_TIME = '/usr/bin/time';
+let rssSeq = 0;
+
+/**
+ * Runs one whole process; wall time from spawn to exit, stdout/stderr captured, and its peak
+ * RSS in bytes (`maxRssBytes`) when GNU time is installed. In local mode the driver, its
+ * worker threads and executors are that one process, so this is the job's whole footprint.
+ */
 function timedRun(command, args, timeoutSeconds) {
   return new Promise((resolveRun) => {
+    const rssFile = existsSync(GNU_TIME) ? join(os.tmpdir(), `kindling-bench-rss-${process.pid}-${rssSeq++}`) : undefined;
+    const [cmd, argv] = rssFile ? [GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (b) => out.push(b));
@@ -125,8 +135,15 @@ function timedRun(command, args, timeoutSeconds) {
     }, timeoutSeconds * 1000);
     const finish = (code, signal, spawnError) => {
       clearTimeout(timer);
+      let maxRssBytes;
+      if (rssFile && existsSync(rssFile)) {
+        const kib = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+        if (Number.isFinite(kib)) maxRssBytes = kib * 1024;
+        rmSync(rssFile, { force: true });
+      }
       resolveRun({
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        maxRssBytes,
         code, signal, timedOut, spawnError,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
@@ -260,8 +277,9 @@ async function main() {
       if (warm) e.succeededInWarmup = true;
       if (key === 'sklearn') e.versions = result.versions;
       if (key === 'sklearn') e.rows = result.rows;
-      log(`${tag.padEnd(12)} ${e.label.padEnd(9)} ${run.seconds.toFixed(3).padStart(9)} s   test AUC ${auc.toFixed(6)}`);
-      if (!warm) e.runs.push({ rep, seconds: run.seconds, auc, result });
+      const rss = run.maxRssBytes === undefined ? '' : `   peak RSS ${(run.maxRssBytes / 1e9).toFixed(2)} GB`;
+      log(`${tag.padEnd(12)} ${e.label.padEnd(9)} ${run.seconds.toFixed(3).padStart(9)} s   test AUC ${auc.toFixed(6)}${rss}`);
+      if (!warm) e.runs.push({ rep, seconds: run.seconds, auc, result, maxRssBytes: run.maxRssBytes });
     }
   }
   rmSync(outDir, { recursive: true, force: true });
@@ -277,6 +295,7 @@ async function main() {
           failedRuns: e.failures,
           testAUC: median(e.runs.map((r) => r.auc)),
           testAUCs: [...new Set(e.runs.map((r) => r.auc))],
+          peakRssBytes: e.runs.every((r) => r.maxRssBytes !== undefined) ? median(e.runs.map((r) => r.maxRssBytes)) : undefined,
         };
   const k = summarise(engines.kindling);
   const s = summarise(engines.sklearn);
@@ -287,6 +306,7 @@ async function main() {
     .map((r) => sklearnByRep.get(r.rep) / r.seconds);
   const summary = {
     csv: relative(ROOT, csv) || csv,
+    csvBytes: statSync(csv).size,
     rows: engines.sklearn.rows,
     reps: o.reps,
     master: o.master,
@@ -305,7 +325,9 @@ async function main() {
       x === undefined
         ? 'n/a'
         : `${x.medianSeconds.toFixed(3)} s median of ${x.seconds.length} (min ${x.minSeconds.toFixed(3)}, max ${x.maxSeconds.toFixed(3)}), ` +
-          `test AUC ${x.testAUC.toFixed(6)}${x.failedRuns ? `, ${x.failedRuns} failed run(s) left out` : ''}`;
+          `test AUC ${x.testAUC.toFixed(6)}` +
+          (x.peakRssBytes === undefined ? '' : `, peak RSS ${(x.peakRssBytes / 1e9).toFixed(2)} GB median (${(x.peakRssBytes / summary.csvBytes).toFixed(2)}× the CSV)`) +
+          `${x.failedRuns ? `, ${x.failedRuns} failed run(s) left out` : ''}`;
     const m = summary.machine;
     const lines = [
       '',

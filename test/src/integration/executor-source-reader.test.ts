@@ -92,3 +92,58 @@ t.test('source-reader: a driver that sends the wrong length or does not answer f
   await t.rejects(reader.fetch('j4', 'drv', '/data/x.csv', 2, 40), { code: 'E_BAD_MESSAGE', message: /sent 35 bytes of \/data\/x\.csv/ });
   await t.rejects(reader.fetch('j4', 'nobody', '/data/x.csv', 2, 40), { code: 'E_IO', message: /cannot fetch bytes 2–40 of \/data\/x\.csv from driver nobody/ });
 });
+
+t.test('source-reader: a fetched range is kept for the next pass (inference, then load) and then let go', async (t) => {
+  requests.length = 0;
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, chunkBytes: 16 });
+  const src = source('/not/on/this/machine.csv', 2, content.length);
+  const perFetch = Math.ceil((content.length - 2) / 16);
+  const first = await reader.bytesFor('j7', 'drv', src);
+  t.equal(requests.length, perFetch, 'the first pass fetches the range');
+  const second = await reader.bytesFor('j7', 'drv', src);
+  t.equal(requests.length, perFetch, 'the second pass gets the kept bytes: nothing crosses the network again');
+  t.same(Buffer.from(second!), Buffer.from(first!));
+  t.equal(reader.fetchedBytes, content.length - 2, 'each byte fetched once');
+  await reader.bytesFor('j7', 'drv', src);
+  t.equal(requests.length, 2 * perFetch, 'after its second use the range is no longer held (a rebuild fetches again)');
+  reader.forgetJob('j7');
+  await reader.bytesFor('j7', 'drv', src);
+  reader.forgetJob('j7');
+  await reader.bytesFor('j7', 'drv', src);
+  t.equal(requests.length, 4 * perFetch, 'a dropped job keeps nothing');
+
+  const none = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, chunkBytes: 16, keepBytes: 0 });
+  requests.length = 0;
+  await none.bytesFor('j8', 'drv', src);
+  await none.bytesFor('j8', 'drv', src);
+  t.equal(requests.length, 2 * perFetch, 'keepBytes 0 keeps nothing');
+
+  shortBy = 1;
+  await t.rejects(reader.bytesFor('j9', 'drv', src), { code: 'E_BAD_MESSAGE' });
+  shortBy = 0;
+  requests.length = 0;
+  const retried = await reader.bytesFor('j9', 'drv', src);
+  t.same(Buffer.from(retried!), Buffer.from(content.subarray(2)), 'a failed fetch is not kept: the retry fetches afresh');
+  t.equal(requests.length, perFetch);
+});
+
+t.test('source-reader: several chunk requests of a range are in flight at once, bytes land in order', async (t) => {
+  const slow = await NatsTransport.connect({ servers: server.url, prefix: PREFIX, name: 'sr-slow-driver' });
+  t.teardown(() => slow.close());
+  let outstanding = 0;
+  let most = 0;
+  slow.subscribe(subjects(PREFIX).fetchRange('slow'), async (m, reply) => {
+    if (m.type !== 'fetch-range' || !reply) return;
+    outstanding++;
+    most = Math.max(most, outstanding);
+    // Later chunks answer first, so out-of-order replies must still land at their offsets.
+    await new Promise((r) => setTimeout(r, 40 - (m.start % 40)));
+    outstanding--;
+    await reply({ type: 'range-data', version: PROTOCOL_VERSION, bytes: content.slice(m.start, m.end) });
+  });
+  await slow.flush();
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, chunkBytes: 8, inFlight: 3 });
+  const bytes = await reader.fetch('j10', 'slow', '/data/x.csv', 2, content.length);
+  t.same(Buffer.from(bytes), Buffer.from(content.subarray(2)));
+  t.equal(most, 3, 'three requests outstanding at the driver at once, never more');
+});
