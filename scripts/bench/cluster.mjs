@@ -332,29 +332,38 @@ async function partB(k, o) {
     const subject = k.subjects(prefix).fetchRange(BENCH_DRIVER);
     const fetchOnce = (start, end) =>
       requester.request(subject, { type: 'fetch-range', version: k.PROTOCOL_VERSION, jobId: 'bench', file: '/bench', start, end }, { expect: 'range-data', timeoutMs: 60_000 });
-    /** `bytes` fetched in requests of `chunk` bytes, one after another as SourceReader does. */
-    const transfer = async (bytes, chunk) => {
+    /** `bytes` fetched in requests of `chunk` bytes, `inFlight` outstanding at once (SourceReader: 4). */
+    const transfer = async (bytes, chunk, inFlight = 1) => {
       const t0 = performance.now();
-      for (let at = 0; at < bytes; at += chunk) {
-        const reply = await fetchOnce(at, Math.min(bytes, at + chunk));
-        if (reply.bytes.byteLength !== Math.min(chunk, bytes - at)) throw new Error(`short reply: ${reply.bytes.byteLength} bytes`);
-      }
+      let next = 0;
+      const lane = async () => {
+        while (next < bytes) {
+          const at = next;
+          const to = Math.min(bytes, at + chunk);
+          next = to;
+          const reply = await fetchOnce(at, to);
+          if (reply.bytes.byteLength !== to - at) throw new Error(`short reply: ${reply.bytes.byteLength} bytes`);
+        }
+      };
+      await Promise.all(Array.from({ length: inFlight }, lane));
       return performance.now() - t0;
     };
     console.log(`\nb. FetchRange → RangeData over NATS (loopback nats-server, max_payload ${(requester.maxPayload / MiB).toFixed(0)} MiB; responder in its own process)`);
     console.log(`   ${o.fetchReps} timed transfers per size and mode after one warm-up; MB = 10^6 bytes`);
     const modes = [
-      { name: '4 MiB requests (SourceReader)', chunk: 4 * MiB },
-      { name: 'one request', chunk: Infinity },
+      { name: '4 MiB requests, 1 in flight (SourceReader before)', chunk: 4 * MiB, inFlight: 1 },
+      { name: '4 MiB requests, 4 in flight (SourceReader now)', chunk: 4 * MiB, inFlight: 4 },
+      { name: '1 MiB requests, 8 in flight', chunk: MiB, inFlight: 8 },
+      { name: 'one request', chunk: Infinity, inFlight: 1 },
     ];
     const out = {};
     const rows = [];
     for (const size of o.sizes) {
       const bytes = size * MiB;
       for (const mode of modes) {
-        await transfer(bytes, mode.chunk);
+        await transfer(bytes, mode.chunk, mode.inFlight);
         const ms = [];
-        for (let r = 0; r < o.fetchReps; r++) ms.push(await transfer(bytes, mode.chunk));
+        for (let r = 0; r < o.fetchReps; r++) ms.push(await transfer(bytes, mode.chunk, mode.inFlight));
         const mbps = ms.map((t) => bytes / 1e6 / (t / 1000));
         out[`${size}MiB ${mode.name}`] = { sizeMiB: size, mode: mode.name, medianMBps: median(mbps), minMBps: Math.min(...mbps), maxMBps: Math.max(...mbps), medianMs: median(ms) };
         rows.push([`${size} MiB`, mode.name, fmt(median(ms), 1), fmt(median(mbps), 0), `${fmt(Math.min(...mbps), 0)}–${fmt(Math.max(...mbps), 0)}`]);
