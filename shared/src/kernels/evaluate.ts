@@ -12,6 +12,7 @@
 import { KindlingError } from '../errors.js';
 import type { DesignBlock } from '../columnar/design-block.js';
 import type { EvaluatePartial } from '../tasks.js';
+import { sortScoresAscending } from './score-sort.js';
 
 /** Options of evaluateBlock (from the evaluate TaskSpec). */
 export interface EvaluateOptions {
@@ -98,7 +99,7 @@ export function evaluateBlock(
     }
   }
 
-  const { scores, positives, negatives } = distinctDescending(posScores.subarray(0, np).sort(), negScores.subarray(0, nn).sort());
+  const { scores, positives, negatives } = distinctDescending(sortScoresAscending(posScores.subarray(0, np)), sortScoresAscending(negScores.subarray(0, nn)));
   const partial: EvaluatePartial = { count: n, scores, positives, negatives, tp, fp, tn, fn, logLossSum };
   return pred === undefined ? partial : { ...partial, predictions: pred };
 }

@@ -1,0 +1,79 @@
+/**
+ * sortScoresAscending: the evaluate kernel's sort of a partition's scores, an LSD radix sort
+ * on the IEEE-754 bits. Owned by the evaluate kernel (kernels/evaluate.ts), its only caller.
+ * Why: V8's native Float64Array sort measured ~150–350 ns per score here and was most of an
+ * evaluate task; eight byte passes (constant bytes skipped) cost a fraction of that.
+ * Same result as the native sort for every input without NaN: the bit transform orders
+ * doubles numerically, −0 before +0, as TypedArray sort does. THREADING: pure, any thread.
+ */
+
+/** Below this length the native sort is as fast and needs no scratch buffer. */
+const NATIVE_BELOW = 256;
+
+/**
+ * Sorts `a` ascending in place and returns it. `a` must hold no NaN (the evaluate kernel
+ * rejects NaN scores before sorting) and start at a multiple of 8 bytes in its buffer.
+ */
+export function sortScoresAscending(a: Float64Array): Float64Array {
+  const n = a.length;
+  if (n < NATIVE_BELOW) return a.sort();
+  let src: Uint32Array = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  // Key transform, little-endian words (lo at 2i, hi at 2i + 1): flip the sign bit of a
+  // positive double, every bit of a negative one; unsigned (hi, lo) order is then numeric.
+  const hist = new Uint32Array(8 * 256);
+  for (let i = 0; i < 2 * n; i += 2) {
+    let lo = src[i]!;
+    let hi = src[i + 1]!;
+    if (hi & 0x80000000) {
+      hi = ~hi >>> 0;
+      lo = ~lo >>> 0;
+    } else {
+      hi = (hi | 0x80000000) >>> 0;
+    }
+    src[i] = lo;
+    src[i + 1] = hi;
+    hist[lo & 255]!++;
+    hist[256 + ((lo >>> 8) & 255)]!++;
+    hist[512 + ((lo >>> 16) & 255)]!++;
+    hist[768 + (lo >>> 24)]!++;
+    hist[1024 + (hi & 255)]!++;
+    hist[1280 + ((hi >>> 8) & 255)]!++;
+    hist[1536 + ((hi >>> 16) & 255)]!++;
+    hist[1792 + (hi >>> 24)]!++;
+  }
+  let dst: Uint32Array = new Uint32Array(2 * n);
+  const offsets = new Uint32Array(256);
+  for (let pass = 0; pass < 8; pass++) {
+    const word = pass < 4 ? 0 : 1;
+    const shift = (pass & 3) * 8;
+    const h = pass * 256;
+    // A byte every key shares leaves the order as it is: skip the pass.
+    if (hist[h + ((src[word]! >>> shift) & 255)] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 256; d++) {
+      offsets[d] = sum;
+      sum += hist[h + d]!;
+    }
+    for (let i = 0; i < 2 * n; i += 2) {
+      const at = offsets[(src[i + word]! >>> shift) & 255]!++ * 2;
+      dst[at] = src[i]!;
+      dst[at + 1] = src[i + 1]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  const out = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  for (let i = 0; i < 2 * n; i += 2) {
+    const lo = src[i]!;
+    const hi = src[i + 1]!;
+    if (hi & 0x80000000) {
+      out[i] = lo;
+      out[i + 1] = (hi & 0x7fffffff) >>> 0;
+    } else {
+      out[i] = ~lo >>> 0;
+      out[i + 1] = ~hi >>> 0;
+    }
+  }
+  return a;
+}
