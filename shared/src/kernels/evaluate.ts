@@ -12,6 +12,7 @@
 import { KindlingError } from '../errors.js';
 import type { DesignBlock } from '../columnar/design-block.js';
 import type { EvaluatePartial } from '../tasks.js';
+import { evaluateRowLoop } from './evaluate-row-loop.js';
 import { sortScoresAscending } from './score-sort.js';
 
 /** Options of evaluateBlock (from the evaluate TaskSpec). */
@@ -49,55 +50,28 @@ export function evaluateBlock(
   const w = new Float64Array(k);
   for (let j = 0; j < k; j++) w[j] = beta[numericIndex[j]!]!;
   const useMargin = opts.score === 'margin';
-  const threshold = opts.threshold;
 
   const posScores = new Float64Array(n);
   const negScores = new Float64Array(n);
-  let np = 0;
-  let nn = 0;
-  let tp = 0;
-  let fp = 0;
-  let tn = 0;
-  let fn = 0;
-  let logLossSum = 0;
   const pred = opts.predictions
     ? { rowIds: Float64Array.from(block.rowIds), label: Float64Array.from(label), probability: new Float64Array(n), prediction: new Float64Array(n) }
     : undefined;
-
-  for (let r = 0, p = 0, q = 0; r < n; r++, p += k, q += c) {
-    let dot = 0;
-    for (let j = 0; j < c; j++) {
-      const f = cat[q + j]!;
-      if (f >= 0) dot += beta[f]!;
-    }
-    for (let j = 0; j < k; j++) dot += w[j]! * num[p + j]!;
-    const m = dot + intercept;
-    const p0 = 1 / (1 + Math.exp(m));
-    const p1 = 1 - p0;
-    const score = (useMargin ? m : p1) + 0; // + 0 turns -0 into 0: one score, as a grouping key should be
-    if (Number.isNaN(score)) {
-      throw new KindlingError('E_INVALID_VALUE', `evaluate: the score of row id ${block.rowIds[r]!} is NaN (non-finite coefficients or features)`, {
-        rowId: block.rowIds[r],
-      });
-    }
-    const y = label[r]!;
-    const predicted = p1 > threshold ? 1 : 0;
-    const py = y === 1 ? p1 : p0;
-    logLossSum += py < EPS ? LOSS_AT_EPS : py > 1 - EPS ? LOSS_AT_ONE_MINUS_EPS : -Math.log(py);
-    if (y === 1) {
-      posScores[np++] = score;
-      if (predicted === 1) tp++;
-      else fn++;
-    } else {
-      negScores[nn++] = score;
-      if (predicted === 1) fp++;
-      else tn++;
-    }
-    if (pred !== undefined) {
-      pred.probability[r] = p1;
-      pred.prediction[r] = predicted;
-    }
+  const b = new Float64Array(beta.length + 1);
+  b.set(beta);
+  const out = new Float64Array(8);
+  evaluateRowLoop(k, c)(
+    num, cat, label, n, b, w, intercept, useMargin, opts.threshold, posScores, negScores,
+    pred?.probability ?? null, pred?.prediction ?? null, LOSS_AT_EPS, LOSS_AT_ONE_MINUS_EPS, out,
+  );
+  const np = out[0]!;
+  const nn = out[1]!;
+  const bad = out[7]!;
+  if (bad >= 0) {
+    throw new KindlingError('E_INVALID_VALUE', `evaluate: the score of row id ${block.rowIds[bad]!} is NaN (non-finite coefficients or features)`, {
+      rowId: block.rowIds[bad],
+    });
   }
+  const [tp, fp, tn, fn, logLossSum] = [out[2]!, out[3]!, out[4]!, out[5]!, out[6]!];
 
   const { scores, positives, negatives } = distinctDescending(sortScoresAscending(posScores.subarray(0, np)), sortScoresAscending(negScores.subarray(0, nn)));
   const partial: EvaluatePartial = { count: n, scores, positives, negatives, tp, fp, tn, fn, logLossSum };
