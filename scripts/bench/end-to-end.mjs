@@ -36,6 +36,8 @@ function usage(code) {
   --max-iter N         sklearn LogisticRegression max_iter (default 10, as bank-lr's maxIter)
   --kindling-conf K=V  extra --conf for Kindling (repeatable), e.g. output.predictions=false
   --cli FILE           Kindling CLI entry point run with node (default cli/dist/src/main.js)
+  --compare-cli FILE   also time this CLI (e.g. an older build), interleaved with the others
+  --no-sklearn         time Kindling only (pandas needs ~12× the CSV in memory at 10M rows)
   --timeout S          kill a run after S seconds (default 1800)
   --json               print the summary as one JSON object
 `,
@@ -58,7 +60,7 @@ function parseCount(text, name) {
 function parseArgs(argv) {
   const o = {
     csv: undefined, rows: undefined, seed: 7, reps: 5, warmup: 1, master: 'local[2]',
-    maxIter: 10, kindlingConf: [], timeout: 1800, json: false, cli: DEFAULT_CLI,
+    maxIter: 10, kindlingConf: [], timeout: 1800, json: false, cli: DEFAULT_CLI, compareCli: undefined, sklearn: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -78,6 +80,8 @@ function parseArgs(argv) {
       case '--max-iter': o.maxIter = parseCount(value(), '--max-iter'); break;
       case '--kindling-conf': o.kindlingConf.push(value()); break;
       case '--cli': o.cli = resolve(value()); break;
+      case '--compare-cli': o.compareCli = resolve(value()); break;
+      case '--no-sklearn': o.sklearn = false; break;
       case '--timeout': o.timeout = parseCount(value(), '--timeout'); break;
       case '--json': o.json = true; break;
       case '--help': case '-h': usage(0); break;
@@ -223,19 +227,26 @@ async function main() {
   const CLI = o.cli;
   const loadAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
   const outDir = mkdtempSync(join(os.tmpdir(), 'kindling-bench-'));
-  const kindlingArgs = [
-    CLI, 'submit', '--master', o.master, '--no-progress', '--json',
-    '--output', join(outDir, 'out'), '--overwrite',
+  const kindlingArgsFor = (cli, out) => [
+    cli, 'submit', '--master', o.master, '--no-progress', '--json',
+    '--output', join(outDir, out), '--overwrite',
     '--conf', `input.path=${csv}`,
     ...o.kindlingConf.flatMap((kv) => ['--conf', kv]),
     JOB,
   ];
+  const kindlingArgs = kindlingArgsFor(CLI, 'out');
   const sklearnArgs = [BASELINE, csv, '--max-iter', String(o.maxIter), '--json'];
 
   const engines = {
     kindling: { label: 'kindling', command: process.execPath, args: kindlingArgs, available: true, runs: [], failures: 0 },
     sklearn: { label: 'sklearn', command: PYTHON, args: sklearnArgs, available: true, runs: [], failures: 0 },
   };
+  if (o.compareCli !== undefined) {
+    if (!existsSync(o.compareCli)) fail(`--compare-cli: ${o.compareCli} not found`);
+    engines.before = { label: 'kindling-before', command: process.execPath, args: kindlingArgsFor(o.compareCli, 'out-before'), available: true, runs: [], failures: 0, out: 'out-before' };
+  }
+  engines.kindling.out = 'out';
+  const keys = Object.keys(engines);
   const notes = [];
   if (!existsSync(CLI) || !existsSync(JOB)) {
     engines.kindling.available = false;
@@ -246,7 +257,9 @@ async function main() {
     );
     log(notes[notes.length - 1]);
   }
-  if (!existsSync(PYTHON)) {
+  if (!o.sklearn) {
+    engines.sklearn.available = false;
+  } else if (!existsSync(PYTHON)) {
     engines.sklearn.available = false;
     notes.push(`${PYTHON} not found: install Debian's python3-pandas and python3-sklearn.`);
     log(notes[notes.length - 1]);
@@ -256,17 +269,18 @@ async function main() {
   const total = o.warmup + o.reps;
   for (let rep = 0; rep < total; rep++) {
     const warm = rep < o.warmup;
-    const order = rep % 2 === 0 ? ['kindling', 'sklearn'] : ['sklearn', 'kindling'];
+    // Rotate the order so no engine always runs first (or right after the heaviest one).
+    const order = keys.map((_, i) => keys[(i + rep) % keys.length]);
     for (const key of order) {
       const e = engines[key];
       if (!e.available) continue;
       const run = await timedRun(e.command, e.args, o.timeout);
       const result = run.code === 0 && !run.timedOut ? parseJsonOutput(run.stdout) : undefined;
-      const auc = key === 'kindling' ? result?.metrics?.test?.areaUnderROC : result?.test?.areaUnderROC;
+      const auc = key !== 'sklearn' ? result?.metrics?.test?.areaUnderROC : result?.test?.areaUnderROC;
       const tag = warm ? `warm-up ${rep + 1}` : `rep ${rep - o.warmup + 1}/${o.reps}`;
       if (result === undefined || typeof auc !== 'number') {
         e.failures++;
-        const name = key === 'kindling' ? 'Kindling' : 'The sklearn baseline';
+        const name = key === 'sklearn' ? 'The sklearn baseline' : e.label;
         notes.push(`${tag}: ${describeFailure(name, run)}`);
         log(notes[notes.length - 1]);
         // An engine that has never succeeded is not runnable: stop trying it. A later,
@@ -279,7 +293,14 @@ async function main() {
       if (key === 'sklearn') e.rows = result.rows;
       const rss = run.maxRssBytes === undefined ? '' : `   peak RSS ${(run.maxRssBytes / 1e9).toFixed(2)} GB`;
       log(`${tag.padEnd(12)} ${e.label.padEnd(9)} ${run.seconds.toFixed(3).padStart(9)} s   test AUC ${auc.toFixed(6)}${rss}`);
-      if (!warm) e.runs.push({ rep, seconds: run.seconds, auc, result, maxRssBytes: run.maxRssBytes });
+      // Kindling's run record: the job's own duration and its stage totals (driver work = the rest).
+      let stages;
+      if (e.out !== undefined && existsSync(join(outDir, e.out, 'run.json'))) {
+        const rec = JSON.parse(readFileSync(join(outDir, e.out, 'run.json'), 'utf8'));
+        const inStages = Object.values(rec.stageTotalsMs ?? {}).reduce((a, b) => a + b, 0);
+        stages = { jobMs: rec.durationMs, totalsMs: rec.stageTotalsMs, outsideStagesMs: rec.durationMs - inStages };
+      }
+      if (!warm) e.runs.push({ rep, seconds: run.seconds, auc, result, maxRssBytes: run.maxRssBytes, stages });
     }
   }
   rmSync(outDir, { recursive: true, force: true });
@@ -299,6 +320,15 @@ async function main() {
         };
   const k = summarise(engines.kindling);
   const s = summarise(engines.sklearn);
+  const kb = engines.before ? summarise(engines.before) : undefined;
+  /** Median of each stage total over the runs, plus the job and its time outside stages. */
+  const stageMedians = (e) => {
+    const runs = e.runs.filter((r) => r.stages);
+    if (runs.length === 0) return undefined;
+    const names = [...new Set(runs.flatMap((r) => Object.keys(r.stages.totalsMs)))];
+    const out = Object.fromEntries(names.map((n) => [n, median(runs.map((r) => r.stages.totalsMs[n] ?? 0))]));
+    return { ...out, 'job (run.json durationMs)': median(runs.map((r) => r.stages.jobMs)), 'outside stages (driver)': median(runs.map((r) => r.stages.outsideStagesMs)) };
+  };
   // Paired ratios use runs taken next to each other, so a noisy neighbour hits both sides.
   const sklearnByRep = new Map(engines.sklearn.runs.map((r) => [r.rep, r.seconds]));
   const paired = engines.kindling.runs
@@ -311,7 +341,9 @@ async function main() {
     reps: o.reps,
     master: o.master,
     kindling: k ?? null,
+    kindlingBefore: kb ?? null,
     sklearn: s ?? null,
+    stageMediansMs: { kindling: stageMedians(engines.kindling), ...(engines.before && { kindlingBefore: stageMedians(engines.before) }) },
     ratioSklearnOverKindling: k && s ? s.medianSeconds / k.medianSeconds : null,
     medianPairedRatio: paired.length ? median(paired) : null,
     machine: { ...machine(engines.sklearn.versions), loadAverageAtStart: loadAtStart },
@@ -333,6 +365,7 @@ async function main() {
       '',
       `end-to-end bank-lr, ${summary.csv}${summary.rows ? ` (${summary.rows} rows)` : ''}, ${o.reps} reps, whole-process wall time`,
       `  kindling (${o.master}): ${fmt(k)}`,
+      ...(engines.before ? [`  kindling-before (${relative(ROOT, o.compareCli) || o.compareCli}): ${fmt(kb)}`] : []),
       `  sklearn (max_iter ${o.maxIter}):  ${fmt(s)}`,
       summary.ratioSklearnOverKindling === null
         ? '  ratio sklearn / kindling: n/a (needs both engines)'
@@ -341,6 +374,14 @@ async function main() {
         `${m.pandas ? `, pandas ${m.pandas}, scikit-learn ${m.sklearn}` : ''}; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverage.join(' ')} at end`,
       ...notes.map((n) => `  note: ${n}`),
     ];
+    const st = summary.stageMediansMs;
+    if (st.kindling) {
+      const cols = Object.keys(st).filter((c) => st[c]);
+      const names = [...new Set(cols.flatMap((c) => Object.keys(st[c])))];
+      lines.push('', `  | stage (median ms) | ${cols.join(' | ')} |`, `  | --- |${cols.map(() => ' --- |').join('')}`);
+      for (const n of names) lines.push(`  | ${n} | ${cols.map((c) => st[c][n] ?? '—').join(' | ')} |`);
+    }
+    if (kb && k) lines.push(`  ratio kindling-before / kindling: ${(kb.medianSeconds / k.medianSeconds).toFixed(2)} of medians (> 1: this build is faster)`);
     process.stdout.write(lines.join('\n') + '\n');
   }
   if (!k && !s) process.exitCode = 1;
