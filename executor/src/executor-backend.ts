@@ -28,14 +28,9 @@ import {
 import type { BlockStore } from './storage/block-store.js';
 import type { ExecutorMetrics } from './executor-metrics.js';
 import type { SourceReader } from './source-reader.js';
+import type { ExecutorLogger } from './executor-logger.js';
 
-/** The logging the executor needs; a pino logger fits (`log.info({ … }, 'message')`). */
-export interface ExecutorLogger {
-  error(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
+export type { ExecutorLogger } from './executor-logger.js';
 
 /** What runs a task: the TaskRunner (which fetches missing input bytes through a SourceReader). */
 export interface TaskExecutor {

@@ -12,7 +12,7 @@ import { access, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { KindlingError, PROTOCOL_VERSION, subjects, type PartitionSource, type Transport } from '@kindling/shared';
 import type { SourceBytesProvider } from './task-runner.js';
-import type { ExecutorLogger } from './executor-backend.js';
+import type { ExecutorLogger } from './executor-logger.js';
 
 /** Options of a SourceReader. */
 export interface SourceReaderOptions {
