@@ -18,6 +18,7 @@ export * from './executor-client.js';
 export * from './protocol.js';
 export * from './codec.js';
 export * from './message-schemas.js';
+export * from './zod-issues.js';
 export * from './transport/index.js';
 export * from './columnar/index.js';
 export * from './csv/index.js';
