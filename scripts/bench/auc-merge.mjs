@@ -96,10 +96,16 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const same = (a, b) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const same = (a, b) =>
+  a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-process.stdout.write(`machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+process.stdout.write(
+  `machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);
 process.stdout.write(`building ${PARTS} partitions of ${ROWS} rows …\n`);
 const per = Math.ceil(ROWS / PARTS);
 const parts = [];
@@ -116,19 +122,35 @@ for (let rep = 0; rep < REPS; rep++) {
     const out = which === 'before' ? mergeBefore(parts) : mergeScoreCounts(parts);
     times[which].push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (which === 'after') merged = out;
-    else if (merged !== undefined) identical &&= same(out.scores, merged.scores) && same(out.positives, merged.positives) && same(out.negatives, merged.negatives);
+    else if (merged !== undefined)
+      identical &&= same(out.scores, merged.scores) && same(out.positives, merged.positives) && same(out.negatives, merged.negatives);
   }
 }
 const ref = mergeBefore(parts);
 identical &&= same(ref.scores, merged.scores) && same(ref.positives, merged.positives) && same(ref.negatives, merged.negatives);
 const t0 = process.hrtime.bigint();
-const metrics = binaryClassificationMetrics(parts.map((p) => ({ ...p, count: 0, tp: 0, fp: 0, tn: 0, fn: 0, logLossSum: 0 })), { numBins: 0 });
+const metrics = binaryClassificationMetrics(
+  parts.map((p) => ({ ...p, count: 0, tp: 0, fp: 0, tn: 0, fn: 0, logLossSum: 0 })),
+  { numBins: 0 },
+);
 const metricsMs = Number(process.hrtime.bigint() - t0) / 1e6;
 
-process.stdout.write(`rows ${ROWS}, partitions ${PARTS}, distinct scores per partition summed ${distinctIn}, merged ${merged.scores.length}\n`);
+process.stdout.write(
+  `rows ${ROWS}, partitions ${PARTS}, distinct scores per partition summed ${distinctIn}, merged ${merged.scores.length}\n`,
+);
 process.stdout.write(`| merge | median ms | min–max ms |\n| --- | --- | --- |\n`);
-for (const k of ['before', 'after']) process.stdout.write(`| ${k === 'before' ? 'sort + fold per part (before)' : 'k-way heap (after)'} | ${median(times[k]).toFixed(1)} | ${Math.min(...times[k]).toFixed(1)}–${Math.max(...times[k]).toFixed(1)} |\n`);
-process.stdout.write(`ratio before / after (medians): ${(median(times.before) / median(times.after)).toFixed(1)}×; bit-identical: ${identical ? 'yes' : 'NO'}\n`);
+for (const k of ['before', 'after'])
+  process.stdout.write(
+    `| ${k === 'before' ? 'sort + fold per part (before)' : 'k-way heap (after)'} | ${median(times[k]).toFixed(1)} | ${Math.min(...times[k]).toFixed(1)}–${Math.max(...times[k]).toFixed(1)} |\n`,
+  );
+process.stdout.write(
+  `ratio before / after (medians): ${(median(times.before) / median(times.after)).toFixed(1)}×; bit-identical: ${identical ? 'yes' : 'NO'}\n`,
+);
 process.stdout.write(`binaryClassificationMetrics (merge + areas) once: ${metricsMs.toFixed(1)} ms, AUC ${metrics.areaUnderROC}\n`);
-process.stdout.write(`load at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+process.stdout.write(
+  `load at end ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);
 if (!identical) process.exit(1);

@@ -90,7 +90,22 @@ function generate(k: number, c: number): EvaluateRowLoop {
     `out[0] = np; out[1] = nn; out[2] = tp; out[3] = fp; out[4] = tn; out[5] = fn; out[6] = logLossSum; out[7] = bad;`,
   ].join('\n');
   return new Function(
-    'num', 'cat', 'label', 'n', 'b', 'w', 'intercept', 'useMargin', 'threshold', 'posScores', 'negScores', 'prob', 'pred', 'lossAtEps', 'lossAtOneMinusEps', 'out',
+    'num',
+    'cat',
+    'label',
+    'n',
+    'b',
+    'w',
+    'intercept',
+    'useMargin',
+    'threshold',
+    'posScores',
+    'negScores',
+    'prob',
+    'pred',
+    'lossAtEps',
+    'lossAtOneMinusEps',
+    'out',
     src,
   ) as EvaluateRowLoop;
 }

@@ -6,11 +6,28 @@ const bits = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.
 t.test('score-sort: the radix sort gives the native sort, bit for bit, on every kind of double', async (t) => {
   let seed = 11;
   const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  const special = [0, -0, 1, -1, Infinity, -Infinity, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE, 2 ** -1074 * 3, 1e-300, -1e-300];
+  const special = [
+    0,
+    -0,
+    1,
+    -1,
+    Infinity,
+    -Infinity,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    -Number.MIN_VALUE,
+    2 ** -1074 * 3,
+    1e-300,
+    -1e-300,
+  ];
   const cases: [string, () => number][] = [
     ['margins with ties', () => (rand() < 0.3 ? Math.round(rand() * 40) / 8 - 2 : rand() * 8 - 4)],
     ['probabilities', () => 1 - 1 / (1 + Math.exp(rand() * 20 - 10))],
-    ['specials and wide exponents', () => (rand() < 0.2 ? special[Math.floor(rand() * special.length)]! : (rand() - 0.5) * 10 ** Math.floor(rand() * 600 - 300))],
+    [
+      'specials and wide exponents',
+      () => (rand() < 0.2 ? special[Math.floor(rand() * special.length)]! : (rand() - 0.5) * 10 ** Math.floor(rand() * 600 - 300)),
+    ],
     ['all equal', () => 0.25],
   ];
   for (const [name, draw] of cases) {

@@ -27,9 +27,22 @@ const csv = join(dataDir, 'bank.csv');
 copyFileSync(bankCsv, csv);
 
 /** Runs `cmd` with `dataDir` hidden under an empty tmpfs in a private mount namespace. */
-const hidden = (cmd: string[]): string[] => ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs "$0" && exec "$@"', dataDir, ...cmd];
+const hidden = (cmd: string[]): string[] => [
+  '-m',
+  '--propagation',
+  'private',
+  'sh',
+  '-c',
+  'mount -t tmpfs tmpfs "$0" && exec "$@"',
+  dataDir,
+  ...cmd,
+];
 const probe = spawnSync('unshare', hidden(['sh', '-c', `test ! -e '${csv}'`]));
-const why = probe.error ? `unshare: ${probe.error.message}` : probe.status !== 0 ? `unshare -m is not permitted here: ${probe.stderr.toString().trim()}` : undefined;
+const why = probe.error
+  ? `unshare: ${probe.error.message}`
+  : probe.status !== 0
+    ? `unshare -m is not permitted here: ${probe.stderr.toString().trim()}`
+    : undefined;
 
 t.test('cluster mode: executors that cannot open the input fetch each byte once and give local bits', { skip: why }, async (t) => {
   const spec = (name: string) => parseJobSpecFile(bankJob, { output: join(scratch, name), conf: { 'input.path': csv } });
@@ -40,10 +53,29 @@ t.test('cluster mode: executors that cannot open the input fetch each byte once 
   const children: ChildProcess[] = [];
   const outputs: string[] = [];
   t.teardown(async () => {
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))))));
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))),
+      ),
+    );
   });
   for (const id of ['hidden-0', 'hidden-1']) {
-    const args = [process.execPath, executorMain, '--master', cluster.url, '--id', id, '--cores', '1', '--prefix', cluster.prefix, '--health-port', '0', '--heartbeat-ms', '250'];
+    const args = [
+      process.execPath,
+      executorMain,
+      '--master',
+      cluster.url,
+      '--id',
+      id,
+      '--cores',
+      '1',
+      '--prefix',
+      cluster.prefix,
+      '--health-port',
+      '0',
+      '--heartbeat-ms',
+      '250',
+    ];
     const child = spawn('unshare', hidden(args), { stdio: ['ignore', 'pipe', 'pipe'] });
     const at = outputs.push('') - 1;
     child.stdout!.on('data', (d: Buffer) => (outputs[at] += d.toString()));
@@ -62,10 +94,17 @@ t.test('cluster mode: executors that cannot open the input fetch each byte once 
   await monitor.flush();
 
   const r: JobResult = await runOnCluster(await spec('hidden'), cluster.connectionOptions('driver-hidden'));
-  t.same(Buffer.from(r.coefficients.buffer, r.coefficients.byteOffset, r.coefficients.byteLength), Buffer.from(local.coefficients.buffer, local.coefficients.byteOffset, local.coefficients.byteLength), 'coefficients bit-identical to local[2]');
+  t.same(
+    Buffer.from(r.coefficients.buffer, r.coefficients.byteOffset, r.coefficients.byteLength),
+    Buffer.from(local.coefficients.buffer, local.coefficients.byteOffset, local.coefficients.byteLength),
+    'coefficients bit-identical to local[2]',
+  );
   t.ok(Object.is(r.intercept, local.intercept), 'intercept bit-identical');
   t.same(r.metrics, local.metrics, 'metrics identical');
-  t.ok(outputs.every((o) => o.includes('fetching it from the driver')), 'both executors report that they fetch the input');
+  t.ok(
+    outputs.every((o) => o.includes('fetching it from the driver')),
+    'both executors report that they fetch the input',
+  );
 
   const fileBytes = readFileSync(csv).byteLength;
   const headerEnd = readFileSync(csv).indexOf(0x0a) + 1;
