@@ -30,6 +30,7 @@ import {
   type TaskResultByOp,
 } from '@kindling/shared/compute';
 import { OutputCommitter, PredictionsWriter, writeFeaturesPart, writeLogisticRegressionModel } from '../artifacts/index.js';
+import { writeKfpOutputs } from '../artifacts/kfp-outputs.js';
 import type { ExecutorMembership } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
 import { FileRangeReader } from '../io/file-range-reader.js';
@@ -262,6 +263,7 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
     ...(spark ? { spark } : {}),
   };
   await committer.writeJson('metrics.json', metricsDoc);
+  await writeKfpOutputs(committer, { train: metrics.train, test: metrics.test, labels: fitted.labelValues });
   await committer.writeJson(
     'run.json',
     recorder.record({

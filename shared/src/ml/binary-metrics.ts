@@ -24,6 +24,8 @@ export interface ScoreCounts {
 export interface RocPoint {
   readonly fpr: number;
   readonly tpr: number;
+  /** The score at or above which this point predicts positive (absent at (0,0) and (1,1)). */
+  readonly threshold?: number;
 }
 
 /** A point of the precision-recall curve. */
@@ -241,7 +243,7 @@ export function binaryClassificationMetrics(parts: readonly EvaluatePartial[], o
 
   const rocAll = n + 2;
   const roc = thinIndices(rocAll, MAX_PLOT_POINTS).map((i): RocPoint =>
-    i === 0 ? { fpr: 0, tpr: 0 } : i === rocAll - 1 ? { fpr: 1, tpr: 1 } : { fpr: fpr[i - 1]!, tpr: tpr[i - 1]! },
+    i === 0 ? { fpr: 0, tpr: 0 } : i === rocAll - 1 ? { fpr: 1, tpr: 1 } : { fpr: fpr[i - 1]!, tpr: tpr[i - 1]!, threshold: points.scores[i - 1]! },
   );
   const pr =
     n === 0
