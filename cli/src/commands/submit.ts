@@ -17,7 +17,10 @@ import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js
 import { submitToKubernetes, watchPodsForBackend, type KubernetesSubmitOptions } from './kubernetes.js';
 import { renderMetricsTable } from '../metrics-table.js';
 import { parseMetricsPort, startMetricsEndpoint } from '../metrics-endpoint.js';
-import { ConsoleProgressBar, type ProgressStream } from '../progress-bar.js';
+import { ConsoleProgressBar } from '../progress-bar.js';
+import type { CliIo } from './submit-io.js';
+
+export type { CliIo } from './submit-io.js';
 
 /** Flags of `kindling submit`, as commander parses them. */
 export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
@@ -36,12 +39,6 @@ export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
   readonly metricsPort?: number;
   /** Address the metrics endpoint binds (default 127.0.0.1; 0.0.0.0 in a pod). */
   readonly metricsHost?: string;
-}
-
-/** Where the CLI writes: results on stdout, everything else on stderr. */
-export interface CliIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: ProgressStream;
 }
 
 /** Rows of the final table, in the order a Spark user reads them. */
