@@ -52,7 +52,19 @@ t.test('metrics-endpoint: a taken port fails the submit with one line naming the
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
   const port = (blocker.address() as { port: number }).port;
-  const r = await inProcess('submit', '--master', 'local[1]', '--no-progress', '--log-level', 'error', '--output', path.join(scratch, 'out'), '--metrics-port', String(port), BANK_JOB);
+  const r = await inProcess(
+    'submit',
+    '--master',
+    'local[1]',
+    '--no-progress',
+    '--log-level',
+    'error',
+    '--output',
+    path.join(scratch, 'out'),
+    '--metrics-port',
+    String(port),
+    BANK_JOB,
+  );
   t.equal(r.code, 1);
   t.equal(r.stderr, `kindling: error: metrics endpoint 127.0.0.1:${port}: the address is in use [E_IO]\n`);
 });
@@ -76,17 +88,38 @@ t.test('metrics-endpoint: a local job serves /metrics while it runs and stops af
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
-  const r = await inProcess('submit', '--master', 'local[2]', '--no-progress', '--output', path.join(scratch, 'out'), '--metrics-port', String(port), BANK_JOB);
+  const r = await inProcess(
+    'submit',
+    '--master',
+    'local[2]',
+    '--no-progress',
+    '--output',
+    path.join(scratch, 'out'),
+    '--metrics-port',
+    String(port),
+    BANK_JOB,
+  );
   done = true;
   await scraper;
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, `driver metrics at ${url}`);
   t.ok(pages.length > 0, `scraped ${pages.length} page(s) during the job`);
   const last = pages.at(-1) ?? '';
-  for (const series of ['kindling_driver_jobs_active', 'kindling_driver_tasks_total', 'kindling_driver_task_duration_seconds_bucket', 'kindling_driver_executors{state="active"} 1']) {
-    t.ok(pages.some((p) => p.includes(series)), series);
+  for (const series of [
+    'kindling_driver_jobs_active',
+    'kindling_driver_tasks_total',
+    'kindling_driver_task_duration_seconds_bucket',
+    'kindling_driver_executors{state="active"} 1',
+  ]) {
+    t.ok(
+      pages.some((p) => p.includes(series)),
+      series,
+    );
   }
-  t.ok(pages.some((p) => /^kindling_driver_jobs_active 1$/m.test(p)), 'a scrape saw the job running');
+  t.ok(
+    pages.some((p) => /^kindling_driver_jobs_active 1$/m.test(p)),
+    'a scrape saw the job running',
+  );
   t.ok(last.includes('kindling_driver_executors'), 'the last page is a full page');
   await t.rejects(fetch(url), 'the endpoint is gone after the job');
 });

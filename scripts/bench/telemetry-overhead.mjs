@@ -40,17 +40,33 @@ function parseArgs(argv) {
     const key = argv[i];
     const value = () => argv[++i] ?? fail(`${key} needs a value`);
     switch (key) {
-      case '--rows': o.rows = parseCount(value(), '--rows'); break;
-      case '--reps': o.reps = parseCount(value(), '--reps'); break;
-      case '--warmup': o.warmup = Number(value()); break;
-      case '--master': o.master = value(); break;
-      case '--scrape-ms': o.scrapeMs = parseCount(value(), '--scrape-ms'); break;
-      case '--json': o.json = true; break;
-      case '--help': case '-h':
-        process.stdout.write('usage: node scripts/bench/telemetry-overhead.mjs [--rows 1m] [--reps 3] [--warmup 1] [--master local[2]] [--scrape-ms 1000] [--json]\n');
+      case '--rows':
+        o.rows = parseCount(value(), '--rows');
+        break;
+      case '--reps':
+        o.reps = parseCount(value(), '--reps');
+        break;
+      case '--warmup':
+        o.warmup = Number(value());
+        break;
+      case '--master':
+        o.master = value();
+        break;
+      case '--scrape-ms':
+        o.scrapeMs = parseCount(value(), '--scrape-ms');
+        break;
+      case '--json':
+        o.json = true;
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(
+          'usage: node scripts/bench/telemetry-overhead.mjs [--rows 1m] [--reps 3] [--warmup 1] [--master local[2]] [--scrape-ms 1000] [--json]\n',
+        );
         process.exit(0);
         break;
-      default: fail(`unknown option ${key} (see --help)`);
+      default:
+        fail(`unknown option ${key} (see --help)`);
     }
   }
   if (!Number.isInteger(o.warmup) || o.warmup < 0) fail('--warmup must be an integer >= 0');
@@ -67,7 +83,10 @@ function ensureCsv(rows, log) {
   const csv = join(DATA_DIR, `bank-${rowsLabel(rows)}.csv`);
   if (existsSync(csv)) return csv;
   log(`generating ${relative(ROOT, csv)} (${rows} rows, seed 7) …`);
-  const r = spawnSync(process.execPath, [GENERATOR, '--rows', String(rows), '--seed', '7', '--out', csv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [GENERATOR, '--rows', String(rows), '--seed', '7', '--out', csv], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) fail(`the generator failed (exit ${r.status})`);
   return csv;
 }
@@ -83,7 +102,20 @@ async function freePort() {
 /** One whole `kindling submit`; with `scrapePort`, GET /metrics every scrapeMs while it runs. */
 async function run(csv, o, scrapePort) {
   const out = mkdtempSync(join(os.tmpdir(), 'kindling-telemetry-bench-'));
-  const args = [CLI, 'submit', '--master', o.master, '--no-progress', '--json', '--log-level', 'warn', '--conf', `input.path=${csv}`, '--output', join(out, 'o')];
+  const args = [
+    CLI,
+    'submit',
+    '--master',
+    o.master,
+    '--no-progress',
+    '--json',
+    '--log-level',
+    'warn',
+    '--conf',
+    `input.path=${csv}`,
+    '--output',
+    join(out, 'o'),
+  ];
   if (scrapePort !== undefined) args.push('--metrics-port', String(scrapePort));
   args.push(JOB);
   const started = process.hrtime.bigint();
@@ -127,7 +159,13 @@ async function main() {
   if (!existsSync(CLI)) fail('cli/dist/src/main.js is missing: run npm run build first');
   const csv = ensureCsv(o.rows, log);
   const cpus = os.cpus();
-  const machine = { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.type()} ${os.release()} ${os.arch()}`, loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))) };
+  const machine = {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
+  };
   const plain = [];
   const scraped = [];
   for (let i = 0; i < o.warmup; i++) {
@@ -139,7 +177,9 @@ async function main() {
     for (const variant of order) {
       const r = variant === 'plain' ? await run(csv, o, undefined) : await run(csv, o, await freePort());
       (variant === 'plain' ? plain : scraped).push(r);
-      log(`rep ${rep + 1}/${o.reps} ${variant.padEnd(7)} wall ${r.seconds.toFixed(2)} s, job ${r.jobSeconds.toFixed(2)} s${variant === 'scraped' ? `, ${r.scrapes} scrapes (${(r.bytes / 1024).toFixed(0)} KiB)` : ''}`);
+      log(
+        `rep ${rep + 1}/${o.reps} ${variant.padEnd(7)} wall ${r.seconds.toFixed(2)} s, job ${r.jobSeconds.toFixed(2)} s${variant === 'scraped' ? `, ${r.scrapes} scrapes (${(r.bytes / 1024).toFixed(0)} KiB)` : ''}`,
+      );
     }
   }
   machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
@@ -150,7 +190,11 @@ async function main() {
     reps: o.reps,
     scrapeMs: o.scrapeMs,
     withoutMetrics: { wallSeconds: plain.map((r) => r.seconds), jobSeconds: plain.map((r) => r.jobSeconds) },
-    withMetricsScraped: { wallSeconds: scraped.map((r) => r.seconds), jobSeconds: scraped.map((r) => r.jobSeconds), scrapes: scraped.map((r) => r.scrapes) },
+    withMetricsScraped: {
+      wallSeconds: scraped.map((r) => r.seconds),
+      jobSeconds: scraped.map((r) => r.jobSeconds),
+      scrapes: scraped.map((r) => r.scrapes),
+    },
     medians: {
       wallWithout: median(plain.map((r) => r.seconds)),
       wallWith: median(scraped.map((r) => r.seconds)),
@@ -158,7 +202,10 @@ async function main() {
       jobWith: median(scraped.map((r) => r.jobSeconds)),
     },
   };
-  summary.ratios = { wall: summary.medians.wallWith / summary.medians.wallWithout, job: summary.medians.jobWith / summary.medians.jobWithout };
+  summary.ratios = {
+    wall: summary.medians.wallWith / summary.medians.wallWithout,
+    job: summary.medians.jobWith / summary.medians.jobWithout,
+  };
   if (o.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;

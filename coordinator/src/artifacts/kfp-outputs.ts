@@ -50,7 +50,9 @@ export function kfpMetrics(split: 'train' | 'test', m: BinaryMetrics): KfpMetric
     ['log-loss', m.logLoss, 'RAW'],
   ];
   // KFP stores numberValue as a double: NaN/∞ (e.g. the PR area of an empty split) cannot go.
-  return scalars.filter(([, v]) => Number.isFinite(v)).map(([name, numberValue, format]) => ({ name: `${split}-${name}`, numberValue, format }));
+  return scalars
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([name, numberValue, format]) => ({ name: `${split}-${name}`, numberValue, format }));
 }
 
 /**

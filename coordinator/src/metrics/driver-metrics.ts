@@ -45,7 +45,12 @@ export function driverMetricsRegistry(events: EventBus, sources: DriverMetricSou
   const stagesActive = new Map<number, number>(); // stageId → running tasks
   const executors = { active: new Set<string>(), lost: 0, drained: 0 };
 
-  const jobsFinished = new Counter({ name: 'kindling_driver_jobs_finished_total', help: 'Jobs that ended, by result', labelNames: ['result'], registers });
+  const jobsFinished = new Counter({
+    name: 'kindling_driver_jobs_finished_total',
+    help: 'Jobs that ended, by result',
+    labelNames: ['result'],
+    registers,
+  });
   new Gauge({
     name: 'kindling_driver_jobs_active',
     help: 'Jobs running now',
@@ -54,7 +59,12 @@ export function driverMetricsRegistry(events: EventBus, sources: DriverMetricSou
       this.set(jobs.active);
     },
   });
-  const stagesCompleted = new Counter({ name: 'kindling_driver_stages_completed_total', help: 'Stages that completed, by kind', labelNames: ['stage'], registers });
+  const stagesCompleted = new Counter({
+    name: 'kindling_driver_stages_completed_total',
+    help: 'Stages that completed, by kind',
+    labelNames: ['stage'],
+    registers,
+  });
   new Gauge({
     name: 'kindling_driver_stages_active',
     help: 'Stages submitted and not yet completed',
@@ -94,7 +104,11 @@ export function driverMetricsRegistry(events: EventBus, sources: DriverMetricSou
     registers,
   });
   const lastLoss = new Gauge({ name: 'kindling_driver_iteration_loss', help: 'Objective value after the last iteration', registers });
-  const lastGradNorm = new Gauge({ name: 'kindling_driver_iteration_gradient_norm', help: 'Gradient norm after the last iteration', registers });
+  const lastGradNorm = new Gauge({
+    name: 'kindling_driver_iteration_gradient_norm',
+    help: 'Gradient norm after the last iteration',
+    registers,
+  });
   new Gauge({
     name: 'kindling_driver_executors',
     help: 'Executors by state: active (running tasks for this driver), lost (timed out or died), drained (left on request)',

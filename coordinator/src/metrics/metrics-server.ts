@@ -32,7 +32,10 @@ export async function serveMetrics(registry: Registry, options: { readonly port:
     }
     registry.metrics().then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics collection failed: ${err instanceof Error ? err.message : String(err)}\n`),
+      (err: unknown) =>
+        res
+          .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`metrics collection failed: ${err instanceof Error ? err.message : String(err)}\n`),
     );
   });
   // A scrape must never keep the driver alive after the job.
@@ -40,7 +43,14 @@ export async function serveMetrics(registry: Registry, options: { readonly port:
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'the address is in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new KindlingError('E_IO', `metrics endpoint ${host}:${options.port}: ${why}`, { host, port: options.port, errno: err.code }, { cause: err }));
+      reject(
+        new KindlingError(
+          'E_IO',
+          `metrics endpoint ${host}:${options.port}: ${why}`,
+          { host, port: options.port, errno: err.code },
+          { cause: err },
+        ),
+      );
     });
     server.listen(options.port, host, () => resolve());
   });

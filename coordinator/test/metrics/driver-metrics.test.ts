@@ -51,15 +51,42 @@ t.test('driver metrics: jobs, stages, tasks, iterations and executors from the b
   t.equal(sample(page, 'kindling_driver_input_bytes_served_total'), 4096);
 
   events.emit('task-completed', { stageId: 0, partition: 0, attempt: 0, executorId: 'e1', queuedMs: 0, runMs: 3, kernelMs: 2 });
-  events.emit('task-failed', { stageId: 0, partition: 1, attempt: 0, executorId: 'e3', code: 'E_EXECUTOR_LOST', message: 'gone', willRetry: true, runMs: 40 });
+  events.emit('task-failed', {
+    stageId: 0,
+    partition: 1,
+    attempt: 0,
+    executorId: 'e3',
+    code: 'E_EXECUTOR_LOST',
+    message: 'gone',
+    willRetry: true,
+    runMs: 40,
+  });
   events.emit('executor-removed', { executorId: 'e3', lost: true, reason: 'heartbeat timeout', partitions: [1] });
   events.emit('executor-removed', { executorId: 'e3', lost: true, reason: 'again', partitions: [] });
   events.emit('executor-removed', { executorId: 'e2', lost: false, reason: 'draining', partitions: [] });
   events.emit('task-completed', { stageId: 0, partition: 1, attempt: 1, executorId: 'e1', queuedMs: 1, runMs: 700 });
   events.emit('stage-progress', { stageId: 0, name: 'gradient 1', completed: 2, running: 0, total: 2 });
   events.emit('stage-completed', { stageId: 0, name: 'gradient 1', durationMs: 745, tasks: 2 });
-  events.emit('iteration', { iteration: 1, loss: 0.5, gradNorm: 0.25, stepSize: 1, evaluations: 1, wallMs: 745, computeMs: 700, coordinationMs: 45 });
-  events.emit('iteration', { iteration: 2, loss: 0.4, gradNorm: 0.125, stepSize: 1, evaluations: 1, wallMs: 500, computeMs: 250, coordinationMs: 250 });
+  events.emit('iteration', {
+    iteration: 1,
+    loss: 0.5,
+    gradNorm: 0.25,
+    stepSize: 1,
+    evaluations: 1,
+    wallMs: 745,
+    computeMs: 700,
+    coordinationMs: 45,
+  });
+  events.emit('iteration', {
+    iteration: 2,
+    loss: 0.4,
+    gradNorm: 0.125,
+    stepSize: 1,
+    evaluations: 1,
+    wallMs: 500,
+    computeMs: 250,
+    coordinationMs: 250,
+  });
   events.emit('job-completed', { jobId: 'j', durationMs: 2000 });
   served = 10_000;
 

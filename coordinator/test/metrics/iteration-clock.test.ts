@@ -36,7 +36,7 @@ t.test('IterationClock: an iteration gets the wall and compute of its own evalua
   t.same(clock.telemetry(report(1, 2)), { ...report(1, 2), wallMs: 22, computeMs: 12, coordinationMs: 10 });
   await clock.measure('gradient 4', stage([1, 1], 5));
   t.same(clock.telemetry(report(2, 1)), { ...report(2, 1), wallMs: 5, computeMs: 1, coordinationMs: 4 });
-  t.same(clock.telemetry(report(3, 1)), report(3, 1), 'no stage measured: only the optimiser\'s figures');
+  t.same(clock.telemetry(report(3, 1)), report(3, 1), "no stage measured: only the optimiser's figures");
 });
 
 t.test('IterationClock: unknown kernel times leave compute out; a failed stage is not counted', async (t) => {
@@ -49,6 +49,11 @@ t.test('IterationClock: unknown kernel times leave compute out; a failed stage i
     now += 4;
   });
   t.same(clock.telemetry(report(1, 1)), { ...report(1, 1), wallMs: 4 });
-  await t.rejects(clock.measure('gradient 2', async () => { throw new Error('stage failed'); }), /stage failed/);
+  await t.rejects(
+    clock.measure('gradient 2', async () => {
+      throw new Error('stage failed');
+    }),
+    /stage failed/,
+  );
   t.same(clock.telemetry(report(2, 1)), report(2, 1));
 });
