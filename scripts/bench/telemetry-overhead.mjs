@@ -202,9 +202,12 @@ async function main() {
       jobWith: median(scraped.map((r) => r.jobSeconds)),
     },
   };
+  // Each rep's two runs ran back to back, so their ratio cancels most of the drift in load.
+  const paired = plain.map((r, i) => scraped[i].seconds / r.seconds);
   summary.ratios = {
     wall: summary.medians.wallWith / summary.medians.wallWithout,
     job: summary.medians.jobWith / summary.medians.jobWithout,
+    pairedWallMedian: median(paired),
   };
   if (o.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -221,6 +224,8 @@ async function main() {
       `| without --metrics-port         | ${f(summary.medians.wallWithout)}        | ${f(summary.medians.jobWithout)}       | ${plain.map((r) => r.seconds.toFixed(2)).join(', ')} |`,
       `| with --metrics-port, scraped   | ${f(summary.medians.wallWith)}        | ${f(summary.medians.jobWith)}       | ${scraped.map((r) => r.seconds.toFixed(2)).join(', ')} |`,
       `| ratio with / without           | ${summary.ratios.wall.toFixed(3).padStart(8)}        | ${summary.ratios.job.toFixed(3).padStart(8)}       |                      |`,
+      '',
+      `median of the per-rep wall ratios (with / without, same rep): ${summary.ratios.pairedWallMedian.toFixed(3)}`,
       '',
     ].join('\n'),
   );
