@@ -206,7 +206,7 @@ export class ExecutorBackend {
     const k = `${driverId}/${jobId}`;
     let box = this.outbox.get(k);
     if (!box) this.outbox.set(k, (box = { driverId, jobId, outcomes: [] }));
-    box.outcomes.push(u.ok ? { taskId: u.taskId, partition: u.partition, ok: true, result: u.value } : { taskId: u.taskId, partition: u.partition, ok: false, error: u.error });
+    box.outcomes.push(u.ok ? { taskId: u.taskId, partition: u.partition, ok: true, result: u.value, ...(u.kernelMs !== undefined ? { kernelMs: u.kernelMs } : {}) } : { taskId: u.taskId, partition: u.partition, ok: false, error: u.error });
     if (launchDone) {
       // Other launches ending in the same turn of the event loop join this message.
       if (!this.flushScheduled) {

@@ -123,8 +123,9 @@ export class Executor {
     const { ref } = task;
     let update: TaskUpdate;
     try {
+      const t0 = performance.now();
       const value = await this.opts.runner.run(launch.jobId, job.plan, launch.op, launch.params, ref.partition);
-      update = { taskId: ref.taskId, partition: ref.partition, ok: true, value };
+      update = { taskId: ref.taskId, partition: ref.partition, ok: true, value, kernelMs: performance.now() - t0 };
       this.opts.metrics?.taskSucceeded(launch.op);
     } catch (err) {
       const error = toWireError(err);

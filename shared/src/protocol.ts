@@ -57,7 +57,8 @@ const executorHeartbeat = z.object({
 
 /** One task's outcome inside TasksFinished; `result` is validated by the driver, which knows the op. */
 const taskOutcome = z.discriminatedUnion('ok', [
-  z.object({ taskId: nonEmpty, partition: count, ok: z.literal(true), result: z.unknown() }),
+  // kernelMs: the executor's own time from taking the task to its result (optional: older executors omit it).
+  z.object({ taskId: nonEmpty, partition: count, ok: z.literal(true), result: z.unknown(), kernelMs: finite.nonnegative().optional() }),
   z.object({ taskId: nonEmpty, partition: count, ok: z.literal(false), error: wireError }),
 ]);
 

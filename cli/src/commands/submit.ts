@@ -16,6 +16,7 @@ import { parseMaster, type Master } from '../master-url.js';
 import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js';
 import { submitToKubernetes, watchPodsForBackend, type KubernetesSubmitOptions } from './kubernetes.js';
 import { renderMetricsTable } from '../metrics-table.js';
+import { parseMetricsPort, startMetricsEndpoint } from '../metrics-endpoint.js';
 import { ConsoleProgressBar } from '../progress-bar.js';
 import type { CliIo } from './submit-io.js';
 
@@ -34,6 +35,10 @@ export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
   /** true = draw even without a terminal, false = never, undefined = on a terminal. */
   readonly progress?: boolean;
   readonly json?: boolean;
+  /** Driver Prometheus endpoint port while the job runs; 0/undefined = off. */
+  readonly metricsPort?: number;
+  /** Address the metrics endpoint binds (default 127.0.0.1; 0.0.0.0 in a pod). */
+  readonly metricsHost?: string;
 }
 
 /** Rows of the final table, in the order a Spark user reads them. */
@@ -62,7 +67,9 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
     .option('--progress', 'draw the progress bar even when stderr is not a terminal')
     .option('--no-progress', 'never draw the progress bar')
     .option('--json', 'print the result as JSON on stdout instead of the table')
-    .option('--executor-wait <ms>', 'cluster mode: how long to wait for an executor to register', '30000');
+    .option('--executor-wait <ms>', 'cluster mode: how long to wait for an executor to register', '30000')
+    .addOption(new Option('--metrics-port <port>', 'serve the driver\'s Prometheus metrics at http://127.0.0.1:<port>/metrics while the job runs (0 = off)').argParser(parseMetricsPort).default(0))
+    .option('--metrics-host <addr>', 'address the metrics endpoint binds (0.0.0.0 to be scraped from other machines)', '127.0.0.1');
   return addNatsFlags(cmd).action(async (jobFile: string, options: SubmitOptions) => {
     onExit(await runSubmit(jobFile, options, io));
   });
@@ -107,7 +114,7 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
   try {
     result =
       master.kind === 'local'
-        ? await runLocal(spec, master.threads, logger, bar)
+        ? await runLocal(spec, master.threads, logger, bar, options)
         : master.kind === 'nats'
           ? await runOnCluster(spec, master.url, options, logger, bar)
           : await runOnCluster(spec, options.natsUrl ?? 'nats://127.0.0.1:4222', options, logger, bar, master.namespace);
@@ -129,12 +136,16 @@ function attachConsole(events: EventBus, logger: Logger, bar: ConsoleProgressBar
 }
 
 /** Local mode: a driver over one in-process executor with `threads` worker threads. */
-async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined): Promise<JobResult> {
+async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined, options: SubmitOptions): Promise<JobResult> {
   const [{ DriverContext }, { LocalExecutor }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/executor')]);
   logger.info({ job: spec.name, spec: spec.specFile, threads, output: spec.output.path }, `submitting ${spec.name} on local[${threads}]`);
   const executor = new LocalExecutor({ id: 'driver', threads });
   const driver = DriverContext.withExecutors([executor], { logger, release: () => executor.close() });
   attachConsole(driver.events, logger, bar);
+  const metrics = await startMetricsEndpoint(options, driver.events, { executors: () => [executor] }, logger).catch(async (err: unknown) => {
+    await driver.close();
+    throw err;
+  });
   const interrupted = (): void => {
     bar?.finish();
     logger.warn('interrupted; stopping the executor');
@@ -146,6 +157,7 @@ async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: Con
   } finally {
     process.off('SIGINT', interrupted);
     bar?.finish();
+    await metrics?.close();
     await driver.close().catch((err: unknown) => logger.warn({ err }, 'closing the executor failed'));
   }
 }
@@ -165,6 +177,11 @@ async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, 
     attachConsole(driver.events, logger, bar);
     const backend = driver.backend!;
     const stopWatch = k8sNamespace ? await watchPodsForBackend(k8sNamespace, backend, logger) : undefined;
+    const metrics = await startMetricsEndpoint(options, driver.events, backend, logger).catch(async (err: unknown) => {
+      stopWatch?.();
+      await driver.close();
+      throw err;
+    });
     try {
       await backend.waitForExecutors(1, waitMs);
       logger.info({ job: spec.name, master: url, executors: backend.executors().map((e) => e.id), output: spec.output.path }, `submitting ${spec.name} to ${backend.executors().length} executor(s)`);
@@ -172,6 +189,7 @@ async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, 
     } finally {
       stopWatch?.();
       bar?.finish();
+      await metrics?.close();
       await driver.close();
     }
   } finally {

@@ -50,6 +50,11 @@ export class ClusterBackend implements ExecutorMembership {
   private readonly offStatus: () => void;
   private closed = false;
 
+  /** Bytes of input ranges served to executors so far (the driver's metrics read it). */
+  get inputBytesServed(): number {
+    return this.inputs.bytesServed;
+  }
+
   private constructor(
     private readonly transport: Transport,
     private readonly log: Logger,

@@ -23,6 +23,8 @@ export class InputServer implements JobInputs {
   private readonly files = new Map<JobId, Set<string>>();
   private readonly subscription: Subscription;
   private closed = false;
+  /** Bytes of ranges sent to executors so far (for the driver's metrics). */
+  bytesServed = 0;
 
   /** Subscribes to `subjects.fetchRange(driverId)` at once; call close() to stop. */
   constructor(
@@ -92,6 +94,7 @@ export class InputServer implements JobInputs {
       await reply(errorAck(err));
       return;
     }
+    this.bytesServed += bytes.byteLength;
     await reply({ type: 'range-data', version: PROTOCOL_VERSION, bytes });
   }
 }

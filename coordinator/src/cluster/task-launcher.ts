@@ -329,7 +329,7 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
         this.fail(o.taskId, toWireError(err));
         continue;
       }
-      this.settle(o.taskId, { taskId: o.taskId as TaskId, partition: f.partition, ok: true, value });
+      this.settle(o.taskId, { taskId: o.taskId as TaskId, partition: f.partition, ok: true, value, ...(o.kernelMs !== undefined ? { kernelMs: o.kernelMs } : {}) });
     }
   }
 

@@ -19,8 +19,8 @@ export interface DriverEvents {
   'stage-submitted': { stageId: number; name: string; tasks: number };
   'stage-progress': { stageId: number; name: string; completed: number; running: number; total: number };
   'stage-completed': { stageId: number; name: string; durationMs: number; tasks: number };
-  /** queuedMs: from pending to launched; runMs: from launched to its outcome (driver's clock). */
-  'task-completed': { stageId: number; partition: number; attempt: number; executorId: string; queuedMs?: number; runMs?: number };
+  /** queuedMs: from pending to launched; runMs: from launched to its outcome (driver's clock); kernelMs: the executor's own time in the task. */
+  'task-completed': { stageId: number; partition: number; attempt: number; executorId: string; queuedMs?: number; runMs?: number; kernelMs?: number };
   'executor-added': { executorId: string; slots: number };
   'executor-removed': { executorId: string; lost: boolean; reason: string; partitions: number[] };
   'partitions-moved': { moves: Array<{ partition: number; from: string; to: string }> };

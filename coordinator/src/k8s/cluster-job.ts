@@ -49,11 +49,11 @@ export interface FollowOptions {
 const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError']);
 
 /**
- * Creates the driver Job, then its ConfigMap owned by the Job (the pod waits for the
- * ConfigMap volume). If the ConfigMap cannot be created the Job is deleted again.
+ * Creates the driver Job, then its ConfigMap and Service owned by the Job (the pod waits for
+ * the ConfigMap volume). If either cannot be created the Job is deleted again.
  */
 export async function submitClusterJob(kc: KubeConfig, namespace: string, options: Omit<DriverJobOptions, 'namespace'>): Promise<SubmittedClusterJob> {
-  const { configMap, job } = driverJobManifest({ ...options, namespace });
+  const { configMap, job, service } = driverJobManifest({ ...options, namespace });
   const batch = kc.makeApiClient(BatchV1Api);
   const core = kc.makeApiClient(CoreV1Api);
   let created: V1Job;
@@ -68,6 +68,13 @@ export async function submitClusterJob(kc: KubeConfig, namespace: string, option
   } catch (err) {
     await batch.deleteNamespacedJob({ name: options.jobName, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
     throw kubeApiError(err, { verb: 'create', resource: 'configmaps', apiGroup: '', namespace, name: configMapName });
+  }
+  try {
+    // The driver's UI and metrics Service, deleted with the Job.
+    await core.createNamespacedService({ namespace, body: withOwnerReference(service, created) });
+  } catch (err) {
+    await batch.deleteNamespacedJob({ name: options.jobName, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+    throw kubeApiError(err, { verb: 'create', resource: 'services', apiGroup: '', namespace, name: options.jobName });
   }
   return { namespace, jobName: options.jobName, configMapName, uid: created.metadata?.uid ?? '' };
 }

@@ -2,10 +2,12 @@
  * The objects of cluster deploy mode (`kindling submit --master k8s://ns --deploy-mode
  * cluster`): a ConfigMap holding the job file and a batch/v1 Job whose one pod runs the driver,
  * `kindling submit --master $(KINDLING_MASTER) /etc/kindling/job.yaml`, against the executors
- * of k8s/base. Pure functions, so tests validate the output against the Kubernetes schema;
- * cluster-job.ts creates them. Security settings match the executor StatefulSet.
+ * of k8s/base, and a Service in front of the driver pod for its web UI (4040) and Prometheus
+ * metrics (9464; the pod carries the prometheus.io scrape annotations). Pure functions, so
+ * tests validate the output against the Kubernetes schema; cluster-job.ts creates them.
+ * Security settings match the executor StatefulSet.
  */
-import type { V1ConfigMap, V1Job, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Job, V1ObjectMeta, V1ResourceRequirements, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { KindlingError } from '@kindling/shared';
 import { DRIVER_LABELS, KINDLING_RESOURCES, KINDLING_UID, PART_OF_LABEL } from './kindling-resources.js';
 
@@ -15,6 +17,10 @@ export const DRIVER_JOB_FILE = '/etc/kindling/job.yaml';
 export const DRIVER_OUTPUT_DIR = '/out';
 /** Where `dataClaim` is mounted (read-only), matching the executors' /data. */
 export const DRIVER_DATA_DIR = '/data';
+/** The driver's web UI port (Spark's 4040), exposed by the driver Service. */
+export const DRIVER_UI_PORT = 4040;
+/** The driver's Prometheus port (`--metrics-port`), scraped through the pod's annotations. */
+export const DRIVER_METRICS_PORT = 9464;
 
 /** Inputs of driverJobManifest. */
 export interface DriverJobOptions {
@@ -45,10 +51,12 @@ export interface DriverJobOptions {
   readonly resources?: V1ResourceRequirements;
 }
 
-/** The Job and ConfigMap of one cluster-mode submission. */
+/** The Job, ConfigMap and Service of one cluster-mode submission. */
 export interface DriverJobManifests {
   readonly configMap: V1ConfigMap;
   readonly job: V1Job;
+  /** Named like the Job; selects its driver pod (ports ui 4040 and metrics 9464). */
+  readonly service: V1Service;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -98,7 +106,11 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
       ttlSecondsAfterFinished: o.ttlSecondsAfterFinished ?? 3600,
       ...(o.activeDeadlineSeconds !== undefined && { activeDeadlineSeconds: o.activeDeadlineSeconds }),
       template: {
-        metadata: { labels },
+        metadata: {
+          labels,
+          // The conventional scrape annotations (as on the executors): Prometheus finds the driver.
+          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(DRIVER_METRICS_PORT), 'prometheus.io/path': '/metrics' },
+        },
         spec: {
           serviceAccountName: o.serviceAccount ?? KINDLING_RESOURCES.driverServiceAccount,
           restartPolicy: 'Never',
@@ -121,6 +133,9 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
                 '--master', '$(KINDLING_MASTER)',
                 '--output', `${DRIVER_OUTPUT_DIR}/${o.jobName}`,
                 '--no-progress',
+                // Bound on all interfaces: Prometheus and the Service reach the pod by its IP.
+                '--metrics-port', String(DRIVER_METRICS_PORT),
+                '--metrics-host', '0.0.0.0',
                 ...(o.args ?? []),
                 DRIVER_JOB_FILE,
               ],
@@ -133,6 +148,10 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
                 },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'KINDLING_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ],
+              ports: [
+                { name: 'ui', containerPort: DRIVER_UI_PORT },
+                { name: 'metrics', containerPort: DRIVER_METRICS_PORT },
               ],
               resources: o.resources ?? {
                 requests: { cpu: '500m', memory: '1Gi' },
@@ -151,20 +170,35 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
       },
     },
   };
-  return { configMap, job };
+  const service: V1Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: o.jobName, namespace: o.namespace, labels },
+    spec: {
+      type: 'ClusterIP',
+      // Only this Job's driver pod: another driver in the namespace has another instance label.
+      selector: { ...DRIVER_LABELS, 'app.kubernetes.io/instance': o.jobName },
+      ports: [
+        { name: 'ui', port: DRIVER_UI_PORT, targetPort: 'ui' },
+        { name: 'metrics', port: DRIVER_METRICS_PORT, targetPort: 'metrics' },
+      ],
+    },
+  };
+  return { configMap, job, service };
 }
 
 /**
- * Returns the ConfigMap owned by the created Job, so Kubernetes deletes it with the Job (TTL
- * or deleteClusterJob). Spark on Kubernetes ties its driver ConfigMaps to the driver the same way.
+ * Returns the object (the ConfigMap, the Service) owned by the created Job, so Kubernetes
+ * deletes it with the Job (TTL or deleteClusterJob). Spark on Kubernetes ties its driver
+ * ConfigMaps to the driver the same way.
  */
-export function withOwnerReference(configMap: V1ConfigMap, job: V1Job): V1ConfigMap {
+export function withOwnerReference<T extends { metadata?: V1ObjectMeta }>(object: T, job: V1Job): T {
   const name = job.metadata?.name;
   const uid = job.metadata?.uid;
-  if (!name || !uid) throw new KindlingError('E_INTERNAL', 'the created Job has no name or uid to own its ConfigMap');
+  if (!name || !uid) throw new KindlingError('E_INTERNAL', 'the created Job has no name or uid to own its objects');
   return {
-    ...configMap,
-    metadata: { ...configMap.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid }] },
+    ...object,
+    metadata: { ...object.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid }] },
   };
 }
 

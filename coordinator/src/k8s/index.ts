@@ -20,7 +20,7 @@ export {
 } from './executor-pod-status.js';
 export { watchExecutorPods, type PodWatchOptions } from './executor-pod-watch.js';
 export {
-  driverJobManifest, withOwnerReference, clusterJobName, DRIVER_JOB_FILE, DRIVER_OUTPUT_DIR, DRIVER_DATA_DIR,
+  driverJobManifest, withOwnerReference, clusterJobName, DRIVER_JOB_FILE, DRIVER_OUTPUT_DIR, DRIVER_DATA_DIR, DRIVER_UI_PORT, DRIVER_METRICS_PORT,
   type DriverJobOptions, type DriverJobManifests,
 } from './driver-job-manifest.js';
 export {

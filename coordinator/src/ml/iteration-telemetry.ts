@@ -20,8 +20,15 @@ export interface IterationTelemetry {
   readonly evaluations?: number;
   /** Wall time of the iteration's gradient stages, ms. */
   readonly wallMs?: number;
-  /** Part of wallMs the executors spent in kernels (max over partitions per stage, summed), ms. */
+  /**
+   * Part of wallMs spent on the executors, ms: per gradient stage, its longest task as the
+   * executor timed it (from taking the task to its result: input, worker thread, kernel),
+   * summed over the iteration's stages.
+   */
   readonly computeMs?: number;
   /** wallMs − computeMs: broadcast, queueing and gathering, ms. */
   readonly coordinationMs?: number;
 }
+
+/** What the optimiser itself knows of an iteration; the driver adds the timings. */
+export type OptimizerIterationTelemetry = Required<Pick<IterationTelemetry, 'iteration' | 'loss' | 'gradNorm' | 'stepSize' | 'evaluations'>>;

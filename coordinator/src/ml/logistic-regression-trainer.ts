@@ -7,7 +7,8 @@
  * rows, only merged per-partition sums.
  */
 import { KindlingError } from '@kindling/shared/compute';
-import { minimizeLbfgs, minimizeOwlqn, type DiffFunction, type LbfgsResult } from '../optimizer/index.js';
+import { minimizeLbfgs, minimizeOwlqn, type DiffFunction, type IterationReport, type LbfgsResult } from '../optimizer/index.js';
+import type { OptimizerIterationTelemetry } from './iteration-telemetry.js';
 
 /** Merged (in partition order) unscaled sums over all training rows at original-space coefficients. */
 export type LogisticGradientOracle = (
@@ -231,7 +232,7 @@ export async function trainLogisticRegression(
   oracle: LogisticGradientOracle,
   summary: FeatureSummary,
   params: LogisticRegressionParams,
-  hooks?: { onIteration?(iteration: number, loss: number): void },
+  hooks?: { onIteration?(telemetry: OptimizerIterationTelemetry): void },
 ): Promise<LogisticRegressionFit> {
   validate(summary, params);
   const [n0, n1] = summary.labelCounts;
@@ -250,7 +251,8 @@ export async function trainLogisticRegression(
 
   const objective = createScaledLogisticObjective(oracle, summary, params);
   const onIteration = hooks?.onIteration
-    ? (it: { iteration: number; value: number }): void => hooks.onIteration?.(it.iteration, it.value)
+    ? (it: IterationReport): void =>
+        hooks.onIteration?.({ iteration: it.iteration, loss: it.value, gradNorm: it.gradNorm, stepSize: it.stepSize, evaluations: it.evaluations })
     : undefined;
   const common = { maxIter: params.maxIter, m: 10, tol: params.tol, ...(onIteration ? { onIteration } : {}) };
   const result: LbfgsResult =

@@ -25,6 +25,14 @@ export interface IterationReport {
   value: number;
   /** Euclidean norm of the (pseudo-)gradient at the new point. */
   gradNorm: number;
+  /** The step size the line search accepted for this iteration. */
+  stepSize: number;
+  /**
+   * Objective calls (cache hits not counted) since the previous report: this iteration's line
+   * search, plus those of any failed attempt before it. Summed over all reports and the start
+   * point's one call, they equal LbfgsResult.evaluations.
+   */
+  evaluations: number;
 }
 
 /** Outcome of a minimisation. */
@@ -183,6 +191,8 @@ export async function runFirstOrderMinimizer(
   const objectiveHistory = [state.adjustedValue];
   let failedOnce = false;
   let reason = convergenceReason(state, opts.maxIter, opts.tol);
+  // Reporting only: counts read from the cache, never fed back into the iteration.
+  let evaluationsReported = cached.evaluations;
 
   while (reason === undefined) {
     try {
@@ -206,7 +216,11 @@ export async function runFirstOrderMinimizer(
         fvalWindow,
         searchFailed: false,
       };
-      opts.onIteration?.({ iteration: state.iter, value: state.adjustedValue, gradNorm: norm2(state.adjustedGradient) });
+      if (opts.onIteration) {
+        const evaluations = cached.evaluations - evaluationsReported;
+        evaluationsReported = cached.evaluations;
+        opts.onIteration({ iteration: state.iter, value: state.adjustedValue, gradNorm: norm2(state.adjustedGradient), stepSize, evaluations });
+      }
     } catch (err) {
       if (!(err instanceof FirstOrderFailure)) throw err;
       if (!failedOnce) {

@@ -30,11 +30,13 @@ import {
   type TaskResultByOp,
 } from '@kindling/shared/compute';
 import { OutputCommitter, PredictionsWriter, writeFeaturesPart, writeLogisticRegressionModel } from '../artifacts/index.js';
+import { writeKfpOutputs } from '../artifacts/kfp-outputs.js';
 import type { ExecutorMembership } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
 import { FileRangeReader } from '../io/file-range-reader.js';
 import type { JobSpec } from '../job/job-spec.js';
 import type { Logger } from '../logger.js';
+import { IterationClock } from '../metrics/iteration-clock.js';
 import { trainLogisticRegression } from '../ml/logistic-regression-trainer.js';
 import { evaluateModel } from './evaluate-model.js';
 import { fitTransforms } from './fit-transforms.js';
@@ -179,8 +181,10 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
   // 7. L-BFGS on the driver; each evaluation is one gradient stage over the cached blocks,
   // one message per executor carrying only the coefficients.
   let evaluation = 0;
+  const clock = new IterationClock(ctx.events);
   const fit = await trainLogisticRegression(
-    async (beta, intercept) => taskOp('gradient').merge(await stage(ctx, plan, `gradient ${++evaluation}`, 'gradient', { beta, intercept }), plan),
+    async (beta, intercept) =>
+      taskOp('gradient').merge(await clock.measure(`gradient ${++evaluation}`, (name) => stage(ctx, plan, name, 'gradient', { beta, intercept })), plan),
     summary,
     {
       maxIter: spec.model.maxIter,
@@ -191,7 +195,7 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
       standardization: spec.model.standardization,
       centering: spec.compat !== 'spark-2.3',
     },
-    { onIteration: (iteration, loss) => ctx.events.emit('iteration', { iteration, loss }) },
+    { onIteration: (it) => ctx.events.emit('iteration', clock.telemetry(it)) },
   );
 
   // 8. Evaluate on both splits; the test pass also returns predictions when asked.
@@ -249,6 +253,7 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
     ...(spark ? { spark } : {}),
   };
   await committer.writeJson('metrics.json', metricsDoc);
+  await writeKfpOutputs(committer, { train: metrics.train, test: metrics.test, labels: fitted.labelValues });
   await committer.writeJson(
     'run.json',
     recorder.record({

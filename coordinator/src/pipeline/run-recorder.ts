@@ -1,11 +1,13 @@
 /**
  * RunRecorder: builds run.json, the job's run record — the spec as run, versions, stage
  * timings and task failures (gathered from the event bus), plus the job's own results.
- * It listens only; it never steers the job.
+ * It listens only; it never steers the job. The optimiser's per-iteration telemetry
+ * (loss, gradient norm, step, evaluations, wall/compute/coordination ms) lands in `iterations`.
  */
 import { readFileSync } from 'node:fs';
 import type { EventBus } from '../events/event-bus.js';
 import type { JobSpec } from '../job/job-spec.js';
+import type { IterationTelemetry } from '../ml/iteration-telemetry.js';
 
 interface StageTiming {
   stageId: number;
@@ -20,6 +22,7 @@ export class RunRecorder {
   private readonly taskFailures: unknown[] = [];
   private readonly tasksByExecutor: Record<string, number> = {};
   private readonly clusterEvents: Array<Record<string, unknown>> = [];
+  private readonly iterations: IterationTelemetry[] = [];
   private readonly unsubscribe: Array<() => void> = [];
   private readonly startedAt = new Date();
 
@@ -30,6 +33,7 @@ export class RunRecorder {
   ) {
     this.unsubscribe.push(
       events.on('stage-completed', (e) => this.stages.push({ stageId: e.stageId, name: e.name, tasks: e.tasks, durationMs: e.durationMs })),
+      events.on('iteration', (e) => this.iterations.push(e)),
       events.on('task-failed', (e) => this.taskFailures.push({ ...e, at: new Date().toISOString() })),
       events.on('task-completed', (e) => {
         this.tasksByExecutor[e.executorId] = (this.tasksByExecutor[e.executorId] ?? 0) + 1;
@@ -55,6 +59,7 @@ export class RunRecorder {
       taskFailures: this.taskFailures,
       tasksByExecutor: this.tasksByExecutor,
       clusterEvents: this.clusterEvents,
+      iterations: this.iterations,
       ...results,
     };
   }

@@ -216,7 +216,7 @@ export class TaskScheduler {
     this.executors.get(executorId)?.inFlight.delete(update.taskId);
     const run = this.stages.get(stageId);
     if (run) {
-      if (update.ok) this.reportSuccess(run, update.taskId, update.value);
+      if (update.ok) this.reportSuccess(run, update.taskId, update.value, update.kernelMs);
       else {
         const failure = run.manager.taskFailed(update.taskId, update.error);
         if (failure) this.reportFailure(run, failure);
@@ -227,14 +227,14 @@ export class TaskScheduler {
     this.reviveOffers();
   }
 
-  private reportSuccess(run: StageRun, taskId: TaskId, value: unknown): void {
+  private reportSuccess(run: StageRun, taskId: TaskId, value: unknown, kernelMs?: number): void {
     const success = run.manager.taskSucceeded(taskId, value);
     if (!success) return;
     const { stageId } = run;
     const { partition, attempt, executorId } = success;
     // A drained executor's blocks are leaving with it: only a live one becomes the home.
     const recovery = this.executors.has(executorId) ? this.blocks.record(partition, executorId, this.clock.now()) : undefined;
-    const completed: TaskCompletedEvent = { stageId, partition, attempt, executorId, queuedMs: success.queuedMs, runMs: success.runMs };
+    const completed: TaskCompletedEvent = { stageId, partition, attempt, executorId, queuedMs: success.queuedMs, runMs: success.runMs, ...(kernelMs !== undefined ? { kernelMs } : {}) };
     this.events.emit('task-completed', completed);
     if (recovery) this.events.emit('partition-recovered', { partition, from: recovery.from, to: recovery.to, recoveryMs: recovery.recoveryMs });
     this.emitProgress(run);

@@ -42,6 +42,7 @@ t.test('input-server: serves exactly the requested byte range of a registered jo
   t.equal(Buffer.from(reply.bytes).toString('utf8'), '1,10\n2,20\n');
   const whole = await fetch(executor, 'job-1', input, 0, CONTENT.length);
   t.same(Buffer.from(whole.bytes), CONTENT, 'the whole file');
+  t.equal(server.bytesServed, 10 + CONTENT.length, 'bytesServed counts every byte sent (the driver metrics read it)');
 });
 
 t.test('input-server: returns the bytes up to the end of the file for a range past it', async (t) => {

@@ -2,13 +2,14 @@
 // against fake-kube-api.ts, a local HTTP server answering with the Job/ConfigMap/Pod/log shapes the API returns.
 import t from 'tap';
 import type { KindlingError } from '@kindling/shared';
-import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Job, V1Service } from '@kubernetes/client-node';
 import { deleteClusterJob, followClusterJob, submitClusterJob } from '../../src/k8s/cluster-job.js';
 import { kubeStatus, startFakeKubeApi, type Route } from './fake-kube-api.js';
 
 const JOBS = '/apis/batch/v1/namespaces/ns/jobs';
 const CONFIGMAPS = '/api/v1/namespaces/ns/configmaps';
 const PODS = '/api/v1/namespaces/ns/pods';
+const SERVICES = '/api/v1/namespaces/ns/services';
 const JOB = 'kindling-bank-lr-abc';
 const POD = `${JOB}-x7k2p`;
 const JOB_YAML = 'name: bank-lr\ninput:\n  path: /app/examples/data/bank.csv\n';
@@ -43,7 +44,7 @@ const COMPLETE = {
   ],
 };
 
-function createRoutes(created: { job?: V1Job; configMap?: V1ConfigMap }): Route[] {
+function createRoutes(created: { job?: V1Job; configMap?: V1ConfigMap; service?: V1Service }): Route[] {
   return [
     {
       method: 'POST',
@@ -59,6 +60,14 @@ function createRoutes(created: { job?: V1Job; configMap?: V1ConfigMap }): Route[
       handle: (req) => {
         created.configMap = JSON.parse(req.body) as V1ConfigMap;
         return { status: 201, json: { ...created.configMap, metadata: { ...created.configMap.metadata, uid: 'cm-uid-1' } } };
+      },
+    },
+    {
+      method: 'POST',
+      path: SERVICES,
+      handle: (req) => {
+        created.service = JSON.parse(req.body) as V1Service;
+        return { status: 201, json: { ...created.service, metadata: { ...created.service.metadata, uid: 'svc-uid-1' } } };
       },
     },
   ];
@@ -83,7 +92,7 @@ function followRoutes(steps: Array<{ job: Record<string, unknown>; phase: string
 }
 
 t.test('cluster-job: submit creates the Job, then its ConfigMap owned by it; follow reaches Succeeded with the log', async (t) => {
-  const created: { job?: V1Job; configMap?: V1ConfigMap } = {};
+  const created: { job?: V1Job; configMap?: V1ConfigMap; service?: V1Service } = {};
   const log = 'INFO job bank-lr started\nareaUnderROC 0.8862\n';
   const api = await startFakeKubeApi([
     ...createRoutes(created),
@@ -101,9 +110,10 @@ t.test('cluster-job: submit creates the Job, then its ConfigMap owned by it; fol
 
   const submitted = await submitClusterJob(kc, 'ns', { jobName: JOB, jobYaml: JOB_YAML, image: 'kindling:dev', args: ['--conf', 'model.maxIter=5'] });
   t.same(submitted, { namespace: 'ns', jobName: JOB, configMapName: `${JOB}-spec`, uid: 'job-uid-1' });
-  t.same(api.requests.map((r) => `${r.method} ${r.path}`), [`POST ${JOBS}`, `POST ${CONFIGMAPS}`], 'Job first, so the ConfigMap can name it as owner');
+  t.same(api.requests.map((r) => `${r.method} ${r.path}`), [`POST ${JOBS}`, `POST ${CONFIGMAPS}`, `POST ${SERVICES}`], 'Job first, so the ConfigMap and Service can name it as owner');
+  t.same(created.service?.metadata?.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: JOB, uid: 'job-uid-1' }], 'the Service goes with the Job');
   const container = created.job?.spec?.template.spec?.containers[0];
-  t.same(container?.args, ['submit', '--master', '$(KINDLING_MASTER)', '--output', `/out/${JOB}`, '--no-progress', '--conf', 'model.maxIter=5', '/etc/kindling/job.yaml']);
+  t.same(container?.args, ['submit', '--master', '$(KINDLING_MASTER)', '--output', `/out/${JOB}`, '--no-progress', '--metrics-port', '9464', '--metrics-host', '0.0.0.0', '--conf', 'model.maxIter=5', '/etc/kindling/job.yaml']);
   t.equal(created.job?.spec?.backoffLimit, 0);
   t.equal(created.configMap?.data?.['job.yaml'], JOB_YAML);
   t.same(created.configMap?.metadata?.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: JOB, uid: 'job-uid-1' }]);

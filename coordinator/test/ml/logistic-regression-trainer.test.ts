@@ -8,6 +8,7 @@ import {
   type LogisticRegressionFit,
   type LogisticRegressionParams,
 } from '../../src/ml/logistic-regression-trainer.js';
+import type { OptimizerIterationTelemetry } from '../../src/ml/iteration-telemetry.js';
 
 /** Seeded PRNG (mulberry32). */
 function prng(seed: number): () => number {
@@ -211,7 +212,8 @@ t.test('logistic-regression-trainer: converges to the Newton/IRLS maximum-likeli
   for (const centering of [true, false]) {
     const { oracle, calls } = inMemoryOracle(ds);
     const seen: number[] = [];
-    const fit = await trainLogisticRegression(oracle, summary, { ...base, centering }, { onIteration: (it) => seen.push(it) });
+    const reports: OptimizerIterationTelemetry[] = [];
+    const fit = await trainLogisticRegression(oracle, summary, { ...base, centering }, { onIteration: (it) => (seen.push(it.iteration), reports.push(it)) });
     t.not(fit.reason, 'max-iterations', `centering ${centering}: ${fit.reason} after ${fit.iterations}`);
     t.equal(fit.evaluations, calls(), 'evaluations count oracle calls');
     t.equal(fit.coefficients[2], 0, 'constant feature coefficient is exactly 0');
@@ -220,6 +222,11 @@ t.test('logistic-regression-trainer: converges to the Newton/IRLS maximum-likeli
     }
     t.ok(Math.abs(fit.intercept - ref.intercept) < 1e-6, `centering ${centering}, intercept ${fit.intercept} vs ${ref.intercept}`);
     t.same(seen, [...Array(seen.length).keys()].map((i) => i + 1), 'onIteration reports 1, 2, …');
+    // Telemetry: the start point's call plus each report's evaluations are every oracle call;
+    // losses are the objective history after the start (no line-search failure here).
+    t.equal(1 + reports.reduce((s, r) => s + r.evaluations, 0), fit.evaluations, 'evaluations per iteration add up to the total');
+    t.ok(reports.every((r) => r.evaluations >= 1 && r.stepSize > 0 && Number.isFinite(r.gradNorm)), 'every iteration has a step, a gradient norm and >= 1 evaluation');
+    t.same(reports.map((r) => r.loss), fit.objectiveHistory.slice(1), 'reported losses are the objective history');
     fits.push(fit);
   }
   const [on, off] = fits as [LogisticRegressionFit, LogisticRegressionFit];

@@ -24,6 +24,8 @@ export interface ScoreCounts {
 export interface RocPoint {
   readonly fpr: number;
   readonly tpr: number;
+  /** The score at or above which this point predicts positive (absent at (0,0) and (1,1)). */
+  readonly threshold?: number;
 }
 
 /** A point of the precision-recall curve. */
@@ -279,7 +281,7 @@ export function binaryClassificationMetrics(parts: readonly EvaluatePartial[], o
       firstTpr = tpr;
     } else prArea += trapezoid(py, prevPrecision, tpr, precision);
     if (rocAt[ri] === i + 1) {
-      roc.push({ fpr, tpr });
+      roc.push({ fpr, tpr, threshold: points.scores[i]! });
       ri++;
     }
     if (prAt[pi] === i + 1) {

@@ -193,7 +193,9 @@ t.test('binary-metrics: the k-way merge and one-pass curves give the former bits
     const rocIdx = n + 2 <= MAX_PLOT_POINTS ? [...Array(n + 2).keys()] : Array.from({ length: MAX_PLOT_POINTS }, (_, i) => Math.round((i * (n + 1)) / (MAX_PLOT_POINTS - 1)));
     t.same(
       m.roc,
-      rocIdx.map((i) => (i === 0 ? { fpr: 0, tpr: 0 } : i === n + 1 ? { fpr: 1, tpr: 1 } : { fpr: ref.fpr[i - 1], tpr: ref.tpr[i - 1] })),
+      rocIdx.map((i) =>
+        i === 0 ? { fpr: 0, tpr: 0 } : i === n + 1 ? { fpr: 1, tpr: 1 } : { fpr: ref.fpr[i - 1], tpr: ref.tpr[i - 1], threshold: ref.merged.scores[i - 1] },
+      ),
       `${partsCount} parts: thinned ROC points`,
     );
     const prIdx = n + 1 <= MAX_PLOT_POINTS ? [...Array(n + 1).keys()] : Array.from({ length: MAX_PLOT_POINTS }, (_, i) => Math.round((i * n) / (MAX_PLOT_POINTS - 1)));

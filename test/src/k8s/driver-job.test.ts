@@ -5,26 +5,27 @@
 import { resolve } from 'node:path';
 import t from 'tap';
 import type { IJob } from 'kubernetes-models/batch/v1';
-import type { IConfigMap } from 'kubernetes-models/v1';
+import type { IConfigMap, IService } from 'kubernetes-models/v1';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { DRIVER_JOB_FILE, KINDLING_RESOURCES, KINDLING_UID, PART_OF_LABEL, clusterJobName, driverJobManifest, withOwnerReference } from '@kindling/coordinator/k8s';
+import { DRIVER_JOB_FILE, DRIVER_METRICS_PORT, DRIVER_UI_PORT, KINDLING_RESOURCES, KINDLING_UID, PART_OF_LABEL, clusterJobName, driverJobManifest, withOwnerReference } from '@kindling/coordinator/k8s';
 import { repoRoot } from '../harness/paths.js';
 import { renderKustomize, validateObject, type KubeObject } from './manifest-schema.js';
 import { restrictedPodViolations } from './pod-security.js';
 
 const JOB_YAML = 'name: bank-lr\ninput:\n  path: /app/examples/data/bank.csv\n  header: true\n';
 
-function build(extra: Partial<Parameters<typeof driverJobManifest>[0]> = {}): { job: IJob; configMap: IConfigMap } {
-  const { job, configMap } = driverJobManifest({ namespace: 'kindling', jobName: 'kindling-bank-lr-m3x1', jobYaml: JOB_YAML, image: 'kindling:dev', ...extra });
-  return { job: job as unknown as IJob, configMap: configMap as unknown as IConfigMap };
+function build(extra: Partial<Parameters<typeof driverJobManifest>[0]> = {}): { job: IJob; configMap: IConfigMap; service: IService } {
+  const { job, configMap, service } = driverJobManifest({ namespace: 'kindling', jobName: 'kindling-bank-lr-m3x1', jobYaml: JOB_YAML, image: 'kindling:dev', ...extra });
+  return { job: job as unknown as IJob, configMap: configMap as unknown as IConfigMap, service: service as unknown as IService };
 }
 
 t.test('driver-job: the Job and ConfigMap pass the Kubernetes schema', async (t) => {
   for (const variant of [build(), build({ dataClaim: 'kindling-data', outputClaim: 'kindling-out', imagePullPolicy: 'Never', activeDeadlineSeconds: 3600, args: ['--conf', 'model.maxIter=5'] })]) {
     t.doesNotThrow(() => validateObject(variant.job as unknown as KubeObject), 'Job');
     t.doesNotThrow(() => validateObject(variant.configMap as unknown as KubeObject), 'ConfigMap');
+    t.doesNotThrow(() => validateObject(variant.service as unknown as KubeObject), 'Service');
   }
-  const owned = withOwnerReference(build().configMap as never, { metadata: { name: 'kindling-bank-lr-m3x1', uid: '6f1c-42' } });
+  const owned = withOwnerReference(build().configMap as unknown as Parameters<typeof withOwnerReference>[0], { metadata: { name: 'kindling-bank-lr-m3x1', uid: '6f1c-42' } });
   t.doesNotThrow(() => validateObject(owned as unknown as KubeObject), 'ConfigMap with its owner reference');
   t.same(owned.metadata?.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: 'kindling-bank-lr-m3x1', uid: '6f1c-42' }]);
 });
@@ -77,6 +78,30 @@ t.test('driver-job: the driver fits the objects and policies of k8s/base', async
   const policy = base.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'kindling-driver') as unknown as INetworkPolicy;
   const selector = policy.spec?.podSelector.matchLabels ?? {};
   t.ok(Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v), 'NetworkPolicy kindling-driver selects the driver pod');
+});
+
+t.test('driver-job: Prometheus finds the driver pod and a Service fronts its UI and metrics', async (t) => {
+  const { job, service } = build();
+  const template = job.spec!.template;
+  t.same(template.metadata?.annotations, { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(DRIVER_METRICS_PORT), 'prometheus.io/path': '/metrics' }, 'the conventional scrape annotations');
+  const c = template.spec!.containers[0]!;
+  const args = c.args ?? [];
+  t.equal(args[args.indexOf('--metrics-port') + 1], String(DRIVER_METRICS_PORT), 'the driver serves /metrics on the annotated port');
+  t.equal(args[args.indexOf('--metrics-host') + 1], '0.0.0.0', 'on the pod IP, where Prometheus scrapes');
+  t.same(c.ports, [{ name: 'ui', containerPort: DRIVER_UI_PORT }, { name: 'metrics', containerPort: DRIVER_METRICS_PORT }]);
+  t.equal(service.metadata?.name, job.metadata?.name, 'the Service is named like the Job');
+  t.equal(service.spec?.type, 'ClusterIP');
+  const labels = template.metadata?.labels ?? {};
+  const selector = service.spec?.selector ?? {};
+  t.ok(Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v), 'the Service selects the driver pod');
+  t.equal(selector['app.kubernetes.io/instance'], job.metadata?.name, 'and only this Job\'s driver');
+  for (const p of service.spec?.ports ?? []) {
+    t.ok(c.ports?.some((cp) => cp.name === p.targetPort), `Service port ${p.name} targets a named container port`);
+  }
+  t.same(service.spec?.ports?.map((p) => [p.name, p.port]), [['ui', DRIVER_UI_PORT], ['metrics', DRIVER_METRICS_PORT]]);
+  const owned = withOwnerReference(service as unknown as Parameters<typeof withOwnerReference>[0], { metadata: { name: 'kindling-bank-lr-m3x1', uid: '6f1c-42' } });
+  t.equal(owned.metadata?.ownerReferences?.[0]?.kind, 'Job');
+  t.doesNotThrow(() => validateObject(owned as unknown as KubeObject), 'Service with its owner reference');
 });
 
 t.test('driver-job: invalid names and empty specs are rejected with the field', async (t) => {

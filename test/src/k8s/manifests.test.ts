@@ -13,7 +13,7 @@ import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IRole, IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import {
-  EXECUTOR_GRACE_MS, EXECUTOR_HEALTH_PORT, EXECUTOR_LABELS, KINDLING_RESOURCES, KINDLING_UID, NATS_CLIENT_PORT, NATS_LABELS,
+  DRIVER_METRICS_PORT, DRIVER_UI_PORT, EXECUTOR_GRACE_MS, EXECUTOR_HEALTH_PORT, EXECUTOR_LABELS, KINDLING_RESOURCES, KINDLING_UID, NATS_CLIENT_PORT, NATS_LABELS,
   PART_OF_LABEL, cpuMillicores, memoryBytes,
 } from '@kindling/coordinator/k8s';
 import { repoRoot } from '../harness/paths.js';
@@ -127,6 +127,8 @@ for (const name of RENDERS) {
     t.equal(c.livenessProbe?.httpGet?.path, '/healthz');
     t.equal(probePort(c, c.readinessProbe), EXECUTOR_HEALTH_PORT, 'readiness probes the health port');
     t.equal(probePort(c, c.livenessProbe), EXECUTOR_HEALTH_PORT, 'liveness probes the health port');
+    t.same(spec.template.metadata?.annotations, { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(EXECUTOR_HEALTH_PORT), 'prometheus.io/path': '/metrics' }, 'Prometheus scrapes /metrics on the health port');
+    t.ok(c.ports?.some((p) => p.containerPort === EXECUTOR_HEALTH_PORT), 'which the container declares');
 
     const graceMs = Number(envValue(c, 'KINDLING_GRACE_MS'));
     t.equal(graceMs, EXECUTOR_GRACE_MS);
@@ -178,6 +180,7 @@ for (const name of RENDERS) {
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'delete'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['create', 'get', 'delete'] },
       { apiGroups: ['apps'], resources: ['statefulsets', 'statefulsets/scale'], verbs: ['get', 'patch'] },
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] },
       { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
@@ -217,6 +220,8 @@ for (const name of RENDERS) {
     const exec = policies.find((p) => sameLabels(p.spec?.podSelector.matchLabels, EXECUTOR_LABELS));
     t.same(exec?.spec?.policyTypes, ['Ingress', 'Egress']);
     t.same(exec?.spec?.ingress, [{ ports: [{ protocol: 'TCP', port: EXECUTOR_HEALTH_PORT }] }], 'executors admit only the probe/metrics port');
+    const driver = policies.find((p) => p.metadata?.name === 'kindling-driver');
+    t.same(driver?.spec?.ingress, [{ ports: [{ protocol: 'TCP', port: DRIVER_UI_PORT }, { protocol: 'TCP', port: DRIVER_METRICS_PORT }] }], 'drivers admit only their UI and metrics ports');
     const egress = exec?.spec?.egress ?? [];
     t.same(egress[0], { to: [{ podSelector: { matchLabels: NATS_LABELS } }], ports: [{ protocol: 'TCP', port: NATS_CLIENT_PORT }] }, 'executors reach NATS');
     t.ok(egress.slice(1).every((r) => r.to === undefined && (r.ports ?? []).every((p) => p.port === 53)), 'and otherwise only DNS');
