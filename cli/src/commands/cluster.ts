@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import type { ExecutorHeartbeat } from '@kindling/shared';
 import { errorLine, type ExitCode } from '../error-report.js';
+import { millis, nonEmpty, port, subjectPrefix, wholeNumber } from '../flag-values.js';
 import { renderExecutors } from './executors.js';
 import type { CliIo } from './submit.js';
 
@@ -18,17 +19,19 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
   cluster
     .command('up')
     .description('start nats-server (JetStream on) and N executor processes')
-    .option('--executors <n>', 'number of executors', '3')
-    .option('--cores <n>', 'worker threads per executor', String(Math.max(1, Math.floor(os.availableParallelism() / 2))))
-    .option('--port <port>', 'NATS port (0 = any free port)', '4222')
-    .option('--prefix <prefix>', 'NATS subject prefix', 'kindling')
-    .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
-    .option('--wait-ms <ms>', 'how long to wait for the executors to register', '30000')
+    // The executors' own bounds (executor/src/config.ts), checked here so a bad value fails
+    // before nats-server starts rather than in N executor logs.
+    .option('--executors <n>', 'number of executors', wholeNumber(1, 256), '3')
+    .option('--cores <n>', 'worker threads per executor', wholeNumber(1, 1024), String(Math.max(1, Math.floor(os.availableParallelism() / 2))))
+    .option('--port <port>', 'NATS port (0 = any free port)', port(true), '4222')
+    .option('--prefix <prefix>', 'NATS subject prefix', subjectPrefix, 'kindling')
+    .option('--dir <dir>', 'state and log folder', nonEmpty, DEFAULT_DIR)
+    .option('--wait-ms <ms>', 'how long to wait for the executors to register', millis, '30000')
     .action(async (o: { executors: string; cores: string; port: string; prefix: string; dir: string; waitMs: string }) => {
       try {
         const { clusterUp } = await import('../cluster/local-cluster.js');
-        const executors = positiveInt(o.executors, '--executors');
-        const state = await clusterUp({ dir: o.dir, executors, cores: positiveInt(o.cores, '--cores'), port: Number(o.port), prefix: o.prefix });
+        const executors = Number(o.executors);
+        const state = await clusterUp({ dir: o.dir, executors, cores: Number(o.cores), port: Number(o.port), prefix: o.prefix });
         const registered = await waitForRegistration(state.url, state.prefix, executors, Number(o.waitMs));
         io.stdout.write(`cluster up: ${state.url} with ${registered.length} of ${executors} executor(s) registered\n`);
         io.stdout.write(renderExecutors(registered, Date.now()));
@@ -42,7 +45,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
   cluster
     .command('status')
     .description('show the local cluster started from --dir')
-    .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
+    .option('--dir <dir>', 'state and log folder', nonEmpty, DEFAULT_DIR)
     .action(async (o: { dir: string }) => {
       const { isAlive, readClusterState } = await import('../cluster/local-cluster.js');
       const state = readClusterState(o.dir);
@@ -62,7 +65,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
   cluster
     .command('down')
     .description('stop the executors (they drain) and nats-server')
-    .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
+    .option('--dir <dir>', 'state and log folder', nonEmpty, DEFAULT_DIR)
     .action(async (o: { dir: string }) => {
       const { clusterDown } = await import('../cluster/local-cluster.js');
       const state = await clusterDown(o.dir);
@@ -87,10 +90,4 @@ async function waitForRegistration(url: string, prefix: string, count: number, w
   } finally {
     await transport.close();
   }
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new TypeError(`${flag}: expected a positive integer, got "${v}"`);
-  return n;
 }
