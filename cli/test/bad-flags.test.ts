@@ -105,6 +105,8 @@ const EXECUTOR_CASES: ReadonlyArray<readonly [readonly string[], Record<string, 
   [['--master', 'nats://h:1', '--log-level', 'loud'], {}, /--log-level: "loud" is not one of/],
   [['--master', 'nats://h:1', '--tls-ca', '/no/such.pem'], {}, /--tls-ca: \/no\/such\.pem: no such file/],
   [['--master', 'nats://h:1', '--grace-ms'], {}, /--grace-ms/],
+  [['--master', 'nats://h:1', '--memory', '2 gigs'], {}, /--memory: "2 gigs" is not a byte size/],
+  [['--master', 'nats://h:1'], { KINDLING_MEMORY_LIMIT: 'x' }, /KINDLING_MEMORY_LIMIT: "x" is not a byte size/],
   [[], {}, /--master: is required/],
 ];
 

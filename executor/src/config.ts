@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
-import { KindlingError, type NatsConnectionOptions } from '@kindling/shared';
+import { KindlingError, parseByteSize, type NatsConnectionOptions } from '@kindling/shared';
 
 /** Log levels the executor's logger accepts (pino's names). */
 export const EXECUTOR_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -42,7 +42,20 @@ export interface ExecutorConfig {
   readonly token?: string;
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   readonly logLevel: ExecutorLogLevel;
+  /**
+   * Most bytes the block store holds (`--memory`, or MEMORY_FRACTION of `--memory-limit`);
+   * undefined = unbounded. See docs/memory.md for what else the process holds.
+   */
+  readonly memoryBytes?: number;
 }
+
+/**
+ * Share of a container memory limit given to the block store when only the limit is known
+ * (the StatefulSet's downward API). The rest is headroom: Node's heap and code (~100 MiB),
+ * one worker thread per core (~30 MiB each), and each running task's margin (its input block
+ * when rebuilt, and the blocks it produces before they enter the store).
+ */
+export const MEMORY_FRACTION = 0.5;
 
 /** What a command line asks for: an executor to run, or the usage text (`--help`). */
 export type ExecutorCommandLine = { readonly kind: 'run'; readonly config: ExecutorConfig } | { readonly kind: 'help'; readonly usage: string };
@@ -82,6 +95,8 @@ function executorProgram(): Command {
       .addOption(new Option('--tls-ca <file>', 'CA file to verify the server').env('KINDLING_NATS_TLS_CA'))
       .addOption(new Option('--tls-cert <file>', 'client certificate (with --tls-key)').env('KINDLING_NATS_TLS_CERT'))
       .addOption(new Option('--tls-key <file>', 'client key (with --tls-cert)').env('KINDLING_NATS_TLS_KEY'))
+      .addOption(new Option('--memory <size>', 'block-store budget, e.g. 2g or 512m; over it, cached blocks are evicted and rebuilt (default: unbounded)').env('KINDLING_EXECUTOR_MEMORY'))
+      .addOption(new Option('--memory-limit <bytes>', `the container's memory limit (Kubernetes downward API); the budget is ${MEMORY_FRACTION * 100}% of it unless --memory is set`).env('KINDLING_MEMORY_LIMIT'))
       // Not .choices(): commander would check it while parsing, and a bad value would hide --help.
       .addOption(new Option('--log-level <level>', EXECUTOR_LOG_LEVELS.join('|')).env('KINDLING_LOG_LEVEL').default('info'))
   );
@@ -244,8 +259,22 @@ function configOf(program: Command, env: NodeJS.ProcessEnv): ExecutorConfig {
     ...(token && { token: token.value }),
     ...(tls && { tls }),
     logLevel: (logLevel?.value ?? program.getOptionValue('logLevel')) as ExecutorLogLevel,
+    ...memoryOf(setting('memory'), setting('memoryLimit')),
   };
   return Object.freeze(config);
+}
+
+function memoryOf(memory: Setting | undefined, limit: Setting | undefined): { memoryBytes?: number } {
+  const bytes = (s: Setting) => {
+    try {
+      return parseByteSize(s.value, s.origin);
+    } catch (err) {
+      throw invalid(s.origin, (err as Error).message.slice(s.origin.length + 2));
+    }
+  };
+  if (memory) return { memoryBytes: bytes(memory) };
+  if (limit) return { memoryBytes: Math.floor(bytes(limit) * MEMORY_FRACTION) };
+  return {};
 }
 
 function executorId(flag: Setting | undefined, env: NodeJS.ProcessEnv): string {

@@ -65,11 +65,14 @@ export function renderExecutors(list: readonly ExecutorHeartbeat[], now: number)
     String(e.runningTasks),
     String(e.cachedBlocks),
     mib(e.cachedBytes),
+    e.memoryBudgetBytes === undefined ? '-' : mib(e.memoryBudgetBytes),
+    String(e.evictions ?? '-'),
+    String(e.rebuilds ?? '-'),
     mib(e.rssBytes),
     String(e.jobs.length),
     `${Math.max(0, now - e.sentAt)} ms ago`,
   ]);
-  const head = ['EXECUTOR', 'STATE', 'THREADS', 'RUNNING', 'BLOCKS', 'CACHED', 'RSS', 'JOBS', 'HEARTBEAT'];
+  const head = ['EXECUTOR', 'STATE', 'THREADS', 'RUNNING', 'BLOCKS', 'CACHED', 'BUDGET', 'EVICTED', 'REBUILT', 'RSS', 'JOBS', 'HEARTBEAT'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n') + '\n';
