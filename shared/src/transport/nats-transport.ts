@@ -419,8 +419,15 @@ function describeConnectError(err: unknown, options: NodeConnectionOptions, opts
   }
   if (err instanceof Error && (err.name === 'TimeoutError' || text === 'timeout')) {
     // A TLS server that requires client certificates drops such clients silently.
-    const hint = opts.tls !== undefined && opts.tls.certFile === undefined ? ' (if the server requires client certificates, set tls.certFile and tls.keyFile)' : '';
+    const hint = opts.tls !== undefined && opts.tls.certFile === undefined
+      ? ' (if the server requires client certificates, give a certificate and key of its CA: --nats-tls-cert/--nats-tls-key, for executors --tls-cert/--tls-key, or KINDLING_NATS_TLS_CERT/KINDLING_NATS_TLS_KEY)'
+      : '';
     return `no answer within ${options.timeout ?? 0} ms${hint}`;
+  }
+  // The server requires TLS (nats.js then upgrades on its own) but its certificate is not
+  // signed by a CA this client was given: a plaintext client's usual way to meet a TLS server.
+  if (/unable to verify|self[- ]signed|certificate/i.test(text) && opts.tls?.caFile === undefined) {
+    return `${text}: the server requires TLS with a certificate this client does not trust; give its CA: --nats-tls-ca (executors: --tls-ca) or KINDLING_NATS_TLS_CA`;
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
   return cause !== '' && !text.includes(cause) ? `${text} (${cause})` : text;
