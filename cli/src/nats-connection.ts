@@ -12,6 +12,8 @@ export interface NatsFlags {
   readonly natsUser?: string;
   readonly natsPass?: string;
   readonly natsToken?: string;
+  readonly natsNkeySeed?: string;
+  readonly natsCreds?: string;
   readonly natsTlsCa?: string;
   readonly natsTlsCert?: string;
   readonly natsTlsKey?: string;
@@ -28,6 +30,8 @@ export function addNatsFlags(cmd: Command): Command {
     .option('--nats-user <user>', 'NATS user [KINDLING_NATS_USER]', nonEmpty)
     .option('--nats-pass <pass>', 'NATS password [KINDLING_NATS_PASS]', nonEmpty)
     .option('--nats-token <token>', 'NATS token [KINDLING_NATS_TOKEN]', nonEmpty)
+    .option('--nats-nkey-seed <file>', 'NATS NKey seed file (SU…) [KINDLING_NATS_NKEY_SEED]', existingFile)
+    .option('--nats-creds <file>', 'NATS credentials file (user JWT + seed) [KINDLING_NATS_CREDS]', existingFile)
     .option('--nats-tls-ca <file>', 'CA certificate to verify the server [KINDLING_NATS_TLS_CA]', existingFile)
     .option('--nats-tls-cert <file>', 'client certificate (mutual TLS) [KINDLING_NATS_TLS_CERT]', existingFile)
     .option('--nats-tls-key <file>', 'client key (mutual TLS) [KINDLING_NATS_TLS_KEY]', existingFile)
@@ -58,6 +62,18 @@ export function natsFlagProblem(flags: NatsFlags, env: NodeJS.ProcessEnv = proce
   if (user && !pass) return `${user.origin} needs a password too (--nats-pass or KINDLING_NATS_PASS)`;
   if (pass && !user) return `${pass.origin} needs a user too (--nats-user or KINDLING_NATS_USER)`;
   if (token && user) return `${token.origin} cannot be combined with a user and password (${user.origin})`;
+  const nkey = pick(flags.natsNkeySeed, '--nats-nkey-seed', 'KINDLING_NATS_NKEY_SEED');
+  const creds = pick(flags.natsCreds, '--nats-creds', 'KINDLING_NATS_CREDS');
+  const ways = [user, token, nkey, creds].filter((w) => w !== undefined);
+  if (ways.length > 1) return `${ways[1]!.origin} cannot be combined with ${ways[0]!.origin}: give one way to authenticate`;
+  for (const f of [nkey, creds]) {
+    if (!f || f.origin.startsWith('--')) continue;
+    try {
+      existingFile(f.value);
+    } catch (err) {
+      return `${f.origin}: ${(err as Error).message}`;
+    }
+  }
   const files = [
     pick(flags.natsTlsCa, '--nats-tls-ca', 'KINDLING_NATS_TLS_CA'),
     pick(flags.natsTlsCert, '--nats-tls-cert', 'KINDLING_NATS_TLS_CERT'),
@@ -83,6 +99,8 @@ export function natsOptions(servers: string, flags: NatsFlags, name: string, env
   const user = pick(flags.natsUser, 'KINDLING_NATS_USER');
   const pass = pick(flags.natsPass, 'KINDLING_NATS_PASS');
   const token = pick(flags.natsToken, 'KINDLING_NATS_TOKEN');
+  const nkeySeedFile = pick(flags.natsNkeySeed, 'KINDLING_NATS_NKEY_SEED');
+  const credsFile = pick(flags.natsCreds, 'KINDLING_NATS_CREDS');
   const caFile = pick(flags.natsTlsCa, 'KINDLING_NATS_TLS_CA');
   const certFile = pick(flags.natsTlsCert, 'KINDLING_NATS_TLS_CERT');
   const keyFile = pick(flags.natsTlsKey, 'KINDLING_NATS_TLS_KEY');
@@ -93,6 +111,8 @@ export function natsOptions(servers: string, flags: NatsFlags, name: string, env
     name,
     ...(user !== undefined && { user, ...(pass !== undefined && { pass }) }),
     ...(token !== undefined && { token }),
+    ...(nkeySeedFile !== undefined && { nkeySeedFile }),
+    ...(credsFile !== undefined && { credsFile }),
     ...(tls && { tls }),
   };
 }

@@ -78,6 +78,8 @@ const CASES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
   [['submit', '--conf', 'noequals', 'job.yaml'], /--conf "noequals": expected key=value/],
   [['submit', '--prefix', '', 'job.yaml'], /'--prefix <prefix>' argument '' is invalid/],
   [['submit', '--nats-pass', 'p', 'job.yaml'], /--nats-pass needs a user too/],
+  [['submit', '--nats-nkey-seed', join(dir, 'missing.nk'), 'job.yaml'], /'--nats-nkey-seed <file>' argument '.*missing\.nk' is invalid\. .*no such file/],
+  [['executors', '--master', 'nats://h:1', '--nats-token', 't', '--nats-creds', file], /--nats-creds cannot be combined with --nats-token: give one way to authenticate/],
 ];
 
 t.test('every command: a bad flag value is a one-line usage error naming flag and value, exit 2', async (t) => {
@@ -107,6 +109,8 @@ const EXECUTOR_CASES: ReadonlyArray<readonly [readonly string[], Record<string, 
   [['--master', 'nats://h:1', '--grace-ms'], {}, /--grace-ms/],
   [['--master', 'nats://h:1', '--memory', '2 gigs'], {}, /--memory: "2 gigs" is not a byte size/],
   [['--master', 'nats://h:1'], { KINDLING_MEMORY_LIMIT: 'x' }, /KINDLING_MEMORY_LIMIT: "x" is not a byte size/],
+  [['--master', 'nats://h:1', '--nkey-seed', '/no/seed.nk'], {}, /--nkey-seed: \/no\/seed\.nk: no such file/],
+  [['--master', 'nats://h:1', '--token', 't', '--creds', '/etc/hostname'], {}, /--creds: cannot be combined with --token: give one way to authenticate/],
   [[], {}, /--master: is required/],
 ];
 

@@ -40,6 +40,9 @@ export interface ExecutorConfig {
   readonly user?: string;
   readonly pass?: string;
   readonly token?: string;
+  /** NKey seed file / JWT creds file (NATS decentralised auth). */
+  readonly nkeySeedFile?: string;
+  readonly credsFile?: string;
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   readonly logLevel: ExecutorLogLevel;
   /**
@@ -92,6 +95,8 @@ function executorProgram(): Command {
       .addOption(new Option('--user <user>', 'NATS user (with --pass)').env('KINDLING_NATS_USER'))
       .addOption(new Option('--pass <password>', 'NATS password (with --user)').env('KINDLING_NATS_PASS'))
       .addOption(new Option('--token <token>', 'NATS token').env('KINDLING_NATS_TOKEN'))
+      .addOption(new Option('--nkey-seed <file>', 'NATS NKey seed file (SU…)').env('KINDLING_NATS_NKEY_SEED'))
+      .addOption(new Option('--creds <file>', 'NATS credentials file (user JWT + seed)').env('KINDLING_NATS_CREDS'))
       .addOption(new Option('--tls-ca <file>', 'CA file to verify the server').env('KINDLING_NATS_TLS_CA'))
       .addOption(new Option('--tls-cert <file>', 'client certificate (with --tls-key)').env('KINDLING_NATS_TLS_CERT'))
       .addOption(new Option('--tls-key <file>', 'client key (with --tls-cert)').env('KINDLING_NATS_TLS_KEY'))
@@ -166,6 +171,8 @@ export function natsOptionsOf(config: ExecutorConfig): NatsConnectionOptions {
     name: config.id,
     ...(config.user !== undefined && { user: config.user, pass: config.pass }),
     ...(config.token !== undefined && { token: config.token }),
+    ...(config.nkeySeedFile !== undefined && { nkeySeedFile: config.nkeySeedFile }),
+    ...(config.credsFile !== undefined && { credsFile: config.credsFile }),
     ...(config.tls && { tls: config.tls }),
   };
 }
@@ -232,6 +239,12 @@ function configOf(program: Command, env: NodeJS.ProcessEnv): ExecutorConfig {
   if (user && !pass) throw invalid(user.origin, 'needs a password too (--pass or KINDLING_NATS_PASS)');
   if (pass && !user) throw invalid(pass.origin, 'needs a user too (--user or KINDLING_NATS_USER)');
   if (token && user) throw invalid(token.origin, `cannot be combined with a user and password (${user.origin})`);
+  const nkey = setting('nkeySeed');
+  const creds = setting('creds');
+  const secrets = [user, token, nkey, creds].filter((s): s is Setting => s !== undefined);
+  if (secrets.length > 1) throw invalid(secrets[1]!.origin, `cannot be combined with ${secrets[0]!.origin}: give one way to authenticate`);
+  const nkeySeedFile = file(nkey);
+  const credsFile = file(creds);
 
   const caFile = file(setting('tlsCa'));
   const certFile = file(setting('tlsCert'));
@@ -257,6 +270,8 @@ function configOf(program: Command, env: NodeJS.ProcessEnv): ExecutorConfig {
     fetchTimeoutMs: integer('fetchTimeoutMs'),
     ...(user && pass && { user: user.value, pass: pass.value }),
     ...(token && { token: token.value }),
+    ...(nkeySeedFile !== undefined && { nkeySeedFile }),
+    ...(credsFile !== undefined && { credsFile }),
     ...(tls && { tls }),
     logLevel: (logLevel?.value ?? program.getOptionValue('logLevel')) as ExecutorLogLevel,
     ...memoryOf(setting('memory'), setting('memoryLimit')),

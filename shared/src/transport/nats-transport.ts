@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  connect, createInbox, headers, nuid,
+  connect, createInbox, credsAuthenticator, headers, nkeyAuthenticator, nuid,
   type Msg, type NatsConnection, type NodeConnectionOptions, type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
 import {
@@ -103,6 +103,8 @@ export class NatsTransport implements Transport {
       ...(opts.user !== undefined ? { user: opts.user, pass: opts.pass ?? '' } : {}),
       ...(opts.token !== undefined ? { token: opts.token } : {}),
       ...(opts.tls !== undefined ? { tls: readTlsFiles(opts.tls) } : {}),
+      ...(opts.nkeySeedFile !== undefined ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(new TextDecoder().decode(readSecretFile(opts.nkeySeedFile, 'NKey seed file')).trim())) } : {}),
+      ...(opts.credsFile !== undefined ? { authenticator: credsAuthenticator(readSecretFile(opts.credsFile, 'credentials file')) } : {}),
     };
     let nc: NatsConnection;
     try {
@@ -396,6 +398,15 @@ function isOfType<T extends MessageType>(m: Message, type: T): m is Extract<Mess
   return m.type === type;
 }
 
+/** Reads an NKey seed or creds file as bytes, naming the file when it cannot. */
+function readSecretFile(file: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (err) {
+    throw new KindlingError('E_IO', `cannot read the NATS ${what} ${file}: ${errorText(err)}`, { file }, { cause: err });
+  }
+}
+
 /** Reads the TLS files named in the options, so a missing file is reported by name. */
 function readTlsFiles(tls: NonNullable<NatsConnectionOptions['tls']>): { ca?: string; cert?: string; key?: string } {
   const read = (file: string | undefined, what: string): string | undefined => {
@@ -415,7 +426,7 @@ function readTlsFiles(tls: NonNullable<NatsConnectionOptions['tls']>): { ca?: st
 function describeConnectError(err: unknown, options: NodeConnectionOptions, opts: NatsConnectionOptions): string {
   const text = errorText(err);
   if (err instanceof Error && (err.name === 'AuthorizationError' || /authorization violation/i.test(text))) {
-    return 'authorization violation: the server refused the credentials (check user/pass or token)';
+    return 'authorization violation: the server refused the credentials (check user/pass, token, NKey seed or creds file)';
   }
   if (err instanceof Error && (err.name === 'TimeoutError' || text === 'timeout')) {
     // A TLS server that requires client certificates drops such clients silently.
