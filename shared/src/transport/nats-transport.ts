@@ -426,13 +426,11 @@ function readTlsFiles(tls: NonNullable<NatsConnectionOptions['tls']>): { ca?: st
 function describeConnectError(err: unknown, options: NodeConnectionOptions, opts: NatsConnectionOptions): string {
   const text = errorText(err);
   if (err instanceof Error && (err.name === 'AuthorizationError' || /authorization violation/i.test(text))) {
-    return 'authorization violation: the server refused the credentials (check user/pass, token, NKey seed or creds file)';
+    return 'authorization violation: the server refused the credentials (check user/pass or token)';
   }
   if (err instanceof Error && (err.name === 'TimeoutError' || text === 'timeout')) {
     // A TLS server that requires client certificates drops such clients silently.
-    const hint = opts.tls !== undefined && opts.tls.certFile === undefined
-      ? ' (if the server requires client certificates, give a certificate and key of its CA: --nats-tls-cert/--nats-tls-key, for executors --tls-cert/--tls-key, or KINDLING_NATS_TLS_CERT/KINDLING_NATS_TLS_KEY)'
-      : '';
+    const hint = opts.tls !== undefined && opts.tls.certFile === undefined ? ' (if the server requires client certificates, set tls.certFile and tls.keyFile)' : '';
     return `no answer within ${options.timeout ?? 0} ms${hint}`;
   }
   // The server requires TLS (nats.js then upgrades on its own) but its certificate is not

@@ -57,7 +57,7 @@ t.test('nkey: the executor and a client with the seed are admitted; another seed
   } finally {
     await client?.close();
   }
-  await t.rejects(NatsTransport.connect({ ...conn, nkeySeedFile: otherFile }), { code: 'E_IO', message: /authorization violation: the server refused the credentials \(check user\/pass, token, NKey seed or creds file\)/ }, 'another seed: refused');
+  await t.rejects(NatsTransport.connect({ ...conn, nkeySeedFile: otherFile }), { code: 'E_IO', message: /authorization violation: the server refused the credentials/ }, 'another seed: refused');
   await t.rejects(NatsTransport.connect({ servers: url, prefix: 'kindling', name: 'anonymous', connectTimeoutMs: 3000 }), { code: 'E_IO', message: /authorization violation/ }, 'no credentials: refused');
   await t.rejects(NatsTransport.connect({ ...conn, nkeySeedFile: join(scratch, 'missing.nk') }), { code: 'E_IO', message: /cannot read the NATS NKey seed file .*missing\.nk/ });
   t.match(readFileSync(log, 'utf8'), /Authorization Error|authentication error/i, 'the server logs the refusals');
