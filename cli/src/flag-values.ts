@@ -59,7 +59,10 @@ export const existingFile: FlagParser = (value) => {
 
 /** One or more NATS URLs, comma-separated (nats:// or tls://, a host, no path). */
 export const natsUrls: FlagParser = (value) => {
-  const urls = value.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  const urls = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
   if (urls.length === 0) throw new InvalidArgumentError('expected nats://host[:port]');
   for (const u of urls) {
     let url: URL;
@@ -83,14 +86,17 @@ export const poolMaster: FlagParser = (value) => {
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
-  if (kind !== 'nats' && kind !== 'k8s') throw new InvalidArgumentError('expected nats://host[:port] or k8s://namespace (executors are not listed from a local master)');
+  if (kind !== 'nats' && kind !== 'k8s')
+    throw new InvalidArgumentError('expected nats://host[:port] or k8s://namespace (executors are not listed from a local master)');
   return value;
 };
 
 /** A Kubernetes object name (DNS-1123 subdomain: a namespace, a StatefulSet, a PVC). */
 export const kubernetesName: FlagParser = (value) => {
   if (value.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value)) {
-    throw new InvalidArgumentError('expected a Kubernetes name: lower-case letters, digits, - and ., starting and ending with a letter or digit');
+    throw new InvalidArgumentError(
+      'expected a Kubernetes name: lower-case letters, digits, - and ., starting and ending with a letter or digit',
+    );
   }
   return value;
 };

@@ -49,14 +49,26 @@ const CASES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
   [['executors', '--master', 'foo'], /'--master <url>' argument 'foo' is invalid\. invalid master URL "foo"/],
   [['executors', '--master', 'local[2]'], /'--master <url>' argument 'local\[2\]' is invalid\. .*not listed from a local master/],
   [['executors', '--master', 'k8s://Bad_NS'], /'--master <url>' argument 'k8s:\/\/Bad_NS' is invalid\. .*not a Kubernetes namespace name/],
-  [['executors', '--master', 'nats://h:1', '--wait-ms', '0'], /'--wait-ms <ms>' argument '0' is invalid\. 0 is out of range \(1 to 600000\)/],
-  [['executors', '--master', 'k8s://ns', '--nats-url', 'http://h:1'], /'--nats-url <url>' argument 'http:\/\/h:1' is invalid\. "http:\/\/h:1": expected a nats:\/\/ or tls:\/\/ URL/],
+  [
+    ['executors', '--master', 'nats://h:1', '--wait-ms', '0'],
+    /'--wait-ms <ms>' argument '0' is invalid\. 0 is out of range \(1 to 600000\)/,
+  ],
+  [
+    ['executors', '--master', 'k8s://ns', '--nats-url', 'http://h:1'],
+    /'--nats-url <url>' argument 'http:\/\/h:1' is invalid\. "http:\/\/h:1": expected a nats:\/\/ or tls:\/\/ URL/,
+  ],
   [['executors', '--master', 'nats://h:1', '--prefix', 'x y'], /'--prefix <prefix>' argument 'x y' is invalid/],
-  [['executors', '--master', 'nats://h:1', '--nats-tls-ca', join(dir, 'missing.pem')], /'--nats-tls-ca <file>' argument '.*missing\.pem' is invalid\. .*missing\.pem: no such file/],
+  [
+    ['executors', '--master', 'nats://h:1', '--nats-tls-ca', join(dir, 'missing.pem')],
+    /'--nats-tls-ca <file>' argument '.*missing\.pem' is invalid\. .*missing\.pem: no such file/,
+  ],
   [['executors', '--master', 'nats://h:1', '--nats-tls-cert', dir], /'--nats-tls-cert <file>' argument '.*' is invalid\. .* is not a file/],
   [['executors', '--master', 'nats://h:1', '--nats-tls-cert', file], /^kindling: error: --nats-tls-cert needs a key too/],
   [['executors', '--master', 'nats://h:1', '--nats-user', 'me'], /^kindling: error: --nats-user needs a password too/],
-  [['executors', '--master', 'nats://h:1', '--nats-token', 't', '--nats-user', 'u', '--nats-pass', 'p'], /--nats-token cannot be combined with a user and password/],
+  [
+    ['executors', '--master', 'nats://h:1', '--nats-token', 't', '--nats-user', 'u', '--nats-pass', 'p'],
+    /--nats-token cannot be combined with a user and password/,
+  ],
   [['executors', '--master', 'nats://h:1', '--nats-token', ''], /'--nats-token <token>' argument '' is invalid/],
   [['scale', 'many'], /command-argument value 'many' is invalid for argument 'replicas'\. expected a whole number from 0 to 10000/],
   [['scale', '--', '-1'], /command-argument value '-1' is invalid for argument 'replicas'/],
@@ -72,14 +84,23 @@ const CASES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
   [['submit', '--output-claim', '-out', 'job.yaml'], /'--output-claim <pvc>' argument '-out' is invalid/],
   [['submit', '--output', '', 'job.yaml'], /'--output <dir>' argument '' is invalid/],
   [['submit', '--name', '', 'job.yaml'], /'--name <name>' argument '' is invalid/],
-  [['submit', '--deploy-mode', 'sideways', 'job.yaml'], /'--deploy-mode <mode>' argument 'sideways' is invalid\. Allowed choices are client, cluster/],
+  [
+    ['submit', '--deploy-mode', 'sideways', 'job.yaml'],
+    /'--deploy-mode <mode>' argument 'sideways' is invalid\. Allowed choices are client, cluster/,
+  ],
   [['submit', '--log-level', 'loud', 'job.yaml'], /'--log-level <level>' argument 'loud' is invalid/],
   [['submit', '--master', 'local[0]', 'job.yaml'], /invalid master URL "local\[0\]": the thread count must be/],
   [['submit', '--conf', 'noequals', 'job.yaml'], /--conf "noequals": expected key=value/],
   [['submit', '--prefix', '', 'job.yaml'], /'--prefix <prefix>' argument '' is invalid/],
   [['submit', '--nats-pass', 'p', 'job.yaml'], /--nats-pass needs a user too/],
-  [['submit', '--nats-nkey-seed', join(dir, 'missing.nk'), 'job.yaml'], /'--nats-nkey-seed <file>' argument '.*missing\.nk' is invalid\. .*no such file/],
-  [['executors', '--master', 'nats://h:1', '--nats-token', 't', '--nats-creds', file], /--nats-creds cannot be combined with --nats-token: give one way to authenticate/],
+  [
+    ['submit', '--nats-nkey-seed', join(dir, 'missing.nk'), 'job.yaml'],
+    /'--nats-nkey-seed <file>' argument '.*missing\.nk' is invalid\. .*no such file/,
+  ],
+  [
+    ['executors', '--master', 'nats://h:1', '--nats-token', 't', '--nats-creds', file],
+    /--nats-creds cannot be combined with --nats-token: give one way to authenticate/,
+  ],
 ];
 
 t.test('every command: a bad flag value is a one-line usage error naming flag and value, exit 2', async (t) => {
@@ -110,7 +131,11 @@ const EXECUTOR_CASES: ReadonlyArray<readonly [readonly string[], Record<string, 
   [['--master', 'nats://h:1', '--memory', '2 gigs'], {}, /--memory: "2 gigs" is not a byte size/],
   [['--master', 'nats://h:1'], { KINDLING_MEMORY_LIMIT: 'x' }, /KINDLING_MEMORY_LIMIT: "x" is not a byte size/],
   [['--master', 'nats://h:1', '--nkey-seed', '/no/seed.nk'], {}, /--nkey-seed: \/no\/seed\.nk: no such file/],
-  [['--master', 'nats://h:1', '--token', 't', '--creds', '/etc/hostname'], {}, /--creds: cannot be combined with --token: give one way to authenticate/],
+  [
+    ['--master', 'nats://h:1', '--token', 't', '--creds', '/etc/hostname'],
+    {},
+    /--creds: cannot be combined with --token: give one way to authenticate/,
+  ],
   [[], {}, /--master: is required/],
 ];
 

@@ -12,7 +12,12 @@ const job = asJobId('job-1');
 const k = (partition: number): BlockKey => ({ jobId: job, partition, name: 'train' });
 /** A design block of exactly `bytes` bytes (a multiple of 8), as the encode op builds them. */
 const block = (bytes: number): DesignBlock =>
-  ({ rowIds: new Float64Array(bytes / 8), label: new Float64Array(0), numeric: new Float64Array(0), categorical: new Int32Array(0) }) as unknown as DesignBlock;
+  ({
+    rowIds: new Float64Array(bytes / 8),
+    label: new Float64Array(0),
+    numeric: new Float64Array(0),
+    categorical: new Int32Array(0),
+  }) as unknown as DesignBlock;
 
 t.test('block store: over budget, evicts least recently used first', async (t) => {
   const s = new BlockStore({ budgetBytes: 3000 });
@@ -24,7 +29,15 @@ t.test('block store: over budget, evicts least recently used first', async (t) =
   s.put(k(3), block(1000));
   t.notOk(s.has(k(1)), '1, the least recently used, is evicted');
   t.ok(s.has(k(0)) && s.has(k(2)) && s.has(k(3)));
-  t.match(s.stats(), { blocks: 3, bytes: 3000, budgetBytes: 3000, evictions: 1, evictedBytes: 1000, peakBytes: 3000, largestBlockBytes: 1000 });
+  t.match(s.stats(), {
+    blocks: 3,
+    bytes: 3000,
+    budgetBytes: 3000,
+    evictions: 1,
+    evictedBytes: 1000,
+    peakBytes: 3000,
+    largestBlockBytes: 1000,
+  });
 });
 
 t.test('block store: a pinned block is never evicted; release evicts what went over', async (t) => {
@@ -92,7 +105,11 @@ t.test('byte sizes: binary units whatever the spelling; clear errors', async (t)
   t.equal(parseByteSize('1.5k', '--memory'), 1536);
   t.equal(parseByteSize(' 4096 ', '--memory'), 4096);
   for (const bad of ['', 'lots', '-1g', '2x', '0', '1e9', 'g'])
-    t.throws(() => parseByteSize(bad, '--memory'), { code: 'E_INVALID_VALUE', message: new RegExp(`^--memory: "${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`) }, `rejects "${bad}"`);
+    t.throws(
+      () => parseByteSize(bad, '--memory'),
+      { code: 'E_INVALID_VALUE', message: new RegExp(`^--memory: "${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`) },
+      `rejects "${bad}"`,
+    );
 });
 
 t.test('config: --memory, KINDLING_EXECUTOR_MEMORY and --memory-limit', async (t) => {
@@ -100,8 +117,16 @@ t.test('config: --memory, KINDLING_EXECUTOR_MEMORY and --memory-limit', async (t
   t.equal(parseExecutorArgs(m, {}).memoryBytes, undefined, 'unbounded by default');
   t.equal(parseExecutorArgs([...m, '--memory', '2g'], {}).memoryBytes, 2 * 1024 ** 3);
   t.equal(parseExecutorArgs(m, { KINDLING_EXECUTOR_MEMORY: '512Mi' }).memoryBytes, 512 * 1024 ** 2);
-  t.equal(parseExecutorArgs(m, { KINDLING_MEMORY_LIMIT: String(4 * 1024 ** 3) }).memoryBytes, Math.floor(4 * 1024 ** 3 * MEMORY_FRACTION), 'a share of the container limit');
-  t.equal(parseExecutorArgs([...m, '--memory', '1g'], { KINDLING_MEMORY_LIMIT: String(4 * 1024 ** 3) }).memoryBytes, 1024 ** 3, '--memory wins over the limit');
+  t.equal(
+    parseExecutorArgs(m, { KINDLING_MEMORY_LIMIT: String(4 * 1024 ** 3) }).memoryBytes,
+    Math.floor(4 * 1024 ** 3 * MEMORY_FRACTION),
+    'a share of the container limit',
+  );
+  t.equal(
+    parseExecutorArgs([...m, '--memory', '1g'], { KINDLING_MEMORY_LIMIT: String(4 * 1024 ** 3) }).memoryBytes,
+    1024 ** 3,
+    '--memory wins over the limit',
+  );
   const err = (argv: string[], env: NodeJS.ProcessEnv) => {
     try {
       parseExecutorArgs(argv, env);

@@ -11,11 +11,24 @@
 import { KindlingError } from './errors.js';
 
 const UNITS: Readonly<Record<string, number>> = {
-  '': 1, b: 1,
-  k: 1024, kb: 1024, ki: 1024, kib: 1024,
-  m: 1024 ** 2, mb: 1024 ** 2, mi: 1024 ** 2, mib: 1024 ** 2,
-  g: 1024 ** 3, gb: 1024 ** 3, gi: 1024 ** 3, gib: 1024 ** 3,
-  t: 1024 ** 4, tb: 1024 ** 4, ti: 1024 ** 4, tib: 1024 ** 4,
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  ki: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mi: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gi: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  ti: 1024 ** 4,
+  tib: 1024 ** 4,
 };
 
 /**
@@ -26,10 +39,15 @@ export function parseByteSize(text: string, what: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(text);
   const scale = m ? UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || scale === undefined) {
-    throw new KindlingError('E_INVALID_VALUE', `${what}: "${text}" is not a byte size; expected a number of bytes or one with a unit, e.g. 512m, 2g, 1536Mi (units are binary: 1k = 1024)`, { what, value: text });
+    throw new KindlingError(
+      'E_INVALID_VALUE',
+      `${what}: "${text}" is not a byte size; expected a number of bytes or one with a unit, e.g. 512m, 2g, 1536Mi (units are binary: 1k = 1024)`,
+      { what, value: text },
+    );
   }
   const bytes = Math.floor(Number(m[1]) * scale);
-  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new KindlingError('E_INVALID_VALUE', `${what}: "${text}" is out of range (1 byte to 8 PiB)`, { what, value: text });
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new KindlingError('E_INVALID_VALUE', `${what}: "${text}" is out of range (1 byte to 8 PiB)`, { what, value: text });
   return bytes;
 }
 

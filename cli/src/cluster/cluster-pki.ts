@@ -28,7 +28,10 @@ function openssl(args: readonly string[], cwd: string): void {
   } catch (err) {
     const missing = err instanceof Error && 'code' in err && err.code === 'ENOENT';
     const stderr = err instanceof Error && 'stderr' in err ? String(err.stderr).trim().split('\n').slice(-2).join(' ') : '';
-    throw new KindlingError('E_IO', missing ? '--tls needs openssl; install it with: apt-get install -y openssl' : `openssl ${args[0]} failed: ${stderr || String(err)}`);
+    throw new KindlingError(
+      'E_IO',
+      missing ? '--tls needs openssl; install it with: apt-get install -y openssl' : `openssl ${args[0]} failed: ${stderr || String(err)}`,
+    );
   }
 }
 
@@ -37,12 +40,49 @@ export function makeClusterPki(dir: string): ClusterPki {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', DAYS, '-subj', '/CN=Kindling local cluster CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      DAYS,
+      '-subj',
+      '/CN=Kindling local cluster CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
   const leaf = (name: string, ext: string): void => {
     writeFileSync(join(dir, `${name}.ext`), ext);
     openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=kindling-${name}`], dir);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', DAYS, '-extfile', `${name}.ext`], dir);
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.pem`,
+        '-days',
+        DAYS,
+        '-extfile',
+        `${name}.ext`,
+      ],
+      dir,
+    );
     rmSync(join(dir, `${name}.csr`));
     rmSync(join(dir, `${name}.ext`));
   };

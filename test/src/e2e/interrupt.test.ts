@@ -16,10 +16,16 @@ t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
 t.test('interrupt: SIGINT during a local job reports the interruption, exit 130, nothing left in the output parent', async (t) => {
   // Big enough (~50 MB) that loading alone outlasts the signal, which goes as soon as the job starts.
   const csv = join(scratch, 'bank-600k.csv');
-  execFileSync(process.execPath, [resolve(repoRoot, 'scripts/gen-bank-like.mjs'), '--rows', '600000', '--out', csv, '--seed', '5'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [resolve(repoRoot, 'scripts/gen-bank-like.mjs'), '--rows', '600000', '--out', csv, '--seed', '5'], {
+    stdio: 'ignore',
+  });
   const parent = join(scratch, 'out');
   const output = join(parent, 'job');
-  const child = spawn(process.execPath, [cliMain, 'submit', '--master', 'local[2]', '--no-progress', '--conf', `input.path=${csv}`, '--output', output, bankJob], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [cliMain, 'submit', '--master', 'local[2]', '--no-progress', '--conf', `input.path=${csv}`, '--output', output, bankJob],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -62,8 +62,10 @@ t.test('memory budget, local mode: executor.memory evicts and rebuilds, results 
   t.ok(bounded.stats.evictions > 0, `evicted blocks (${bounded.stats.evictions})`);
   t.ok(bounded.stats.rebuilds > 0, `rebuilt blocks from lineage (${bounded.stats.rebuilds})`);
   t.equal(bounded.stats.budgetBytes, BUDGET);
-  t.ok(bounded.stats.peakBytes <= BUDGET + threads * bounded.stats.largestBlockBytes,
-    `peak held ${bounded.stats.peakBytes} ≤ budget + ${threads} × largest block (${bounded.stats.largestBlockBytes})`);
+  t.ok(
+    bounded.stats.peakBytes <= BUDGET + threads * bounded.stats.largestBlockBytes,
+    `peak held ${bounded.stats.peakBytes} ≤ budget + ${threads} × largest block (${bounded.stats.largestBlockBytes})`,
+  );
   t.equal(bounded.stats.pinnedBytes, 0, 'nothing pinned once the job ended');
 });
 
@@ -72,24 +74,35 @@ t.test('memory budget, local mode: "64m"-style sizes and bad values', async (t) 
   await t.rejects(spec('bad', { 'executor.memory': 'lots' }), { code: 'E_JOB_SPEC', message: /executor\.memory/ });
 });
 
-t.test('memory budget, 2 executor processes with --memory: bit-identical to unbounded, heartbeats show evictions and rebuilds', async (t) => {
-  const free = await unbounded;
-  const cluster = await LocalCluster.start(2, { executorArgs: ['--memory', String(BUDGET / 2)] });
-  t.teardown(() => cluster.stop());
-  const r = await runOnCluster(await spec('cluster-bounded'), cluster.connectionOptions('driver-memory'));
-  sameResult(t, r, free.result, '2 executors with --memory 200000 vs unbounded local');
-  const transport = await NatsTransport.connect(cluster.connectionOptions('memory-probe'));
-  try {
-    const replies = await transport.requestMany(subjects(cluster.prefix).discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { timeoutMs: 500 });
-    const beats = replies.filter((m): m is ExecutorHeartbeat => m.type === 'executor-heartbeat');
-    t.equal(beats.length, 2, 'both executors answer');
-    for (const b of beats) t.equal(b.memoryBudgetBytes, BUDGET / 2, `${b.executorId}: budget in its heartbeat`);
-    const evictions = beats.reduce((n, b) => n + (b.evictions ?? 0), 0);
-    const rebuilds = beats.reduce((n, b) => n + (b.rebuilds ?? 0), 0);
-    t.ok(evictions > 0, `heartbeats count evictions (${evictions})`);
-    t.ok(rebuilds > 0, `heartbeats count rebuilds (${rebuilds})`);
-    for (const b of beats) t.ok((b.peakCachedBytes ?? Infinity) <= BUDGET / 2 + b.slots * free.stats.largestBlockBytes, `${b.executorId}: peak ${b.peakCachedBytes} within budget + margin`);
-  } finally {
-    await transport.close();
-  }
-});
+t.test(
+  'memory budget, 2 executor processes with --memory: bit-identical to unbounded, heartbeats show evictions and rebuilds',
+  async (t) => {
+    const free = await unbounded;
+    const cluster = await LocalCluster.start(2, { executorArgs: ['--memory', String(BUDGET / 2)] });
+    t.teardown(() => cluster.stop());
+    const r = await runOnCluster(await spec('cluster-bounded'), cluster.connectionOptions('driver-memory'));
+    sameResult(t, r, free.result, '2 executors with --memory 200000 vs unbounded local');
+    const transport = await NatsTransport.connect(cluster.connectionOptions('memory-probe'));
+    try {
+      const replies = await transport.requestMany(
+        subjects(cluster.prefix).discover,
+        { type: 'discover-executors', version: PROTOCOL_VERSION },
+        { timeoutMs: 500 },
+      );
+      const beats = replies.filter((m): m is ExecutorHeartbeat => m.type === 'executor-heartbeat');
+      t.equal(beats.length, 2, 'both executors answer');
+      for (const b of beats) t.equal(b.memoryBudgetBytes, BUDGET / 2, `${b.executorId}: budget in its heartbeat`);
+      const evictions = beats.reduce((n, b) => n + (b.evictions ?? 0), 0);
+      const rebuilds = beats.reduce((n, b) => n + (b.rebuilds ?? 0), 0);
+      t.ok(evictions > 0, `heartbeats count evictions (${evictions})`);
+      t.ok(rebuilds > 0, `heartbeats count rebuilds (${rebuilds})`);
+      for (const b of beats)
+        t.ok(
+          (b.peakCachedBytes ?? Infinity) <= BUDGET / 2 + b.slots * free.stats.largestBlockBytes,
+          `${b.executorId}: peak ${b.peakCachedBytes} within budget + margin`,
+        );
+    } finally {
+      await transport.close();
+    }
+  },
+);

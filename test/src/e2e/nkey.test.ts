@@ -25,12 +25,31 @@ t.test('nkey: the executor and a client with the seed are admitted; another seed
   writeFileSync(otherFile, new TextDecoder().decode(nkeys.createUser().getSeed()), { mode: 0o600 });
   const port = await findFreePort();
   const log = join(scratch, 'nats.log');
-  writeFileSync(join(scratch, 'nats.conf'), `listen: 127.0.0.1:${port}\nlog_file: ${JSON.stringify(log)}\nauthorization { users: [ { nkey: ${user.getPublicKey()} } ] }\n`);
+  writeFileSync(
+    join(scratch, 'nats.conf'),
+    `listen: 127.0.0.1:${port}\nlog_file: ${JSON.stringify(log)}\nauthorization { users: [ { nkey: ${user.getPublicKey()} } ] }\n`,
+  );
   const server = spawn(findNatsServer(), ['-c', join(scratch, 'nats.conf')], { stdio: 'ignore' });
   t.teardown(() => void server.kill('SIGKILL'));
   const url = `nats://127.0.0.1:${port}`;
 
-  const executor = spawn(process.execPath, [resolve(repoRoot, 'executor/dist/src/main.js'), '--master', url, '--id', 'executor-nk', '--cores', '1', '--health-port', '0', '--nkey-seed', seedFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const executor = spawn(
+    process.execPath,
+    [
+      resolve(repoRoot, 'executor/dist/src/main.js'),
+      '--master',
+      url,
+      '--id',
+      'executor-nk',
+      '--cores',
+      '1',
+      '--health-port',
+      '0',
+      '--nkey-seed',
+      seedFile,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let executorLog = '';
   executor.stdout.on('data', (d: Buffer) => (executorLog += d.toString()));
   executor.stderr.on('data', (d: Buffer) => (executorLog += d.toString()));
@@ -48,17 +67,36 @@ t.test('nkey: the executor and a client with the seed are admitted; another seed
   try {
     let ids: string[] = [];
     for (let i = 0; i < 60 && ids.length === 0; i++) {
-      const replies = await client!.requestMany(subjects('kindling').discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { timeoutMs: 300 });
+      const replies = await client!.requestMany(
+        subjects('kindling').discover,
+        { type: 'discover-executors', version: PROTOCOL_VERSION },
+        { timeoutMs: 300 },
+      );
       ids = replies.flatMap((m) => (m.type === 'executor-heartbeat' ? [m.executorId] : []));
       // No subscriber yet answers at once: wait for the executor to start and connect.
       if (ids.length === 0) await new Promise((r) => setTimeout(r, 250));
     }
-    t.same(ids, ['executor-nk'], `the executor authenticated with its NKey and serves${ids.length ? '' : `; its log: ${executorLog.slice(-1500)}`}`);
+    t.same(
+      ids,
+      ['executor-nk'],
+      `the executor authenticated with its NKey and serves${ids.length ? '' : `; its log: ${executorLog.slice(-1500)}`}`,
+    );
   } finally {
     await client?.close();
   }
-  await t.rejects(NatsTransport.connect({ ...conn, nkeySeedFile: otherFile }), { code: 'E_IO', message: /authorization violation: the server refused the credentials/ }, 'another seed: refused');
-  await t.rejects(NatsTransport.connect({ servers: url, prefix: 'kindling', name: 'anonymous', connectTimeoutMs: 3000 }), { code: 'E_IO', message: /authorization violation/ }, 'no credentials: refused');
-  await t.rejects(NatsTransport.connect({ ...conn, nkeySeedFile: join(scratch, 'missing.nk') }), { code: 'E_IO', message: /cannot read the NATS NKey seed file .*missing\.nk/ });
+  await t.rejects(
+    NatsTransport.connect({ ...conn, nkeySeedFile: otherFile }),
+    { code: 'E_IO', message: /authorization violation: the server refused the credentials/ },
+    'another seed: refused',
+  );
+  await t.rejects(
+    NatsTransport.connect({ servers: url, prefix: 'kindling', name: 'anonymous', connectTimeoutMs: 3000 }),
+    { code: 'E_IO', message: /authorization violation/ },
+    'no credentials: refused',
+  );
+  await t.rejects(NatsTransport.connect({ ...conn, nkeySeedFile: join(scratch, 'missing.nk') }), {
+    code: 'E_IO',
+    message: /cannot read the NATS NKey seed file .*missing\.nk/,
+  });
   t.match(readFileSync(log, 'utf8'), /Authorization Error|authentication error/i, 'the server logs the refusals');
 });

@@ -57,30 +57,66 @@ function bits(r: JobResult): Buffer {
 }
 type Tap = import('tap').Test;
 
-t.test('tls: cluster up --mtls runs the bank job bit-identical to local mode and refuses clients without TLS or a certificate', async (t) => {
-  const state = clusterUp(t, 'mtls', '--mtls');
-  t.equal(state.tls?.mode, 'mtls');
-  const base = { servers: state.url, prefix: state.prefix };
-  const tls = { caFile: state.tls!.caFile, certFile: state.tls!.certFile!, keyFile: state.tls!.keyFile! };
+t.test(
+  'tls: cluster up --mtls runs the bank job bit-identical to local mode and refuses clients without TLS or a certificate',
+  async (t) => {
+    const state = clusterUp(t, 'mtls', '--mtls');
+    t.equal(state.tls?.mode, 'mtls');
+    const base = { servers: state.url, prefix: state.prefix };
+    const tls = { caFile: state.tls!.caFile, certFile: state.tls!.certFile!, keyFile: state.tls!.keyFile! };
 
-  const local = await runLocal(await parseJobSpecFile(bankJob, { output: join(scratch, 'local') }), 2);
-  const remote = await runOnCluster(await parseJobSpecFile(bankJob, { output: join(scratch, 'mtls-out') }), { ...base, name: 'driver-mtls', tls });
-  t.same(bits(remote), bits(local), 'coefficients bit-identical over mutual TLS');
-  t.same(remote.metrics, local.metrics, 'metrics identical');
+    const local = await runLocal(await parseJobSpecFile(bankJob, { output: join(scratch, 'local') }), 2);
+    const remote = await runOnCluster(await parseJobSpecFile(bankJob, { output: join(scratch, 'mtls-out') }), {
+      ...base,
+      name: 'driver-mtls',
+      tls,
+    });
+    t.same(bits(remote), bits(local), 'coefficients bit-identical over mutual TLS');
+    t.same(remote.metrics, local.metrics, 'metrics identical');
 
-  const plain = await connectError({ ...base, name: 'plaintext' });
-  t.match(plain, { code: 'E_IO', message: /cannot connect to NATS .*the server requires TLS with a certificate this client does not trust; give its CA: --nats-tls-ca/ }, 'a plaintext client is refused, told to give the CA');
-  const noCert = await connectError({ ...base, name: 'no-client-cert', tls: { caFile: tls.caFile } });
-  t.match(noCert, { code: 'E_IO', message: /if the server requires client certificates, set tls.certFile and tls.keyFile/ }, 'a TLS client without a certificate is refused');
-  t.match(readFileSync(state.nats.log, 'utf8'), /TLS handshake error: tls: client didn't provide a certificate/, 'the server logs the refusal');
+    const plain = await connectError({ ...base, name: 'plaintext' });
+    t.match(
+      plain,
+      {
+        code: 'E_IO',
+        message:
+          /cannot connect to NATS .*the server requires TLS with a certificate this client does not trust; give its CA: --nats-tls-ca/,
+      },
+      'a plaintext client is refused, told to give the CA',
+    );
+    const noCert = await connectError({ ...base, name: 'no-client-cert', tls: { caFile: tls.caFile } });
+    t.match(
+      noCert,
+      { code: 'E_IO', message: /if the server requires client certificates, set tls.certFile and tls.keyFile/ },
+      'a TLS client without a certificate is refused',
+    );
+    t.match(
+      readFileSync(state.nats.log, 'utf8'),
+      /TLS handshake error: tls: client didn't provide a certificate/,
+      'the server logs the refusal',
+    );
 
-  const cli = kindling('executors', '--master', state.url);
-  t.equal(cli.code, 1, 'kindling executors without the CA fails');
-  t.match(cli.stderr, /^kindling: error: cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .*give its CA: --nats-tls-ca .*\[E_IO\]\n$/);
-  const ok = kindling('executors', '--master', state.url, '--nats-tls-ca', tls.caFile, '--nats-tls-cert', tls.certFile, '--nats-tls-key', tls.keyFile);
-  t.equal(ok.code, 0, 'kindling executors with the client pair lists them');
-  t.match(ok.stdout, /executor-0\s+active[\s\S]*executor-1\s+active/);
-});
+    const cli = kindling('executors', '--master', state.url);
+    t.equal(cli.code, 1, 'kindling executors without the CA fails');
+    t.match(
+      cli.stderr,
+      /^kindling: error: cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .*give its CA: --nats-tls-ca .*\[E_IO\]\n$/,
+    );
+    const ok = kindling(
+      'executors',
+      '--master',
+      state.url,
+      '--nats-tls-ca',
+      tls.caFile,
+      '--nats-tls-cert',
+      tls.certFile,
+      '--nats-tls-key',
+      tls.keyFile,
+    );
+    t.equal(ok.code, 0, 'kindling executors with the client pair lists them');
+    t.match(ok.stdout, /executor-0\s+active[\s\S]*executor-1\s+active/);
+  },
+);
 
 t.test('tls: cluster up --tls admits a TLS client without a certificate, refuses plaintext', async (t) => {
   const state = clusterUp(t, 'tls', '--tls');
@@ -90,7 +126,11 @@ t.test('tls: cluster up --tls admits a TLS client without a certificate, refuses
   t.match(await connectError(base), { code: 'E_IO', message: /requires TLS/ }, 'plaintext refused');
   const tr = await NatsTransport.connect({ ...base, tls: { caFile: state.tls!.caFile } });
   try {
-    const replies = await tr.requestMany(subjects(state.prefix).discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { timeoutMs: 500 });
+    const replies = await tr.requestMany(
+      subjects(state.prefix).discover,
+      { type: 'discover-executors', version: PROTOCOL_VERSION },
+      { timeoutMs: 500 },
+    );
     t.equal(replies.filter((m) => m.type === 'executor-heartbeat').length, 2, 'both executors answer over TLS');
   } finally {
     await tr.close();

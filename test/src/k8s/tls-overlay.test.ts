@@ -23,7 +23,8 @@ const get = (kind: string, name: string): KubeObject => {
   if (!o) throw new Error(`no ${kind} ${name}`);
   return o;
 };
-const pod = (name: string): IPodSpec => (get('StatefulSet', name) as unknown as { spec: { template: { spec: IPodSpec } } }).spec.template.spec;
+const pod = (name: string): IPodSpec =>
+  (get('StatefulSet', name) as unknown as { spec: { template: { spec: IPodSpec } } }).spec.template.spec;
 const natsConf = (get('ConfigMap', 'kindling-nats-config')['data'] as Record<string, string>)['nats.conf']!;
 
 function secretMount(spec: IPodSpec, c: IContainer, secretName: string): string {
@@ -38,8 +39,15 @@ function secretMount(spec: IPodSpec, c: IContainer, secretName: string): string 
 
 t.test('tls overlay: nats-server requires TLS and verifies client certificates from Secret kindling-nats-tls', async (t) => {
   const spec = pod('kindling-nats');
-  const dir = secretMount(spec, spec.containers.find((c) => c.name === 'nats')!, 'kindling-nats-tls');
-  t.match(natsConf, new RegExp(`tls \\{[^}]*cert_file: ${dir}/tls\\.crt[^}]*key_file: ${dir}/tls\\.key[^}]*ca_file: ${dir}/ca\\.crt[^}]*verify: true`));
+  const dir = secretMount(
+    spec,
+    spec.containers.find((c) => c.name === 'nats')!,
+    'kindling-nats-tls',
+  );
+  t.match(
+    natsConf,
+    new RegExp(`tls \\{[^}]*cert_file: ${dir}/tls\\.crt[^}]*key_file: ${dir}/tls\\.key[^}]*ca_file: ${dir}/ca\\.crt[^}]*verify: true`),
+  );
   t.match(natsConf, /authorization \{\s*token: \$NATS_TOKEN/, 'the token is still required as well');
 });
 
@@ -57,7 +65,8 @@ t.test('tls overlay: its tls block, with real files, makes a real nats-server re
   const dir = mkdtempSync(join(tmpdir(), 'kindling-tls-overlay-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const pki = makeClusterPki(join(dir, 'pki'));
-  const block = /tls \{[^}]*\}/.exec(natsConf)![0]
+  const block = /tls \{[^}]*\}/
+    .exec(natsConf)![0]
     .replace(/\/etc\/nats\/tls\/tls\.crt/, pki.serverCert)
     .replace(/\/etc\/nats\/tls\/tls\.key/, pki.serverKey)
     .replace(/\/etc\/nats\/tls\/ca\.crt/, pki.caFile);
@@ -68,13 +77,19 @@ t.test('tls overlay: its tls block, with real files, makes a real nats-server re
   const conn = { servers: `nats://127.0.0.1:${port}`, prefix: 'kindling', name: 'overlay-probe', connectTimeoutMs: 3000 };
   let ok: NatsTransport | undefined;
   for (let i = 0; i < 50 && !ok; i++) {
-    ok = await NatsTransport.connect({ ...conn, tls: { caFile: pki.caFile, certFile: pki.clientCert, keyFile: pki.clientKey } }).catch(async () => {
-      await new Promise((r) => setTimeout(r, 100));
-      return undefined;
-    });
+    ok = await NatsTransport.connect({ ...conn, tls: { caFile: pki.caFile, certFile: pki.clientCert, keyFile: pki.clientKey } }).catch(
+      async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        return undefined;
+      },
+    );
   }
   t.ok(ok, 'a client with the CA and a client certificate connects');
   await ok?.close();
-  await t.rejects(NatsTransport.connect({ ...conn, tls: { caFile: pki.caFile } }), { code: 'E_IO' }, 'without a client certificate: refused');
+  await t.rejects(
+    NatsTransport.connect({ ...conn, tls: { caFile: pki.caFile } }),
+    { code: 'E_IO' },
+    'without a client certificate: refused',
+  );
   await t.rejects(NatsTransport.connect(conn), { code: 'E_IO', message: /requires TLS/ }, 'plaintext: refused');
 });
