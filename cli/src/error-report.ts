@@ -5,8 +5,8 @@
  */
 import { KindlingError, toWireError, type ErrorCode } from '@kindling/shared/compute';
 
-/** 0 ok, 1 job failure, 2 usage or job-spec error. */
-export type ExitCode = 0 | 1 | 2;
+/** 0 ok, 1 job failure, 2 usage or job-spec error, 130 interrupted (Ctrl-C, as shells count 128 + SIGINT). */
+export type ExitCode = 0 | 1 | 2 | 130;
 
 /** When the error happened: before the job started (flags, spec) or while it ran. */
 export type FailurePhase = 'setup' | 'run';
@@ -28,6 +28,11 @@ function codeOf(err: unknown, wireCode: ErrorCode): ErrorCode {
   return typeof errno === 'string' && /^E[A-Z]+$/.test(errno) ? 'E_IO' : wireCode;
 }
 
+/** The error of a job stopped by Ctrl-C: says so, keeping what the stop made the tasks throw as the cause. */
+export function interruptedError(job: string, cause: unknown): KindlingError {
+  return new KindlingError('E_INTERRUPTED', `job ${job} was interrupted (SIGINT) before it finished`, { job }, { cause });
+}
+
 /** The stack of an error and of its causes, for `--log-level debug`. */
 export function errorStack(err: unknown): string {
   const parts: string[] = [];
@@ -39,6 +44,7 @@ export function errorStack(err: unknown): string {
 
 /** Exit code for an error: a job-spec error is the user's to fix wherever it surfaced. */
 export function exitCodeFor(err: unknown, phase: FailurePhase): ExitCode {
+  if (toWireError(err).code === 'E_INTERRUPTED') return 130;
   if (phase === 'setup') return 2;
   return toWireError(err).code === 'E_JOB_SPEC' ? 2 : 1;
 }

@@ -15,3 +15,4 @@ export { renderStageBar, ConsoleProgressBar, type StageProgress, type ConsolePro
 export { renderMetricsTable, type MetricsTableOptions } from './metrics-table.js';
 export { runCli } from './run-cli.js';
 export { NatsServerProcess, findFreePort, findNatsServer, type NatsServerOptions } from './cluster/nats-server-process.js';
+export { makeClusterPki, type ClusterPki } from './cluster/cluster-pki.js';

@@ -11,6 +11,7 @@ import { addExecutorsCommand } from './commands/executors.js';
 import { addScaleCommand } from './commands/kubernetes.js';
 import { addSubmitCommand, type CliIo } from './commands/submit.js';
 import { errorLine, type ExitCode } from './error-report.js';
+import { checkSubmitFlags } from './flag-values.js';
 
 /** Runs the CLI on `argv` (without node and the script path) and resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<ExitCode> {
@@ -34,7 +35,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
   const setCode = (c: ExitCode) => {
     code = c;
   };
-  addSubmitCommand(program, io, setCode);
+  checkSubmitFlags(addSubmitCommand(program, io, setCode));
   addExecutorsCommand(program, io, setCode);
   addClusterCommand(program, io, setCode);
   addScaleCommand(program, io, setCode);

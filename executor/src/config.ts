@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
-import { KindlingError, type NatsConnectionOptions } from '@kindling/shared';
+import { KindlingError, parseByteSize, type NatsConnectionOptions } from '@kindling/shared';
 
 /** Log levels the executor's logger accepts (pino's names). */
 export const EXECUTOR_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -40,9 +40,25 @@ export interface ExecutorConfig {
   readonly user?: string;
   readonly pass?: string;
   readonly token?: string;
+  /** NKey seed file / JWT creds file (NATS decentralised auth). */
+  readonly nkeySeedFile?: string;
+  readonly credsFile?: string;
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   readonly logLevel: ExecutorLogLevel;
+  /**
+   * Most bytes the block store holds (`--memory`, or MEMORY_FRACTION of `--memory-limit`);
+   * undefined = unbounded. See docs/memory.md for what else the process holds.
+   */
+  readonly memoryBytes?: number;
 }
+
+/**
+ * Share of a container memory limit given to the block store when only the limit is known
+ * (the StatefulSet's downward API). The rest is headroom: Node's heap and code (~100 MiB),
+ * one worker thread per core (~30 MiB each), and each running task's margin (its input block
+ * when rebuilt, and the blocks it produces before they enter the store).
+ */
+export const MEMORY_FRACTION = 0.5;
 
 /** What a command line asks for: an executor to run, or the usage text (`--help`). */
 export type ExecutorCommandLine = { readonly kind: 'run'; readonly config: ExecutorConfig } | { readonly kind: 'help'; readonly usage: string };
@@ -79,9 +95,13 @@ function executorProgram(): Command {
       .addOption(new Option('--user <user>', 'NATS user (with --pass)').env('KINDLING_NATS_USER'))
       .addOption(new Option('--pass <password>', 'NATS password (with --user)').env('KINDLING_NATS_PASS'))
       .addOption(new Option('--token <token>', 'NATS token').env('KINDLING_NATS_TOKEN'))
+      .addOption(new Option('--nkey-seed <file>', 'NATS NKey seed file (SU…)').env('KINDLING_NATS_NKEY_SEED'))
+      .addOption(new Option('--creds <file>', 'NATS credentials file (user JWT + seed)').env('KINDLING_NATS_CREDS'))
       .addOption(new Option('--tls-ca <file>', 'CA file to verify the server').env('KINDLING_NATS_TLS_CA'))
       .addOption(new Option('--tls-cert <file>', 'client certificate (with --tls-key)').env('KINDLING_NATS_TLS_CERT'))
       .addOption(new Option('--tls-key <file>', 'client key (with --tls-cert)').env('KINDLING_NATS_TLS_KEY'))
+      .addOption(new Option('--memory <size>', 'block-store budget, e.g. 2g or 512m; over it, cached blocks are evicted and rebuilt (default: unbounded)').env('KINDLING_EXECUTOR_MEMORY'))
+      .addOption(new Option('--memory-limit <bytes>', `the container's memory limit (Kubernetes downward API); the budget is ${MEMORY_FRACTION * 100}% of it unless --memory is set`).env('KINDLING_MEMORY_LIMIT'))
       // Not .choices(): commander would check it while parsing, and a bad value would hide --help.
       .addOption(new Option('--log-level <level>', EXECUTOR_LOG_LEVELS.join('|')).env('KINDLING_LOG_LEVEL').default('info'))
   );
@@ -151,6 +171,8 @@ export function natsOptionsOf(config: ExecutorConfig): NatsConnectionOptions {
     name: config.id,
     ...(config.user !== undefined && { user: config.user, pass: config.pass }),
     ...(config.token !== undefined && { token: config.token }),
+    ...(config.nkeySeedFile !== undefined && { nkeySeedFile: config.nkeySeedFile }),
+    ...(config.credsFile !== undefined && { credsFile: config.credsFile }),
     ...(config.tls && { tls: config.tls }),
   };
 }
@@ -217,6 +239,12 @@ function configOf(program: Command, env: NodeJS.ProcessEnv): ExecutorConfig {
   if (user && !pass) throw invalid(user.origin, 'needs a password too (--pass or KINDLING_NATS_PASS)');
   if (pass && !user) throw invalid(pass.origin, 'needs a user too (--user or KINDLING_NATS_USER)');
   if (token && user) throw invalid(token.origin, `cannot be combined with a user and password (${user.origin})`);
+  const nkey = setting('nkeySeed');
+  const creds = setting('creds');
+  const secrets = [user, token, nkey, creds].filter((s): s is Setting => s !== undefined);
+  if (secrets.length > 1) throw invalid(secrets[1]!.origin, `cannot be combined with ${secrets[0]!.origin}: give one way to authenticate`);
+  const nkeySeedFile = file(nkey);
+  const credsFile = file(creds);
 
   const caFile = file(setting('tlsCa'));
   const certFile = file(setting('tlsCert'));
@@ -242,10 +270,26 @@ function configOf(program: Command, env: NodeJS.ProcessEnv): ExecutorConfig {
     fetchTimeoutMs: integer('fetchTimeoutMs'),
     ...(user && pass && { user: user.value, pass: pass.value }),
     ...(token && { token: token.value }),
+    ...(nkeySeedFile !== undefined && { nkeySeedFile }),
+    ...(credsFile !== undefined && { credsFile }),
     ...(tls && { tls }),
     logLevel: (logLevel?.value ?? program.getOptionValue('logLevel')) as ExecutorLogLevel,
+    ...memoryOf(setting('memory'), setting('memoryLimit')),
   };
   return Object.freeze(config);
+}
+
+function memoryOf(memory: Setting | undefined, limit: Setting | undefined): { memoryBytes?: number } {
+  const bytes = (s: Setting) => {
+    try {
+      return parseByteSize(s.value, s.origin);
+    } catch (err) {
+      throw invalid(s.origin, (err as Error).message.slice(s.origin.length + 2));
+    }
+  };
+  if (memory) return { memoryBytes: bytes(memory) };
+  if (limit) return { memoryBytes: Math.floor(bytes(limit) * MEMORY_FRACTION) };
+  return {};
 }
 
 function executorId(flag: Setting | undefined, env: NodeJS.ProcessEnv): string {

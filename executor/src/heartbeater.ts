@@ -14,6 +14,11 @@ export interface HeartbeatState {
   readonly draining: boolean;
   readonly cachedBlocks: number;
   readonly cachedBytes: number;
+  /** The block store's budget and counters (storage/block-store.ts); optional on the wire. */
+  readonly memoryBudgetBytes?: number;
+  readonly evictions?: number;
+  readonly rebuilds?: number;
+  readonly peakCachedBytes?: number;
 }
 
 /** Options of a Heartbeater. */
@@ -56,6 +61,10 @@ export class Heartbeater {
       draining: s.draining,
       startedAt: this.startedAt,
       sentAt: Date.now(),
+      ...(s.memoryBudgetBytes !== undefined && { memoryBudgetBytes: s.memoryBudgetBytes }),
+      ...(s.evictions !== undefined && { evictions: s.evictions }),
+      ...(s.rebuilds !== undefined && { rebuilds: s.rebuilds }),
+      ...(s.peakCachedBytes !== undefined && { peakCachedBytes: s.peakCachedBytes }),
     };
   }
 

@@ -28,19 +28,22 @@ export interface LocalExecutorOptions {
   readonly id?: string;
   /** Worker threads = task slots. */
   readonly threads: number;
+  /** Block-store budget in bytes (`executor.memory` of the job spec); undefined = unbounded. */
+  readonly memoryBytes?: number;
 }
 
 /** An in-process executor with its own block store and worker-thread pool. */
 export class LocalExecutor implements ExecutorClient {
   readonly id: ExecutorId;
   readonly slots: number;
-  private readonly store = new BlockStore();
+  private readonly store: BlockStore;
   private readonly pool: ThreadPool;
   private readonly core: Executor;
 
   constructor(options: LocalExecutorOptions) {
     this.id = asExecutorId(options.id ?? 'driver');
     this.slots = Math.max(1, Math.floor(options.threads));
+    this.store = new BlockStore(options.memoryBytes === undefined ? {} : { budgetBytes: options.memoryBytes });
     this.pool = new ThreadPool(this.slots);
     this.core = new Executor({ id: this.id, runner: new TaskRunner(this.store, this.pool), store: this.store });
   }
@@ -71,6 +74,11 @@ export class LocalExecutor implements ExecutorClient {
       cachedBytes: bytes,
       rssBytes: process.memoryUsage().rss,
     };
+  }
+
+  /** The block store's counters: bytes held, budget, evictions, rebuilds (docs/memory.md). */
+  memoryStats(): ReturnType<BlockStore['stats']> {
+    return this.store.stats();
   }
 
   /** Stops the worker threads. */

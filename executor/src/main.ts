@@ -63,7 +63,7 @@ interface Serving {
  * (`ready` resolves when it serves). Rejects only if the health port cannot be bound.
  */
 export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger): Promise<ExecutorHandle> {
-  const store = new BlockStore();
+  const store = new BlockStore(config.memoryBytes === undefined ? {} : { budgetBytes: config.memoryBytes });
   let serving: Serving | undefined;
   let connected = false;
   let stopping: Promise<ExecutorStopOutcome> | undefined;
@@ -80,7 +80,7 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
     return { ready: true };
   };
   const health = await startHealthServer({ readiness, metrics: () => metrics.render() }, { port: config.healthPort });
-  log.info({ executorId: config.id, healthPort: health.port, cores: config.cores, servers: config.servers }, 'executor starting');
+  log.info({ executorId: config.id, healthPort: health.port, cores: config.cores, servers: config.servers, memoryBytes: config.memoryBytes ?? 'unbounded' }, 'executor starting');
 
   let resolveStopped!: (o: ExecutorStopOutcome) => void;
   const stopped = new Promise<ExecutorStopOutcome>((r) => (resolveStopped = r));
@@ -163,8 +163,18 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
       slots: config.cores,
       intervalMs: config.heartbeatMs,
       state: () => {
-        const { blocks, bytes } = store.stats();
-        return { runningTasks: executor.runningTasks(), jobs: backend.jobs(), draining: executor.isDraining, cachedBlocks: blocks, cachedBytes: bytes };
+        const { blocks, bytes, budgetBytes, evictions, rebuilds, peakBytes } = store.stats();
+        return {
+          runningTasks: executor.runningTasks(),
+          jobs: backend.jobs(),
+          draining: executor.isDraining,
+          cachedBlocks: blocks,
+          cachedBytes: bytes,
+          ...(budgetBytes !== undefined && { memoryBudgetBytes: budgetBytes }),
+          evictions,
+          rebuilds,
+          peakCachedBytes: peakBytes,
+        };
       },
       publish: (hb) => backend.publishHeartbeat(hb),
       log,

@@ -7,7 +7,10 @@
  * A missing block is rebuilt from the job plan's lineage (source byte range → rows → encoded
  * train/test, by the ops BLOCK_PRODUCERS names), so any executor can run any task: losing an
  * executor, or scaling up, loses no data. Concurrent tasks needing the same missing block
- * share one rebuild.
+ * share one rebuild. Under a memory budget the store evicts cached blocks; a task pins the
+ * block it reads for as long as it runs, so only idle blocks are evicted, and a block rebuilt
+ * for a task is handed to it even when the store had to evict it again at once (a budget
+ * smaller than one block then costs a rebuild per task, never a loop).
  * THREADING: main thread; kernels run on the ThreadPool.
  */
 import {
@@ -25,7 +28,7 @@ import {
 } from '@kindling/shared/compute';
 import type { ThreadPool } from './pool/thread-pool.js';
 import type { WorkerInput } from './pool/thread-messages.js';
-import type { BlockKey, BlockStore } from './storage/block-store.js';
+import type { Block, BlockKey, BlockStore, PinnedBlock } from './storage/block-store.js';
 
 /**
  * Supplies a partition's source bytes when the worker cannot read the file itself (an
@@ -52,8 +55,13 @@ export class TaskRunner {
 
   private async execute(jobId: JobId, lineage: PartitionLineage, name: TaskOp, params: unknown): Promise<OpOutput<unknown>> {
     const op = anyTaskOp(name);
-    const input = await this.input(jobId, lineage, op.input, op.split?.(params));
-    const out = await this.pool.run({ op: name, lineage, params, input });
+    const { input, pinned } = await this.input(jobId, lineage, op.input, op.split?.(params));
+    let out: OpOutput<unknown>;
+    try {
+      out = await this.pool.run({ op: name, lineage, params, input });
+    } finally {
+      if (pinned) this.store.release(pinned);
+    }
     const p = lineage.source.index;
     if (out.blocks?.rows) this.store.put(key(jobId, p, 'rows'), out.blocks.rows);
     if (out.blocks?.train) this.store.put(key(jobId, p, 'train'), out.blocks.train);
@@ -62,39 +70,49 @@ export class TaskRunner {
     return out;
   }
 
-  private async input(jobId: JobId, lineage: PartitionLineage, kind: 'source' | 'rows' | 'design', split: 'train' | 'test' | undefined): Promise<WorkerInput> {
+  private async input(
+    jobId: JobId,
+    lineage: PartitionLineage,
+    kind: 'source' | 'rows' | 'design',
+    split: 'train' | 'test' | undefined,
+  ): Promise<{ input: WorkerInput; pinned?: PinnedBlock }> {
     switch (kind) {
       case 'source': {
         const bytes = await this.sourceBytes(jobId, lineage);
-        return bytes ? { kind, bytes } : { kind };
+        return { input: bytes ? { kind, bytes } : { kind } };
       }
-      case 'rows':
-        return { kind, rows: await this.rows(jobId, lineage) };
-      case 'design':
+      case 'rows': {
+        const { block, pinned } = await this.block(jobId, lineage, 'rows');
+        return { input: { kind, rows: block as ColumnBatch }, ...(pinned && { pinned }) };
+      }
+      case 'design': {
         if (split === undefined) throw new KindlingError('E_INTERNAL', 'an op reading a design block must say which split');
-        return { kind, block: await this.design(jobId, lineage, split) };
+        const { block, pinned } = await this.block(jobId, lineage, split);
+        return { input: { kind, block: block as DesignBlock }, ...(pinned && { pinned }) };
+      }
     }
   }
 
-  private async rows(jobId: JobId, lineage: PartitionLineage): Promise<ColumnBatch> {
-    const k = key(jobId, lineage.source.index, 'rows');
-    const cached = this.store.get(k);
-    if (cached) return cached as ColumnBatch;
-    await this.once(`${jobId}/${lineage.source.index}/rows`, () => this.execute(jobId, lineage, BLOCK_PRODUCERS.rows, {}));
-    const built = this.store.get(k);
-    // A dropJob racing the rebuild is the only way to get here.
-    if (!built) return this.rows(jobId, lineage);
-    return built as ColumnBatch;
-  }
-
-  private async design(jobId: JobId, lineage: PartitionLineage, split: 'train' | 'test'): Promise<DesignBlock> {
-    const k = key(jobId, lineage.source.index, split);
-    const cached = this.store.get(k);
-    if (cached) return cached as DesignBlock;
-    await this.once(`${jobId}/${lineage.source.index}/design`, () => this.execute(jobId, lineage, BLOCK_PRODUCERS.design, {}));
-    const built = this.store.get(k);
-    if (!built) return this.design(jobId, lineage, split);
-    return built as DesignBlock;
+  /**
+   * The cached block `name` of a partition, pinned; or, when missing, rebuilt by its producer
+   * op (one rebuild shared by concurrent tasks) and taken from the store if it is still there,
+   * else from the rebuild's own output (unpinned: the store evicted it, so it counts in the
+   * per-task margin, not in the store's bytes).
+   */
+  private async block(jobId: JobId, lineage: PartitionLineage, name: 'rows' | 'train' | 'test'): Promise<{ block: Block; pinned?: PinnedBlock }> {
+    const k = key(jobId, lineage.source.index, name);
+    const cached = this.store.acquire(k);
+    if (cached) return { block: cached.block, pinned: cached };
+    const producer = name === 'rows' ? BLOCK_PRODUCERS.rows : BLOCK_PRODUCERS.design;
+    const out = await this.once(`${jobId}/${lineage.source.index}/${name === 'rows' ? 'rows' : 'design'}`, () => {
+      this.store.noteRebuild();
+      return this.execute(jobId, lineage, producer, {});
+    });
+    const again = this.store.acquire(k);
+    if (again) return { block: again.block, pinned: again };
+    const built = out.blocks?.[name];
+    if (!built) throw new KindlingError('E_INTERNAL', `op ${producer} did not produce block ${name} of partition ${lineage.source.index}`);
+    return { block: built };
   }
 
   private once<T>(id: string, build: () => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@
  */
 export * from './errors.js';
 export * from './zod-issues.js';
+export * from './byte-size.js';
 export * from './ids.js';
 export * from './tasks.js';
 export * from './executor-client.js';

@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'E_OUTPUT',
   'E_OPTIMIZER',
   'E_BAD_MESSAGE',
+  /** The user stopped the job (Ctrl-C / SIGINT) before it finished. */
+  'E_INTERRUPTED',
   'E_PROTOCOL_VERSION',
   'E_INTERNAL',
 ] as const;

@@ -12,6 +12,7 @@
  * @module
  */
 export * from './errors.js';
+export * from './byte-size.js';
 export * from './ids.js';
 export * from './tasks.js';
 export * from './executor-client.js';

@@ -53,6 +53,14 @@ const executorHeartbeat = z.object({
   /** ms since epoch; a new value under the same id means the process restarted. */
   startedAt: finite,
   sentAt: finite,
+  /** The block store's memory budget (`--memory`); absent = unbounded or an older executor. */
+  memoryBudgetBytes: count.optional(),
+  /** Cached blocks evicted to stay within the budget, since start. */
+  evictions: count.optional(),
+  /** Blocks rebuilt from lineage because a task needed a missing one, since start. */
+  rebuilds: count.optional(),
+  /** Most bytes the block store held at once, since start. */
+  peakCachedBytes: count.optional(),
 });
 
 /** One task's outcome inside TasksFinished; `result` is validated by the driver, which knows the op. */

@@ -10,6 +10,7 @@ import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KindlingError } from '@kindling/shared';
+import { makeClusterPki } from './cluster-pki.js';
 import { findFreePort, findNatsServer } from './nats-server-process.js';
 
 /** What `cluster up` records. */
@@ -20,6 +21,16 @@ export interface ClusterState {
   readonly nats: { readonly pid: number; readonly log: string; readonly config: string };
   readonly executors: ReadonlyArray<{ readonly id: string; readonly pid: number; readonly log: string }>;
   readonly startedAt: string;
+  /** Set by --tls/--mtls: what a client needs to connect (the client pair only with mtls). */
+  readonly tls?: ClusterTls;
+}
+
+/** The TLS settings of a cluster, as a client (executor or driver) needs them. */
+export interface ClusterTls {
+  readonly mode: 'tls' | 'mtls';
+  readonly caFile: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
 }
 
 /** Options of `cluster up`. */
@@ -31,6 +42,8 @@ export interface ClusterUpOptions {
   /** NATS port; 0 = a free one. */
   readonly port: number;
   readonly prefix: string;
+  /** `tls`: the server speaks TLS only; `mtls`: it also requires client certificates from its CA. */
+  readonly tls?: 'tls' | 'mtls';
 }
 
 const executorMain = fileURLToPath(new URL('../../../../executor/dist/src/main.js', import.meta.url));
@@ -68,7 +81,15 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const port = o.port === 0 ? await findFreePort() : o.port;
   const config = join(dir, 'nats.conf');
-  writeFileSync(config, `listen: 127.0.0.1:${port}\nserver_name: kindling-local-${port}\njetstream {\n  store_dir: "${join(dir, 'jetstream')}"\n}\n`);
+  let tls: ClusterTls | undefined;
+  let tlsConfig = '';
+  if (o.tls) {
+    const pki = makeClusterPki(join(dir, 'tls'));
+    tls = { mode: o.tls, caFile: pki.caFile, ...(o.tls === 'mtls' && { certFile: pki.clientCert, keyFile: pki.clientKey }) };
+    // A plaintext client is refused by the server (TLS required); with verify, so is a client without a certificate of this CA.
+    tlsConfig = `tls {\n  cert_file: ${JSON.stringify(pki.serverCert)}\n  key_file: ${JSON.stringify(pki.serverKey)}\n  ca_file: ${JSON.stringify(pki.caFile)}\n  timeout: 5\n${o.tls === 'mtls' ? '  verify: true\n' : ''}}\n`;
+  }
+  writeFileSync(config, `listen: 127.0.0.1:${port}\nserver_name: kindling-local-${port}\njetstream {\n  store_dir: "${join(dir, 'jetstream')}"\n}\n${tlsConfig}`);
   const natsLog = join(dir, 'logs', 'nats-server.log');
   const natsPid = spawnDetached(natsBin, ['-c', config], natsLog);
   await waitForPort(port, 15_000, natsLog);
@@ -78,10 +99,11 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
   for (let i = 0; i < o.executors; i++) {
     const id = `executor-${i}`;
     const log = join(dir, 'logs', `${id}.log`);
-    const pid = spawnDetached(process.execPath, [executorMain, '--master', url, '--id', id, '--cores', String(o.cores), '--prefix', o.prefix, '--health-port', '0'], log);
+    const tlsArgs = tls ? ['--tls-ca', tls.caFile, ...(tls.certFile && tls.keyFile ? ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile] : [])] : [];
+    const pid = spawnDetached(process.execPath, [executorMain, '--master', url, '--id', id, '--cores', String(o.cores), '--prefix', o.prefix, '--health-port', '0', ...tlsArgs], log);
     executors.push({ id, pid, log });
   }
-  const state: ClusterState = { url, port, prefix: o.prefix, nats: { pid: natsPid, log: natsLog, config }, executors, startedAt: new Date().toISOString() };
+  const state: ClusterState = { url, port, prefix: o.prefix, nats: { pid: natsPid, log: natsLog, config }, executors, startedAt: new Date().toISOString(), ...(tls && { tls }) };
   writeFileSync(statePath(dir), JSON.stringify(state, null, 2));
   return state;
 }

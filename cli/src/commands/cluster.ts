@@ -7,7 +7,9 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import type { ExecutorHeartbeat } from '@kindling/shared';
 import { errorLine, type ExitCode } from '../error-report.js';
+import { millis, nonEmpty, port, subjectPrefix, wholeNumber } from '../flag-values.js';
 import { renderExecutors } from './executors.js';
+import type { ClusterState, ClusterTls } from '../cluster/local-cluster.js';
 import type { CliIo } from './submit.js';
 
 const DEFAULT_DIR = '.kindling/cluster';
@@ -18,21 +20,26 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
   cluster
     .command('up')
     .description('start nats-server (JetStream on) and N executor processes')
-    .option('--executors <n>', 'number of executors', '3')
-    .option('--cores <n>', 'worker threads per executor', String(Math.max(1, Math.floor(os.availableParallelism() / 2))))
-    .option('--port <port>', 'NATS port (0 = any free port)', '4222')
-    .option('--prefix <prefix>', 'NATS subject prefix', 'kindling')
-    .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
-    .option('--wait-ms <ms>', 'how long to wait for the executors to register', '30000')
-    .action(async (o: { executors: string; cores: string; port: string; prefix: string; dir: string; waitMs: string }) => {
+    // The executors' own bounds (executor/src/config.ts), checked here so a bad value fails
+    // before nats-server starts rather than in N executor logs.
+    .option('--executors <n>', 'number of executors', wholeNumber(1, 256), '3')
+    .option('--cores <n>', 'worker threads per executor', wholeNumber(1, 1024), String(Math.max(1, Math.floor(os.availableParallelism() / 2))))
+    .option('--port <port>', 'NATS port (0 = any free port)', port(true), '4222')
+    .option('--prefix <prefix>', 'NATS subject prefix', subjectPrefix, 'kindling')
+    .option('--dir <dir>', 'state and log folder', nonEmpty, DEFAULT_DIR)
+    .option('--wait-ms <ms>', 'how long to wait for the executors to register', millis, '30000')
+    .option('--tls', 'make a CA and certificates (openssl) in --dir/tls; NATS accepts TLS clients only')
+    .option('--mtls', 'like --tls, and NATS also requires client certificates of that CA (executors and drivers get one)')
+    .action(async (o: { executors: string; cores: string; port: string; prefix: string; dir: string; waitMs: string; tls?: boolean; mtls?: boolean }) => {
       try {
         const { clusterUp } = await import('../cluster/local-cluster.js');
-        const executors = positiveInt(o.executors, '--executors');
-        const state = await clusterUp({ dir: o.dir, executors, cores: positiveInt(o.cores, '--cores'), port: Number(o.port), prefix: o.prefix });
-        const registered = await waitForRegistration(state.url, state.prefix, executors, Number(o.waitMs));
+        const executors = Number(o.executors);
+        const tls = o.mtls ? 'mtls' : o.tls ? 'tls' : undefined;
+        const state = await clusterUp({ dir: o.dir, executors, cores: Number(o.cores), port: Number(o.port), prefix: o.prefix, ...(tls && { tls }) });
+        const registered = await waitForRegistration(state, executors, Number(o.waitMs));
         io.stdout.write(`cluster up: ${state.url} with ${registered.length} of ${executors} executor(s) registered\n`);
         io.stdout.write(renderExecutors(registered, Date.now()));
-        io.stdout.write(`submit with: kindling submit --master ${state.url} job.yaml\n`);
+        io.stdout.write(`submit with: kindling submit --master ${state.url}${tlsFlags(state.tls)} job.yaml\n`);
         onExit(registered.length === executors ? 0 : 1);
       } catch (err) {
         io.stderr.write(`${errorLine(err)}\n`);
@@ -42,7 +49,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
   cluster
     .command('status')
     .description('show the local cluster started from --dir')
-    .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
+    .option('--dir <dir>', 'state and log folder', nonEmpty, DEFAULT_DIR)
     .action(async (o: { dir: string }) => {
       const { isAlive, readClusterState } = await import('../cluster/local-cluster.js');
       const state = readClusterState(o.dir);
@@ -54,7 +61,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
       io.stdout.write(`nats-server ${state.url} pid ${state.nats.pid} ${isAlive(state.nats.pid) ? 'running' : 'NOT RUNNING'}\n`);
       for (const e of state.executors) io.stdout.write(`${e.id} pid ${e.pid} ${isAlive(e.pid) ? 'running' : 'NOT RUNNING'} (log ${e.log})\n`);
       if (isAlive(state.nats.pid)) {
-        const registered = await waitForRegistration(state.url, state.prefix, 0, 500).catch(() => []);
+        const registered = await waitForRegistration(state, 0, 500).catch(() => []);
         io.stdout.write(renderExecutors(registered, Date.now()));
       }
       onExit(0);
@@ -62,7 +69,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
   cluster
     .command('down')
     .description('stop the executors (they drain) and nats-server')
-    .option('--dir <dir>', 'state and log folder', DEFAULT_DIR)
+    .option('--dir <dir>', 'state and log folder', nonEmpty, DEFAULT_DIR)
     .action(async (o: { dir: string }) => {
       const { clusterDown } = await import('../cluster/local-cluster.js');
       const state = await clusterDown(o.dir);
@@ -72,10 +79,18 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
   return cluster;
 }
 
+/** The driver flags that connect to a cluster started with --tls/--mtls. */
+function tlsFlags(tls: ClusterTls | undefined): string {
+  if (!tls) return '';
+  return ` --nats-tls-ca ${tls.caFile}${tls.certFile && tls.keyFile ? ` --nats-tls-cert ${tls.certFile} --nats-tls-key ${tls.keyFile}` : ''}`;
+}
+
 /** Polls discovery until `count` executors answer (0: one round) or the time is up. */
-async function waitForRegistration(url: string, prefix: string, count: number, waitMs: number): Promise<ExecutorHeartbeat[]> {
+async function waitForRegistration(state: ClusterState, count: number, waitMs: number): Promise<ExecutorHeartbeat[]> {
   const { NatsTransport, subjects, PROTOCOL_VERSION } = await import('@kindling/shared');
-  const transport = await NatsTransport.connect({ servers: url, prefix, name: 'kindling-cluster' });
+  const prefix = state.prefix;
+  const tls = state.tls ? { caFile: state.tls.caFile, ...(state.tls.certFile && state.tls.keyFile && { certFile: state.tls.certFile, keyFile: state.tls.keyFile }) } : undefined;
+  const transport = await NatsTransport.connect({ servers: state.url, prefix, name: 'kindling-cluster', ...(tls && { tls }) });
   try {
     const deadline = Date.now() + waitMs;
     for (;;) {
@@ -87,10 +102,4 @@ async function waitForRegistration(url: string, prefix: string, count: number, w
   } finally {
     await transport.close();
   }
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new TypeError(`${flag}: expected a positive integer, got "${v}"`);
-  return n;
 }

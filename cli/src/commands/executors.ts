@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { ExecutorHeartbeat } from '@kindling/shared';
 import { errorLine, type ExitCode } from '../error-report.js';
+import { natsUrls, poolMaster, wholeNumber } from '../flag-values.js';
 import { parseMaster } from '../master-url.js';
 import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js';
 import { listKubernetesExecutors } from './kubernetes.js';
@@ -22,10 +23,10 @@ export function addExecutorsCommand(program: Command, io: CliIo, onExit: (code: 
   const cmd = program
     .command('executors')
     .description('list the executors registered on a NATS master')
-    .requiredOption('--master <url>', 'nats://host:port, or k8s://namespace (pods with metrics-server CPU and memory)')
-    .option('--nats-url <url>', 'k8s:// only: also merge executor heartbeats from this NATS URL')
+    .requiredOption('--master <url>', 'nats://host:port, or k8s://namespace (pods with metrics-server CPU and memory)', poolMaster)
+    .option('--nats-url <url>', 'k8s:// only: also merge executor heartbeats from this NATS URL', natsUrls)
     .option('--json', 'print JSON instead of a table')
-    .option('--wait-ms <ms>', 'how long to collect answers', '500');
+    .option('--wait-ms <ms>', 'how long to collect answers', wholeNumber(1, 600_000), '500');
   return addNatsFlags(cmd).action(async (options: ExecutorsOptions) => {
     onExit(await listExecutors(options, io));
   });
@@ -64,11 +65,14 @@ export function renderExecutors(list: readonly ExecutorHeartbeat[], now: number)
     String(e.runningTasks),
     String(e.cachedBlocks),
     mib(e.cachedBytes),
+    e.memoryBudgetBytes === undefined ? '-' : mib(e.memoryBudgetBytes),
+    String(e.evictions ?? '-'),
+    String(e.rebuilds ?? '-'),
     mib(e.rssBytes),
     String(e.jobs.length),
     `${Math.max(0, now - e.sentAt)} ms ago`,
   ]);
-  const head = ['EXECUTOR', 'STATE', 'THREADS', 'RUNNING', 'BLOCKS', 'CACHED', 'RSS', 'JOBS', 'HEARTBEAT'];
+  const head = ['EXECUTOR', 'STATE', 'THREADS', 'RUNNING', 'BLOCKS', 'CACHED', 'BUDGET', 'EVICTED', 'REBUILT', 'RSS', 'JOBS', 'HEARTBEAT'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n') + '\n';

@@ -5,11 +5,12 @@
  * Everything goes through @kindling/coordinator's k8s module and the user's kubeconfig.
  */
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
 import type { ExecutorHeartbeat } from '@kindling/shared';
 import type { JobResult, JobSpec, Logger } from '@kindling/coordinator';
 import type { ClusterBackend } from '@kindling/coordinator/cluster';
+import { Argument, type Command } from 'commander';
 import { errorLine, type ExitCode } from '../error-report.js';
+import { kubernetesName, nonEmpty, wholeNumber } from '../flag-values.js';
 import { natsOptions, type NatsFlags } from '../nats-connection.js';
 import type { CliIo } from './submit-io.js';
 
@@ -18,14 +19,13 @@ export function addScaleCommand(program: Command, io: CliIo, onExit: (code: Exit
   return program
     .command('scale')
     .description('set the number of executors (the kindling-executor StatefulSet), like kubectl scale')
-    .argument('<replicas>', 'executor count')
-    .option('--namespace <ns>', 'namespace (default: the kubeconfig context\'s)')
-    .option('--name <name>', 'StatefulSet name', 'kindling-executor')
-    .option('--context <ctx>', 'kubeconfig context')
+    .addArgument(new Argument('<replicas>', 'executor count').argParser(wholeNumber(0, 10_000)))
+    .option('--namespace <ns>', 'namespace (default: the kubeconfig context\'s)', kubernetesName)
+    .option('--name <name>', 'StatefulSet name', kubernetesName, 'kindling-executor')
+    .option('--context <ctx>', 'kubeconfig context', nonEmpty)
     .action(async (replicas: string, o: { namespace?: string; name: string; context?: string }) => {
       try {
         const n = Number(replicas);
-        if (!Number.isInteger(n) || n < 0) throw new TypeError(`<replicas>: expected a whole number, got "${replicas}"`);
         const { loadKubeConfig, currentNamespace, scaleExecutors } = await import('@kindling/coordinator/k8s');
         const kc = loadKubeConfig(o.context ? { context: o.context } : {});
         const ns = o.namespace ?? currentNamespace(kc);

@@ -10,7 +10,7 @@ import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { KindlingError } from '@kindling/shared/compute';
 import type { EventBus, JobResult, JobSpec } from '@kindling/coordinator';
-import { errorLine, errorStack, exitCodeFor, type ExitCode, type FailurePhase } from '../error-report.js';
+import { errorLine, errorStack, exitCodeFor, interruptedError, type ExitCode, type FailurePhase } from '../error-report.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { parseMaster, type Master } from '../master-url.js';
 import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js';
@@ -139,21 +139,29 @@ function attachConsole(events: EventBus, logger: Logger, bar: ConsoleProgressBar
 async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined, options: SubmitOptions): Promise<JobResult> {
   const [{ DriverContext }, { LocalExecutor }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/executor')]);
   logger.info({ job: spec.name, spec: spec.specFile, threads, output: spec.output.path }, `submitting ${spec.name} on local[${threads}]`);
-  const executor = new LocalExecutor({ id: 'driver', threads });
+  const executor = new LocalExecutor({ id: 'driver', threads, ...(spec.executor?.memoryBytes !== undefined && { memoryBytes: spec.executor.memoryBytes }) });
   const driver = DriverContext.withExecutors([executor], { logger, release: () => executor.close() });
   attachConsole(driver.events, logger, bar);
   const metrics = await startMetricsEndpoint(options, driver.events, { executors: () => [executor] }, logger).catch(async (err: unknown) => {
     await driver.close();
     throw err;
   });
+  // Ctrl-C stops the tasks (closing the pool fails them) and the job then reports that it was
+  // interrupted, not the worker-thread error the stop caused; exit 130 as a shell expects.
+  let stopped = false;
   const interrupted = (): void => {
+    stopped = true;
     bar?.finish();
     logger.warn('interrupted; stopping the executor');
-    void driver.close().finally(() => process.exit(130));
+    // The tasks the stop fails are its consequence, not news: keep them off the console.
+    logger.level = 'error';
+    void driver.close().finally(() => setTimeout(() => process.exit(130), 10_000).unref());
   };
   process.once('SIGINT', interrupted);
   try {
     return await driver.runJob(spec);
+  } catch (err) {
+    throw stopped ? interruptedError(spec.name, err) : err;
   } finally {
     process.off('SIGINT', interrupted);
     bar?.finish();

@@ -136,6 +136,10 @@ const rootSchema = section({
   split: splitSchema.prefault({}),
   model: modelSchema.prefault({}),
   output: outputSchema.prefault({}),
+  // Local mode's executor (docs/memory.md); cluster executors take --memory instead.
+  executor: section({
+    memory: z.custom<number | string>((v) => parseByteSize(v) !== undefined, expect(BYTE_SIZE)).transform((v) => parseByteSize(v)!).optional(),
+  }).optional(),
 });
 
 type RawSpec = z.output<typeof rootSchema>;
@@ -362,6 +366,7 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
       features: raw.output.features,
     },
     compat: raw.compat,
+    ...(raw.executor?.memory !== undefined && { executor: { memoryBytes: raw.executor.memory } }),
   };
 }
 

@@ -83,4 +83,6 @@ export interface JobSpec {
   readonly model: LogisticRegressionSpec;
   readonly output: OutputSpec;
   readonly compat: CompatMode;
+  /** Local mode's executor: its block-store budget in bytes (`executor.memory`); absent = unbounded. */
+  readonly executor?: { readonly memoryBytes?: number };
 }

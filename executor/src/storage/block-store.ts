@@ -1,9 +1,12 @@
 /**
  * BlockStore: the executor's cache of partition blocks, keyed by (job, partition, block
- * name), with byte accounting. Blocks are SharedArrayBuffer-backed, so the store hands the
- * same memory to worker threads without copying.
+ * name), with byte accounting and an optional memory budget. Over budget it evicts the least
+ * recently used blocks that no running task holds (pinned blocks stay); an evicted block is
+ * rebuilt from lineage by the TaskRunner when a task needs it again (docs/memory.md says why
+ * evict-and-recompute rather than spill). Blocks are SharedArrayBuffer-backed, so the store
+ * hands the same memory to worker threads without copying.
  *
- * Owned by the TaskRunner (the only writer); read by status reporting.
+ * Owned by the TaskRunner (the only writer); read by status reporting (heartbeats, metrics).
  * THREADING: main thread only; workers see blocks only as task inputs.
  */
 import type { BlockName, ColumnBatch, DesignBlock, JobId } from '@kindling/shared/compute';
@@ -14,6 +17,10 @@ export type Block = ColumnBatch | DesignBlock;
 interface Entry {
   readonly block: Block;
   readonly bytes: number;
+  /** Running tasks reading this block: never evicted while above 0. */
+  pins: number;
+  /** False once deleted, evicted or replaced: a late release must not touch the counters. */
+  live: boolean;
 }
 
 /** Key of one cached block. */
@@ -23,21 +30,92 @@ export interface BlockKey {
   readonly name: BlockName;
 }
 
-/** Cache of partition blocks with memory accounting. */
+/** A block a task holds until it calls BlockStore.release. */
+export interface PinnedBlock {
+  readonly block: Block;
+  /** @internal the entry pinned; release unpins exactly this one, even if the key was replaced. */
+  readonly entry: object;
+}
+
+/** Options of a BlockStore. */
+export interface BlockStoreOptions {
+  /** Most bytes of cached blocks to hold; undefined = unbounded. Pinned blocks may exceed it. */
+  readonly budgetBytes?: number;
+}
+
+/** What the store holds and what the budget cost, for heartbeats and metrics. */
+export interface BlockStoreStats {
+  readonly blocks: number;
+  readonly bytes: number;
+  /** The budget, when one is set. */
+  readonly budgetBytes?: number;
+  /** Bytes of blocks pinned by running tasks right now. */
+  readonly pinnedBytes: number;
+  /** Blocks evicted to stay within the budget, since start. */
+  readonly evictions: number;
+  readonly evictedBytes: number;
+  /** Blocks rebuilt from lineage because a task needed a missing one, since start. */
+  readonly rebuilds: number;
+  /** Most bytes held at once after eviction, since start: at most budget + pinned bytes. */
+  readonly peakBytes: number;
+  /** The largest block stored, since start: the unit of the per-task margin (docs/memory.md). */
+  readonly largestBlockBytes: number;
+}
+
+/** Cache of partition blocks with memory accounting and LRU eviction under a budget. */
 export class BlockStore {
+  /** In least- to most-recently-used order (a Map iterates in insertion order; use re-inserts). */
   private readonly entries = new Map<string, Entry>();
   private totalBytes = 0;
+  private pinnedBytes = 0;
+  private peakBytes = 0;
+  private evictions = 0;
+  private evictedBytes = 0;
+  private rebuilds = 0;
+  private largestBlockBytes = 0;
+  readonly budgetBytes: number | undefined;
 
-  /** Stores a block, replacing any previous one under the same key. */
+  constructor(options: BlockStoreOptions = {}) {
+    this.budgetBytes = options.budgetBytes;
+  }
+
+  /**
+   * Stores a block, replacing any previous one under the same key, as the most recently used;
+   * then evicts unpinned blocks, oldest first, until the store is within its budget — which
+   * may evict the new block itself when nothing else is left to evict.
+   */
   put(key: BlockKey, block: Block): void {
     this.delete(key);
     const bytes = blockBytes(block);
-    this.entries.set(keyString(key), { block, bytes });
+    this.entries.set(keyString(key), { block, bytes, pins: 0, live: true });
     this.totalBytes += bytes;
+    this.largestBlockBytes = Math.max(this.largestBlockBytes, bytes);
+    this.evict();
+    this.peakBytes = Math.max(this.peakBytes, this.totalBytes);
   }
 
+  /** The block under `key`, marked most recently used; undefined if absent or evicted. */
   get(key: BlockKey): Block | undefined {
-    return this.entries.get(keyString(key))?.block;
+    return this.touch(keyString(key))?.block;
+  }
+
+  /** Like get, and pins the block: it is not evicted until release(). */
+  acquire(key: BlockKey): PinnedBlock | undefined {
+    const e = this.touch(keyString(key));
+    if (!e) return undefined;
+    if (e.pins++ === 0) this.pinnedBytes += e.bytes;
+    return { block: e.block, entry: e };
+  }
+
+  /** Unpins a block from acquire(); evicts if the store went over budget while it was pinned. */
+  release(pinned: PinnedBlock): void {
+    const e = pinned.entry as Entry;
+    if (e.pins <= 0) return;
+    if (--e.pins === 0) {
+      // A deleted entry's bytes left pinnedBytes when it was deleted.
+      if (e.live) this.pinnedBytes -= e.bytes;
+      this.evict();
+    }
   }
 
   has(key: BlockKey): boolean {
@@ -48,8 +126,7 @@ export class BlockStore {
     const k = keyString(key);
     const e = this.entries.get(k);
     if (!e) return false;
-    this.entries.delete(k);
-    this.totalBytes -= e.bytes;
+    this.remove(k, e);
     return true;
   }
 
@@ -59,17 +136,58 @@ export class BlockStore {
     let freed = 0;
     for (const [k, e] of this.entries) {
       if (k.startsWith(prefix)) {
-        this.entries.delete(k);
+        this.remove(k, e);
         freed += e.bytes;
       }
     }
-    this.totalBytes -= freed;
     return freed;
   }
 
-  /** Number of cached blocks and their bytes. */
-  stats(): { blocks: number; bytes: number } {
-    return { blocks: this.entries.size, bytes: this.totalBytes };
+  /** Counts a rebuild from lineage (the TaskRunner calls it once per shared rebuild). */
+  noteRebuild(): void {
+    this.rebuilds++;
+  }
+
+  /** Number of cached blocks, their bytes, and the budget's counters. */
+  stats(): BlockStoreStats {
+    return {
+      blocks: this.entries.size,
+      bytes: this.totalBytes,
+      ...(this.budgetBytes !== undefined && { budgetBytes: this.budgetBytes }),
+      pinnedBytes: this.pinnedBytes,
+      evictions: this.evictions,
+      evictedBytes: this.evictedBytes,
+      rebuilds: this.rebuilds,
+      peakBytes: this.peakBytes,
+      largestBlockBytes: this.largestBlockBytes,
+    };
+  }
+
+  private touch(k: string): Entry | undefined {
+    const e = this.entries.get(k);
+    if (!e) return undefined;
+    this.entries.delete(k);
+    this.entries.set(k, e);
+    return e;
+  }
+
+  private remove(k: string, e: Entry): void {
+    this.entries.delete(k);
+    e.live = false;
+    this.totalBytes -= e.bytes;
+    if (e.pins > 0) this.pinnedBytes -= e.bytes;
+  }
+
+  private evict(): void {
+    const budget = this.budgetBytes;
+    if (budget === undefined || this.totalBytes <= budget) return;
+    for (const [k, e] of this.entries) {
+      if (this.totalBytes <= budget) break;
+      if (e.pins > 0) continue;
+      this.remove(k, e);
+      this.evictions++;
+      this.evictedBytes += e.bytes;
+    }
   }
 }
 

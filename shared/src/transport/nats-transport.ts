@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  connect, createInbox, headers, nuid,
+  connect, createInbox, credsAuthenticator, headers, nkeyAuthenticator, nuid,
   type Msg, type NatsConnection, type NodeConnectionOptions, type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
 import {
@@ -103,6 +103,8 @@ export class NatsTransport implements Transport {
       ...(opts.user !== undefined ? { user: opts.user, pass: opts.pass ?? '' } : {}),
       ...(opts.token !== undefined ? { token: opts.token } : {}),
       ...(opts.tls !== undefined ? { tls: readTlsFiles(opts.tls) } : {}),
+      ...(opts.nkeySeedFile !== undefined ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(new TextDecoder().decode(readSecretFile(opts.nkeySeedFile, 'NKey seed file')).trim())) } : {}),
+      ...(opts.credsFile !== undefined ? { authenticator: credsAuthenticator(readSecretFile(opts.credsFile, 'credentials file')) } : {}),
     };
     let nc: NatsConnection;
     try {
@@ -396,6 +398,15 @@ function isOfType<T extends MessageType>(m: Message, type: T): m is Extract<Mess
   return m.type === type;
 }
 
+/** Reads an NKey seed or creds file as bytes, naming the file when it cannot. */
+function readSecretFile(file: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (err) {
+    throw new KindlingError('E_IO', `cannot read the NATS ${what} ${file}: ${errorText(err)}`, { file }, { cause: err });
+  }
+}
+
 /** Reads the TLS files named in the options, so a missing file is reported by name. */
 function readTlsFiles(tls: NonNullable<NatsConnectionOptions['tls']>): { ca?: string; cert?: string; key?: string } {
   const read = (file: string | undefined, what: string): string | undefined => {
@@ -421,6 +432,11 @@ function describeConnectError(err: unknown, options: NodeConnectionOptions, opts
     // A TLS server that requires client certificates drops such clients silently.
     const hint = opts.tls !== undefined && opts.tls.certFile === undefined ? ' (if the server requires client certificates, set tls.certFile and tls.keyFile)' : '';
     return `no answer within ${options.timeout ?? 0} ms${hint}`;
+  }
+  // The server requires TLS (nats.js then upgrades on its own) but its certificate is not
+  // signed by a CA this client was given: a plaintext client's usual way to meet a TLS server.
+  if (/unable to verify|self[- ]signed|certificate/i.test(text) && opts.tls?.caFile === undefined) {
+    return `${text}: the server requires TLS with a certificate this client does not trust; give its CA: --nats-tls-ca (executors: --tls-ca) or KINDLING_NATS_TLS_CA`;
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
   return cause !== '' && !text.includes(cause) ? `${text} (${cause})` : text;

@@ -19,6 +19,10 @@ export interface NatsConnectionOptions {
   readonly user?: string;
   readonly pass?: string;
   readonly token?: string;
+  /** NKey authentication: a file holding the user's seed (`SU…`); the server knows its public key. */
+  readonly nkeySeedFile?: string;
+  /** JWT authentication: a `.creds` file (user JWT and seed, as `nsc` writes it). */
+  readonly credsFile?: string;
   /** TLS: CA to verify the server, optional client certificate and key (mutual TLS). */
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** Reconnect forever by default (-1), waiting this long between attempts. */

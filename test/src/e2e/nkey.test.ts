@@ -1,0 +1,102 @@
+/**
+ * NKey authentication with real processes: a nats-server that knows only one user's public
+ * NKey admits an executor process started with `--nkey-seed` and a driver-side client with
+ * the seed file (`nkeySeedFile`), and refuses a client with another seed or none, with a clear
+ * error; the server logs the refusal.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import t from 'tap';
+import { nkeys } from '@nats-io/transport-node';
+import { findFreePort, findNatsServer } from '@kindling/cli';
+import { NatsTransport, PROTOCOL_VERSION, subjects } from '@kindling/shared';
+import { repoRoot } from '../harness/paths.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'kindling-nkey-'));
+t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+
+t.test('nkey: the executor and a client with the seed are admitted; another seed and none are refused', async (t) => {
+  const user = nkeys.createUser();
+  const seedFile = join(scratch, 'user.nk');
+  writeFileSync(seedFile, `${new TextDecoder().decode(user.getSeed())}\n`, { mode: 0o600 });
+  const otherFile = join(scratch, 'other.nk');
+  writeFileSync(otherFile, new TextDecoder().decode(nkeys.createUser().getSeed()), { mode: 0o600 });
+  const port = await findFreePort();
+  const log = join(scratch, 'nats.log');
+  writeFileSync(
+    join(scratch, 'nats.conf'),
+    `listen: 127.0.0.1:${port}\nlog_file: ${JSON.stringify(log)}\nauthorization { users: [ { nkey: ${user.getPublicKey()} } ] }\n`,
+  );
+  const server = spawn(findNatsServer(), ['-c', join(scratch, 'nats.conf')], { stdio: 'ignore' });
+  t.teardown(() => void server.kill('SIGKILL'));
+  const url = `nats://127.0.0.1:${port}`;
+
+  const executor = spawn(
+    process.execPath,
+    [
+      resolve(repoRoot, 'executor/dist/src/main.js'),
+      '--master',
+      url,
+      '--id',
+      'executor-nk',
+      '--cores',
+      '1',
+      '--health-port',
+      '0',
+      '--nkey-seed',
+      seedFile,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let executorLog = '';
+  executor.stdout.on('data', (d: Buffer) => (executorLog += d.toString()));
+  executor.stderr.on('data', (d: Buffer) => (executorLog += d.toString()));
+  t.teardown(() => void executor.kill('SIGKILL'));
+
+  const conn = { servers: url, prefix: 'kindling', name: 'nkey-driver', nkeySeedFile: seedFile, connectTimeoutMs: 3000 };
+  let client: NatsTransport | undefined;
+  for (let i = 0; i < 50 && !client; i++) {
+    client = await NatsTransport.connect(conn).catch(async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      return undefined;
+    });
+  }
+  t.ok(client, 'a client with the seed connects');
+  try {
+    let ids: string[] = [];
+    for (let i = 0; i < 60 && ids.length === 0; i++) {
+      const replies = await client!.requestMany(
+        subjects('kindling').discover,
+        { type: 'discover-executors', version: PROTOCOL_VERSION },
+        { timeoutMs: 300 },
+      );
+      ids = replies.flatMap((m) => (m.type === 'executor-heartbeat' ? [m.executorId] : []));
+      // No subscriber yet answers at once: wait for the executor to start and connect.
+      if (ids.length === 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    t.same(
+      ids,
+      ['executor-nk'],
+      `the executor authenticated with its NKey and serves${ids.length ? '' : `; its log: ${executorLog.slice(-1500)}`}`,
+    );
+  } finally {
+    await client?.close();
+  }
+  await t.rejects(
+    NatsTransport.connect({ ...conn, nkeySeedFile: otherFile }),
+    { code: 'E_IO', message: /authorization violation: the server refused the credentials/ },
+    'another seed: refused',
+  );
+  await t.rejects(
+    NatsTransport.connect({ servers: url, prefix: 'kindling', name: 'anonymous', connectTimeoutMs: 3000 }),
+    { code: 'E_IO', message: /authorization violation/ },
+    'no credentials: refused',
+  );
+  await t.rejects(NatsTransport.connect({ ...conn, nkeySeedFile: join(scratch, 'missing.nk') }), {
+    code: 'E_IO',
+    message: /cannot read the NATS NKey seed file .*missing\.nk/,
+  });
+  t.match(readFileSync(log, 'utf8'), /Authorization Error|authentication error/i, 'the server logs the refusals');
+});
