@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { KindlingError } from '@kindling/shared/compute';
-import type { EventBus, JobResult, JobSpec } from '@kindling/coordinator';
+import type { DriverObserver, EventBus, JobResult, JobSpec } from '@kindling/coordinator';
 import { errorLine, errorStack, exitCodeFor, type ExitCode, type FailurePhase } from '../error-report.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { parseMaster, type Master } from '../master-url.js';
@@ -31,6 +31,13 @@ export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
   /** true = draw even without a terminal, false = never, undefined = on a terminal. */
   readonly progress?: boolean;
   readonly json?: boolean;
+  /** --ui-port N / --ui-host ADDR / --no-ui (ui false). */
+  readonly uiPort?: string;
+  readonly uiHost?: string;
+  readonly ui?: boolean;
+  /** --history-dir D / --no-event-log (eventLog false). */
+  readonly historyDir?: string;
+  readonly eventLog?: boolean;
 }
 
 /** Where the CLI writes: results on stdout, everything else on stderr. */
@@ -65,7 +72,12 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
     .option('--progress', 'draw the progress bar even when stderr is not a terminal')
     .option('--no-progress', 'never draw the progress bar')
     .option('--json', 'print the result as JSON on stdout instead of the table')
-    .option('--executor-wait <ms>', 'cluster mode: how long to wait for an executor to register', '30000');
+    .option('--executor-wait <ms>', 'cluster mode: how long to wait for an executor to register', '30000')
+    .option('--ui-port <port>', 'serve the live web UI on exactly this port (default: 4040, or the next free one up to 4056)')
+    .option('--ui-host <addr>', 'address the web UI binds (default 127.0.0.1: this machine only)')
+    .option('--no-ui', 'do not serve the live web UI')
+    .option('--history-dir <dir>', 'folder the event log is appended to, for `kindling history` (default ~/.kindling/history; --conf eventLog.dir=…)')
+    .option('--no-event-log', 'write no event log (--conf eventLog.enabled=false)');
   return addNatsFlags(cmd).action(async (jobFile: string, options: SubmitOptions) => {
     onExit(await runSubmit(jobFile, options, io));
   });
@@ -84,11 +96,14 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
 
   let master: Master;
   let spec: JobSpec;
+  let observer: DriverObserver | undefined;
+  let conf: Record<string, string>;
   try {
     master = parseMaster(options.master);
     const { parseJobSpecFile } = await import('@kindling/coordinator');
+    conf = parseConf(options.conf);
     spec = await parseJobSpecFile(jobFile, {
-      conf: parseConf(options.conf),
+      conf: withoutObservabilityConf(conf),
       ...(options.name === undefined ? {} : { name: options.name }),
       // A flag's relative path means the working directory, as for any command-line path.
       ...(options.output === undefined ? {} : { output: path.resolve(options.output) }),
@@ -106,17 +121,30 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
       return fail(err, 'run');
     }
   }
+  const { EventBus } = await import('@kindling/coordinator');
+  const events = new EventBus();
+  try {
+    const { startObserver } = await import('./submit-observer.js');
+    observer = await startObserver({ spec, master: options.master, conf, options, events, logger });
+    if (observer?.ui) io.stderr.write(`UI: ${observer.ui.url}\n`);
+  } catch (err) {
+    return fail(err, 'setup');
+  }
   let result: JobResult;
   try {
     result =
       master.kind === 'local'
-        ? await runLocal(spec, master.threads, logger, bar)
+        ? await runLocal(spec, master.threads, logger, bar, events)
         : master.kind === 'nats'
-          ? await runOnCluster(spec, master.url, options, logger, bar)
-          : await runOnCluster(spec, options.natsUrl ?? 'nats://127.0.0.1:4222', options, logger, bar, master.namespace);
+          ? await runOnCluster(spec, master.url, options, logger, bar, undefined, events, observer)
+          : await runOnCluster(spec, options.natsUrl ?? 'nats://127.0.0.1:4222', options, logger, bar, master.namespace, events, observer);
+    observer?.finish({ result }, logger);
   } catch (err) {
+    observer?.finish({ error: err }, logger);
+    await observer?.close();
     return fail(err, 'run');
   }
+  await observer?.close();
   io.stdout.write(options.json ? `${JSON.stringify(resultJson(spec, options.master, result), null, 2)}\n` : summary(spec, options.master, result));
   return 0;
 }
@@ -132,11 +160,11 @@ function attachConsole(events: EventBus, logger: Logger, bar: ConsoleProgressBar
 }
 
 /** Local mode: a driver over one in-process executor with `threads` worker threads. */
-async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined): Promise<JobResult> {
+async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined, events?: EventBus): Promise<JobResult> {
   const [{ DriverContext }, { LocalExecutor }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/executor')]);
   logger.info({ job: spec.name, spec: spec.specFile, threads, output: spec.output.path }, `submitting ${spec.name} on local[${threads}]`);
   const executor = new LocalExecutor({ id: 'driver', threads });
-  const driver = DriverContext.withExecutors([executor], { logger, release: () => executor.close() });
+  const driver = DriverContext.withExecutors([executor], { logger, release: () => executor.close(), ...(events && { events }) });
   attachConsole(driver.events, logger, bar);
   const interrupted = (): void => {
     bar?.finish();
@@ -158,15 +186,16 @@ async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: Con
  * client deploy mode). Executor loss is survived by retrying tasks elsewhere (4 attempts, as
  * spark.task.maxFailures) and rebuilding blocks from lineage.
  */
-async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined, k8sNamespace?: string): Promise<JobResult> {
+async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined, k8sNamespace?: string, events?: EventBus, observer?: DriverObserver): Promise<JobResult> {
   const [{ DriverContext }, { NatsTransport }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/shared')]);
   const waitMs = Number(options.executorWait ?? 30_000);
   const conn = natsOptions(url, options, `kindling-driver-${spec.name}`);
   const transport = await NatsTransport.connect(conn, logger);
   try {
-    const driver = await DriverContext.onCluster(transport, { logger, executorWaitMs: waitMs, cluster: { prefix: conn.prefix ?? 'kindling' } });
+    const driver = await DriverContext.onCluster(transport, { logger, executorWaitMs: waitMs, cluster: { prefix: conn.prefix ?? 'kindling' }, ...(events && { events }) });
     attachConsole(driver.events, logger, bar);
     const backend = driver.backend!;
+    observer?.watchHeartbeats(() => backend.heartbeats());
     const stopWatch = k8sNamespace ? await watchPodsForBackend(k8sNamespace, backend, logger) : undefined;
     try {
       await backend.waitForExecutors(1, waitMs);
@@ -191,6 +220,11 @@ function parseConf(pairs: readonly string[] = []): Record<string, string> {
     conf[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
   }
   return conf;
+}
+
+/** The --conf keys the driver's observability reads (eventLog.*, ui.*); the job spec never sees them. */
+function withoutObservabilityConf(conf: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(conf).filter(([k]) => !/^(eventLog|ui)\./.test(k)));
 }
 
 function collect(value: string, previous: readonly string[] | undefined): string[] {
