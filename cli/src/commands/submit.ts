@@ -35,6 +35,8 @@ export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
   readonly uiPort?: string;
   readonly uiHost?: string;
   readonly ui?: boolean;
+  /** --ui-linger S: keep the UI up S seconds after the job (Ctrl-C ends it sooner). */
+  readonly uiLinger?: string;
   /** --history-dir D / --no-event-log (eventLog false). */
   readonly historyDir?: string;
   readonly eventLog?: boolean;
@@ -76,6 +78,7 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
     .option('--ui-port <port>', 'serve the live web UI on exactly this port (default: 4040, or the next free one up to 4056)')
     .option('--ui-host <addr>', 'address the web UI binds (default 127.0.0.1: this machine only)')
     .option('--no-ui', 'do not serve the live web UI')
+    .option('--ui-linger <seconds>', 'keep the web UI up this long after the job ends (Ctrl-C stops it sooner)', '0')
     .option('--history-dir <dir>', 'folder the event log is appended to, for `kindling history` (default ~/.kindling/history; --conf eventLog.dir=…)')
     .option('--no-event-log', 'write no event log (--conf eventLog.enabled=false)');
   return addNatsFlags(cmd).action(async (jobFile: string, options: SubmitOptions) => {
@@ -97,6 +100,7 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
   let master: Master;
   let spec: JobSpec;
   let observer: DriverObserver | undefined;
+  let lingerMs = 0;
   let conf: Record<string, string>;
   try {
     master = parseMaster(options.master);
@@ -126,6 +130,7 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
   try {
     const { startObserver } = await import('./submit-observer.js');
     observer = await startObserver({ spec, master: options.master, conf, options, events, logger });
+    lingerMs = parseLinger(options.uiLinger);
     if (observer?.ui) io.stderr.write(`UI: ${observer.ui.url}\n`);
   } catch (err) {
     return fail(err, 'setup');
@@ -141,12 +146,34 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
     observer?.finish({ result }, logger);
   } catch (err) {
     observer?.finish({ error: err }, logger);
-    await observer?.close();
-    return fail(err, 'run');
+    const code = fail(err, 'run');
+    await lingerThenClose(observer, lingerMs, io);
+    return code;
+  }
+  io.stdout.write(options.json ? `${JSON.stringify(resultJson(spec, options.master, result), null, 2)}\n` : summary(spec, options.master, result));
+  await lingerThenClose(observer, lingerMs, io);
+  return 0;
+}
+
+/** --ui-linger: seconds, a usage error otherwise. */
+function parseLinger(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new KindlingError('E_INVALID_VALUE', `--ui-linger "${text}": expected seconds, e.g. 60`, { flag: '--ui-linger', value: text });
+  return Number(text) * 1000;
+}
+
+/** Keeps the UI up `ms` after the job (until SIGINT/SIGTERM), then stops it. */
+async function lingerThenClose(observer: DriverObserver | undefined, ms: number, io: CliIo): Promise<void> {
+  if (observer?.ui && ms > 0) {
+    io.stderr.write(`UI stays up for ${ms / 1000} s at ${observer.ui.url} (Ctrl-C to stop)\n`);
+    await new Promise<void>((resolve) => {
+      const done = (): void => { clearTimeout(timer); process.off('SIGINT', done); process.off('SIGTERM', done); resolve(); };
+      const timer = setTimeout(done, ms);
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
   }
   await observer?.close();
-  io.stdout.write(options.json ? `${JSON.stringify(resultJson(spec, options.master, result), null, 2)}\n` : summary(spec, options.master, result));
-  return 0;
 }
 
 /** Progress bar and log lines from the driver's events (the same for every master). */
