@@ -34,3 +34,5 @@ export { EventLogParser, readEventLog, readFrom, type EventLog, type EventLogRec
 export { StatusStore, quantile, type TaskRow, type StageRow, type ExecutorRow, type RunStatus } from './ui/status-store.js';
 export { WebUi, UI_DEFAULT_PORT, UI_LAST_PORT, type WebUiOptions } from './ui/web-ui.js';
 export { DriverObserver, defaultHistoryDir, type DriverObserverOptions } from './ui/driver-observer.js';
+export { HistoryServer, HISTORY_DEFAULT_PORT } from './history/history-server.js';
+export { RunIndex, type IndexedRun } from './history/run-index.js';
