@@ -52,7 +52,8 @@ export class HistoryServer {
         : `cannot serve the history on ${host}:${port}: ${err.message}`, { host, port }, { cause: err })));
       server.listen(port, host, () => resolve());
     });
-    const timer = setInterval(() => void index.refresh(), o.refreshMs ?? 1000);
+    // A folder that vanished or a log being rotated: keep serving what is indexed, try again next tick.
+    const timer = setInterval(() => void index.refresh().catch(() => undefined), o.refreshMs ?? 1000);
     timer.unref();
     const actual = (server.address() as AddressInfo).port;
     return new HistoryServer(server, timer, index, `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`);
