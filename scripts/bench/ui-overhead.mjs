@@ -42,7 +42,7 @@ if (!existsSync(csv)) { mkdirSync(dataDir, { recursive: true }); execFileSync(pr
 
 /** One submit; with `observed`, the event log + UI + one client that follows it. */
 async function submitOnce(observed, i) {
-  const base = [CLI, 'submit', '--master', 'local[2]', JOB, '--conf', `input.path=${csv}`, '--output', join(tmp, `out-${i}`), '--overwrite', '--no-progress', '--log-level', 'error', '--json'];
+  const base = [CLI, 'submit', '--master', 'local[2]', JOB, '--conf', `input.path=${csv}`, '--output', join(tmp, `out-${i}`), '--overwrite', '--no-progress', '--log-level', 'info', '--json'];
   const extra = observed ? ['--history-dir', join(tmp, 'history'), '--ui-port', '0'] : ['--no-ui', '--no-event-log'];
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [...base, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -131,7 +131,8 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
     const { startObserver } = await import('./submit-observer.js');
     observer = await startObserver({ spec, master: options.master, conf, options, events, logger });
     lingerMs = parseLinger(options.uiLinger);
-    if (observer?.ui) io.stderr.write(`UI: ${observer.ui.url}\n`);
+    // An info-level fact: quiet log levels (warn, error, silent) keep stderr to problems only.
+    if (observer?.ui && ['info', 'debug', 'trace'].includes(options.logLevel)) io.stderr.write(`UI: ${observer.ui.url}\n`);
   } catch (err) {
     return fail(err, 'setup');
   }

@@ -26,7 +26,8 @@ export function lineChart(id: string, title: string, series: readonly Series[], 
   const sx = (x: number): number => PAD + ((x - x0) / (x1 - x0)) * (W - 2 * PAD);
   const sy = (y: number): number => H - PAD - ((ty(y) - y0) / (y1 - y0)) * (H - 2 * PAD);
   const lines = series.map((s, i) => html`<polyline class="series" data-label="${s.label}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2" points="${s.points.map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(' ')}"/>`);
-  const legend = series.length > 1 ? series.map((s, i) => html`<text x="${W - PAD}" y="${PAD + 12 * i}" text-anchor="end" font-size="10" fill="${COLORS[i % COLORS.length]}">${s.label}</text>`) : [];
+  // Below the plot, not over it: many runs' labels would hide the curves.
+  const legend = series.length > 1 ? html`<ul class="legend">${series.map((s, i) => html`<li style="color:${COLORS[i % COLORS.length]}">${s.label}</li>`)}</ul>` : '';
   const count = all.length;
   return html`<figure class="chart" id="${id}" data-count="${count}"><figcaption>${title}</figcaption>
 <svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}" data-points="${JSON.stringify(series.map((s) => s.points))}" data-x0="${x0}" data-x1="${x1}" data-pad="${PAD}" data-w="${W}">
@@ -34,7 +35,7 @@ export function lineChart(id: string, title: string, series: readonly Series[], 
 <text x="${PAD}" y="${H - PAD + 14}" font-size="10">${fmt(x0)}</text><text x="${W - PAD}" y="${H - PAD + 14}" font-size="10" text-anchor="end">${fmt(x1)}</text>
 <text x="${PAD - 4}" y="${H - PAD}" font-size="10" text-anchor="end">${fmt(opts.logY ? 10 ** y0 : y0)}</text><text x="${PAD - 4}" y="${PAD + 8}" font-size="10" text-anchor="end">${fmt(opts.logY ? 10 ** y1 : y1)}</text>
 <text x="${W / 2}" y="${H - 8}" font-size="11" text-anchor="middle">${opts.xLabel ?? ''}</text><text x="12" y="${H / 2}" font-size="11" transform="rotate(-90 12 ${H / 2})" text-anchor="middle">${opts.yLabel ?? ''}</text>
-${lines}${legend}<text class="readout" x="${PAD + 4}" y="${PAD + 12}" font-size="11"></text></svg></figure>`;
+${lines}<text class="readout" x="${PAD + 4}" y="${PAD + 12}" font-size="11"></text></svg>${legend}</figure>`;
 }
 
 /** The confusion matrix as a 2×2 grid of counts (rows actual, columns predicted). */

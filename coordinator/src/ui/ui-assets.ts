@@ -17,7 +17,7 @@ table.grid th{background:#f3f5f8}.bar{position:relative;width:220px;height:16px;
 .bar div{position:absolute;left:0;top:0;bottom:0;background:#8fd19e;border-radius:3px}.bar span{position:relative;padding-left:6px;font-size:12px}
 .status-RUNNING,.status-ACTIVE{color:#1f6feb}.status-SUCCEEDED,.status-COMPLETE{color:#1a7f37}.status-FAILED{color:#cf222e}.status-INCOMPLETE{color:#9a6700}
 .status-DAMAGED{color:#cf222e}.error{color:#cf222e}.muted{color:#777}.charts{display:flex;flex-wrap:wrap;gap:16px}figure.chart{margin:0}
-figcaption{font-weight:600;font-size:13px}.executor-lost td{background:#fff0f0}.task-FAILED td{background:#fff0f0}pre{background:#f6f8fa;padding:8px;overflow:auto}
+figcaption{font-weight:600;font-size:13px}ul.legend{margin:2px 0;padding-left:18px;font-size:11px}.executor-lost td{background:#fff0f0}.task-FAILED td{background:#fff0f0}pre{background:#f6f8fa;padding:8px;overflow:auto}
 `;
 
 /** static/ui.js */
