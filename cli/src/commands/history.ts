@@ -19,7 +19,7 @@ interface HistoryOptions {
 export function addHistoryCommand(program: Command, io: CliIo, onExit: (code: ExitCode) => void): Command {
   return program
     .command('history')
-    .description('serve the event logs of past and running jobs (like Spark\'s history server)')
+    .description("serve the event logs of past and running jobs (like Spark's history server)")
     .option('--dir <dir>', 'folder of event logs (default: $KINDLING_HISTORY_DIR or ~/.kindling/history)')
     .option('--port <port>', 'port to serve on', '18080')
     .option('--host <addr>', 'address to bind (default: this machine only)', '127.0.0.1')
@@ -31,8 +31,10 @@ export function addHistoryCommand(program: Command, io: CliIo, onExit: (code: Ex
 async function runHistory(options: HistoryOptions, io: CliIo): Promise<ExitCode> {
   let server;
   try {
-    if (!/^\d+$/.test(options.port) || Number(options.port) > 65535) throw new KindlingError('E_INVALID_VALUE', `--port "${options.port}": expected a port number from 0 to 65535`, { flag: '--port' });
-    if (!/^[A-Za-z0-9.:-]+$/.test(options.host)) throw new KindlingError('E_INVALID_VALUE', `--host "${options.host}": expected an IP address or host name`, { flag: '--host' });
+    if (!/^\d+$/.test(options.port) || Number(options.port) > 65535)
+      throw new KindlingError('E_INVALID_VALUE', `--port "${options.port}": expected a port number from 0 to 65535`, { flag: '--port' });
+    if (!/^[A-Za-z0-9.:-]+$/.test(options.host))
+      throw new KindlingError('E_INVALID_VALUE', `--host "${options.host}": expected an IP address or host name`, { flag: '--host' });
     const { HistoryServer, defaultHistoryDir } = await import('@kindling/coordinator');
     server = await HistoryServer.start({ dir: options.dir ?? defaultHistoryDir(), port: Number(options.port), host: options.host });
   } catch (err) {

@@ -19,7 +19,14 @@ export interface ObserverFlags {
 }
 
 /** Starts the event log and the UI for a submit; undefined when both are off. */
-export async function startObserver(o: { spec: JobSpec; master: string; conf: Record<string, string>; options: ObserverFlags; events: EventBus; logger: Logger }): Promise<DriverObserver | undefined> {
+export async function startObserver(o: {
+  spec: JobSpec;
+  master: string;
+  conf: Record<string, string>;
+  options: ObserverFlags;
+  events: EventBus;
+  logger: Logger;
+}): Promise<DriverObserver | undefined> {
   const { conf, options } = o;
   const uiOn = options.ui !== false && bool(conf['ui.enabled'], '--conf ui.enabled', true);
   const logOn = options.eventLog !== false && bool(conf['eventLog.enabled'], '--conf eventLog.enabled', true);
@@ -28,7 +35,10 @@ export async function startObserver(o: { spec: JobSpec; master: string; conf: Re
   const port = portText === undefined ? undefined : parsePort(portText, options.uiPort !== undefined ? '--ui-port' : '--conf ui.port');
   const host = options.uiHost ?? conf['ui.host'];
   if (host !== undefined && !/^[A-Za-z0-9.:-]+$/.test(host)) {
-    throw new KindlingError('E_INVALID_VALUE', `--ui-host "${host}": expected an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0`, { flag: '--ui-host', value: host });
+    throw new KindlingError('E_INVALID_VALUE', `--ui-host "${host}": expected an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0`, {
+      flag: '--ui-host',
+      value: host,
+    });
   }
   const historyDir = options.historyDir ?? conf['eventLog.dir'];
   return DriverObserver.start({

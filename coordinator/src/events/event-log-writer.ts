@@ -23,9 +23,19 @@ export const EVENT_LOG_FILE = 'eventlog.jsonl';
 
 /** Every event type the log records; `satisfies` makes a new DriverEvents type a compile error here. */
 const LOGGED: Record<DriverEventType, true> = {
-  'job-started': true, 'stage-submitted': true, 'stage-progress': true, 'stage-completed': true,
-  'task-completed': true, 'executor-added': true, 'executor-removed': true, 'partitions-moved': true,
-  'partition-recovered': true, 'task-failed': true, 'iteration': true, 'job-completed': true, 'job-failed': true,
+  'job-started': true,
+  'stage-submitted': true,
+  'stage-progress': true,
+  'stage-completed': true,
+  'task-completed': true,
+  'executor-added': true,
+  'executor-removed': true,
+  'partitions-moved': true,
+  'partition-recovered': true,
+  'task-failed': true,
+  iteration: true,
+  'job-completed': true,
+  'job-failed': true,
 } satisfies Record<DriverEventType, true>;
 
 /** What the header records about the run. */
@@ -67,13 +77,25 @@ export class EventLogWriter {
       mkdirSync(historyDir, { recursive: true });
       fd = openSync(path, 'wx');
     } catch (err) {
-      throw new OutputError(`cannot write the event log into the history folder ${historyDir}: ${(err as Error).message} (set --history-dir or --conf eventLog.dir=…)`, historyDir, { cause: err });
+      throw new OutputError(
+        `cannot write the event log into the history folder ${historyDir}: ${(err as Error).message} (set --history-dir or --conf eventLog.dir=…)`,
+        historyDir,
+        { cause: err },
+      );
     }
     const writer = new EventLogWriter(runId, path, fd);
     writer.header = {
-      event: 'log-header', ts: now, format: EVENT_LOG_FORMAT, runId, name: header.name, master: header.master,
-      conf: header.conf, spec: header.spec, versions: { kindling: kindlingVersion(), node: process.version, platform: `${process.platform}-${process.arch}` },
-      pid: process.pid, ...(header.extra ? { extra: header.extra } : {}),
+      event: 'log-header',
+      ts: now,
+      format: EVENT_LOG_FORMAT,
+      runId,
+      name: header.name,
+      master: header.master,
+      conf: header.conf,
+      spec: header.spec,
+      versions: { kindling: kindlingVersion(), node: process.version, platform: `${process.platform}-${process.arch}` },
+      pid: process.pid,
+      ...(header.extra ? { extra: header.extra } : {}),
     };
     writer.append(writer.header);
     return writer;
@@ -98,17 +120,30 @@ export class EventLogWriter {
   /** Writes the final record of a finished job. */
   finishWith(result: JobResult): void {
     this.append({
-      event: 'job-result', ts: Date.now(), jobId: result.jobId, outputPath: result.outputPath, trainRows: result.trainRows,
-      testRows: result.testRows, durationMs: result.durationMs, metrics: result.metrics,
+      event: 'job-result',
+      ts: Date.now(),
+      jobId: result.jobId,
+      outputPath: result.outputPath,
+      trainRows: result.trainRows,
+      testRows: result.testRows,
+      durationMs: result.durationMs,
+      metrics: result.metrics,
       coefficients: result.featureNames.map((name, i) => ({ name, value: result.coefficients[i] })),
-      intercept: result.intercept, objectiveHistory: result.objectiveHistory, tasksByExecutor: result.tasksByExecutor,
+      intercept: result.intercept,
+      objectiveHistory: result.objectiveHistory,
+      tasksByExecutor: result.tasksByExecutor,
     });
   }
 
   /** Writes the final record of a job that failed (the error's code and message). */
   finishWithError(err: unknown): void {
     const e = err instanceof KindlingError ? err : undefined;
-    this.append({ event: 'job-error', ts: Date.now(), code: e?.code ?? 'E_INTERNAL', message: err instanceof Error ? err.message : String(err) });
+    this.append({
+      event: 'job-error',
+      ts: Date.now(),
+      code: e?.code ?? 'E_INTERNAL',
+      message: err instanceof Error ? err.message : String(err),
+    });
   }
 
   /**
@@ -146,7 +181,9 @@ function jsonSafe(_key: string, value: unknown): unknown {
 function kindlingVersion(): string {
   try {
     // coordinator/dist/src/events → coordinator/package.json; a missing file must not stop a job.
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+    return (
+      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+    );
   } catch {
     return 'unknown';
   }

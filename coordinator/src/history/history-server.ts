@@ -42,14 +42,26 @@ export class HistoryServer {
         res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: malformed URL');
         return;
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET, HEAD' }).end(); return; }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
       route(index, path, url, req, res);
     });
     const port = o.port ?? HISTORY_DEFAULT_PORT;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new KindlingError('E_INVALID_VALUE', err.code === 'EADDRINUSE'
-        ? `--port ${port}: port ${port} on ${host} is already in use; pick another with --port`
-        : `cannot serve the history on ${host}:${port}: ${err.message}`, { host, port }, { cause: err })));
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new KindlingError(
+            'E_INVALID_VALUE',
+            err.code === 'EADDRINUSE'
+              ? `--port ${port}: port ${port} on ${host} is already in use; pick another with --port`
+              : `cannot serve the history on ${host}:${port}: ${err.message}`,
+            { host, port },
+            { cause: err },
+          ),
+        ),
+      );
       server.listen(port, host, () => resolve());
     });
     // A folder that vanished or a log being rotated: keep serving what is indexed, try again next tick.
@@ -62,7 +74,10 @@ export class HistoryServer {
   /** Stops serving. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeAllConnections(); });
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
   }
 }
 
@@ -71,24 +86,57 @@ function mount(run: IndexedRun): MountedRun {
 }
 
 function notFoundPage(res: import('node:http').ServerResponse, message: string): void {
-  sendHtml(res, 404, historyDocument('Not found', html`<h2>Not found</h2><p class="error">${message}</p><p><a href="./">All runs</a></p>`));
+  sendHtml(
+    res,
+    404,
+    historyDocument(
+      'Not found',
+      html`<h2>Not found</h2>
+        <p class="error">${message}</p>
+        <p><a href="./">All runs</a></p>`,
+    ),
+  );
 }
 
-function route(index: RunIndex, path: string, url: URL, req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+function route(
+  index: RunIndex,
+  path: string,
+  url: URL,
+  req: import('node:http').IncomingMessage,
+  res: import('node:http').ServerResponse,
+): void {
   if (path === '' || path === 'index.html') {
-    const metrics = (url.searchParams.get('metrics') ?? DEFAULT_METRIC_COLUMNS.join(',')).split(',').map((m) => m.trim()).filter(Boolean).slice(0, 20);
+    const metrics = (url.searchParams.get('metrics') ?? DEFAULT_METRIC_COLUMNS.join(','))
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean)
+      .slice(0, 20);
     return sendHtml(res, 200, historyDocument('Runs', runListPage(index.list(), metrics)));
   }
   if (serveStatic(path, res)) return;
   if (path === 'compare') {
-    const ids = url.searchParams.getAll('runs').flatMap((v) => v.split(',')).filter(Boolean);
-    if (ids.length === 0) return sendHtml(res, 400, historyDocument('Compare', html`<p class="error">Pick runs to compare: compare?runs=a,b</p>`));
-    if (ids.length > MAX_COMPARE) return sendHtml(res, 400, historyDocument('Compare', html`<p class="error">${ids.length} runs picked; the compare view shows at most ${MAX_COMPARE}</p>`));
+    const ids = url.searchParams
+      .getAll('runs')
+      .flatMap((v) => v.split(','))
+      .filter(Boolean);
+    if (ids.length === 0)
+      return sendHtml(res, 400, historyDocument('Compare', html`<p class="error">Pick runs to compare: compare?runs=a,b</p>`));
+    if (ids.length > MAX_COMPARE)
+      return sendHtml(
+        res,
+        400,
+        historyDocument('Compare', html`<p class="error">${ids.length} runs picked; the compare view shows at most ${MAX_COMPARE}</p>`),
+      );
     const missing = ids.filter((id) => !index.runs.has(id));
     if (missing.length) return notFoundPage(res, `no run ${missing.join(', ')} in ${index.dir}`);
     return sendHtml(res, 200, historyDocument('Compare', comparePage(ids.map((id) => index.runs.get(id)!))));
   }
-  if (path === 'api/v1/applications') return sendJson(res, 200, index.list().map((r) => applicationJson(r.store, r.store.jobId ?? r.runId)));
+  if (path === 'api/v1/applications')
+    return sendJson(
+      res,
+      200,
+      index.list().map((r) => applicationJson(r.store, r.store.jobId ?? r.runId)),
+    );
   const api = /^api\/v1\/applications\/([^/]+)(\/.*)?$/.exec(path);
   if (api) {
     const run = index.runs.get(api[1]!) ?? index.list().find((r) => r.store.jobId === api[1]);
@@ -99,7 +147,10 @@ function route(index: RunIndex, path: string, url: URL, req: import('node:http')
   if (m) {
     const run = index.runs.get(m[1]!);
     if (!run) return notFoundPage(res, `no run ${m[1]} in this history`);
-    if (m[2] === undefined) { res.writeHead(302, { location: `${encodeURIComponent(m[1]!)}/` }).end(); return; }
+    if (m[2] === undefined) {
+      res.writeHead(302, { location: `${encodeURIComponent(m[1]!)}/` }).end();
+      return;
+    }
     return serveRun(mount(run), m[2], url, req, res);
   }
   notFoundPage(res, `no page /${path}`);

@@ -43,21 +43,31 @@ export class RunIndex {
     try {
       st = await fs.stat(abs);
     } catch {
-      throw new KindlingError('E_INVALID_VALUE', `--dir ${abs}: no such folder (event logs are written to ~/.kindling/history unless --history-dir says otherwise)`, { path: abs });
+      throw new KindlingError(
+        'E_INVALID_VALUE',
+        `--dir ${abs}: no such folder (event logs are written to ~/.kindling/history unless --history-dir says otherwise)`,
+        { path: abs },
+      );
     }
     if (!st.isDirectory()) throw new KindlingError('E_INVALID_VALUE', `--dir ${abs}: not a folder`, { path: abs });
     try {
       await fs.access(abs, constants.R_OK | constants.X_OK);
       await fs.readdir(abs);
     } catch (err) {
-      throw new KindlingError('E_INVALID_VALUE', `--dir ${abs}: cannot read the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { path: abs });
+      throw new KindlingError(
+        'E_INVALID_VALUE',
+        `--dir ${abs}: cannot read the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        { path: abs },
+      );
     }
     return new RunIndex(abs);
   }
 
   /** Reads what is new in every log (one refresh at a time; callers may share it). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.scan().finally(() => { this.refreshing = undefined; });
+    this.refreshing ??= this.scan().finally(() => {
+      this.refreshing = undefined;
+    });
     return this.refreshing;
   }
 
@@ -70,9 +80,11 @@ export class RunIndex {
     const names = (await fs.readdir(this.dir)).filter((n) => n.endsWith('.jsonl') && /^[A-Za-z0-9_.-]+$/.test(n));
     const queue = [...names];
     // A few logs at a time: a large one takes one worker, the others keep going.
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) await this.tail(name).catch(() => undefined);
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) await this.tail(name).catch(() => undefined);
+      }),
+    );
   }
 
   private async tail(name: string): Promise<void> {
@@ -89,7 +101,9 @@ export class RunIndex {
     }
     if (st.size > run.offset) {
       const r = run;
-      r.offset = await readFrom(file, r.offset, (chunk) => { for (const rec of r.parser.push(chunk)) r.store.apply(rec); });
+      r.offset = await readFrom(file, r.offset, (chunk) => {
+        for (const rec of r.parser.push(chunk)) r.store.apply(rec);
+      });
     }
     run.size = st.size;
     run.mtimeMs = st.mtimeMs;

@@ -62,15 +62,32 @@ export class DriverObserver {
     const store = new StatusStore();
     if (o.ui !== false) {
       try {
-        ui = await WebUi.start({ store, runId: log?.runId ?? o.header.name, ...(o.ui.port !== undefined && { port: o.ui.port }), ...(o.ui.host !== undefined && { host: o.ui.host }) });
+        ui = await WebUi.start({
+          store,
+          runId: log?.runId ?? o.header.name,
+          ...(o.ui.port !== undefined && { port: o.ui.port }),
+          ...(o.ui.host !== undefined && { host: o.ui.host }),
+        });
       } catch (err) {
-        if (o.ui.port !== undefined) { log?.close(); throw err; }
+        if (o.ui.port !== undefined) {
+          log?.close();
+          throw err;
+        }
         o.logger.warn(`no web UI for this run: ${(err as Error).message}`);
       }
     }
     const obs = new DriverObserver(store, log, ui, o.sampleMs ?? 2000);
     // The store sees what the log records: the header first, then every event.
-    store.apply(log?.header ?? { event: 'log-header', ts: Date.now(), name: o.header.name, master: o.header.master, conf: o.header.conf, spec: o.header.spec });
+    store.apply(
+      log?.header ?? {
+        event: 'log-header',
+        ts: Date.now(),
+        name: o.header.name,
+        master: o.header.master,
+        conf: o.header.conf,
+        spec: o.header.spec,
+      },
+    );
     log?.attach(o.events);
     obs.offs.push(store.attach(o.events));
     return obs;
@@ -83,7 +100,18 @@ export class DriverObserver {
       for (const h of heartbeats()) {
         if (last.get(h.executorId) === h.sentAt) continue;
         last.set(h.executorId, h.sentAt);
-        const rec = { event: 'executor-heartbeat', ts: Date.now(), executorId: h.executorId, slots: h.slots, runningTasks: h.runningTasks, cachedBlocks: h.cachedBlocks, cachedBytes: h.cachedBytes, rssBytes: h.rssBytes, draining: h.draining, sentAt: h.sentAt };
+        const rec = {
+          event: 'executor-heartbeat',
+          ts: Date.now(),
+          executorId: h.executorId,
+          slots: h.slots,
+          runningTasks: h.runningTasks,
+          cachedBlocks: h.cachedBlocks,
+          cachedBytes: h.cachedBytes,
+          rssBytes: h.rssBytes,
+          draining: h.draining,
+          sentAt: h.sentAt,
+        };
         this.log?.append(rec);
         this.store.apply(rec);
       }
@@ -100,8 +128,16 @@ export class DriverObserver {
     for (const off of this.offs.splice(0)) off();
     if ('result' in outcome) {
       this.log?.finishWith(outcome.result);
-      this.store.apply({ event: 'job-result', ts: Date.now(), metrics: outcome.result.metrics, trainRows: outcome.result.trainRows, testRows: outcome.result.testRows,
-        coefficients: outcome.result.featureNames.map((name, i) => ({ name, value: outcome.result.coefficients[i] })), intercept: outcome.result.intercept, objectiveHistory: outcome.result.objectiveHistory });
+      this.store.apply({
+        event: 'job-result',
+        ts: Date.now(),
+        metrics: outcome.result.metrics,
+        trainRows: outcome.result.trainRows,
+        testRows: outcome.result.testRows,
+        coefficients: outcome.result.featureNames.map((name, i) => ({ name, value: outcome.result.coefficients[i] })),
+        intercept: outcome.result.intercept,
+        objectiveHistory: outcome.result.objectiveHistory,
+      });
       try {
         this.log?.copyInto(outcome.result.outputPath);
       } catch (err) {

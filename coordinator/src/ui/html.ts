@@ -53,7 +53,11 @@ export function fmtMs(ms: unknown): string {
 export function fmtBytes(b: unknown): string {
   if (typeof b !== 'number' || !Number.isFinite(b)) return '–';
   const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let v = b, u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  let v = b,
+    u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }

@@ -64,7 +64,17 @@ export interface ExecutorRow {
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'INCOMPLETE';
 
 /** Columns the task table sorts by. */
-export const TASK_SORT_KEYS = ['taskId', 'partition', 'attempt', 'executorId', 'status', 'queuedMs', 'runMs', 'resultBytes', 'finishedAt'] as const;
+export const TASK_SORT_KEYS = [
+  'taskId',
+  'partition',
+  'attempt',
+  'executorId',
+  'status',
+  'queuedMs',
+  'runMs',
+  'resultBytes',
+  'finishedAt',
+] as const;
 export type TaskSortKey = (typeof TASK_SORT_KEYS)[number];
 
 /** Quantile figures of one stage's successful tasks, by metric. */
@@ -104,8 +114,21 @@ export class StatusStore {
 
   /** Feeds the driver's live events in as records (stamped now); returns the unsubscribe function. */
   attach(events: EventBus): () => void {
-    const types: DriverEventType[] = ['job-started', 'stage-submitted', 'stage-progress', 'stage-completed', 'task-completed', 'task-failed',
-      'executor-added', 'executor-removed', 'partitions-moved', 'partition-recovered', 'iteration', 'job-completed', 'job-failed'];
+    const types: DriverEventType[] = [
+      'job-started',
+      'stage-submitted',
+      'stage-progress',
+      'stage-completed',
+      'task-completed',
+      'task-failed',
+      'executor-added',
+      'executor-removed',
+      'partitions-moved',
+      'partition-recovered',
+      'iteration',
+      'job-completed',
+      'job-failed',
+    ];
     const offs = types.map((t) => events.on(t, (e) => this.apply({ event: t, ts: Date.now(), ...(e as object) })));
     return () => offs.forEach((off) => off());
   }
@@ -128,33 +151,62 @@ export class StatusStore {
         this.startedAt ??= ts;
         break;
       case 'stage-submitted':
-        this.stages.set(n('stageId'), { stageId: n('stageId'), name: s('name'), status: 'ACTIVE', numTasks: n('tasks'), completed: 0, running: 0, failed: 0, submittedAt: ts, tasks: [] });
+        this.stages.set(n('stageId'), {
+          stageId: n('stageId'),
+          name: s('name'),
+          status: 'ACTIVE',
+          numTasks: n('tasks'),
+          completed: 0,
+          running: 0,
+          failed: 0,
+          submittedAt: ts,
+          tasks: [],
+        });
         break;
       case 'stage-progress': {
         const st = this.stages.get(n('stageId'));
-        if (st) { st.completed = n('completed'); st.running = n('running'); st.numTasks = n('total'); }
+        if (st) {
+          st.completed = n('completed');
+          st.running = n('running');
+          st.numTasks = n('total');
+        }
         break;
       }
       case 'stage-completed': {
         const st = this.stages.get(n('stageId'));
-        if (st) { st.status = 'COMPLETE'; st.completedAt = ts; st.durationMs = n('durationMs'); st.running = 0; st.completed = st.numTasks; }
+        if (st) {
+          st.status = 'COMPLETE';
+          st.completedAt = ts;
+          st.durationMs = n('durationMs');
+          st.running = 0;
+          st.completed = st.numTasks;
+        }
         break;
       }
       case 'task-completed':
       case 'task-failed': {
         const failed = r.event === 'task-failed';
         const row: TaskRow = {
-          taskId: this.taskSeq++, stageId: n('stageId'), partition: n('partition'), attempt: n('attempt'), executorId: s('executorId'),
-          status: failed ? 'FAILED' : 'SUCCESS', finishedAt: ts,
+          taskId: this.taskSeq++,
+          stageId: n('stageId'),
+          partition: n('partition'),
+          attempt: n('attempt'),
+          executorId: s('executorId'),
+          status: failed ? 'FAILED' : 'SUCCESS',
+          finishedAt: ts,
           ...(typeof r['queuedMs'] === 'number' && { queuedMs: r['queuedMs'] }),
           ...(typeof r['runMs'] === 'number' && { runMs: r['runMs'] }),
           ...(typeof r['resultBytes'] === 'number' && { resultBytes: r['resultBytes'] }),
           ...(failed && { errorCode: s('code'), errorMessage: s('message') }),
         };
         this.stages.get(row.stageId)?.tasks.push(row);
-        if (failed) { const st = this.stages.get(row.stageId); if (st) st.failed++; }
+        if (failed) {
+          const st = this.stages.get(row.stageId);
+          if (st) st.failed++;
+        }
         const ex = this.executor(row.executorId, ts);
-        if (failed) ex.failedTasks++; else ex.completedTasks++;
+        if (failed) ex.failedTasks++;
+        else ex.completedTasks++;
         ex.totalRunMs += row.runMs ?? 0;
         break;
       }
@@ -177,12 +229,20 @@ export class StatusStore {
       case 'executor-heartbeat': {
         const ex = this.executor(s('executorId'), ts);
         ex.slots = n('slots') || ex.slots;
-        ex.heartbeat = { runningTasks: n('runningTasks'), cachedBlocks: n('cachedBlocks'), cachedBytes: n('cachedBytes'), rssBytes: n('rssBytes'), draining: r['draining'] === true, sentAt: n('sentAt') || ts };
+        ex.heartbeat = {
+          runningTasks: n('runningTasks'),
+          cachedBlocks: n('cachedBlocks'),
+          cachedBytes: n('cachedBytes'),
+          rssBytes: n('rssBytes'),
+          draining: r['draining'] === true,
+          sentAt: n('sentAt') || ts,
+        };
         ex.rss.push([ts, n('rssBytes')]);
         break;
       }
       case 'partitions-moved':
-        for (const m of (r['moves'] as Array<{ partition: number; from: string; to: string }> | undefined) ?? []) this.moves.push({ ts, ...m });
+        for (const m of (r['moves'] as Array<{ partition: number; from: string; to: string }> | undefined) ?? [])
+          this.moves.push({ ts, ...m });
         break;
       case 'iteration': {
         const { event: _e, ts: _t, ...fields } = r;
@@ -225,7 +285,10 @@ export class StatusStore {
     if (!st) return undefined;
     const ok = st.tasks.filter((t) => t.status === 'SUCCESS');
     const q = (pick: (t: TaskRow) => number | undefined): Array<number | null> => {
-      const xs = ok.map(pick).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+      const xs = ok
+        .map(pick)
+        .filter((x): x is number => typeof x === 'number')
+        .sort((a, b) => a - b);
       return quantiles.map((p) => (xs.length === 0 ? null : quantile(xs, p)));
     };
     return { quantiles, count: ok.length, queuedMs: q((t) => t.queuedMs), runMs: q((t) => t.runMs), resultBytes: q((t) => t.resultBytes) };
@@ -237,7 +300,8 @@ export class StatusStore {
     for (const t of this.stages.get(stageId)?.tasks ?? []) {
       let a = out.get(t.executorId);
       if (!a) out.set(t.executorId, (a = { executorId: t.executorId, succeeded: 0, failed: 0, runMs: 0, queuedMs: 0 }));
-      if (t.status === 'SUCCESS') a.succeeded++; else a.failed++;
+      if (t.status === 'SUCCESS') a.succeeded++;
+      else a.failed++;
       a.runMs += t.runMs ?? 0;
       a.queuedMs += t.queuedMs ?? 0;
     }
@@ -245,13 +309,17 @@ export class StatusStore {
   }
 
   /** One page of a stage's tasks sorted by `sortBy` (ties by taskId); a missing value sorts first. */
-  taskPage(stageId: number, opts: { offset: number; length: number; sortBy: TaskSortKey; desc: boolean }): { total: number; tasks: TaskRow[] } | undefined {
+  taskPage(
+    stageId: number,
+    opts: { offset: number; length: number; sortBy: TaskSortKey; desc: boolean },
+  ): { total: number; tasks: TaskRow[] } | undefined {
     const st = this.stages.get(stageId);
     if (!st) return undefined;
     const k = opts.sortBy;
     const sign = opts.desc ? -1 : 1;
     const sorted = [...st.tasks].sort((a, b) => {
-      const x = a[k], y = b[k];
+      const x = a[k],
+        y = b[k];
       const c = x === y ? 0 : x === undefined ? -1 : y === undefined ? 1 : x < y ? -1 : 1;
       return c !== 0 ? sign * c : a.taskId - b.taskId;
     });
@@ -265,7 +333,11 @@ export class StatusStore {
 
   private executor(id: string, ts: number): ExecutorRow {
     let ex = this.executors.get(id);
-    if (!ex) this.executors.set(id, (ex = { id, slots: 0, addedAt: ts, lost: false, completedTasks: 0, failedTasks: 0, totalRunMs: 0, rss: [], events: [] }));
+    if (!ex)
+      this.executors.set(
+        id,
+        (ex = { id, slots: 0, addedAt: ts, lost: false, completedTasks: 0, failedTasks: 0, totalRunMs: 0, rss: [], events: [] }),
+      );
     return ex;
   }
 }

@@ -52,7 +52,10 @@ export class WebUi {
         res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: malformed URL');
         return;
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405, { allow: 'GET, HEAD' }).end(); return; }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
       serveRun(run, sub, url, req, res);
     });
     // SSE streams stay open; do not let them hold the process once the driver is done.
@@ -61,15 +64,25 @@ export class WebUi {
     for (const port of ports) {
       const bound = await listen(server, port, host);
       if (bound === 'in-use') continue;
-      if (bound instanceof Error) throw new KindlingError('E_INVALID_VALUE', `cannot serve the UI on ${host}:${port}: ${bound.message} (--ui-host, --ui-port)`, { host, port }, { cause: bound });
+      if (bound instanceof Error)
+        throw new KindlingError(
+          'E_INVALID_VALUE',
+          `cannot serve the UI on ${host}:${port}: ${bound.message} (--ui-host, --ui-port)`,
+          { host, port },
+          { cause: bound },
+        );
       const actual = (server.address() as AddressInfo).port;
       const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
       ui = new WebUi(server, `http://${shown}:${actual}/`, actual);
       return ui;
     }
-    throw new KindlingError('E_INVALID_VALUE', options.port !== undefined
-      ? `--ui-port ${options.port}: port ${options.port} on ${host} is already in use; pick another port, or omit --ui-port to take the next free one from ${UI_DEFAULT_PORT}`
-      : `no free port for the UI on ${host} in ${UI_DEFAULT_PORT}–${UI_LAST_PORT}; pass --ui-port N or --no-ui`, { host, port: options.port ?? UI_DEFAULT_PORT });
+    throw new KindlingError(
+      'E_INVALID_VALUE',
+      options.port !== undefined
+        ? `--ui-port ${options.port}: port ${options.port} on ${host} is already in use; pick another port, or omit --ui-port to take the next free one from ${UI_DEFAULT_PORT}`
+        : `no free port for the UI on ${host} in ${UI_DEFAULT_PORT}–${UI_LAST_PORT}; pass --ui-port N or --no-ui`,
+      { host, port: options.port ?? UI_DEFAULT_PORT },
+    );
   }
 
   /** False once markDone() was called: pages stop listening for updates. */

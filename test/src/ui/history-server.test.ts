@@ -18,7 +18,28 @@ import { launchBrowser } from './browser.js';
 const run = promisify(execFile);
 
 function submit(history: string, out: string, maxIter: number): Promise<unknown> {
-  return run(process.execPath, [cliMain, 'submit', '--master', 'local[2]', bankJob, '--output', out, '--history-dir', history, '--no-ui', '--conf', `model.maxIter=${maxIter}`, '--no-progress', '--log-level', 'error', '--json'], { cwd: repoRoot });
+  return run(
+    process.execPath,
+    [
+      cliMain,
+      'submit',
+      '--master',
+      'local[2]',
+      bankJob,
+      '--output',
+      out,
+      '--history-dir',
+      history,
+      '--no-ui',
+      '--conf',
+      `model.maxIter=${maxIter}`,
+      '--no-progress',
+      '--log-level',
+      'error',
+      '--json',
+    ],
+    { cwd: repoRoot },
+  );
 }
 
 /** A raw GET (no URL normalisation, unlike fetch): status and body. */
@@ -27,7 +48,9 @@ function rawGet(base: string, path: string): Promise<{ status: number; body: str
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path, method: 'GET' }, (res) => {
       let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);
@@ -40,10 +63,34 @@ t.test('history server: runs listed, compared, killed, damaged; Spark field name
   const history = join(dir, 'history');
   await submit(history, join(dir, 'out-a'), 4);
   await submit(history, join(dir, 'out-b'), 12);
-  const [a, b] = readdirSync(history).map((n) => n.replace(/\.jsonl$/, '')).sort();
+  const [a, b] = readdirSync(history)
+    .map((n) => n.replace(/\.jsonl$/, ''))
+    .sort();
 
   // A driver killed with SIGKILL once its log shows the job under way.
-  const victim = spawn(process.execPath, [cliMain, 'submit', '--master', 'local[1]', bankJob, '--output', join(dir, 'out-k'), '--history-dir', history, '--no-ui', '--conf', 'model.maxIter=100', '--conf', 'model.tol=0', '--no-progress', '--log-level', 'error'], { cwd: repoRoot, stdio: 'ignore' });
+  const victim = spawn(
+    process.execPath,
+    [
+      cliMain,
+      'submit',
+      '--master',
+      'local[1]',
+      bankJob,
+      '--output',
+      join(dir, 'out-k'),
+      '--history-dir',
+      history,
+      '--no-ui',
+      '--conf',
+      'model.maxIter=100',
+      '--conf',
+      'model.tol=0',
+      '--no-progress',
+      '--log-level',
+      'error',
+    ],
+    { cwd: repoRoot, stdio: 'ignore' },
+  );
   const victimExit = new Promise((r) => victim.once('exit', r));
   for (;;) {
     const k = readdirSync(history).find((n) => ![a, b].includes(n.replace(/\.jsonl$/, '')));
@@ -52,7 +99,9 @@ t.test('history server: runs listed, compared, killed, damaged; Spark field name
   }
   victim.kill('SIGKILL');
   await victimExit;
-  const killed = readdirSync(history).map((n) => n.replace(/\.jsonl$/, '')).find((n) => ![a, b].includes(n))!;
+  const killed = readdirSync(history)
+    .map((n) => n.replace(/\.jsonl$/, ''))
+    .find((n) => ![a, b].includes(n))!;
 
   writeFileSync(join(history, 'garbage.jsonl'), '{"event":"log-header","ts":1,"name":"garbage"}\nthis is not json\n');
   const outside = join(dir, 'secret.jsonl');
@@ -64,10 +113,13 @@ t.test('history server: runs listed, compared, killed, damaged; Spark field name
   const base = server.url;
   const runs = server.index.list();
   t.same(runs.map((r) => r.runId).sort(), [a, b, 'garbage', killed].sort(), 'the symlink is not a run');
-  const status = (id: string): string => { const r = server.index.runs.get(id)!; return r.damage.length ? 'DAMAGED' : r.store.status; };
+  const status = (id: string): string => {
+    const r = server.index.runs.get(id)!;
+    return r.damage.length ? 'DAMAGED' : r.store.status;
+  };
   t.equal(status(a!), 'SUCCEEDED');
   t.equal(status(b!), 'SUCCEEDED');
-  t.equal(status(killed), 'INCOMPLETE', 'the killed driver\'s run is incomplete');
+  t.equal(status(killed), 'INCOMPLETE', "the killed driver's run is incomplete");
   t.equal(status('garbage'), 'DAMAGED');
 
   const killedPage = await fetch(`${base}run/${killed}/?page=jobs`);
@@ -79,17 +131,79 @@ t.test('history server: runs listed, compared, killed, damaged; Spark field name
   t.equal(apps.length, 4);
   const app = server.index.runs.get(a!)!.store.jobId!;
   const jobs = (await (await fetch(`${base}api/v1/applications/${app}/jobs`)).json()) as object[];
-  t.hasOwnProps(jobs[0]!, ['jobId', 'name', 'submissionTime', 'completionTime', 'stageIds', 'status', 'numTasks', 'numActiveTasks', 'numCompletedTasks', 'numSkippedTasks', 'numFailedTasks', 'numKilledTasks', 'numActiveStages', 'numCompletedStages', 'numSkippedStages', 'numFailedStages']);
+  t.hasOwnProps(jobs[0]!, [
+    'jobId',
+    'name',
+    'submissionTime',
+    'completionTime',
+    'stageIds',
+    'status',
+    'numTasks',
+    'numActiveTasks',
+    'numCompletedTasks',
+    'numSkippedTasks',
+    'numFailedTasks',
+    'numKilledTasks',
+    'numActiveStages',
+    'numCompletedStages',
+    'numSkippedStages',
+    'numFailedStages',
+  ]);
   const stages = (await (await fetch(`${base}api/v1/applications/${app}/stages`)).json()) as Array<{ stageId: number }>;
-  t.hasOwnProps(stages[0]!, ['status', 'stageId', 'attemptId', 'numTasks', 'numActiveTasks', 'numCompleteTasks', 'numFailedTasks', 'numKilledTasks', 'submissionTime', 'completionTime', 'executorRunTime', 'name']);
+  t.hasOwnProps(stages[0]!, [
+    'status',
+    'stageId',
+    'attemptId',
+    'numTasks',
+    'numActiveTasks',
+    'numCompleteTasks',
+    'numFailedTasks',
+    'numKilledTasks',
+    'submissionTime',
+    'completionTime',
+    'executorRunTime',
+    'name',
+  ]);
   const sid = stages.at(-1)!.stageId;
-  const summary = (await (await fetch(`${base}api/v1/applications/${app}/stages/${sid}/0/taskSummary?quantiles=0.05,0.5,0.95`)).json()) as { quantiles: number[]; executorRunTime: number[] };
-  t.hasOwnProps(summary, ['quantiles', 'executorRunTime', 'executorDeserializeTime', 'resultSize', 'jvmGcTime', 'schedulerDelay', 'gettingResultTime', 'resultSerializationTime', 'peakExecutionMemory']);
+  const summary = (await (await fetch(`${base}api/v1/applications/${app}/stages/${sid}/0/taskSummary?quantiles=0.05,0.5,0.95`)).json()) as {
+    quantiles: number[];
+    executorRunTime: number[];
+  };
+  t.hasOwnProps(summary, [
+    'quantiles',
+    'executorRunTime',
+    'executorDeserializeTime',
+    'resultSize',
+    'jvmGcTime',
+    'schedulerDelay',
+    'gettingResultTime',
+    'resultSerializationTime',
+    'peakExecutionMemory',
+  ]);
   t.same(summary.quantiles, [0.05, 0.5, 0.95]);
   t.equal(summary.executorRunTime.length, 3);
   const execs = (await (await fetch(`${base}api/v1/applications/${app}/executors`)).json()) as object[];
-  t.hasOwnProps(execs[0]!, ['id', 'hostPort', 'isActive', 'rddBlocks', 'memoryUsed', 'diskUsed', 'totalCores', 'maxTasks', 'activeTasks', 'failedTasks', 'completedTasks', 'totalTasks', 'totalDuration', 'addTime']);
-  t.hasOwnProps((await (await fetch(`${base}api/v1/applications/${app}/environment`)).json()) as object, ['runtime', 'sparkProperties', 'systemProperties']);
+  t.hasOwnProps(execs[0]!, [
+    'id',
+    'hostPort',
+    'isActive',
+    'rddBlocks',
+    'memoryUsed',
+    'diskUsed',
+    'totalCores',
+    'maxTasks',
+    'activeTasks',
+    'failedTasks',
+    'completedTasks',
+    'totalTasks',
+    'totalDuration',
+    'addTime',
+  ]);
+  t.hasOwnProps((await (await fetch(`${base}api/v1/applications/${app}/environment`)).json()) as object, [
+    'runtime',
+    'sparkProperties',
+    'systemProperties',
+  ]);
 
   // Unknown ids: 404 page and JSON error.
   const r404 = await fetch(`${base}run/no-such-run/`);
@@ -103,7 +217,18 @@ t.test('history server: runs listed, compared, killed, damaged; Spark field name
   t.equal((await fetch(`${base}api/v1/applications/nope/jobs`)).status, 404);
 
   // Nothing outside the folder: .., encoded .., absolute paths, the symlink.
-  for (const p of ['/../../../../etc/passwd', '/run/../../etc/passwd', '/%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/run/%2e%2e%2f%2e%2e%2fetc%2fpasswd/', '/run/..%2F..%2Fsecret/', '//etc/passwd', '/run/%2Fetc%2Fpasswd/', '/run/evil/', `/run/${encodeURIComponent(outside)}/`, '/static/..%2f..%2fpackage.json']) {
+  for (const p of [
+    '/../../../../etc/passwd',
+    '/run/../../etc/passwd',
+    '/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/run/%2e%2e%2f%2e%2e%2fetc%2fpasswd/',
+    '/run/..%2F..%2Fsecret/',
+    '//etc/passwd',
+    '/run/%2Fetc%2Fpasswd/',
+    '/run/evil/',
+    `/run/${encodeURIComponent(outside)}/`,
+    '/static/..%2f..%2fpackage.json',
+  ]) {
     const r = await rawGet(base, p);
     t.equal(r.status, 404, `${p} → 404`);
     t.notMatch(r.body, /root:|SECRET-OUTSIDE|"workspaces"/, `${p} serves nothing outside`);
@@ -114,13 +239,21 @@ t.test('history server: runs listed, compared, killed, damaged; Spark field name
   t.teardown(close);
   const page = await browser.newPage();
   await page.goto(`${base}?metrics=areaUnderROC,f1`);
-  t.same(await page.locator('#runs-table thead th').evaluateAll((ths) => ths.slice(-2).map((th) => th.textContent)), ['areaUnderROC', 'f1'], 'user-chosen metric columns');
+  t.same(
+    await page.locator('#runs-table thead th').evaluateAll((ths) => ths.slice(-2).map((th) => th.textContent)),
+    ['areaUnderROC', 'f1'],
+    'user-chosen metric columns',
+  );
   t.equal(await page.locator(`tr[data-run="${killed}"] td.status-INCOMPLETE`).count(), 1);
   t.equal(await page.locator('tr[data-run="garbage"] td.status-DAMAGED').count(), 1);
   await page.check(`tr[data-run="${a}"] input`);
   await page.check(`tr[data-run="${b}"] input`);
   await Promise.all([page.waitForURL(/compare\?/), page.click('#compare button')]);
-  t.same(await page.locator('#compare-loss polyline.series').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-label')).sort()), [a, b], 'learning curves overlaid');
+  t.same(
+    await page.locator('#compare-loss polyline.series').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-label')).sort()),
+    [a, b],
+    'learning curves overlaid',
+  );
   t.equal(await page.locator('#compare-roc polyline.series').count(), 2, 'ROC curves overlaid');
   t.match(await page.locator('#param-diff').textContent(), /model\.maxIter/, 'the parameter diff shows maxIter');
   mkdirSync(join(repoRoot, 'docs/images'), { recursive: true });
@@ -130,12 +263,18 @@ t.test('history server: runs listed, compared, killed, damaged; Spark field name
 t.test('kindling history: a missing folder or a file as --dir is a usage error (exit 2)', async (t) => {
   const dir = t.testdir({ 'file.txt': 'x' });
   for (const d of [join(dir, 'missing'), join(dir, 'file.txt')]) {
-    const r = await run(process.execPath, [cliMain, 'history', '--dir', d, '--port', '0']).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+    const r = await run(process.execPath, [cliMain, 'history', '--dir', d, '--port', '0']).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
     t.equal(r.code, 2, `${d}: exit 2`);
     t.match(r.stderr, new RegExp(`kindling: error: --dir ${d.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: (no such folder|not a folder)`));
     t.notMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
   }
-  const bad = await run(process.execPath, [cliMain, 'history', '--dir', dir, '--port', 'abc']).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+  const bad = await run(process.execPath, [cliMain, 'history', '--dir', dir, '--port', 'abc']).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => e,
+  );
   t.equal(bad.code, 2);
   t.match(bad.stderr, /--port "abc"/);
 });

@@ -23,13 +23,44 @@ t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-
   execFileSync(process.execPath, [join(repoRoot, 'scripts/gen-bank-like.mjs'), '--rows', '500000', '--out', data]);
   const cluster = await LocalCluster.start(2, { cores: 1 });
   t.teardown(() => cluster.stop());
-  const cli = spawn(process.execPath, [cliMain, 'submit', '--master', cluster.url, bankJob, '--output', out, '--history-dir', history, '--ui-port', '0', '--ui-linger', '120',
-    '--conf', `input.path=${data}`, '--conf', 'model.maxIter=100', '--conf', 'model.tol=0', '--no-progress', '--log-level', 'info', '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(
+    process.execPath,
+    [
+      cliMain,
+      'submit',
+      '--master',
+      cluster.url,
+      bankJob,
+      '--output',
+      out,
+      '--history-dir',
+      history,
+      '--ui-port',
+      '0',
+      '--ui-linger',
+      '120',
+      '--conf',
+      `input.path=${data}`,
+      '--conf',
+      'model.maxIter=100',
+      '--conf',
+      'model.tol=0',
+      '--no-progress',
+      '--log-level',
+      'info',
+      '--json',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   let stdout = '';
-  cli.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  cli.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
   const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
-  t.teardown(() => { if (cli.exitCode === null) cli.kill('SIGKILL'); });
+  t.teardown(() => {
+    if (cli.exitCode === null) cli.kill('SIGKILL');
+  });
   const url = await new Promise<string>((resolve, reject) => {
     cli.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -54,16 +85,23 @@ t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-
   t.pass(`the stage table advanced past ${first} rows over SSE`);
 
   // Model: the loss chart gains points while training runs.
-  await model.waitForFunction(() => Number(document.querySelector('#loss-chart')?.getAttribute('data-count')) >= 1, undefined, { timeout: 60_000 });
+  await model.waitForFunction(() => Number(document.querySelector('#loss-chart')?.getAttribute('data-count')) >= 1, undefined, {
+    timeout: 60_000,
+  });
   const before = Number(await model.locator('#loss-chart').getAttribute('data-count'));
-  await model.waitForFunction((n) => Number(document.querySelector('#loss-chart')?.getAttribute('data-count')) > n, before, { timeout: 60_000 });
+  await model.waitForFunction((n) => Number(document.querySelector('#loss-chart')?.getAttribute('data-count')) > n, before, {
+    timeout: 60_000,
+  });
   const after = Number(await model.locator('#loss-chart').getAttribute('data-count'));
   t.ok(after > before, `the loss chart grew from ${before} to ${after} points`);
   t.ok(await running(model), 'while training still ran');
 
   // Executors: both show; kill one during training and it shows lost, with its failed attempts.
   await execs.waitForFunction(() => document.querySelectorAll('#executors-table tbody tr').length === 2, undefined, { timeout: 30_000 });
-  t.same((await execs.locator('#executors-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-executor')))).sort(), ['executor-0', 'executor-1']);
+  t.same(
+    (await execs.locator('#executors-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-executor')))).sort(),
+    ['executor-0', 'executor-1'],
+  );
   t.ok(await running(execs), 'the kill comes while the job runs');
   const victim = cluster.executors.get('executor-1')!;
   victim.child.kill('SIGKILL');
@@ -73,18 +111,40 @@ t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-
   // After the job: the evaluation in the page matches metrics.json.
   await model.waitForSelector('#confusion-matrix', { timeout: 120_000 });
   const result = JSON.parse(stdout) as { outputPath: string };
-  const metrics = JSON.parse(readFileSync(join(result.outputPath, 'metrics.json'), 'utf8')) as { test: { areaUnderROC: number; confusion: Record<string, number> } };
-  for (const k of ['tp', 'fp', 'tn', 'fn']) t.equal(Number(await model.locator(`#confusion-matrix .cm-${k}`).textContent()), metrics.test.confusion[k], `confusion ${k} as in metrics.json`);
-  t.match(await model.locator('#roc-chart figcaption').textContent(), metrics.test.areaUnderROC.toPrecision(4), 'ROC caption shows the AUC of metrics.json');
+  const metrics = JSON.parse(readFileSync(join(result.outputPath, 'metrics.json'), 'utf8')) as {
+    test: { areaUnderROC: number; confusion: Record<string, number> };
+  };
+  for (const k of ['tp', 'fp', 'tn', 'fn'])
+    t.equal(
+      Number(await model.locator(`#confusion-matrix .cm-${k}`).textContent()),
+      metrics.test.confusion[k],
+      `confusion ${k} as in metrics.json`,
+    );
+  t.match(
+    await model.locator('#roc-chart figcaption').textContent(),
+    metrics.test.areaUnderROC.toPrecision(4),
+    'ROC caption shows the AUC of metrics.json',
+  );
   const rocPoints = JSON.parse((await model.locator('#roc-chart svg').getAttribute('data-points'))!) as number[][][];
   const log = await readEventLog(join(result.outputPath, 'eventlog.jsonl'));
   const final = log.records.find((r) => r.event === 'job-result')!;
   const roc = (final['metrics'] as { test: { roc: Array<{ fpr: number; tpr: number }> } }).test.roc;
-  t.same(rocPoints[0], roc.map((p) => [p.fpr, p.tpr]), 'the ROC chart plots the job\'s ROC curve');
+  t.same(
+    rocPoints[0],
+    roc.map((p) => [p.fpr, p.tpr]),
+    "the ROC chart plots the job's ROC curve",
+  );
   const failures = log.records.filter((r) => r.event === 'task-failed' && r['executorId'] === 'executor-1').length;
   await execs.reload();
-  t.equal(await execs.locator('#failed-tasks tbody tr').count(), log.records.filter((r) => r.event === 'task-failed').length, `the failed attempts are listed (${failures} on the victim)`);
-  t.ok(log.records.some((r) => r.event === 'executor-removed' && r['executorId'] === 'executor-1' && r['lost'] === true), 'the event log records the loss');
+  t.equal(
+    await execs.locator('#failed-tasks tbody tr').count(),
+    log.records.filter((r) => r.event === 'task-failed').length,
+    `the failed attempts are listed (${failures} on the victim)`,
+  );
+  t.ok(
+    log.records.some((r) => r.event === 'executor-removed' && r['executorId'] === 'executor-1' && r['lost'] === true),
+    'the event log records the loss',
+  );
 
   mkdirSync(join(repoRoot, 'docs/images'), { recursive: true });
   await model.setViewportSize({ width: 1280, height: 1300 });

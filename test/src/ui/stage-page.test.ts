@@ -14,7 +14,16 @@ t.test('stage page: 10,000 tasks are paginated and sorted on the server', async 
   for (let i = 0; i < N; i++) {
     const r = (i * 7919) % 1000;
     runMs.push(r);
-    store.apply({ event: 'task-completed', ts: 2 + i, stageId: 0, partition: i, attempt: 0, executorId: `executor-${i % 3}`, queuedMs: i % 17, runMs: r });
+    store.apply({
+      event: 'task-completed',
+      ts: 2 + i,
+      stageId: 0,
+      partition: i,
+      attempt: 0,
+      executorId: `executor-${i % 3}`,
+      queuedMs: i % 17,
+      runMs: r,
+    });
   }
   const ui = await WebUi.start({ store, runId: 'big', port: 0 });
   t.teardown(() => ui.close());
@@ -25,14 +34,26 @@ t.test('stage page: 10,000 tasks are paginated and sorted on the server', async 
   t.match(html, /1–100 of 10000/);
   t.match(html, /next ›/);
 
-  const page = (await (await fetch(`${ui.url}api/v1/applications/big/stages/0/0/taskList?offset=20&length=50&sortBy=-runtime`)).json()) as Array<{ duration: number; taskId: number }>;
+  const page = (await (
+    await fetch(`${ui.url}api/v1/applications/big/stages/0/0/taskList?offset=20&length=50&sortBy=-runtime`)
+  ).json()) as Array<{ duration: number; taskId: number }>;
   const expected = [...runMs.map((r, i) => ({ r, i }))].sort((a, b) => b.r - a.r || a.i - b.i).slice(20, 70);
-  t.same(page.map((x) => [x.duration, x.taskId]), expected.map((e) => [e.r, e.i]), 'offset/length/sortBy=-runtime as Spark\'s taskList');
+  t.same(
+    page.map((x) => [x.duration, x.taskId]),
+    expected.map((e) => [e.r, e.i]),
+    "offset/length/sortBy=-runtime as Spark's taskList",
+  );
 
   const sorted = [...runMs].sort((a, b) => a - b);
-  const summary = (await (await fetch(`${ui.url}api/v1/applications/big/stages/0/0/taskSummary`)).json()) as { quantiles: number[]; executorRunTime: number[] };
-  t.same(summary.quantiles, [0, 0.25, 0.5, 0.75, 1], 'Spark\'s default quantiles');
-  t.same(summary.executorRunTime, [0, 0.25, 0.5, 0.75, 1].map((q) => quantile(sorted, q)));
+  const summary = (await (await fetch(`${ui.url}api/v1/applications/big/stages/0/0/taskSummary`)).json()) as {
+    quantiles: number[];
+    executorRunTime: number[];
+  };
+  t.same(summary.quantiles, [0, 0.25, 0.5, 0.75, 1], "Spark's default quantiles");
+  t.same(
+    summary.executorRunTime,
+    [0, 0.25, 0.5, 0.75, 1].map((q) => quantile(sorted, q)),
+  );
   t.equal(summary.executorRunTime[0], 0);
   t.equal(summary.executorRunTime[4], 999);
   const bad = await fetch(`${ui.url}api/v1/applications/big/stages/0/0/taskSummary?quantiles=0.5,abc`);
