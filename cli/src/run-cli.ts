@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { addClusterCommand } from './commands/cluster.js';
 import { addExecutorCommand, runExecutorCommand } from './commands/executor.js';
 import { addExecutorsCommand } from './commands/executors.js';
+import { addHistoryCommand } from './commands/history.js';
 import { addScaleCommand } from './commands/kubernetes.js';
 import { addSubmitCommand, type CliIo } from './commands/submit.js';
 import { errorLine, type ExitCode } from './error-report.js';
@@ -39,6 +40,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
   addExecutorsCommand(program, io, setCode);
   addClusterCommand(program, io, setCode);
   addScaleCommand(program, io, setCode);
+  addHistoryCommand(program, io, setCode);
   addExecutorCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });

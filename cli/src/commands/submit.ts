@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { KindlingError } from '@kindling/shared/compute';
-import type { EventBus, JobResult, JobSpec } from '@kindling/coordinator';
+import type { DriverObserver, EventBus, JobResult, JobSpec } from '@kindling/coordinator';
 import { errorLine, errorStack, exitCodeFor, interruptedError, type ExitCode, type FailurePhase } from '../error-report.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { parseMaster, type Master } from '../master-url.js';
@@ -39,6 +39,15 @@ export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
   readonly metricsPort?: number;
   /** Address the metrics endpoint binds (default 127.0.0.1; 0.0.0.0 in a pod). */
   readonly metricsHost?: string;
+  /** --ui-port N / --ui-host ADDR / --no-ui (ui false). */
+  readonly uiPort?: string;
+  readonly uiHost?: string;
+  readonly ui?: boolean;
+  /** --ui-linger S: keep the UI up S seconds after the job (Ctrl-C ends it sooner). */
+  readonly uiLinger?: string;
+  /** --history-dir D / --no-event-log (eventLog false). */
+  readonly historyDir?: string;
+  readonly eventLog?: boolean;
 }
 
 /** Rows of the final table, in the order a Spark user reads them. */
@@ -69,7 +78,13 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
     .option('--json', 'print the result as JSON on stdout instead of the table')
     .option('--executor-wait <ms>', 'cluster mode: how long to wait for an executor to register', '30000')
     .addOption(new Option('--metrics-port <port>', 'serve the driver\'s Prometheus metrics at http://127.0.0.1:<port>/metrics while the job runs (0 = off)').argParser(parseMetricsPort).default(0))
-    .option('--metrics-host <addr>', 'address the metrics endpoint binds (0.0.0.0 to be scraped from other machines)', '127.0.0.1');
+    .option('--metrics-host <addr>', 'address the metrics endpoint binds (0.0.0.0 to be scraped from other machines)', '127.0.0.1')
+    .option('--ui-port <port>', 'serve the live web UI on exactly this port (default: 4040, or the next free one up to 4056)')
+    .option('--ui-host <addr>', 'address the web UI binds (default 127.0.0.1: this machine only)')
+    .option('--no-ui', 'do not serve the live web UI')
+    .option('--ui-linger <seconds>', 'keep the web UI up this long after the job ends (Ctrl-C stops it sooner)', '0')
+    .option('--history-dir <dir>', 'folder the event log is appended to, for `kindling history` (default ~/.kindling/history; --conf eventLog.dir=…)')
+    .option('--no-event-log', 'write no event log (--conf eventLog.enabled=false)');
   return addNatsFlags(cmd).action(async (jobFile: string, options: SubmitOptions) => {
     onExit(await runSubmit(jobFile, options, io));
   });
@@ -88,11 +103,15 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
 
   let master: Master;
   let spec: JobSpec;
+  let observer: DriverObserver | undefined;
+  let lingerMs = 0;
+  let conf: Record<string, string>;
   try {
     master = parseMaster(options.master);
     const { parseJobSpecFile } = await import('@kindling/coordinator');
+    conf = parseConf(options.conf);
     spec = await parseJobSpecFile(jobFile, {
-      conf: parseConf(options.conf),
+      conf: withoutObservabilityConf(conf),
       ...(options.name === undefined ? {} : { name: options.name }),
       // A flag's relative path means the working directory, as for any command-line path.
       ...(options.output === undefined ? {} : { output: path.resolve(options.output) }),
@@ -110,19 +129,56 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
       return fail(err, 'run');
     }
   }
+  const { EventBus } = await import('@kindling/coordinator');
+  const events = new EventBus();
+  try {
+    const { startObserver } = await import('./submit-observer.js');
+    observer = await startObserver({ spec, master: options.master, conf, options, events, logger });
+    lingerMs = parseLinger(options.uiLinger);
+    // An info-level fact: quiet log levels (warn, error, silent) keep stderr to problems only.
+    if (observer?.ui && ['info', 'debug', 'trace'].includes(options.logLevel)) io.stderr.write(`UI: ${observer.ui.url}\n`);
+  } catch (err) {
+    return fail(err, 'setup');
+  }
   let result: JobResult;
   try {
     result =
       master.kind === 'local'
-        ? await runLocal(spec, master.threads, logger, bar, options)
+        ? await runLocal(spec, master.threads, logger, bar, options, events)
         : master.kind === 'nats'
-          ? await runOnCluster(spec, master.url, options, logger, bar)
-          : await runOnCluster(spec, options.natsUrl ?? 'nats://127.0.0.1:4222', options, logger, bar, master.namespace);
+          ? await runOnCluster(spec, master.url, options, logger, bar, undefined, events, observer)
+          : await runOnCluster(spec, options.natsUrl ?? 'nats://127.0.0.1:4222', options, logger, bar, master.namespace, events, observer);
+    observer?.finish({ result }, logger);
   } catch (err) {
-    return fail(err, 'run');
+    observer?.finish({ error: err }, logger);
+    const code = fail(err, 'run');
+    await lingerThenClose(observer, lingerMs, io);
+    return code;
   }
   io.stdout.write(options.json ? `${JSON.stringify(resultJson(spec, options.master, result), null, 2)}\n` : summary(spec, options.master, result));
+  await lingerThenClose(observer, lingerMs, io);
   return 0;
+}
+
+/** --ui-linger: seconds, a usage error otherwise. */
+function parseLinger(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new KindlingError('E_INVALID_VALUE', `--ui-linger "${text}": expected seconds, e.g. 60`, { flag: '--ui-linger', value: text });
+  return Number(text) * 1000;
+}
+
+/** Keeps the UI up `ms` after the job (until SIGINT/SIGTERM), then stops it. */
+async function lingerThenClose(observer: DriverObserver | undefined, ms: number, io: CliIo): Promise<void> {
+  if (observer?.ui && ms > 0) {
+    io.stderr.write(`UI stays up for ${ms / 1000} s at ${observer.ui.url} (Ctrl-C to stop)\n`);
+    await new Promise<void>((resolve) => {
+      const done = (): void => { clearTimeout(timer); process.off('SIGINT', done); process.off('SIGTERM', done); resolve(); };
+      const timer = setTimeout(done, ms);
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+  }
+  await observer?.close();
 }
 
 /** Progress bar and log lines from the driver's events (the same for every master). */
@@ -136,11 +192,11 @@ function attachConsole(events: EventBus, logger: Logger, bar: ConsoleProgressBar
 }
 
 /** Local mode: a driver over one in-process executor with `threads` worker threads. */
-async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined, options: SubmitOptions): Promise<JobResult> {
+async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined, options: SubmitOptions, events?: EventBus): Promise<JobResult> {
   const [{ DriverContext }, { LocalExecutor }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/executor')]);
   logger.info({ job: spec.name, spec: spec.specFile, threads, output: spec.output.path }, `submitting ${spec.name} on local[${threads}]`);
   const executor = new LocalExecutor({ id: 'driver', threads, ...(spec.executor?.memoryBytes !== undefined && { memoryBytes: spec.executor.memoryBytes }) });
-  const driver = DriverContext.withExecutors([executor], { logger, release: () => executor.close() });
+  const driver = DriverContext.withExecutors([executor], { logger, release: () => executor.close(), ...(events && { events }) });
   attachConsole(driver.events, logger, bar);
   const metrics = await startMetricsEndpoint(options, driver.events, { executors: () => [executor] }, logger).catch(async (err: unknown) => {
     await driver.close();
@@ -175,15 +231,16 @@ async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: Con
  * client deploy mode). Executor loss is survived by retrying tasks elsewhere (4 attempts, as
  * spark.task.maxFailures) and rebuilding blocks from lineage.
  */
-async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined, k8sNamespace?: string): Promise<JobResult> {
+async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined, k8sNamespace?: string, events?: EventBus, observer?: DriverObserver): Promise<JobResult> {
   const [{ DriverContext }, { NatsTransport }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/shared')]);
   const waitMs = Number(options.executorWait ?? 30_000);
   const conn = natsOptions(url, options, `kindling-driver-${spec.name}`);
   const transport = await NatsTransport.connect(conn, logger);
   try {
-    const driver = await DriverContext.onCluster(transport, { logger, executorWaitMs: waitMs, cluster: { prefix: conn.prefix ?? 'kindling' } });
+    const driver = await DriverContext.onCluster(transport, { logger, executorWaitMs: waitMs, cluster: { prefix: conn.prefix ?? 'kindling' }, ...(events && { events }) });
     attachConsole(driver.events, logger, bar);
     const backend = driver.backend!;
+    observer?.watchHeartbeats(() => backend.heartbeats());
     const stopWatch = k8sNamespace ? await watchPodsForBackend(k8sNamespace, backend, logger) : undefined;
     const metrics = await startMetricsEndpoint(options, driver.events, backend, logger).catch(async (err: unknown) => {
       stopWatch?.();
@@ -214,6 +271,11 @@ function parseConf(pairs: readonly string[] = []): Record<string, string> {
     conf[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
   }
   return conf;
+}
+
+/** The --conf keys the driver's observability reads (eventLog.*, ui.*); the job spec never sees them. */
+function withoutObservabilityConf(conf: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(conf).filter(([k]) => !/^(eventLog|ui)\./.test(k)));
 }
 
 function collect(value: string, previous: readonly string[] | undefined): string[] {

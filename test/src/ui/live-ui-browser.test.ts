@@ -1,0 +1,155 @@
+/// <reference lib="dom" />
+/**
+ * The live UI in a real headless Chromium, of a real `kindling submit` on a local cluster (a
+ * nats-server and 2 executor processes): the stage table advances, both executors show, the
+ * loss chart gains points over SSE while L-BFGS runs, an executor killed with SIGKILL shows
+ * lost with its failed attempts, and after the job the evaluation matches metrics.json.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { readEventLog } from '@kindling/coordinator';
+import { LocalCluster } from '../harness/local-cluster.js';
+import { bankJob, cliMain, repoRoot } from '../harness/paths.js';
+import { launchBrowser } from './browser.js';
+
+t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-training', async (t) => {
+  const dir = t.testdir({});
+  const history = join(dir, 'history');
+  const out = join(dir, 'out');
+  // Big enough that training outlasts the browser's first looks: 500k bank-like rows, 100 iterations.
+  const data = join(dir, 'bank-500k.csv');
+  execFileSync(process.execPath, [join(repoRoot, 'scripts/gen-bank-like.mjs'), '--rows', '500000', '--out', data]);
+  const cluster = await LocalCluster.start(2, { cores: 1 });
+  t.teardown(() => cluster.stop());
+  const cli = spawn(
+    process.execPath,
+    [
+      cliMain,
+      'submit',
+      '--master',
+      cluster.url,
+      bankJob,
+      '--output',
+      out,
+      '--history-dir',
+      history,
+      '--ui-port',
+      '0',
+      '--ui-linger',
+      '120',
+      '--conf',
+      `input.path=${data}`,
+      '--conf',
+      'model.maxIter=100',
+      '--conf',
+      'model.tol=0',
+      '--no-progress',
+      '--log-level',
+      'info',
+      '--json',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  let stdout = '';
+  cli.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
+  t.teardown(() => {
+    if (cli.exitCode === null) cli.kill('SIGKILL');
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    cli.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /UI: (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`submit exited before printing the UI URL: ${stderr}`)));
+  });
+  t.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/, 'binds loopback by default');
+  const { browser, close } = await launchBrowser();
+  t.teardown(close);
+
+  // All three tabs open at once, before training starts, so each sees the run change live.
+  const [stages, model, execs] = await Promise.all([browser.newPage(), browser.newPage(), browser.newPage()]);
+  await Promise.all([stages.goto(`${url}?page=stages`), model.goto(`${url}?page=model`), execs.goto(`${url}?page=executors`)]);
+  const running = async (p: typeof model): Promise<boolean> => (await p.locator('#run-status').textContent()) === 'RUNNING';
+
+  // Stages: the table grows while the job runs, without reloading the page.
+  await stages.waitForFunction(() => document.querySelectorAll('#stages-table tbody tr').length >= 1, undefined, { timeout: 60_000 });
+  const first = await stages.locator('#stages-table tbody tr').count();
+  await stages.waitForFunction((n) => document.querySelectorAll('#stages-table tbody tr').length > n, first, { timeout: 60_000 });
+  t.pass(`the stage table advanced past ${first} rows over SSE`);
+
+  // Model: the loss chart gains points while training runs.
+  await model.waitForFunction(() => Number(document.querySelector('#loss-chart')?.getAttribute('data-count')) >= 1, undefined, {
+    timeout: 60_000,
+  });
+  const before = Number(await model.locator('#loss-chart').getAttribute('data-count'));
+  await model.waitForFunction((n) => Number(document.querySelector('#loss-chart')?.getAttribute('data-count')) > n, before, {
+    timeout: 60_000,
+  });
+  const after = Number(await model.locator('#loss-chart').getAttribute('data-count'));
+  t.ok(after > before, `the loss chart grew from ${before} to ${after} points`);
+  t.ok(await running(model), 'while training still ran');
+
+  // Executors: both show; kill one during training and it shows lost, with its failed attempts.
+  await execs.waitForFunction(() => document.querySelectorAll('#executors-table tbody tr').length === 2, undefined, { timeout: 30_000 });
+  t.same(
+    (await execs.locator('#executors-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-executor')))).sort(),
+    ['executor-0', 'executor-1'],
+  );
+  t.ok(await running(execs), 'the kill comes while the job runs');
+  const victim = cluster.executors.get('executor-1')!;
+  victim.child.kill('SIGKILL');
+  await execs.waitForSelector('tr[data-executor="executor-1"].executor-lost', { timeout: 60_000 });
+  t.pass('the killed executor shows as lost');
+
+  // After the job: the evaluation in the page matches metrics.json.
+  await model.waitForSelector('#confusion-matrix', { timeout: 120_000 });
+  const result = JSON.parse(stdout) as { outputPath: string };
+  const metrics = JSON.parse(readFileSync(join(result.outputPath, 'metrics.json'), 'utf8')) as {
+    test: { areaUnderROC: number; confusion: Record<string, number> };
+  };
+  for (const k of ['tp', 'fp', 'tn', 'fn'])
+    t.equal(
+      Number(await model.locator(`#confusion-matrix .cm-${k}`).textContent()),
+      metrics.test.confusion[k],
+      `confusion ${k} as in metrics.json`,
+    );
+  t.match(
+    await model.locator('#roc-chart figcaption').textContent(),
+    metrics.test.areaUnderROC.toPrecision(4),
+    'ROC caption shows the AUC of metrics.json',
+  );
+  const rocPoints = JSON.parse((await model.locator('#roc-chart svg').getAttribute('data-points'))!) as number[][][];
+  const log = await readEventLog(join(result.outputPath, 'eventlog.jsonl'));
+  const final = log.records.find((r) => r.event === 'job-result')!;
+  const roc = (final['metrics'] as { test: { roc: Array<{ fpr: number; tpr: number }> } }).test.roc;
+  t.same(
+    rocPoints[0],
+    roc.map((p) => [p.fpr, p.tpr]),
+    "the ROC chart plots the job's ROC curve",
+  );
+  const failures = log.records.filter((r) => r.event === 'task-failed' && r['executorId'] === 'executor-1').length;
+  await execs.reload();
+  t.equal(
+    await execs.locator('#failed-tasks tbody tr').count(),
+    log.records.filter((r) => r.event === 'task-failed').length,
+    `the failed attempts are listed (${failures} on the victim)`,
+  );
+  t.ok(
+    log.records.some((r) => r.event === 'executor-removed' && r['executorId'] === 'executor-1' && r['lost'] === true),
+    'the event log records the loss',
+  );
+
+  mkdirSync(join(repoRoot, 'docs/images'), { recursive: true });
+  await model.setViewportSize({ width: 1280, height: 1300 });
+  await model.screenshot({ path: join(repoRoot, 'docs/images/ui-model.png'), fullPage: false });
+  await execs.screenshot({ path: join(repoRoot, 'docs/images/ui-executors.png') });
+  cli.kill('SIGTERM');
+  t.equal(await exited, 0, 'submit exits 0 when its lingering UI is stopped');
+});
