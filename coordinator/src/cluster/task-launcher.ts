@@ -159,12 +159,12 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
     if (!ack.ok) throw fromWireError(ack.error ?? wire('E_INTERNAL', `executor ${executorId} refused to drop job ${jobId} without a reason`));
   }
 
-  /** Jobs with live plans (launched and not forgotten), for the driver heartbeat. */
   /** The task attempts in flight, for diagnostics (e.g. the chaos script's timeout report). */
   inFlightTasks(): Array<{ taskId: string; executorId: ExecutorId; jobId: JobId; op: TaskOp; partition: number }> {
     return [...this.inFlight].map(([taskId, f]) => ({ taskId, executorId: f.launch.executorId, jobId: f.launch.jobId, op: f.launch.op, partition: f.partition }));
   }
 
+  /** Jobs with live plans (launched and not forgotten), for the driver heartbeat. */
   jobs(): JobId[] {
     return [...this.liveJobs];
   }
