@@ -114,6 +114,7 @@ const modelSchema = section({
   fitIntercept: bool().default(true),
   standardization: bool().default(true),
   threshold: numIn(0, 1, 'a number from 0 to 1').default(0.5),
+  family: oneOf(['auto', 'binomial', 'multinomial']).default('auto'),
 });
 
 const outputSchema = section({

@@ -23,7 +23,7 @@ export type StringOrderType = 'frequencyDesc' | 'frequencyAsc' | 'alphabetDesc' 
 export interface PipelineSpec {
   /** Columns removed right after reading (must exist). */
   readonly drop: readonly string[];
-  /** Label column; never a feature. String labels are StringIndexer'd; numeric ones must be 0/1. */
+  /** Label column; never a feature. String labels are StringIndexer'd; numeric ones must be integers 0..K−1. */
   readonly label: string;
   /** String columns to index + one-hot encode; 'auto' = every string column but the label. */
   readonly categorical: readonly string[] | 'auto';
@@ -46,9 +46,11 @@ export interface SplitSpec {
   readonly seed: number;
 }
 
-/** Binomial logistic regression, Spark MLlib's parameters and defaults. */
+/** Logistic regression, Spark MLlib's parameters and defaults. */
 export interface LogisticRegressionSpec {
   readonly type: 'logistic-regression';
+  /** Spark's `family`: auto = binomial for ≤ 2 label classes, else multinomial (softmax). */
+  readonly family: 'auto' | 'binomial' | 'multinomial';
   readonly maxIter: number;
   readonly regParam: number;
   readonly elasticNetParam: number;

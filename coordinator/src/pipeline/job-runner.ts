@@ -159,7 +159,7 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
   if (stats.malformedCount > 0) log.warn({ malformed: stats.malformedCount, mode: spec.input.csv.mode }, `${stats.malformedCount} malformed row(s) in ${fileName}`);
 
   // 4. Fit StringIndexer / OneHotEncoder / VectorAssembler on the whole table (as the tutorial's Pipeline.fit does).
-  const fitted = fitTransforms(schema, stats.columns, spec.pipeline, spec.split, fileName);
+  const fitted = fitTransforms(schema, stats.columns, spec.pipeline, spec.split, fileName, spec.model.family);
   let plan: JobPlan = { ...loadedPlan, version: loadedPlan.version + 1, encoding: fitted.encoding };
 
   // 4b. compat: Spark's randomSplit (sort on every column, XORShiftRandom) instead of the hash split.

@@ -209,11 +209,14 @@ function rowWhere(fileName: string, rowIds: Float64Array, r: number): string {
 }
 
 /**
- * Returns a function giving row r's label as 0/1, throwing E_LABEL for a null, an unknown
- * class, a third class or a numeric label other than 0 and 1.
+ * Returns a function giving row r's label as a class index 0..K−1 (K = plan.numClasses, 2
+ * when absent), throwing E_LABEL for a null, an unknown class, a class beyond K or a numeric
+ * label that is not an integer in 0..K−1.
  */
 function labelReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string): (r: number) => number {
   const lp = plan.label;
+  const numClasses = plan.numClasses ?? 2;
+  const numericRule = numClasses === 2 ? 'a numeric label must be exactly 0 or 1' : `a numeric label must be an integer class index 0..${numClasses - 1}`;
   const rowIds = batch.rowIds;
   const fail = (r: number, value: string | number | null, why: string): DataError => {
     const shown = value === null ? 'a null value' : typeof value === 'string' ? `value '${value}'` : `value ${value}`;
@@ -227,9 +230,9 @@ function labelReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string): 
   if (lp.kind === 'numeric') {
     const col = numericColumn(batch, lp.column, lp.name, 'label');
     return (r) => {
-      if (col.nulls !== null && col.nulls[r] === 1) throw fail(r, null, 'a numeric label must be 0 or 1');
+      if (col.nulls !== null && col.nulls[r] === 1) throw fail(r, null, numericRule);
       const x = col.values[r]!;
-      if (x !== 0 && x !== 1) throw fail(r, x, 'a numeric label must be exactly 0 or 1');
+      if (!(Number.isInteger(x) && x >= 0 && x < numClasses)) throw fail(r, x, numericRule);
       return x;
     };
   }
@@ -243,7 +246,7 @@ function labelReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string): 
   return (r) => {
     const code = col.codes[r]!;
     const y = code < 0 ? -1 : classOf[code]!;
-    if (y === 0 || y === 1) return y;
+    if (y >= 0 && y < numClasses) return y;
     const value = code < 0 ? null : dictionaryValue(col.dict, code);
     throw fail(
       r,

@@ -87,6 +87,8 @@ export function makeSchemaKit(z: typeof Zod) {
   /** Everything needed to turn a loaded partition into train/test DesignBlocks. */
   const encodingPlan = z.object({
     label: labelEncoding,
+    /** Label classes K: labels are 0..K−1. Absent for binomial jobs (K = 2). */
+    numClasses: count.optional(),
     /** Assembler inputs, in vector order. */
     features: z.array(featureInput).readonly(),
     numFeatures: count,
@@ -143,7 +145,7 @@ export function makeSchemaKit(z: typeof Zod) {
     .object({
       numRows: count,
       rowIds: float64Array,
-      /** 0 or 1. */
+      /** Class index 0..K−1 (0 or 1 for binomial jobs). */
       label: float64Array,
       /** Row-major numRows × numNumeric values of the numeric inputs, in assembler order. */
       numeric: float64Array,
