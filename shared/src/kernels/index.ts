@@ -8,3 +8,4 @@ export * from './spark-split-keys.js';
 export * from './summarize.js';
 export * from './logistic-gradient.js';
 export * from './evaluate.js';
+export * from './softmax-gradient.js';

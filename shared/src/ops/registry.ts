@@ -9,6 +9,7 @@ import { encodeOp } from './encode.js';
 import { evaluateOp } from './evaluate.js';
 import { featuresOp } from './features.js';
 import { gradientOp } from './gradient.js';
+import { softmaxGradientOp } from './softmax-gradient.js';
 import { sparkSplitKeysOp } from './spark-split-keys.js';
 import { summarizeOp } from './summarize.js';
 import type { ParamsOf, ResultOf, TaskOpDefinition } from './task-op.js';
@@ -23,6 +24,7 @@ export const TASK_OPS = {
   gradient: gradientOp,
   evaluate: evaluateOp,
   features: featuresOp,
+  'softmax-gradient': softmaxGradientOp,
 } as const;
 
 /** The name of an op. */

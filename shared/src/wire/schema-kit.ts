@@ -153,10 +153,13 @@ export function makeSchemaKit(z: typeof Zod) {
       /** Row-major numRows × numCategorical feature indices (or -1). */
       categorical: int32Array,
       numCategorical: count,
+      /** Instance weights (pipeline.weight), finite and >= 0; absent means weight 1 for every row. */
+      weight: float64Array.optional(),
     })
     .refine(
       (b) =>
         b.rowIds.length === b.numRows &&
+        (b.weight === undefined || b.weight.length === b.numRows) &&
         b.label.length === b.numRows &&
         b.numeric.length === b.numRows * b.numNumeric &&
         b.categorical.length === b.numRows * b.numCategorical,
