@@ -43,6 +43,8 @@ export interface CliIo {
 const TABLE_ROWS = [
   'areaUnderROC', 'areaUnderPR', 'accuracy', 'precision', 'recall', 'f1',
   'weightedPrecision', 'weightedRecall', 'weightedF1', 'logLoss', 'count',
+  // Multiclass jobs only (absent rows are skipped).
+  'weightedTruePositiveRate', 'weightedFalsePositiveRate', 'hammingLoss',
 ];
 
 /** Adds the `submit` command to the program; `onExit` receives the command's exit code. */

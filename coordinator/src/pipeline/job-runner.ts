@@ -25,6 +25,7 @@ import {
   type InferPartial,
   type JobId,
   type JobPlan,
+  type MulticlassMetrics,
   type TaskOp,
   type TaskParamsByOp,
   type TaskResultByOp,
@@ -38,6 +39,7 @@ import type { Logger } from '../logger.js';
 import { trainLogisticRegression } from '../ml/logistic-regression-trainer.js';
 import { evaluateModel } from './evaluate-model.js';
 import { fitTransforms } from './fit-transforms.js';
+import { finishMultinomialJob } from './multinomial-job.js';
 import { sparkCompatSplit } from './spark-compat-split.js';
 import { RunRecorder } from './run-recorder.js';
 
@@ -70,10 +72,21 @@ export interface JobResult {
   readonly outputPath: string;
   readonly trainRows: number;
   readonly testRows: number;
-  readonly metrics: { readonly train: BinaryMetrics; readonly test: BinaryMetrics };
+  /** The family model.family resolved to; absent means binomial. */
+  readonly family?: 'binomial' | 'multinomial';
+  readonly metrics: { readonly train: BinaryMetrics; readonly test: BinaryMetrics } | { readonly train: MulticlassMetrics; readonly test: MulticlassMetrics };
+  /** Multinomial jobs: K, the K × d coefficient matrix (class-major, also in `coefficients`), the K intercepts and the class labels. */
+  readonly multinomial?: {
+    readonly numClasses: number;
+    readonly coefficientMatrix: Float64Array;
+    readonly interceptVector: Float64Array;
+    readonly labels: readonly string[];
+  };
   /** With compat set: Spark's own figures (training summary and evaluator AUCs, binned as Spark bins them). */
   readonly spark?: Record<string, unknown>;
+  /** Binomial: one coefficient per feature. Multinomial: the K × d matrix, class-major. */
   readonly coefficients: Float64Array;
+  /** Binomial intercept; NaN for multinomial jobs (see multinomial.interceptVector). */
   readonly intercept: number;
   readonly featureNames: readonly string[];
   readonly objectiveHistory: readonly number[];
@@ -185,6 +198,16 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
 
   // 6. Summarizer pass for standardization.
   const summary = taskOp('summarize').merge(await stage(ctx, plan, 'summarize training rows', 'summarize', {}), plan);
+
+  if (fitted.family === 'multinomial') {
+    const record = {
+      schema,
+      partitions: plan.partitions.map((p, index) => ({ index, start: p.start, end: p.end })),
+      rowCounts: { total: stats.rowCount, train: trainRows, test: testRows, skipped: skippedRows, malformed: stats.malformedCount },
+    };
+    const rows = { train: trainRows, test: testRows, skipped: skippedRows, malformed: stats.malformedCount };
+    return finishMultinomialJob({ spec, ctx, plan, fitted, summary, committer, recorder, started, record, rows });
+  }
 
   // 7. L-BFGS on the driver; each evaluation is one gradient stage over the cached blocks,
   // one message per executor carrying only the coefficients.

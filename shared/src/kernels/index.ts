@@ -9,3 +9,4 @@ export * from './summarize.js';
 export * from './logistic-gradient.js';
 export * from './evaluate.js';
 export * from './softmax-gradient.js';
+export * from './evaluate-multiclass.js';

@@ -7,6 +7,7 @@ import { csvInferOp } from './csv-infer.js';
 import { csvLoadOp } from './csv-load.js';
 import { encodeOp } from './encode.js';
 import { evaluateOp } from './evaluate.js';
+import { evaluateMulticlassOp } from './evaluate-multiclass.js';
 import { featuresOp } from './features.js';
 import { gradientOp } from './gradient.js';
 import { softmaxGradientOp } from './softmax-gradient.js';
@@ -25,6 +26,7 @@ export const TASK_OPS = {
   evaluate: evaluateOp,
   features: featuresOp,
   'softmax-gradient': softmaxGradientOp,
+  'evaluate-multiclass': evaluateMulticlassOp,
 } as const;
 
 /** The name of an op. */

@@ -11,7 +11,7 @@ export const summarizeOp = defineOp({
   split: () => 'train',
   run: (train, lineage) => {
     const layout = buildFeatureLayout(requireEncoding(lineage).features);
-    return { partial: summarizeBlock(train, layout.numFeatures, layout.numericIndex) };
+    return { partial: summarizeBlock(train, layout.numFeatures, layout.numericIndex, requireEncoding(lineage).numClasses) };
   },
   merge: (parts) => finishSummary(parts.reduce((a, b) => mergeSummaries(a, b))),
 });

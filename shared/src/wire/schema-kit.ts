@@ -220,6 +220,11 @@ export function makeSchemaKit(z: typeof Zod) {
       m2: z.array(float),
       /** Rows with label 0 and label 1. */
       labelCounts: z.tuple([count, count]),
+      /** Multinomial plans: (weighted) count of each class 0..K−1. */
+      classCounts: z.array(float).optional(),
+      /** Weighted blocks: Σ w and Σ w² (mean and m2 are then weighted). */
+      weightSum: float.optional(),
+      weightSqSum: float.optional(),
     })
     .refine((s) => s.mean.length === s.m2.length, { error: 'expected as many m2 entries as mean entries', path: ['m2'] });
 
