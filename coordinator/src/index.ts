@@ -28,4 +28,4 @@ export { parseJobSpec, parseJobSpecFile, type JobSpecOverrides } from './job/job
 export { minimizeLbfgs } from './optimizer/index.js';
 export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
 export type { IterationTelemetry } from './ml/iteration-telemetry.js';
-export { readLogisticRegressionModel, readParquetFile } from './artifacts/index.js';
+export { readLogisticRegressionModel, readMultinomialModel, readParquetFile } from './artifacts/index.js';
