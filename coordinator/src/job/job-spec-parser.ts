@@ -97,6 +97,7 @@ const pipelineSchema = section({
   }).prefault({}),
   oneHotEncoder: section({ dropLast: bool().default(true) }).prefault({}),
   assembler: section({ handleInvalid: oneOf(['error', 'skip']).default('error') }).prefault({}),
+  weight: str("a numeric column of instance weights (Spark's weightCol)").optional(),
 });
 
 const nonNegative = () => z.number(expect('a non-negative number')).min(0, expect('a non-negative number'));
@@ -313,6 +314,7 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
     if (earlier) throw problem(where, at, `"${column}" is already listed at ${dotted(earlier)}`);
     seen.set(column, at);
   };
+  if (p.weight !== undefined) claim(p.weight, ['pipeline', 'weight'], 'the weight column');
   p.drop.forEach((c, i) => claim(c, ['pipeline', 'drop', i], 'dropped'));
   if (p.categorical !== 'auto') p.categorical.forEach((c, i) => claim(c, ['pipeline', 'categorical', i], 'a feature'));
   if (p.numeric !== 'auto') p.numeric.forEach((c, i) => claim(c, ['pipeline', 'numeric', i], 'a feature'));
@@ -352,6 +354,7 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
       stringIndexer: p.stringIndexer,
       oneHotEncoder: p.oneHotEncoder,
       assembler: p.assembler,
+      ...(p.weight !== undefined ? { weight: p.weight } : {}),
     },
     split: { weights: [w0 / sum, w1 / sum], seed: raw.split.seed },
     model: raw.model,

@@ -38,6 +38,8 @@ export interface PipelineSpec {
   readonly oneHotEncoder: { readonly dropLast: boolean };
   /** Null in a numeric feature: fail (Spark's default) or drop the row. */
   readonly assembler: { readonly handleInvalid: 'error' | 'skip' };
+  /** Numeric column of instance weights (Spark's weightCol): finite and >= 0; never a feature. Absent: weight 1. */
+  readonly weight?: string;
 }
 
 /** Train/test split: exactly two weights, normalised. */

@@ -65,7 +65,14 @@ export function fitTransforms(
   }
 
   const isString = (i: number) => schema[i]!.type === 'string';
-  const candidates = schema.map((_, i) => i).filter((i) => i !== labelCol && !dropped.has(i));
+  const weightCol = pipeline.weight === undefined ? -1 : indexOf(pipeline.weight, 'pipeline.weight');
+  if (weightCol >= 0 && (isString(weightCol) || dropped.has(weightCol))) {
+    throw new JobSpecError(
+      `pipeline.weight: column '${pipeline.weight}' ${dropped.has(weightCol) ? 'is also listed in pipeline.drop' : 'is a string column; weights must be numeric'}`,
+      'pipeline.weight',
+    );
+  }
+  const candidates = schema.map((_, i) => i).filter((i) => i !== labelCol && i !== weightCol && !dropped.has(i));
 
   const pickColumns = (list: readonly string[] | 'auto', kind: 'categorical' | 'numeric', exclude: Set<number>): number[] => {
     if (list === 'auto') return candidates.filter((i) => (kind === 'categorical' ? isString(i) : !isString(i)) && !exclude.has(i));
@@ -73,6 +80,7 @@ export function fitTransforms(
       const path = `pipeline.${kind}[${k}]`;
       const i = indexOf(name, path);
       if (i === labelCol) throw new JobSpecError(`${path}: '${name}' is the label column; the label is never a feature`, path);
+      if (i === weightCol) throw new JobSpecError(`${path}: '${name}' is the weight column (pipeline.weight); weights are never features`, path);
       if (dropped.has(i)) throw new JobSpecError(`${path}: '${name}' is also listed in pipeline.drop`, path);
       if (kind === 'categorical' && !isString(i)) {
         throw new JobSpecError(`${path}: column '${name}' is ${schema[i]!.type}; only string columns are one-hot encoded in this version`, path);
@@ -137,6 +145,7 @@ export function fitTransforms(
     label,
     // Binomial plans stay exactly as before (no numClasses): K = 2 is implied.
     ...(resolvedFamily === 'multinomial' ? { numClasses } : {}),
+    ...(weightCol >= 0 ? { weight: { column: weightCol, name: names[weightCol]! } } : {}),
     features,
     numFeatures: layout.numFeatures,
     numericHandleInvalid: pipeline.assembler.handleInvalid,

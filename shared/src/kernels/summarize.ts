@@ -162,13 +162,14 @@ export function mergeSummaries(a: SummaryPartial, b: SummaryPartial): SummaryPar
   const labelCounts: [number, number] = [a.labelCounts[0] + b.labelCounts[0], a.labelCounts[1] + b.labelCounts[1]];
   const extra: Partial<SummaryPartial> = {};
   if (a.classCounts !== undefined && b.classCounts !== undefined) extra.classCounts = a.classCounts.map((x, i) => x + b.classCounts![i]!);
-  const weighted = a.weightSum !== undefined && b.weightSum !== undefined;
+  // An unweighted partial (a partition whose weights were all 1) has Σw = Σw² = count.
+  const weighted = a.weightSum !== undefined || b.weightSum !== undefined;
   if (weighted) {
-    extra.weightSum = a.weightSum! + b.weightSum!;
-    extra.weightSqSum = a.weightSqSum! + b.weightSqSum!;
+    extra.weightSum = (a.weightSum ?? a.count) + (b.weightSum ?? b.count);
+    extra.weightSqSum = (a.weightSqSum ?? a.count) + (b.weightSqSum ?? b.count);
   }
-  const na = weighted ? a.weightSum! : a.count;
-  const nb = weighted ? b.weightSum! : b.count;
+  const na = weighted ? (a.weightSum ?? a.count) : a.count;
+  const nb = weighted ? (b.weightSum ?? b.count) : b.count;
   const count = a.count + b.count;
   if (!(nb > 0)) return { count, mean: [...a.mean], m2: [...a.m2], labelCounts, ...extra };
   if (!(na > 0)) return { count, mean: [...b.mean], m2: [...b.m2], labelCounts, ...extra };
@@ -195,11 +196,13 @@ export function finishSummary(s: SummaryPartial): FinishedSummary {
   } else if (s.count > 1) {
     for (let f = 0; f < d; f++) std[f] = Math.sqrt(Math.max(0, s.m2[f]!) / (s.count - 1));
   }
+  // With weights the binomial trainer's label counts are the weighted class counts.
+  const weightedCounts = s.weightSum !== undefined && s.classCounts !== undefined;
   return {
     count: s.count,
     mean,
     std,
-    labelCounts: [s.labelCounts[0], s.labelCounts[1]],
+    labelCounts: weightedCounts ? [s.classCounts![0]!, s.classCounts![1]!] : [s.labelCounts[0], s.labelCounts[1]],
     weightSum: s.weightSum ?? s.count,
     ...(s.classCounts !== undefined ? { classCounts: [...s.classCounts] } : {}),
   };

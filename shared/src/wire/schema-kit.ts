@@ -89,6 +89,8 @@ export function makeSchemaKit(z: typeof Zod) {
     label: labelEncoding,
     /** Label classes K: labels are 0..K−1. Absent for binomial jobs (K = 2). */
     numClasses: count.optional(),
+    /** Instance-weight column (pipeline.weight): numeric, finite, >= 0. Absent: weight 1. */
+    weight: z.object({ column: count, name: z.string() }).optional(),
     /** Assembler inputs, in vector order. */
     features: z.array(featureInput).readonly(),
     numFeatures: count,
@@ -233,7 +235,14 @@ export function makeSchemaKit(z: typeof Zod) {
    * original-space coefficients `beta` and intercept `intercept`:
    *   lossSum = Σ log(1 + e^m) − y·m,  gradSum[j] = Σ (σ(m) − y)·x_j,  interceptGradSum = Σ (σ(m) − y).
    */
-  const gradientPartial = z.object({ count, lossSum: float, gradSum: float64Array, interceptGradSum: float });
+  const gradientPartial = z.object({
+    count,
+    lossSum: float,
+    gradSum: float64Array,
+    interceptGradSum: float,
+    /** Weighted blocks only: Σ w (the sums above are then weighted). */
+    weightSum: float.optional(),
+  });
 
   /**
    * Evaluation of one partition: distinct scores (descending) with positive and negative
