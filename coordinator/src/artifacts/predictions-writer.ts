@@ -30,7 +30,7 @@ export const PREDICTIONS_ROW_GROUP_ROWS = 65_536;
 export interface PredictionRows {
   readonly rowIds: Float64Array;
   readonly label: Float64Array;
-  /** P(label = 1). */
+  /** P(label = 1); for a multinomial writer numRows × K values, row-major (row r's K-vector at r·K). */
   readonly probability: Float64Array;
   readonly prediction: Float64Array;
 }

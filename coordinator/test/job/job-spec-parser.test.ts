@@ -386,3 +386,16 @@ t.test('job-spec-parser: parses the shipped bank example as the tutorial pipelin
   t.equal(spec.output.path, path.join(examples, 'out', 'bank-lr'));
   t.equal(spec.output.mode, 'overwrite');
 });
+
+t.test('job-spec-parser: model.family and pipeline.weight', async (t) => {
+  const spec = await parse(t, `${MINIMAL}  weight: w\nmodel:\n  family: multinomial\n`);
+  t.equal(spec.model.family, 'multinomial');
+  t.equal(spec.pipeline.weight, 'w');
+  t.notOk('weight' in (await parse(t, MINIMAL)).pipeline, 'no weight column unless named');
+  let err = await failure(t, `${MINIMAL}model:\n  family: softmax\n`);
+  t.match(err.message, /model\.family: expected one of "auto", "binomial", "multinomial"/);
+  err = await failure(t, `${MINIMAL}  weight: deposit\n`);
+  t.match(err.message, /pipeline\.weight: "deposit" is the label column; it cannot be the weight column/);
+  err = await failure(t, `${MINIMAL}  weight: age\n  numeric: [age]\n`);
+  t.match(err.message, /pipeline\.numeric\[0\]: "age" is already listed at pipeline\.weight/);
+});
