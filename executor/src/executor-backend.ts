@@ -50,9 +50,14 @@ export interface ExecutorBackendOptions {
    * Passed in because the SourceReader reads it too; the backend is its only writer.
    */
   readonly owners?: Map<JobId, string>;
+  /** Longest a task outcome waits for the rest of its launch before it is published; default 20 ms. */
+  readonly outcomeHoldMs?: number;
 }
 
 type Reply = ((m: Message) => Promise<void>) | undefined;
+
+/** Default longest an outcome waits for the rest of its launch before it is published anyway. */
+const OUTBOX_HOLD_MS = 20;
 
 /** Serves RegisterPlan, LaunchTasks, DropJob, DiscoverExecutors and DriverHeartbeat for one executor. */
 export class ExecutorBackend {
@@ -63,6 +68,7 @@ export class ExecutorBackend {
   /** Outcomes waiting to be published, per (driver, job); flushed once per turn of the event loop. */
   private readonly outbox = new Map<string, { driverId: string; jobId: JobId; outcomes: TaskOutcome[] }>();
   private flushScheduled = false;
+  private holdTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private heartbeat: () => ExecutorHeartbeat = () => {
     throw new KindlingError('E_INTERNAL', 'ExecutorBackend.start was not called');
@@ -126,6 +132,8 @@ export class ExecutorBackend {
 
   /** Unsubscribes and stops the sweep; the transport stays open (main.ts closes it). */
   stop(): void {
+    // Outcomes still held go out now, before main.ts flushes and closes the transport.
+    if (this.outbox.size > 0) void this.flush();
     for (const s of this.subs.splice(0)) s.unsubscribe();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
@@ -168,7 +176,7 @@ export class ExecutorBackend {
           }
         : this.opts.executor.launch(
             { jobId, planVersion: msg.planVersion, op: msg.batch.op, params: msg.batch.params, tasks: msg.tasks.map((t) => ({ taskId: t.taskId as never, partition: t.partition })) },
-            (u) => this.enqueue(msg.driverId, jobId, u),
+            this.reporter(msg.driverId, jobId, msg.tasks.length),
           );
     if (!answer.accepted) this.opts.log.info({ jobId, driverId: msg.driverId, code: answer.error.code, reason: answer.error.message }, 'launch refused');
     else this.opts.log.debug({ jobId, op: msg.batch.op, tasks: msg.tasks.length }, 'tasks launched');
@@ -180,18 +188,40 @@ export class ExecutorBackend {
     }
   }
 
-  private enqueue(driverId: string, jobId: JobId, u: TaskUpdate): void {
+  /**
+   * The outcome callback of one launch. Outcomes wait in the outbox until the launch's last
+   * task ends (so an L-BFGS evaluation over cached blocks answers with one message per
+   * executor) or at most outcomeHoldMs after the first one waits (so long tasks still
+   * report as they end); whatever waits then goes out together, one message per driver and job.
+   */
+  private reporter(driverId: string, jobId: JobId, tasks: number): (u: TaskUpdate) => void {
+    let open = tasks;
+    return (u) => {
+      open--;
+      this.enqueue(driverId, jobId, u, open === 0);
+    };
+  }
+
+  private enqueue(driverId: string, jobId: JobId, u: TaskUpdate, launchDone: boolean): void {
     const k = `${driverId}/${jobId}`;
     let box = this.outbox.get(k);
     if (!box) this.outbox.set(k, (box = { driverId, jobId, outcomes: [] }));
     box.outcomes.push(u.ok ? { taskId: u.taskId, partition: u.partition, ok: true, result: u.value } : { taskId: u.taskId, partition: u.partition, ok: false, error: u.error });
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => void this.flush());
+    if (launchDone) {
+      // Other launches ending in the same turn of the event loop join this message.
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
+      return;
+    }
+    this.holdTimer ??= setTimeout(() => void this.flush(), this.opts.outcomeHoldMs ?? OUTBOX_HOLD_MS);
   }
 
   private async flush(): Promise<void> {
     this.flushScheduled = false;
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     const boxes = [...this.outbox.values()];
     this.outbox.clear();
     await Promise.all(

@@ -1,10 +1,11 @@
 /**
- * The logging the executor process needs; a pino logger fits (`log.info({ … }, 'message')`).
- * Its own module so that the backend, the source reader and the process root share it
- * without importing each other.
+ * ExecutorLogger: the logging interface the executor's roles write to. It has a module of its
+ * own so that a module the backend depends on (source-reader.ts) can log without importing
+ * executor-backend.ts, which would make the two import each other; the backend re-exports it
+ * for its existing importers. main.ts creates the logger and hands it to each role.
  */
 
-/** Structured logging, pino-style. */
+/** The logging the executor needs; a pino logger fits (`log.info({ … }, 'message')`). */
 export interface ExecutorLogger {
   error(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;

@@ -246,18 +246,20 @@ async function main() {
     return outcome;
   };
 
-  /** What the driver was waiting for when a round timed out (the backend's own bookkeeping). */
+  /** What the driver was waiting for when a round timed out (ClusterBackend.diagnostics). */
   const diagnose = (backend) => {
-    const pending = [...(backend.pending?.entries() ?? [])].map(([taskId, p]) => ({ taskId, executorId: p.executorId, op: p.op }));
-    const registry = [...(backend.registry?.entries() ?? [])].map(([id, r]) => ({
-      id,
-      startedAt: new Date(r.heartbeat.startedAt).toISOString(),
-      draining: r.heartbeat.draining,
-      runningTasks: r.heartbeat.runningTasks,
-      cachedBlocks: r.heartbeat.cachedBlocks,
-      silentMs: Date.now() - r.lastSeen,
-    }));
-    return { pending, registry };
+    const d = backend.diagnostics();
+    return {
+      pending: d.inFlight,
+      registry: d.executors.map((h) => ({
+        id: h.executorId,
+        startedAt: new Date(h.startedAt).toISOString(),
+        draining: h.draining,
+        runningTasks: h.runningTasks,
+        cachedBlocks: h.cachedBlocks,
+        silentMs: h.silentMs,
+      })),
+    };
   };
 
   const report = { csv: relative(ROOT, csv), executors: o.executors, seed: o.seed, rounds: [] };

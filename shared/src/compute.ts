@@ -6,6 +6,7 @@
  * @module
  */
 export * from './errors.js';
+export * from './zod-issues.js';
 export * from './ids.js';
 export * from './tasks.js';
 export * from './executor-client.js';

@@ -20,6 +20,7 @@ export * from './codec.js';
 export * from './ops/index.js';
 export * from './wire/subject-token.js';
 export * from './wire/schema-kit.js';
+export * from './zod-issues.js';
 export * from './transport/index.js';
 export * from './columnar/index.js';
 export * from './csv/index.js';

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { KindlingError } from './errors.js';
 import { TASK_OP_NAMES, TASK_OPS, type TaskOp, type TaskParamsByOp, type TaskResultByOp } from './ops/registry.js';
 import { makeSchemaKit } from './wire/schema-kit.js';
+import { describeValueType, parseWithSchema as parseWith } from './zod-issues.js';
 import { isSubjectToken } from './wire/subject-token.js';
 
 /** Version 2: job plans registered once, launches of task batches. */
@@ -185,6 +186,12 @@ function isMessageType(s: string): s is MessageType {
   return MESSAGE_TYPES.has(s);
 }
 
+function badMessage(message: string, path: string): KindlingError {
+  return new KindlingError('E_BAD_MESSAGE', message, { path });
+}
+
+const describe = describeValueType;
+
 /**
  * Validates a decoded value as a protocol message and returns a fresh, typed copy (unknown
  * fields dropped). Throws KindlingError 'E_PROTOCOL_VERSION' for another protocol version and
@@ -222,78 +229,4 @@ export function validateTaskResult<O extends TaskOp>(op: O, value: unknown): Tas
 /** Validates a job plan (as a driver builds it) before it is registered anywhere. */
 export function validateJobPlan(value: unknown): z.infer<typeof jobPlan> {
   return parseWith(jobPlan, value, 'job plan');
-}
-
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issues = r.error.issues;
-  const first = issues[0];
-  if (first === undefined) throw badMessage(`${what}: invalid`, '');
-  const path = formatPath(first.path);
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-  const where = path === '' ? what : `${what}: ${path}`;
-  throw badMessage(`${where}: ${describeIssue(first, valueAt(value, first.path))}${more}`, path);
-}
-
-function badMessage(message: string, path: string): KindlingError {
-  return new KindlingError('E_BAD_MESSAGE', message, { path });
-}
-
-function describeIssue(issue: z.core.$ZodIssue, actual: unknown): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${issue.expected}, received ${describe(actual)}`;
-    case 'custom':
-      // Our custom checks are type checks (number, Float64Array…) or cross-field rules.
-      return TYPE_CHECKS.has(issue.message) ? `${issue.message}, received ${describe(actual)}` : issue.message;
-    case 'invalid_value':
-    case 'invalid_format':
-      return `${stripPrefix(issue.message)}, received ${preview(actual)}`;
-    case 'invalid_union':
-      return issue.message.startsWith('Invalid discriminator value. Expected ')
-        ? `expected one of ${issue.message.slice('Invalid discriminator value. Expected '.length)}, received ${preview(actual)}`
-        : stripPrefix(issue.message);
-    default:
-      return stripPrefix(issue.message);
-  }
-}
-
-const TYPE_CHECKS: ReadonlySet<string> = new Set(['expected number', 'expected Float64Array', 'expected Int32Array', 'expected Uint8Array']);
-
-function stripPrefix(message: string): string {
-  return message.replace(/^Invalid (input|option): /, '');
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
-  }
-  return out;
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const seg of path) {
-    if (typeof v !== 'object' || v === null) return undefined;
-    v = Reflect.get(v, seg);
-  }
-  return v;
-}
-
-/** Short type description of a received value for error messages. */
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (ArrayBuffer.isView(v)) return v.constructor.name;
-  if (typeof v === 'number' && Number.isNaN(v)) return 'NaN';
-  return typeof v;
-}
-
-function preview(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  return describe(v);
 }

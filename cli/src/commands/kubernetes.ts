@@ -11,7 +11,7 @@ import type { JobResult, JobSpec, Logger } from '@kindling/coordinator';
 import type { ClusterBackend } from '@kindling/coordinator/cluster';
 import { errorLine, type ExitCode } from '../error-report.js';
 import { natsOptions, type NatsFlags } from '../nats-connection.js';
-import type { CliIo } from './submit.js';
+import type { CliIo } from './submit-io.js';
 
 /** Adds `scale`. */
 export function addScaleCommand(program: Command, io: CliIo, onExit: (code: ExitCode) => void): Command {

@@ -16,7 +16,10 @@ import { parseMaster, type Master } from '../master-url.js';
 import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js';
 import { submitToKubernetes, watchPodsForBackend, type KubernetesSubmitOptions } from './kubernetes.js';
 import { renderMetricsTable } from '../metrics-table.js';
-import { ConsoleProgressBar, type ProgressStream } from '../progress-bar.js';
+import { ConsoleProgressBar } from '../progress-bar.js';
+import type { CliIo } from './submit-io.js';
+
+export type { CliIo } from './submit-io.js';
 
 /** Flags of `kindling submit`, as commander parses them. */
 export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
@@ -31,12 +34,6 @@ export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
   /** true = draw even without a terminal, false = never, undefined = on a terminal. */
   readonly progress?: boolean;
   readonly json?: boolean;
-}
-
-/** Where the CLI writes: results on stdout, everything else on stderr. */
-export interface CliIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: ProgressStream;
 }
 
 /** Rows of the final table, in the order a Spark user reads them. */

@@ -118,6 +118,19 @@ export class ClusterBackend implements ExecutorMembership {
   }
 
   /** The job ended: its input files are no longer served and the driver heartbeat stops listing it. */
+  /**
+   * What the driver is waiting for right now: the task attempts in flight and every known
+   * executor's last heartbeat with how long it has been silent. For operators and the chaos
+   * script's timeout report; not a stable API.
+   */
+  diagnostics(): { inFlight: ReturnType<TaskLauncher['inFlightTasks']>; executors: Array<ExecutorHeartbeat & { silentMs: number }> } {
+    const silence = new Map(this.membership.silence().map((s) => [s.id as string, s.silentMs]));
+    return {
+      inFlight: this.launcher.inFlightTasks(),
+      executors: this.membership.heartbeats().map((h) => ({ ...h, silentMs: silence.get(h.executorId) ?? NaN })),
+    };
+  }
+
   forgetJob(jobId: JobId): void {
     this.inputs.forgetJob(jobId);
     this.launcher.forgetJob(jobId);

@@ -97,6 +97,12 @@ export class ExecutorRegistry implements ExecutorMembership {
     };
   }
 
+  /** How long ago (driver clock, ms) each registered executor was last heard from. */
+  silence(): Array<{ id: ExecutorId; silentMs: number }> {
+    const now = this.clock.now();
+    return [...this.members].map(([id, m]) => ({ id, silentMs: now - m.lastSeen }));
+  }
+
   /** Latest heartbeat of every known executor, draining ones included. */
   heartbeats(): ExecutorHeartbeat[] {
     return [...this.members.values()].map((m) => m.heartbeat);

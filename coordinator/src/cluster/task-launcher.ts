@@ -160,6 +160,11 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
   }
 
   /** Jobs with live plans (launched and not forgotten), for the driver heartbeat. */
+  /** The task attempts in flight, for diagnostics (e.g. the chaos script's timeout report). */
+  inFlightTasks(): Array<{ taskId: string; executorId: ExecutorId; jobId: JobId; op: TaskOp; partition: number }> {
+    return [...this.inFlight].map(([taskId, f]) => ({ taskId, executorId: f.launch.executorId, jobId: f.launch.jobId, op: f.launch.op, partition: f.partition }));
+  }
+
   jobs(): JobId[] {
     return [...this.liveJobs];
   }

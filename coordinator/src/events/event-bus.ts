@@ -1,7 +1,14 @@
 /**
- * EventBus: what the driver tells the outside world while a job runs — the console progress
- * bar, logs, the run record and (later) the web UI all listen here instead of reaching into
- * scheduler state. Listeners run synchronously and must not throw.
+ * EventBus: the driver's account of a running job as typed events. The job runner emits the
+ * job's start, end and training iterations; the task scheduler emits stages and their
+ * progress, task completions and failures, executors joining and leaving, and partitions
+ * moved or rebuilt on another executor. Listeners (the CLI's progress bar and warnings, the
+ * run record behind run.json, tests) learn about the job only from here, never from scheduler
+ * state, and never steer it.
+ *
+ * Listeners run synchronously inside emit, in the emitter's turn and in subscription order:
+ * they must be quick and must not throw: an exception would surface in the emitter (the
+ * scheduler or the job runner) in the middle of its work.
  */
 
 import type { IterationTelemetry } from '../ml/iteration-telemetry.js';

@@ -5,14 +5,15 @@
  *
  * Called by `kindling submit` and by API users before any work starts, so a bad spec fails
  * fast with one JobSpecError whose message names the file, the field path and where the value
- * came from (its line, or the --conf flag). Checks that need the data (does the label column
- * exist?) belong to the driver, not here.
+ * came from (its line, or the --conf flag); the wording of schema problems is @kindling/shared's
+ * zod-issues.ts. Checks that need the data (does the label column exist?) belong to the
+ * driver, not here.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { JobSpecError } from '@kindling/shared/compute';
+import { JobSpecError, describeDocumentIssue, formatIssuePath, showValue, suggestName } from '@kindling/shared/compute';
 import type { JobSpec } from './job-spec.js';
 
 /** Command-line values that take precedence over the job file (spark-submit's flags). */
@@ -223,7 +224,7 @@ export function parseJobSpec(doc: unknown, baseDir: string, overrides: JobSpecOv
 
 function buildJobSpec(doc: unknown, baseDir: string, overrides: JobSpecOverrides, specFile: string | undefined, where: Provenance): JobSpec {
   if (doc === null || doc === undefined) throw problem(where, [], 'the job file is empty; expected a mapping with input and pipeline sections');
-  if (!isPlainObject(doc)) throw problem(where, [], `expected a mapping at the top level, got ${show(doc)}`);
+  if (!isPlainObject(doc)) throw problem(where, [], `expected a mapping at the top level, got ${showValue(doc)}`);
   const merged = withoutNulls(doc) as Record<string, unknown>;
   applyOverrides(merged, overrides, where);
 
@@ -251,7 +252,7 @@ function applyOverrides(doc: Record<string, unknown>, o: JobSpecOverrides, where
       const known = SECTIONS.get(parent);
       if (!known) throw problem(where, keys.slice(0, i), `--conf ${key}=${text}: ${parent} is a value, not a section`);
       if (!known.includes(keys[i]!)) {
-        throw problem(where, keys.slice(0, i + 1), `--conf ${key}=${text}: unknown key${suggest(keys[i]!, known)}`);
+        throw problem(where, keys.slice(0, i + 1), `--conf ${key}=${text}: unknown key${suggestName(keys[i]!, known)}`);
       }
     }
     setIn(doc, keys, withoutNulls(parseScalar(text)));
@@ -311,7 +312,7 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
   const claim = (column: string, at: Path, role: string): void => {
     if (column === p.label) throw problem(where, at, `"${column}" is the label column; it cannot be ${role}`);
     const earlier = seen.get(column);
-    if (earlier) throw problem(where, at, `"${column}" is already listed at ${dotted(earlier)}`);
+    if (earlier) throw problem(where, at, `"${column}" is already listed at ${formatIssuePath(earlier)}`);
     seen.set(column, at);
   };
   if (p.weight !== undefined) claim(p.weight, ['pipeline', 'weight'], 'the weight column');
@@ -322,7 +323,7 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
   const [w0, w1] = raw.split.weights;
   const sum = w0 + w1;
   if (!(sum > 0) || !Number.isFinite(sum)) {
-    throw problem(where, ['split', 'weights'], `expected weights with a positive sum, got ${show(raw.split.weights)}`);
+    throw problem(where, ['split', 'weights'], `expected weights with a positive sum, got ${showValue(raw.split.weights)}`);
   }
 
   const name = raw.name ?? (specFile ? path.basename(specFile).replace(/\.ya?ml$/i, '') : 'job');
@@ -375,24 +376,8 @@ interface Problem {
 
 /** Turns one zod issue into `<file>: <path>: <what is wrong> (<where it came from>)`. */
 function describeIssue(issue: z.core.$ZodIssue, doc: unknown, where: Provenance): Problem {
-  const at = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
-    const known = SECTIONS.get(at.filter((k) => typeof k === 'string').join('.')) ?? [];
-    const extra = issue.keys.length > 1 ? ` (also unknown: ${issue.keys.slice(1).join(', ')})` : '';
-    return toProblem(where, [...at, key], `unknown key${suggest(key, known)}${extra}`, true);
-  }
-  if (issue.code === 'invalid_union') {
-    // For a list, report the bad element rather than "not auto or a list".
-    const inner = issue.errors.find((list) => list.some((i) => i.path.length > 0));
-    const first = inner?.find((i) => i.path.length > 0);
-    if (first) return describeIssue({ ...first, path: [...issue.path, ...first.path] }, doc, where);
-  }
-  const value = valueAt(doc, at);
-  if (value === undefined) return toProblem(where, at, `required, expected ${issue.message}`);
-  const near = issue.code === 'invalid_value' && typeof value === 'string' ? closest(value, issue.values.map(String)) : undefined;
-  const hint = near === undefined ? '' : `; did you mean "${near}"?`;
-  return toProblem(where, at, `expected ${issue.message}, got ${show(value)}${hint}`);
+  const d = describeDocumentIssue(issue, doc, (section) => SECTIONS.get(section.filter((k) => typeof k === 'string').join('.')) ?? []);
+  return toProblem(where, d.path, d.text, d.atKey);
 }
 
 function problem(where: Provenance, at: Path, text: string): JobSpecError {
@@ -401,7 +386,7 @@ function problem(where: Provenance, at: Path, text: string): JobSpecError {
 }
 
 function toProblem(where: Provenance, at: Path, text: string, isKey = false): Problem {
-  const dottedPath = dotted(at);
+  const dottedPath = formatIssuePath(at);
   const origin = flagFor(where, at) ?? lineNote(where, at, isKey);
   return {
     path: dottedPath,
@@ -436,62 +421,6 @@ function lineOf(doc: Document, lines: LineCounter, at: Path, key = false): numbe
     offset = node?.range?.[0];
   }
   return offset === undefined ? undefined : lines.linePos(offset).line;
-}
-
-function valueAt(doc: unknown, at: Path): unknown {
-  let node = doc;
-  for (const k of at) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string | number, unknown>)[k];
-  }
-  return node;
-}
-
-/** `split.weights[0]` from ['split', 'weights', 0]. */
-function dotted(at: Path): string {
-  return at.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');
-}
-
-/** A value as a user would recognise it in their YAML. */
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) {
-    const json = JSON.stringify(v);
-    return json.length <= 40 ? json : `a list of ${v.length} items`;
-  }
-  if (isPlainObject(v)) return 'a mapping';
-  return String(v);
-}
-
-/** `, did you mean "maxIter"?` for a near miss, else the list of valid names. */
-function suggest(bad: string, valid: readonly string[]): string {
-  const near = closest(bad, valid);
-  if (near !== undefined) return `, did you mean "${near}"?`;
-  return valid.length > 0 ? `; expected one of: ${valid.join(', ')}` : '';
-}
-
-/** The valid name nearest to a misspelt one, if it is near enough to be a typo. */
-function closest(bad: string, valid: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const v of valid) {
-    const d = v.toLowerCase() === bad.toLowerCase() ? 0 : editDistance(bad, v);
-    if (d < bestDistance) [best, bestDistance] = [v, d];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
-}
-
-/** Levenshtein distance, two rows. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

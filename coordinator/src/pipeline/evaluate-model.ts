@@ -7,7 +7,7 @@
 import { binaryClassificationMetrics, type BinaryMetrics, type EvaluatePartial, type JobPlan } from '@kindling/shared/compute';
 import type { JobSpec } from '../job/job-spec.js';
 import type { LogisticRegressionFit } from '../ml/logistic-regression-trainer.js';
-import type { StageRunner } from './job-runner.js';
+import type { StageRunner } from './stage-runner.js';
 
 /** What evaluation returns to the job runner. */
 export interface ModelEvaluation {

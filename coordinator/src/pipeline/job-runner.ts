@@ -42,19 +42,9 @@ import { fitTransforms } from './fit-transforms.js';
 import { finishMultinomialJob } from './multinomial-job.js';
 import { sparkCompatSplit } from './spark-compat-split.js';
 import { RunRecorder } from './run-recorder.js';
+import type { StageRunner } from './stage-runner.js';
 
-/** One stage: an op with its params over every partition of the plan. */
-export interface StageRequest<O extends TaskOp> {
-  readonly name: string;
-  readonly op: O;
-  readonly params: TaskParamsByOp[O];
-  readonly partitions: number;
-}
-
-/** What runs stages: the TaskScheduler (or a test double). results[i] is partition i's partial. */
-export interface StageRunner {
-  runStage<O extends TaskOp>(stage: StageRequest<O>, plan: JobPlan): Promise<TaskResultByOp[O][]>;
-}
+export type { StageRequest, StageRunner } from './stage-runner.js';
 
 /** Collaborators of a job run, built by DriverContext. */
 export interface RunContext {

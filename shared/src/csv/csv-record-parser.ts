@@ -24,6 +24,18 @@ export const LF = 0x0a;
 /** Carriage return byte. */
 export const CR = 0x0d;
 
+/**
+ * Offset just past the record terminator at buf[p] (LF, CRLF or a bare CR), or -1 when
+ * buf[p] is none. The one reading of the grammar's three terminators: the tokenizer and the
+ * partition parser's fast paths call it once per record, and it is small enough to inline.
+ */
+export function lineBreakEnd(buf: Uint8Array, p: number, end: number): number {
+  const b = buf[p];
+  if (b === LF) return p + 1;
+  if (b !== CR) return -1;
+  return p + 1 < end && buf[p + 1] === LF ? p + 2 : p + 1;
+}
+
 /** Record status bit: a quoted field is still open at the end of the input. */
 export const REC_UNTERMINATED = 1;
 /** Record status bit: a character other than delimiter/line break follows a closing quote. */
@@ -80,17 +92,10 @@ export class CsvRecordReader {
   next(buf: Uint8Array, pos: number, end: number): number {
     let line = this.line;
     while (pos < end) {
-      const c = buf[pos]!;
-      if (c === LF) {
-        line++;
-        pos++;
-      } else if (c === CR) {
-        line++;
-        pos++;
-        if (pos < end && buf[pos] === LF) pos++;
-      } else {
-        break;
-      }
+      const after = lineBreakEnd(buf, pos, end);
+      if (after < 0) break;
+      line++;
+      pos = after;
     }
     this.line = line;
     if (pos >= end) return -1;
@@ -135,14 +140,13 @@ export class CsvRecordReader {
         inQuotes = false;
         nf++;
         if (pos >= end) break;
-        const c = buf[pos]!;
-        if (c === delim) {
+        if (buf[pos] === delim) {
           pos++;
           continue;
         }
-        pos++;
+        // quoted() stops only at a delimiter, a line break or the end.
+        pos = lineBreakEnd(buf, pos, end);
         this.line++;
-        if (c === CR && pos < end && buf[pos] === LF) pos++;
         break;
       }
       const s = pos;
@@ -157,10 +161,12 @@ export class CsvRecordReader {
       flags[nf] = 0;
       nf++;
       if (pos >= end) break;
-      pos++;
-      if (c === delim) continue;
+      if (c === delim) {
+        pos++;
+        continue;
+      }
+      pos = lineBreakEnd(buf, pos, end);
       this.line++;
-      if (c === CR && pos < end && buf[pos] === LF) pos++;
       break;
     }
     this.fieldCount = nf;

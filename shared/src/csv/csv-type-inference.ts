@@ -62,6 +62,19 @@ const INT_MAX = 2147483647;
 const LONG_MAX_DIGITS = '9223372036854775807';
 const LONG_MIN_DIGITS = '9223372036854775808';
 const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+
+/**
+ * Width of the optional sign at buf[p] within a field ending at e: 1 for `+` or `-`, else 0.
+ * Every numeric spelling (and the NaN token, and an exponent) allows one; whether it is a
+ * minus is `buf[p] === MINUS`.
+ */
+function signWidth(buf: Uint8Array, p: number, e: number): number {
+  if (p >= e) return 0;
+  const c = buf[p];
+  return c === MINUS || c === PLUS ? 1 : 0;
+}
 
 /** Latin-1 text of buf[s, e): only used on rare paths (long tails, inexact decimals, messages). */
 export function latin1(buf: Uint8Array, s: number, e: number): string {
@@ -75,15 +88,8 @@ export function latin1(buf: Uint8Array, s: number, e: number): string {
  * No leading/trailing blanks (Java's Integer.parseInt rules).
  */
 export function parseIntField(buf: Uint8Array, s: number, e: number): number {
-  let p = s;
-  let neg = false;
-  const c0 = buf[p];
-  if (c0 === 0x2d) {
-    neg = true;
-    p++;
-  } else if (c0 === 0x2b) {
-    p++;
-  }
+  const neg = buf[s] === MINUS;
+  let p = s + signWidth(buf, s, e);
   if (p >= e) return NaN;
   let v = 0;
   const limit = neg ? INT_MAX + 1 : INT_MAX;
@@ -99,15 +105,8 @@ export function parseIntField(buf: Uint8Array, s: number, e: number): number {
 
 /** Integer literal within 64-bit range → its value (rounded to double); otherwise NaN. */
 export function parseLongField(buf: Uint8Array, s: number, e: number): number {
-  let p = s;
-  let neg = false;
-  const c0 = buf[p];
-  if (c0 === 0x2d) {
-    neg = true;
-    p++;
-  } else if (c0 === 0x2b) {
-    p++;
-  }
+  const neg = buf[s] === MINUS;
+  let p = s + signWidth(buf, s, e);
   if (p >= e) return NaN;
   let v = 0;
   let sig = 0;
@@ -136,21 +135,15 @@ export function parseLongField(buf: Uint8Array, s: number, e: number): number {
  * (a literal `NaN` also gives NaN: tell them apart with isNaNToken).
  */
 export function parseDoubleField(buf: Uint8Array, s: number, e: number): number {
-  let p = s;
-  let neg = false;
-  let c = buf[p];
-  if (c === 0x2d) {
-    neg = true;
-    c = buf[++p];
-  } else if (c === 0x2b) {
-    c = buf[++p];
-  }
+  const neg = buf[s] === MINUS;
+  const body = s + signWidth(buf, s, e);
+  let p = body;
   if (p >= e) return NaN;
-  if (c === 0x49 /* I */) {
+  if (buf[p] === 0x49 /* I */) {
     // Infinity with any sign; Inf only bare or negative (Spark's positiveInf/negativeInf).
     const len = e - p;
     if (len === 8 && matchAscii(buf, p, 'Infinity')) return neg ? -Infinity : Infinity;
-    if (len === 3 && matchAscii(buf, p, 'Inf') && (neg || p === s)) return neg ? -Infinity : Infinity;
+    if (len === 3 && matchAscii(buf, p, 'Inf') && (neg || body === s)) return neg ? -Infinity : Infinity;
     return NaN;
   }
   let m = 0;
@@ -191,11 +184,8 @@ export function parseDoubleField(buf: Uint8Array, s: number, e: number): number 
     const x = buf[p];
     if (x !== 0x65 && x !== 0x45) return NaN;
     p++;
-    let eneg = false;
-    if (p < e && (buf[p] === 0x2d || buf[p] === 0x2b)) {
-      eneg = buf[p] === 0x2d;
-      p++;
-    }
+    const eneg = p < e && buf[p] === MINUS;
+    p += signWidth(buf, p, e);
     if (p >= e) return NaN;
     let ev = 0;
     while (p < e) {
@@ -213,15 +203,14 @@ export function parseDoubleField(buf: Uint8Array, s: number, e: number): number 
   } else if (m === 0) {
     r = 0;
   } else {
-    r = Number(latin1(buf, neg || buf[s] === 0x2b ? s + 1 : s, e));
+    r = Number(latin1(buf, body, e));
   }
   return neg ? -r : r;
 }
 
 /** True for `[+-]?NaN`, which parseDoubleField maps to NaN on purpose. */
 export function isNaNToken(buf: Uint8Array, s: number, e: number): boolean {
-  const c = buf[s];
-  const p = c === 0x2d || c === 0x2b ? s + 1 : s;
+  const p = s + signWidth(buf, s, e);
   return e - p === 3 && matchAscii(buf, p, 'NaN');
 }
 

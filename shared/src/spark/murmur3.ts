@@ -1,8 +1,9 @@
 /**
- * Scala's `scala.util.hashing.MurmurHash3.bytesHash`: Murmur3 x86_32 over little-endian 4-byte
- * blocks, returning a signed 32-bit int exactly as Scala does. XORShiftRandom's seed hashing is
- * built on it (xorshift-random.ts); nothing else in Kindling should use it, because its only job
- * is to reproduce Spark's random streams bit for bit.
+ * Murmur3 x86_32, the one implementation in Kindling: Scala's
+ * `scala.util.hashing.MurmurHash3.bytesHash` (which XORShiftRandom's seed hashing needs bit for
+ * bit, see xorshift-random.ts), and the block round and finalisation it is made of, which the
+ * train/test split draw (ml/random-split.ts) runs over 32-bit words without building bytes.
+ * Results are signed 32-bit ints, as the JVM `Int` is; `>>> 0` gives the unsigned value.
  */
 
 /** Scala's `MurmurHash3.arraySeed`, the seed Spark passes explicitly when hashing RNG seeds. */
@@ -11,12 +12,35 @@ export const ARRAY_SEED = 0x3c074a61;
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-/** Scala `mixLast`: scrambles one 32-bit block and folds it into the hash. */
+/** Scala `mixLast`: scrambles one 32-bit block and folds it into the hash (the tail step). */
 function mixLast(h: number, k: number): number {
   k = Math.imul(k, C1);
   k = (k << 15) | (k >>> 17);
   k = Math.imul(k, C2);
   return h ^ k;
+}
+
+/** One body round (Scala `mix`): folds the 32-bit block `k` into the hash state `h`. */
+export function murmur3Mix(h: number, k: number): number {
+  // mixLast written out: splitDraw runs eight of these per row, and V8 gives up inlining the
+  // nested call there (measured: a fifth fewer draws per second).
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** Scala `finalizeHash`: folds in the hashed length in bytes, then the avalanche. */
+export function murmur3Finalize(h: number, length: number): number {
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
 }
 
 /**
@@ -30,10 +54,7 @@ export function bytesHash(data: Uint8Array, seed: number): number {
   let h = seed | 0;
   let i = 0;
   for (; i < blocksEnd; i += 4) {
-    const k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
-    h = mixLast(h, k);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h = murmur3Mix(h, data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
   }
   const tail = len - blocksEnd;
   if (tail > 0) {
@@ -43,11 +64,5 @@ export function bytesHash(data: Uint8Array, seed: number): number {
     k ^= data[i]!;
     h = mixLast(h, k);
   }
-  h ^= len;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
+  return murmur3Finalize(h, len);
 }

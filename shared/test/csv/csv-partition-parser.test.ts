@@ -279,3 +279,27 @@ t.test('csv-partition-parser: keeps the schema length in step with the partition
   const bytes = enc.encode('a,1\n');
   t.throws(() => parsePartition(bytes, source(bytes, ['x', 'y']), DEFAULT_CSV_OPTIONS, PEOPLE, 0, 1), { code: 'E_SCHEMA' });
 });
+
+// The fast paths read int fields with their own inline reader (see inferRecords); a record
+// with a quoted field takes the general path (parseIntField) instead. Both must agree.
+t.test('csv-partition-parser: an int column reads the same values on the fast and the general path', async (t) => {
+  const values = ['0', '-0', '007', '42', '-17', '2147483647', '-2147483648', '+5'];
+  const names = ['n', 'tag'];
+  const text = values.flatMap((v) => [`${v},plain\n`, `${v},"quoted"\n`]).join('');
+  const bytes = enc.encode(text);
+  const src = source(bytes, names);
+  t.same(inferPartition(bytes, src, DEFAULT_CSV_OPTIONS, 1).types, ['int', 'string']);
+  const schema: Schema = [{ name: 'n', type: 'int' }, { name: 'tag', type: 'string' }];
+  const { batch } = parsePartition(bytes, src, DEFAULT_CSV_OPTIONS, schema, 0, 1);
+  const col = batch.columns[0]!;
+  if (col.kind !== 'numeric') throw new Error('int column is not numeric');
+  const expected = values.flatMap((v) => [Number(v) || 0, Number(v) || 0]);
+  t.same(Array.from(col.values), expected);
+
+  for (const [wide, type] of [['2147483648', 'long'], ['-2147483649', 'long'], ['-', 'string'], ['1-2', 'string']] as const) {
+    for (const quoted of [false, true]) {
+      const b = enc.encode(`1,a\n${wide},${quoted ? '"b"' : 'b'}\n`);
+      t.same(inferPartition(b, source(b, names), DEFAULT_CSV_OPTIONS, 1).types[0], type, `${wide} (${quoted ? 'general' : 'fast'} path) widens to ${type}`);
+    }
+  }
+});

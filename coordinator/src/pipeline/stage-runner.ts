@@ -1,0 +1,19 @@
+/**
+ * StageRunner: what the job runner's steps run stages on — one op with its params over every
+ * partition of a plan, results in partition order. The TaskScheduler implements it; the
+ * pipeline steps (job-runner.ts, evaluate-model.ts) depend only on this, not on each other.
+ */
+import type { JobPlan, TaskOp, TaskParamsByOp, TaskResultByOp } from '@kindling/shared/compute';
+
+/** One stage: an op with its params over every partition of the plan. */
+export interface StageRequest<O extends TaskOp> {
+  readonly name: string;
+  readonly op: O;
+  readonly params: TaskParamsByOp[O];
+  readonly partitions: number;
+}
+
+/** What runs stages: the TaskScheduler (or a test double). results[i] is partition i's partial. */
+export interface StageRunner {
+  runStage<O extends TaskOp>(stage: StageRequest<O>, plan: JobPlan): Promise<TaskResultByOp[O][]>;
+}

@@ -1,0 +1,71 @@
+import t from 'tap';
+import { asJobId, DEFAULT_CSV_OPTIONS, InProcessBus, PROTOCOL_VERSION, subjects, type JobPlan, type TasksFinished } from '@kindling/shared';
+import { Executor } from '../src/executor.js';
+import { ExecutorBackend } from '../src/executor-backend.js';
+
+const S = subjects('kt');
+const plan: JobPlan = {
+  version: 1,
+  file: '/data/x.csv',
+  fileSize: 200,
+  csv: DEFAULT_CSV_OPTIONS,
+  columnNames: ['a'],
+  partitions: [
+    { start: 0, end: 100, firstRowId: 0 },
+    { start: 100, end: 200, firstRowId: 10 },
+  ],
+};
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** An executor backend on the in-process bus whose tasks finish when the test says so. */
+async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: number) {
+  const bus = new InProcessBus();
+  const transport = bus.connect({ prefix: 'kt', log: quiet });
+  const driver = bus.connect({ prefix: 'kt', log: quiet });
+  const finish: Array<(v: unknown) => void> = [];
+  const runner = { run: () => new Promise<unknown>((resolve) => finish.push(resolve)) };
+  const executor = new Executor({ id: 'e0', runner, store: { dropJob: () => 0 } });
+  const backend = new ExecutorBackend({ executorId: 'e0', prefix: 'kt', transport, executor, log: quiet, driverTimeoutMs: 60_000, outcomeHoldMs });
+  backend.start(() => {
+    throw new Error('no heartbeat in this test');
+  });
+  const got: Array<{ msg: TasksFinished }> = [];
+  driver.subscribe(S.taskResults('d1'), (m) => {
+    if (m.type === 'tasks-finished') got.push({ msg: m });
+  });
+  t.teardown(() => backend.stop());
+  await driver.request(S.registerPlan('e0'), { type: 'register-plan', version: PROTOCOL_VERSION, driverId: 'd1', jobId: 'j', plan }, { expect: 'ack', timeoutMs: 1000 });
+  const accepted = await driver.request(
+    S.launchTasks('e0'),
+    { type: 'launch-tasks', version: PROTOCOL_VERSION, driverId: 'd1', jobId: 'j', planVersion: 1, batch: { op: 'csv-infer', params: {} }, tasks: [{ taskId: 'a', partition: 0 }, { taskId: 'b', partition: 1 }] },
+    { expect: 'tasks-accepted', timeoutMs: 1000 },
+  );
+  return { finish, got, executor, accepted: accepted.accepted };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test('executor-backend: outcomes of one launch go out together once its last task ends', async (t) => {
+  const r = await rig(t, 60_000);
+  t.equal(r.accepted, true);
+  r.finish[0]!({ n: 0 });
+  await wait(30);
+  t.equal(r.got.length, 0, 'the first outcome waits for the rest of its launch');
+  r.finish[1]!({ n: 1 });
+  await wait(30);
+  t.equal(r.got.length, 1, 'one message');
+  t.same(r.got[0]!.msg.outcomes.map((o) => [o.taskId, o.partition, o.ok]), [['a', 0, true], ['b', 1, true]]);
+  t.equal(r.executor.jobTasks().get(asJobId('j')), 0);
+});
+
+t.test('executor-backend: an outcome waits no longer than the hold for the rest of its launch', async (t) => {
+  const r = await rig(t, 40);
+  r.finish[0]!({ n: 0 });
+  await wait(200);
+  t.equal(r.got.length, 1, 'the first outcome went out alone after the hold');
+  t.same(r.got[0]!.msg.outcomes.map((o) => o.taskId), ['a']);
+  r.finish[1]!({ n: 1 });
+  await wait(30);
+  t.equal(r.got.length, 2, 'the last outcome goes out at once');
+  t.same(r.got[1]!.msg.outcomes.map((o) => o.taskId), ['b']);
+});
