@@ -11,23 +11,57 @@ import {
   multiclassMetrics,
   taskOp,
   type FinishedSummary,
+  type JobId,
   type JobPlan,
   type MulticlassEvaluationPartial,
+  type MulticlassMetrics,
   type TaskOp,
   type TaskParamsByOp,
   type TaskResultByOp,
 } from '@kindling/shared/compute';
 import { PredictionsWriter, writeFeaturesPart, writeMultinomialModel, type OutputCommitter } from '../artifacts/index.js';
+import type { ExecutorMembership } from '../cluster/executor-membership.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { JobSpec } from '../job/job-spec.js';
 import { trainMultinomialLogisticRegression, type MultinomialFit } from '../ml/multinomial-trainer.js';
 import type { FittedPipeline } from './fit-transforms.js';
-import type { JobResult, RunContext } from './job-runner.js';
 import type { RunRecorder } from './run-recorder.js';
+import type { StageRunner } from './stage-runner.js';
+
+/** The parts of the runner's RunContext this module uses (declared here: job-runner imports this module). */
+export interface MultinomialRunContext {
+  readonly jobId: JobId;
+  readonly scheduler: StageRunner;
+  readonly membership: ExecutorMembership;
+  readonly events: EventBus;
+}
+
+/** A multinomial job's result; the runner's JobResult accepts it as is. */
+export interface MultinomialJobResult {
+  readonly jobId: string;
+  readonly outputPath: string;
+  readonly trainRows: number;
+  readonly testRows: number;
+  readonly family: 'multinomial';
+  readonly metrics: { readonly train: MulticlassMetrics; readonly test: MulticlassMetrics };
+  readonly coefficients: Float64Array;
+  readonly intercept: number;
+  readonly multinomial: {
+    readonly numClasses: number;
+    readonly coefficientMatrix: Float64Array;
+    readonly interceptVector: Float64Array;
+    readonly labels: readonly string[];
+  };
+  readonly featureNames: readonly string[];
+  readonly objectiveHistory: readonly number[];
+  readonly tasksByExecutor: Readonly<Record<string, number>>;
+  readonly durationMs: number;
+}
 
 /** What the runner hands over after the summarize stage. */
 export interface MultinomialJobInput {
   readonly spec: JobSpec;
-  readonly ctx: RunContext;
+  readonly ctx: MultinomialRunContext;
   readonly plan: JobPlan;
   readonly fitted: FittedPipeline;
   readonly summary: FinishedSummary;
@@ -39,7 +73,7 @@ export interface MultinomialJobInput {
   readonly rows: { readonly train: number; readonly test: number; readonly skipped: number; readonly malformed: number };
 }
 
-function stage<O extends TaskOp>(ctx: RunContext, plan: JobPlan, name: string, op: O, params: TaskParamsByOp[O]): Promise<TaskResultByOp[O][]> {
+function stage<O extends TaskOp>(ctx: MultinomialRunContext, plan: JobPlan, name: string, op: O, params: TaskParamsByOp[O]): Promise<TaskResultByOp[O][]> {
   return ctx.scheduler.runStage({ name, op, params, partitions: plan.partitions.length }, plan);
 }
 
@@ -70,7 +104,7 @@ export async function trainMultinomial(input: Pick<MultinomialJobInput, 'spec' |
 }
 
 /** Runs training, evaluation and the artifacts of a multinomial job; returns the job's result. */
-export async function finishMultinomialJob(input: MultinomialJobInput): Promise<JobResult> {
+export async function finishMultinomialJob(input: MultinomialJobInput): Promise<MultinomialJobResult> {
   const { spec, ctx, plan, fitted, committer, recorder, started, rows } = input;
   const fit = await trainMultinomial(input);
 
