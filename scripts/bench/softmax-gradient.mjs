@@ -12,7 +12,14 @@ import { logisticGradient, sharedFloat64, sharedInt32, softmaxGradient, weighted
 const rows = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 7;
 const labelsPerInput = [12, 3, 4, 2, 2, 2, 3, 4];
-const numericRanges = [[18, 95], [-6847, 81204], [2, 3881], [1, 63], [-1, 854], [0, 58]];
+const numericRanges = [
+  [18, 95],
+  [-6847, 81204],
+  [2, 3881],
+  [1, 63],
+  [-1, 854],
+  [0, 58],
+];
 
 let state = 0x2018;
 const rand = () => {
@@ -98,8 +105,15 @@ for (let i = 0; i < RUNS; i++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cpus = os.cpus();
-console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical cores), node ${process.version}, ${os.platform()} ${os.arch()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`${rows.toLocaleString('en-US')} rows, ${numNum} numeric + ${numCat} one-hot inputs, ${d} features; median of ${RUNS} runs, one core`);
+console.log(
+  `machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical cores), node ${process.version}, ${os.platform()} ${os.arch()}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `${rows.toLocaleString('en-US')} rows, ${numNum} numeric + ${numCat} one-hot inputs, ${d} features; median of ${RUNS} runs, one core`,
+);
 const baseline = median(times[0]);
 console.log('| kernel | median ms | M rows/s | time vs binomial |');
 console.log('| --- | ---: | ---: | ---: |');

@@ -68,18 +68,28 @@ function invalid(message: string, details: Record<string, unknown>): KindlingErr
 
 function validate(summary: MultinomialSummary, params: MultinomialParams): void {
   const { maxIter, regParam, elasticNetParam, tol } = params;
-  if (!Number.isInteger(maxIter) || maxIter < 0) throw invalid(`logistic regression maxIter must be an integer >= 0, got ${maxIter}`, { param: 'maxIter' });
-  if (!(regParam >= 0) || !Number.isFinite(regParam)) throw invalid(`logistic regression regParam must be finite and >= 0, got ${regParam}`, { param: 'regParam' });
-  if (!(elasticNetParam >= 0 && elasticNetParam <= 1)) throw invalid(`logistic regression elasticNetParam must be in [0, 1], got ${elasticNetParam}`, { param: 'elasticNetParam' });
+  if (!Number.isInteger(maxIter) || maxIter < 0)
+    throw invalid(`logistic regression maxIter must be an integer >= 0, got ${maxIter}`, { param: 'maxIter' });
+  if (!(regParam >= 0) || !Number.isFinite(regParam))
+    throw invalid(`logistic regression regParam must be finite and >= 0, got ${regParam}`, { param: 'regParam' });
+  if (!(elasticNetParam >= 0 && elasticNetParam <= 1))
+    throw invalid(`logistic regression elasticNetParam must be in [0, 1], got ${elasticNetParam}`, { param: 'elasticNetParam' });
   if (!(tol >= 0) || !Number.isFinite(tol)) throw invalid(`logistic regression tol must be finite and >= 0, got ${tol}`, { param: 'tol' });
-  if (summary.classCounts.length < 2) throw invalid(`multinomial logistic regression needs at least 2 classes, got ${summary.classCounts.length}`, { classes: summary.classCounts.length });
-  if (!(summary.count > 0) || !(summary.weightSum > 0)) {
-    throw invalid(`logistic regression needs training rows with a positive total weight, got ${summary.count} rows of weight ${summary.weightSum}`, {
-      count: summary.count,
-      weightSum: summary.weightSum,
+  if (summary.classCounts.length < 2)
+    throw invalid(`multinomial logistic regression needs at least 2 classes, got ${summary.classCounts.length}`, {
+      classes: summary.classCounts.length,
     });
+  if (!(summary.count > 0) || !(summary.weightSum > 0)) {
+    throw invalid(
+      `logistic regression needs training rows with a positive total weight, got ${summary.count} rows of weight ${summary.weightSum}`,
+      {
+        count: summary.count,
+        weightSum: summary.weightSum,
+      },
+    );
   }
-  if (summary.std.length !== summary.mean.length) throw invalid(`feature summary has ${summary.mean.length} means but ${summary.std.length} stds`, {});
+  if (summary.std.length !== summary.mean.length)
+    throw invalid(`feature summary has ${summary.mean.length} means but ${summary.std.length} stds`, {});
 }
 
 /**
@@ -129,7 +139,11 @@ export function createScaledSoftmaxObjective(oracle: SoftmaxGradientOracle, summ
     const { beta, intercepts } = toOriginalSpace(x);
     const sums = await oracle(beta, intercepts);
     if (sums.count !== summary.count || sums.gradSum.length !== K * d || sums.interceptGradSum.length !== K) {
-      throw new KindlingError('E_INTERNAL', `softmax gradient pass returned ${sums.count} rows / ${sums.gradSum.length} sums; expected ${summary.count} / ${K * d}`, {});
+      throw new KindlingError(
+        'E_INTERNAL',
+        `softmax gradient pass returned ${sums.count} rows / ${sums.gradSum.length} sums; expected ${summary.count} / ${K * d}`,
+        {},
+      );
     }
     const gradient = new Float64Array(dimension);
     for (let j = 0; j < d; j++) {
@@ -205,12 +219,22 @@ export async function trainMultinomialLogisticRegression(
   if (params.fitIntercept && present === 1) {
     const interceptVector = new Float64Array(K);
     interceptVector[summary.classCounts.findIndex((c) => c !== 0)] = Number.POSITIVE_INFINITY;
-    return { numClasses: K, numFeatures: d, coefficientMatrix: new Float64Array(K * d), interceptVector, objectiveHistory: [0], iterations: 0, evaluations: 0, reason: 'single-label' };
+    return {
+      numClasses: K,
+      numFeatures: d,
+      coefficientMatrix: new Float64Array(K * d),
+      interceptVector,
+      objectiveHistory: [0],
+      iterations: 0,
+      evaluations: 0,
+      reason: 'single-label',
+    };
   }
 
   const objective = createScaledSoftmaxObjective(oracle, summary, params);
   const onIteration = hooks.onIteration
-    ? (it: { iteration: number; value: number; gradNorm: number }): void => hooks.onIteration?.({ iteration: it.iteration, loss: it.value, gradNorm: it.gradNorm })
+    ? (it: { iteration: number; value: number; gradNorm: number }): void =>
+        hooks.onIteration?.({ iteration: it.iteration, loss: it.value, gradNorm: it.gradNorm })
     : undefined;
   const common = { maxIter: params.maxIter, m: 10, tol: params.tol, ...(onIteration ? { onIteration } : {}) };
   const result: LbfgsResult =

@@ -73,7 +73,13 @@ export interface MultinomialJobInput {
   readonly rows: { readonly train: number; readonly test: number; readonly skipped: number; readonly malformed: number };
 }
 
-function stage<O extends TaskOp>(ctx: MultinomialRunContext, plan: JobPlan, name: string, op: O, params: TaskParamsByOp[O]): Promise<TaskResultByOp[O][]> {
+function stage<O extends TaskOp>(
+  ctx: MultinomialRunContext,
+  plan: JobPlan,
+  name: string,
+  op: O,
+  params: TaskParamsByOp[O],
+): Promise<TaskResultByOp[O][]> {
   return ctx.scheduler.runStage({ name, op, params, partitions: plan.partitions.length }, plan);
 }
 
@@ -82,7 +88,11 @@ export async function trainMultinomial(input: Pick<MultinomialJobInput, 'spec' |
   const { spec, ctx, plan, summary } = input;
   let evaluation = 0;
   return trainMultinomialLogisticRegression(
-    async (beta, intercepts) => taskOp('softmax-gradient').merge(await stage(ctx, plan, `softmax gradient ${++evaluation}`, 'softmax-gradient', { beta, intercepts }), plan),
+    async (beta, intercepts) =>
+      taskOp('softmax-gradient').merge(
+        await stage(ctx, plan, `softmax gradient ${++evaluation}`, 'softmax-gradient', { beta, intercepts }),
+        plan,
+      ),
     {
       count: summary.count,
       weightSum: summary.weightSum,
@@ -116,7 +126,10 @@ export async function finishMultinomialJob(input: MultinomialJobInput): Promise<
   const metrics = { train: multiclassMetrics(merge(trainParts, plan)), test: multiclassMetrics(merge(testParts, plan)) };
 
   const featureNames = [...fitted.layout.names];
-  const uid = `LogisticRegression_${createHash('sha256').update(JSON.stringify([spec.name, spec.model])).digest('hex').slice(0, 12)}`;
+  const uid = `LogisticRegression_${createHash('sha256')
+    .update(JSON.stringify([spec.name, spec.model]))
+    .digest('hex')
+    .slice(0, 12)}`;
   await writeMultinomialModel(committer.path('model'), {
     uid,
     numClasses: fit.numClasses,
@@ -150,7 +163,8 @@ export async function finishMultinomialJob(input: MultinomialJobInput): Promise<
     for (const split of ['train', 'test'] as const) {
       const blocks = await stage(ctx, plan, `collect ${split} features`, 'features', { split });
       const dir = committer.path(`features/${split}`);
-      for (let p = 0; p < blocks.length; p++) await writeFeaturesPart(dir, p, blocks[p]!, fitted.layout.numericIndex, fitted.layout.numFeatures);
+      for (let p = 0; p < blocks.length; p++)
+        await writeFeaturesPart(dir, p, blocks[p]!, fitted.layout.numericIndex, fitted.layout.numFeatures);
     }
   }
 
@@ -197,11 +211,15 @@ export async function finishMultinomialJob(input: MultinomialJobInput): Promise<
     metrics,
     coefficients: fit.coefficientMatrix,
     intercept: Number.NaN,
-    multinomial: { numClasses: fit.numClasses, coefficientMatrix: fit.coefficientMatrix, interceptVector: fit.interceptVector, labels: fitted.labelValues },
+    multinomial: {
+      numClasses: fit.numClasses,
+      coefficientMatrix: fit.coefficientMatrix,
+      interceptVector: fit.interceptVector,
+      labels: fitted.labelValues,
+    },
     featureNames,
     objectiveHistory: fit.objectiveHistory,
     tasksByExecutor: recorder.taskCounts(),
     durationMs,
   };
 }
-

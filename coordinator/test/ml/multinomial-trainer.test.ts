@@ -29,7 +29,9 @@ interface Dataset {
 }
 
 function csv(name: string): { header: string[]; rows: string[][] } {
-  const lines = readFileSync(dataFile(name), 'utf8').split('\n').filter((l) => l.length > 0);
+  const lines = readFileSync(dataFile(name), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   return { header: lines[0]!.split(','), rows: lines.slice(1).map((l) => l.split(',')) };
 }
 
@@ -173,14 +175,18 @@ function newtonProbabilities(ds: Dataset, summary: MultinomialSummary, lambda: n
   const K = ds.K;
   const n = z.length;
   const free: [number, number][] = [];
-  for (let k = 0; k < K; k++) for (let a = 0; a < p; a++) {
-    const isIntercept = a === p - 1;
-    if (lambda > 0 ? !(isIntercept && k === K - 1) : k < K - 1) free.push([k, a]);
-  }
+  for (let k = 0; k < K; k++)
+    for (let a = 0; a < p; a++) {
+      const isIntercept = a === p - 1;
+      if (lambda > 0 ? !(isIntercept && k === K - 1) : k < K - 1) free.push([k, a]);
+    }
   const W = Array.from({ length: K }, () => new Array<number>(p).fill(0));
   for (let iter = 0; iter < 100; iter++) {
     const P = z.map((row) => softmax(W.map((w) => w.reduce((s, v, a) => s + v * row[a]!, 0))));
-    const g = free.map(([k, a]) => z.reduce((s, row, i) => s + (P[i]![k]! - (ds.y[i] === k ? 1 : 0)) * row[a]!, 0) / n + (a < p - 1 ? lambda * W[k]![a]! : 0));
+    const g = free.map(
+      ([k, a]) =>
+        z.reduce((s, row, i) => s + (P[i]![k]! - (ds.y[i] === k ? 1 : 0)) * row[a]!, 0) / n + (a < p - 1 ? lambda * W[k]![a]! : 0),
+    );
     const H = free.map(([k, a]) =>
       free.map(([l, b]) => {
         let s = 0;
@@ -195,19 +201,32 @@ function newtonProbabilities(ds: Dataset, summary: MultinomialSummary, lambda: n
   return z.map((row) => softmax(W.map((w) => w.reduce((s, v, a) => s + v * row[a]!, 0))));
 }
 
-const PARAMS: MultinomialParams = { maxIter: 2000, regParam: 0, elasticNetParam: 0, tol: 1e-14, fitIntercept: true, standardization: true, centering: true };
+const PARAMS: MultinomialParams = {
+  maxIter: 2000,
+  regParam: 0,
+  elasticNetParam: 0,
+  tol: 1e-14,
+  fitIntercept: true,
+  standardization: true,
+  centering: true,
+};
 
 async function compareWithNewton(t: Test, ds: Dataset, params: MultinomialParams): Promise<void> {
   const summary = summarize(ds);
   const fit = await trainMultinomialLogisticRegression(oracleOf(ds), summary, params);
   const d = fit.numFeatures;
   const ours = ds.x.map((r) =>
-    softmax(Array.from({ length: ds.K }, (_, k) => fit.interceptVector[k]! + r.reduce((s, v, j) => s + v * fit.coefficientMatrix[k * d + j]!, 0))),
+    softmax(
+      Array.from({ length: ds.K }, (_, k) => fit.interceptVector[k]! + r.reduce((s, v, j) => s + v * fit.coefficientMatrix[k * d + j]!, 0)),
+    ),
   );
   const newton = newtonProbabilities(ds, summary, params.regParam);
   let worst = 0;
   ours.forEach((p, i) => p.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - newton[i]![k]!)))));
-  t.ok(worst <= 1e-6, `max |P_kindling − P_newton| = ${worst.toExponential(2)} over ${ds.x.length} rows × ${ds.K} classes (${fit.iterations} iterations, ${fit.reason})`);
+  t.ok(
+    worst <= 1e-6,
+    `max |P_kindling − P_newton| = ${worst.toExponential(2)} over ${ds.x.length} rows × ${ds.K} classes (${fit.iterations} iterations, ${fit.reason})`,
+  );
   const interceptSum = fit.interceptVector.reduce((a, b) => a + b, 0);
   t.ok(Math.abs(interceptSum) <= 1e-12, `intercepts are centred (sum ${interceptSum})`);
   if (params.regParam === 0) {
@@ -231,7 +250,11 @@ t.test('multinomial trainer: converged fit on bank.csv marital (categorical + nu
 });
 
 t.test('multinomial trainer: L2-regularized fit on iris (all four features) equals Newton on the penalized objective', async (t) => {
-  const ds = numericDataset('iris.csv', ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], 'species', ['setosa', 'versicolor', 'virginica']);
+  const ds = numericDataset('iris.csv', ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], 'species', [
+    'setosa',
+    'versicolor',
+    'virginica',
+  ]);
   await compareWithNewton(t, ds, { ...PARAMS, regParam: 0.01 });
 });
 
@@ -242,7 +265,11 @@ t.test('multinomial trainer: Spark start point (log1p class counts, centred) and
   const x0 = objective.initialPoint();
   const raw = [50, 30, 20].map(Math.log1p);
   const mean = (raw[0]! + raw[1]! + raw[2]!) / 3;
-  t.same([...x0.subarray(6)], raw.map((r) => r - mean), 'intercepts: log1p(count) minus their mean');
+  t.same(
+    [...x0.subarray(6)],
+    raw.map((r) => r - mean),
+    'intercepts: log1p(count) minus their mean',
+  );
   t.same([...x0.subarray(0, 6)], [0, 0, 0, 0, 0, 0], 'coefficients start at 0');
   // Scaled-space gradient against central differences of the objective.
   const at = await objective.evaluate(Float64Array.from(x0, (v, i) => v + 0.1 * Math.sin(i + 1)));
@@ -259,8 +286,17 @@ t.test('multinomial trainer: Spark start point (log1p class counts, centred) and
 
 t.test('multinomial trainer: elastic net (L1) runs OWL-QN and zeroes coefficients; a single class is not optimised', async (t) => {
   const ds = numericDataset('wine.csv', ['alcohol', 'malic_acid', 'ash', 'alcalinity_of_ash', 'magnesium'], 'class', ['0', '1', '2']);
-  const fit = await trainMultinomialLogisticRegression(oracleOf(ds), summarize(ds), { ...PARAMS, maxIter: 200, tol: 1e-9, regParam: 0.1, elasticNetParam: 1 });
-  t.ok([...fit.coefficientMatrix].some((v) => v === 0), `some coefficients are exactly 0: ${[...fit.coefficientMatrix].map((v) => v.toFixed(3)).join(' ')}`);
+  const fit = await trainMultinomialLogisticRegression(oracleOf(ds), summarize(ds), {
+    ...PARAMS,
+    maxIter: 200,
+    tol: 1e-9,
+    regParam: 0.1,
+    elasticNetParam: 1,
+  });
+  t.ok(
+    [...fit.coefficientMatrix].some((v) => v === 0),
+    `some coefficients are exactly 0: ${[...fit.coefficientMatrix].map((v) => v.toFixed(3)).join(' ')}`,
+  );
   const single = await trainMultinomialLogisticRegression(oracleOf(ds), { ...summarize(ds), classCounts: [0, 178, 0] }, PARAMS);
   t.equal(single.reason, 'single-label');
   t.same([...single.interceptVector], [0, Infinity, 0]);

@@ -69,7 +69,13 @@ function partitions(r: ReturnType<typeof rows>, duplicated: boolean): DesignBloc
   const cuts = [0, Math.floor(n / 3), Math.floor((2 * n) / 3), n];
   return [0, 1, 2].map((p) => {
     const ids = Array.from({ length: cuts[p + 1]! - cuts[p]! }, (_, i) => cuts[p]! + i);
-    return duplicated ? block(r, ids.flatMap((i) => Array<number>(r.weight[i]!).fill(i)), false) : block(r, ids, true);
+    return duplicated
+      ? block(
+          r,
+          ids.flatMap((i) => Array<number>(r.weight[i]!).fill(i)),
+          false,
+        )
+      : block(r, ids, true);
   });
 }
 
@@ -119,8 +125,15 @@ t.test('weights: integer weights equal duplicated rows — multinomial fit', asy
   const r = rows(600, 3, 9);
   const weighted = partitions(r, false);
   const dup = partitions(r, true);
-  const toSummary = (s: ReturnType<typeof summaryOf>) => ({ count: s.count, weightSum: s.weightSum, mean: s.mean, std: s.std, classCounts: s.classCounts! });
-  const oracle = (blocks: DesignBlock[]) => async (b: Float64Array, i: Float64Array) => mergeSoftmaxGradients(blocks.map((x) => softmaxGradient(x, NUMERIC_INDEX, b, i)));
+  const toSummary = (s: ReturnType<typeof summaryOf>) => ({
+    count: s.count,
+    weightSum: s.weightSum,
+    mean: s.mean,
+    std: s.std,
+    classCounts: s.classCounts!,
+  });
+  const oracle = (blocks: DesignBlock[]) => async (b: Float64Array, i: Float64Array) =>
+    mergeSoftmaxGradients(blocks.map((x) => softmaxGradient(x, NUMERIC_INDEX, b, i)));
   const fw = await trainMultinomialLogisticRegression(oracle(weighted), toSummary(summaryOf(weighted, 3)), PARAMS);
   const fd = await trainMultinomialLogisticRegression(oracle(dup), toSummary(summaryOf(dup, 3)), PARAMS);
   const diff = Math.max(maxRelDiff(fw.coefficientMatrix, fd.coefficientMatrix), maxRelDiff(fw.interceptVector, fd.interceptVector));

@@ -45,7 +45,10 @@ export function evaluateMulticlassBlock(
   const k = block.numNumeric;
   const c = block.numCategorical;
   if (numericIndex.length !== k || beta.length % K !== 0) {
-    throw new KindlingError('E_INTERNAL', `evaluate multiclass: block/layout mismatch (${k} numeric inputs, ${numericIndex.length} in layout, ${beta.length} coefficients)`);
+    throw new KindlingError(
+      'E_INTERNAL',
+      `evaluate multiclass: block/layout mismatch (${k} numeric inputs, ${numericIndex.length} in layout, ${beta.length} coefficients)`,
+    );
   }
   const d = beta.length / K;
   const n = block.numRows;
@@ -96,12 +99,16 @@ export function evaluateMulticlassBlock(
     numClasses: K,
     confusion,
     logLossSum,
-    ...(probability !== undefined ? { predictions: { rowIds: block.rowIds.slice(), label: block.label.slice(), probability, prediction: prediction! } } : {}),
+    ...(probability !== undefined
+      ? { predictions: { rowIds: block.rowIds.slice(), label: block.label.slice(), probability, prediction: prediction! } }
+      : {}),
   };
 }
 
 /** Sums partials in partition order (predictions are not merged: they stay per partition). */
-export function mergeMulticlassEvaluations(parts: readonly MulticlassEvaluationPartial[]): Omit<MulticlassEvaluationPartial, 'predictions'> {
+export function mergeMulticlassEvaluations(
+  parts: readonly MulticlassEvaluationPartial[],
+): Omit<MulticlassEvaluationPartial, 'predictions'> {
   const first = parts[0];
   if (first === undefined) throw new KindlingError('E_INTERNAL', 'mergeMulticlassEvaluations needs at least one partial');
   const confusion = new Float64Array(first.confusion.length);

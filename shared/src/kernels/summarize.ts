@@ -31,8 +31,16 @@ export interface FinishedSummary {
 }
 
 /** Moments of every feature over one block's rows; `numClasses` (multinomial plans) adds the class histogram. */
-export function summarizeBlock(block: DesignBlock, numFeatures: number, numericIndex: readonly number[], numClasses?: number): SummaryPartial {
-  const base = block.weight === undefined ? unweightedMoments(block, numFeatures, numericIndex) : weightedMoments(block, numFeatures, numericIndex, block.weight);
+export function summarizeBlock(
+  block: DesignBlock,
+  numFeatures: number,
+  numericIndex: readonly number[],
+  numClasses?: number,
+): SummaryPartial {
+  const base =
+    block.weight === undefined
+      ? unweightedMoments(block, numFeatures, numericIndex)
+      : weightedMoments(block, numFeatures, numericIndex, block.weight);
   if (numClasses === undefined) return base;
   const classCounts = new Array<number>(numClasses).fill(0);
   let zeros = 0;

@@ -15,7 +15,12 @@ import { mergeGradients } from './logistic-gradient.js';
  * Σ w·(log(1 + e^m) − y·m), Σ w·(σ(m) − y)·x, Σ w·(σ(m) − y) and Σ w over the block's rows,
  * m = intercept + β·x, with the stable loss of logisticGradient. Requires block.weight.
  */
-export function weightedLogisticGradient(block: DesignBlock, numericIndex: readonly number[], beta: Float64Array, intercept: number): GradientPartial {
+export function weightedLogisticGradient(
+  block: DesignBlock,
+  numericIndex: readonly number[],
+  beta: Float64Array,
+  intercept: number,
+): GradientPartial {
   const weight = block.weight;
   if (weight === undefined) throw new KindlingError('E_INTERNAL', 'weightedLogisticGradient: the block has no weights');
   const k = block.numNumeric;

@@ -39,7 +39,8 @@ export function multiclassMetrics(input: {
   readonly logLossSum: number;
 }): MulticlassMetrics {
   const K = input.numClasses;
-  if (input.confusion.length !== K * K) throw new KindlingError('E_INTERNAL', `confusion matrix has ${input.confusion.length} cells for ${K} classes`);
+  if (input.confusion.length !== K * K)
+    throw new KindlingError('E_INTERNAL', `confusion matrix has ${input.confusion.length} cells for ${K} classes`);
   const at = (y: number, p: number): number => input.confusion[y * K + p]!;
   const total = input.weightSum;
   const labelCount = new Array<number>(K).fill(0);

@@ -53,7 +53,9 @@ function differences(a: SoftmaxGradientPartial, b: SoftmaxGradientPartial, tol: 
   if (!close(a.weightSum, b.weightSum, tol)) out.push(`weightSum ${a.weightSum} vs ${b.weightSum}`);
   if (!close(a.lossSum, b.lossSum, tol)) out.push(`loss ${a.lossSum} vs ${b.lossSum}`);
   a.gradSum.forEach((g, i) => close(g, b.gradSum[i]!, tol) || out.push(`grad[${i}] ${g} vs ${b.gradSum[i]}`));
-  a.interceptGradSum.forEach((g, i) => close(g, b.interceptGradSum[i]!, tol) || out.push(`intercept[${i}] ${g} vs ${b.interceptGradSum[i]}`));
+  a.interceptGradSum.forEach(
+    (g, i) => close(g, b.interceptGradSum[i]!, tol) || out.push(`intercept[${i}] ${g} vs ${b.interceptGradSum[i]}`),
+  );
   return out;
 }
 
@@ -74,7 +76,9 @@ t.test('softmax gradient: the gradient matches central finite differences of the
     const minus = beta.slice();
     plus[i] = plus[i]! + h;
     minus[i] = minus[i]! - h;
-    const fd = (softmaxGradient(block, numericIndex, plus, intercepts).lossSum - softmaxGradient(block, numericIndex, minus, intercepts).lossSum) / (2 * h);
+    const fd =
+      (softmaxGradient(block, numericIndex, plus, intercepts).lossSum - softmaxGradient(block, numericIndex, minus, intercepts).lossSum) /
+      (2 * h);
     if (!close(fd, at.gradSum[i]!, 1e-6)) bad.push(`beta[${i}] fd ${fd} vs ${at.gradSum[i]}`);
   }
   for (let k = 0; k < K; k++) {
@@ -82,7 +86,8 @@ t.test('softmax gradient: the gradient matches central finite differences of the
     const minus = intercepts.slice();
     plus[k] = plus[k]! + h;
     minus[k] = minus[k]! - h;
-    const fd = (softmaxGradient(block, numericIndex, beta, plus).lossSum - softmaxGradient(block, numericIndex, beta, minus).lossSum) / (2 * h);
+    const fd =
+      (softmaxGradient(block, numericIndex, beta, plus).lossSum - softmaxGradient(block, numericIndex, beta, minus).lossSum) / (2 * h);
     if (!close(fd, at.interceptGradSum[k]!, 1e-6)) bad.push(`intercept[${k}] fd ${fd} vs ${at.interceptGradSum[k]}`);
   }
   t.same(bad, []);
@@ -118,7 +123,9 @@ t.test('softmax gradient: weights — all ones is the same bits as none, integer
     label: Float64Array.from(rows, (r) => block.label[r]!),
     numeric: Float64Array.from(rows.flatMap((r) => [...block.numeric.subarray(r * block.numNumeric, (r + 1) * block.numNumeric)])),
     numNumeric: block.numNumeric,
-    categorical: Int32Array.from(rows.flatMap((r) => [...block.categorical.subarray(r * block.numCategorical, (r + 1) * block.numCategorical)])),
+    categorical: Int32Array.from(
+      rows.flatMap((r) => [...block.categorical.subarray(r * block.numCategorical, (r + 1) * block.numCategorical)]),
+    ),
     numCategorical: block.numCategorical,
   };
   const duplicated = softmaxGradient(dup, numericIndex, beta, intercepts);
@@ -128,7 +135,9 @@ t.test('softmax gradient: weights — all ones is the same bits as none, integer
 t.test('softmax gradient: merging partition partials in order equals the whole block', async (t) => {
   const block = classBlock(300, 13);
   const { beta, intercepts } = randomParams(8);
-  const parts = [sliceBlock(block, 0, 90), sliceBlock(block, 90, 91), sliceBlock(block, 91, 300)].map((b) => softmaxGradient(b, numericIndex, beta, intercepts));
+  const parts = [sliceBlock(block, 0, 90), sliceBlock(block, 90, 91), sliceBlock(block, 91, 300)].map((b) =>
+    softmaxGradient(b, numericIndex, beta, intercepts),
+  );
   const merged = mergeSoftmaxGradients(parts);
   t.same(differences(merged, softmaxGradient(block, numericIndex, beta, intercepts), 1e-12), []);
   t.strictSame(mergeSoftmaxGradients(parts), merged, 'the merge is deterministic');

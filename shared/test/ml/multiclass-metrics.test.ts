@@ -13,7 +13,10 @@ t.test('multiclass metrics: every figure against values computed by hand', async
   const m = multiclassMetrics({ count: 10, weightSum: 10, numClasses: 3, confusion, logLossSum: 4.2 });
   near(t, m.accuracy, 0.7, 'accuracy');
   near(t, m.hammingLoss, 0.3, 'hammingLoss');
-  t.same(m.precisionByLabel.map((x) => +x.toFixed(12)), [0.75, +(2 / 3).toFixed(12), +(2 / 3).toFixed(12)]);
+  t.same(
+    m.precisionByLabel.map((x) => +x.toFixed(12)),
+    [0.75, +(2 / 3).toFixed(12), +(2 / 3).toFixed(12)],
+  );
   t.same(m.recallByLabel, [0.75, 0.5, 1]);
   near(t, m.f1ByLabel[1]!, 4 / 7, 'f1 of label 1');
   near(t, m.f1ByLabel[2]!, 0.8, 'f1 of label 2');
@@ -24,7 +27,11 @@ t.test('multiclass metrics: every figure against values computed by hand', async
   t.same(m.falsePositiveRateByLabel, [1 / 6, 1 / 6, 1 / 8]);
   near(t, m.weightedFalsePositiveRate, 0.4 / 6 + 0.4 / 6 + 0.2 / 8, 'weightedFalsePositiveRate');
   near(t, m.logLoss, 0.42, 'logLoss');
-  t.same(m.confusionMatrix, [[3, 1, 0], [1, 2, 1], [0, 0, 2]]);
+  t.same(m.confusionMatrix, [
+    [3, 1, 0],
+    [1, 2, 1],
+    [0, 0, 2],
+  ]);
 });
 
 t.test('multiclass metrics: a label never predicted has precision 0; a label never seen has no share', async (t) => {

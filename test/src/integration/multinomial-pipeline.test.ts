@@ -47,7 +47,10 @@ function sameModel(t: Test, a: JobResult, b: JobResult, what: string): void {
 t.test('multinomial: local[1], local[4] and 2 executor processes give bit-identical models', async (t) => {
   const cluster = await LocalCluster.start(2);
   t.teardown(() => cluster.stop());
-  for (const [name, make] of [['iris', iris], ['bank-marital', async (n: string) => bankMarital(n)]] as const) {
+  for (const [name, make] of [
+    ['iris', iris],
+    ['bank-marital', async (n: string) => bankMarital(n)],
+  ] as const) {
     const one = await runLocal(await make(`${name}-l1`), 1);
     const four = await runLocal(await make(`${name}-l4`), 4);
     const onCluster = await runOnCluster(await make(`${name}-c2`), cluster.connectionOptions(`driver-${name}`));
@@ -55,7 +58,10 @@ t.test('multinomial: local[1], local[4] and 2 executor processes give bit-identi
     t.equal(one.multinomial!.numClasses, 3);
     sameModel(t, four, one, `${name} local[4] vs local[1]`);
     sameModel(t, onCluster, one, `${name} 2 executors vs local[1]`);
-    t.ok(Object.keys(onCluster.tasksByExecutor).length === 2, `${name}: both executors ran tasks (${JSON.stringify(onCluster.tasksByExecutor)})`);
+    t.ok(
+      Object.keys(onCluster.tasksByExecutor).length === 2,
+      `${name}: both executors ran tasks (${JSON.stringify(onCluster.tasksByExecutor)})`,
+    );
   }
 });
 
@@ -80,10 +86,16 @@ t.test('multinomial: iris artifacts — Spark multinomial model, K-vector predic
   t.same(metrics.labels, { '0': 'setosa', '1': 'versicolor', '2': 'virginica' });
   t.equal(metrics.test.accuracy, test.accuracy);
   const cm = metrics.test.confusionMatrix as number[][];
-  t.equal(cm.flat().reduce((a, b) => a + b, 0), r.testRows, 'the confusion matrix counts every test row');
+  t.equal(
+    cm.flat().reduce((a, b) => a + b, 0),
+    r.testRows,
+    'the confusion matrix counts every test row',
+  );
   t.equal(cm.reduce((s, row, k) => s + row[k]!, 0) / r.testRows, test.accuracy, 'its diagonal gives the accuracy');
 
-  const parts = readdirSync(join(out, 'predictions')).filter((f) => f.endsWith('.parquet')).sort();
+  const parts = readdirSync(join(out, 'predictions'))
+    .filter((f) => f.endsWith('.parquet'))
+    .sort();
   let rows = 0;
   let worst = 0;
   let notArgmax = 0;
@@ -103,17 +115,28 @@ t.test('multinomial: iris artifacts — Spark multinomial model, K-vector predic
 
 t.test('multinomial: a numeric label must hold integer class indices; the bad record is named', async (t) => {
   const wine = readFileSync(resolve(repoRoot, 'examples/data/wine.csv'), 'utf8').split('\n');
-  for (const [bad, line] of [['2.5', 40], ['-1', 120]] as const) {
+  for (const [bad, line] of [
+    ['2.5', 40],
+    ['-1', 120],
+  ] as const) {
     const lines = [...wine];
     lines[line - 1] = lines[line - 1]!.replace(/,\d$/, `,${bad}`);
     const file = join(scratch, `wine-${bad}.csv`);
     writeFileSync(file, lines.join('\n'));
-    const spec = parseJobSpec({ input: { path: file, partitions: 2 }, pipeline: { label: 'class' }, output: { path: join(scratch, `wine-${bad}`) } }, scratch);
+    const spec = parseJobSpec(
+      { input: { path: file, partitions: 2 }, pipeline: { label: 'class' }, output: { path: join(scratch, `wine-${bad}`) } },
+      scratch,
+    );
     const err = await runLocal(spec, 2).then(
       () => undefined,
       (e: unknown) => e as { code: string; message: string },
     );
     t.equal(err?.code, 'E_LABEL', `label ${bad}: ${err?.message}`);
-    t.match(err?.message ?? '', new RegExp(`wine-${bad.replace('.', '\\.')}\\.csv: data record ${line - 1} \\(row id ${line - 2}\\): label column 'class' has value ${bad.replace('.', '\\.')}; a numeric label must be an integer class index 0\\.\\.2`));
+    t.match(
+      err?.message ?? '',
+      new RegExp(
+        `wine-${bad.replace('.', '\\.')}\\.csv: data record ${line - 1} \\(row id ${line - 2}\\): label column 'class' has value ${bad.replace('.', '\\.')}; a numeric label must be an integer class index 0\\.\\.2`,
+      ),
+    );
   }
 });

@@ -14,7 +14,9 @@ import { runLocal } from '../harness/run-local.js';
 const dir = mkdtempSync(join(tmpdir(), 'kindling-weights-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
-const bank = readFileSync(bankCsv, 'utf8').split('\n').filter((l) => l.length > 0);
+const bank = readFileSync(bankCsv, 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0);
 /** bank.csv plus a column `w` whose value for data record i (1-based) is weightOf(i). */
 function withWeights(name: string, weightOf: (i: number) => string): string {
   const file = join(dir, name);
@@ -39,7 +41,10 @@ const bits = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.
 
 t.test('weights: weight 1 everywhere gives the same bits as no weight column', async (t) => {
   const ones = withWeights('ones.csv', () => '1');
-  for (const [family, label] of [['binomial', 'deposit'], ['multinomial', 'marital']] as const) {
+  for (const [family, label] of [
+    ['binomial', 'deposit'],
+    ['multinomial', 'marital'],
+  ] as const) {
     const plain = await runLocal(job(ones, `plain-${family}`, { label, drop: ['contact', 'day', 'month', 'default', 'w'] }), 2);
     const weighted = await runLocal(job(ones, `weighted-${family}`, { label, weight: 'w' }), 2);
     t.equal(bits(weighted.coefficients), bits(plain.coefficients), `${family}: coefficients bit-identical`);
@@ -78,6 +83,22 @@ t.test('weights: negative, NaN or missing weights are clear errors naming the re
     t.match(err?.message ?? '', new RegExp(`${name}\\.csv: data record 777 \\(row id 776\\): weight column 'w' has `));
     t.match(err?.message ?? '', why);
   }
-  t.throws(() => job(withWeights('feat.csv', () => '1'), 'feat', { weight: 'w', numeric: ['w', 'age'] }), { code: 'E_JOB_SPEC', message: /"w" is already listed at pipeline\.weight/ });
-  t.throws(() => job(withWeights('lab.csv', () => '1'), 'lab', { weight: 'deposit' }), { code: 'E_JOB_SPEC', message: /"deposit" is the label column; it cannot be the weight column/ });
+  t.throws(
+    () =>
+      job(
+        withWeights('feat.csv', () => '1'),
+        'feat',
+        { weight: 'w', numeric: ['w', 'age'] },
+      ),
+    { code: 'E_JOB_SPEC', message: /"w" is already listed at pipeline\.weight/ },
+  );
+  t.throws(
+    () =>
+      job(
+        withWeights('lab.csv', () => '1'),
+        'lab',
+        { weight: 'deposit' },
+      ),
+    { code: 'E_JOB_SPEC', message: /"deposit" is the label column; it cannot be the weight column/ },
+  );
 });
