@@ -1,7 +1,8 @@
 /**
  * The metrics table `kindling submit` prints when a job ends: one row per metric, the train and
- * test values side by side, aligned for a terminal. Pure; full-precision values are in
- * `--json` output and in the job's metrics.json.
+ * test values side by side, aligned for a terminal. Multiclass metrics add one row per label
+ * for each `…ByLabel` array and, below the table, the test confusion matrix. Pure;
+ * full-precision values are in `--json` output and in the job's metrics.json.
  */
 
 /** Options of renderMetricsTable. */
@@ -23,7 +24,9 @@ export function renderMetricsTable(
 ): string {
   const train = numbers(metrics.train);
   const test = numbers(metrics.test);
-  const names = (options.rows ?? [...new Set([...train.keys(), ...test.keys()])]).filter((n) => train.has(n) || test.has(n));
+  const requested = options.rows ?? [...new Set([...train.keys(), ...test.keys()])].filter((n) => !n.includes('['));
+  const perLabel = [...new Set([...train.keys(), ...test.keys()])].filter((n) => n.includes('['));
+  const names = [...requested, ...perLabel].filter((n) => train.has(n) || test.has(n));
   const digits = options.digits ?? 6;
   const cell = (v: number | undefined): string =>
     v === undefined ? '-' : Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toFixed(digits) : String(v);
@@ -33,11 +36,28 @@ export function renderMetricsTable(
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: readonly string[]): string =>
     r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const table = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  return [...table, ...confusionLines(metrics.test)].join('\n');
 }
 
+/** Number-valued metrics, plus `name[k]` for each entry of a per-label array (`precisionByLabel`). */
 function numbers(side: object): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [k, v] of Object.entries(side)) if (typeof v === 'number') out.set(k, v);
+  for (const [k, v] of Object.entries(side)) {
+    if (typeof v === 'number') out.set(k, v);
+    else if (k.endsWith('ByLabel') && Array.isArray(v)) v.forEach((x, i) => typeof x === 'number' && out.set(`${k}[${i}]`, x));
+  }
   return out;
+}
+
+/** The test split's confusion matrix (rows = label, columns = prediction), when the metrics have one. */
+function confusionLines(side: object): string[] {
+  const matrix = (side as { confusionMatrix?: unknown }).confusionMatrix;
+  if (!Array.isArray(matrix) || !matrix.every((r) => Array.isArray(r))) return [];
+  const cells = (matrix as number[][]).map((r) => r.map((v) => (Number.isInteger(v) ? String(v) : v.toFixed(3))));
+  const width = Math.max(1, ...cells.flat().map((c) => c.length), String(matrix.length - 1).length);
+  const head = ['label\\pred', ...cells.map((_, k) => String(k))];
+  const first = Math.max(head[0]!.length, String(matrix.length - 1).length);
+  const fmt = (label: string, row: readonly string[]): string => [label.padEnd(first), ...row.map((c) => c.padStart(width))].join('  ').trimEnd();
+  return ['', 'test confusion matrix (rows = label, columns = prediction):', fmt(head[0]!, head.slice(1)), ...cells.map((r, k) => fmt(String(k), r))];
 }

@@ -33,3 +33,29 @@ t.test('metrics-table: skips non-number fields and shows NaN as such', async (t)
   });
   t.equal(table, ['metric     train      test', '---------  -----  --------', 'precision    NaN  0.250000'].join('\n'));
 });
+
+t.test('metrics-table: multiclass metrics get one row per label and the test confusion matrix', async (t) => {
+  const side = (accuracy: number, cm: number[][]) => ({
+    accuracy,
+    hammingLoss: 1 - accuracy,
+    precisionByLabel: [1, 0.5],
+    confusionMatrix: cm,
+  });
+  const table = renderMetricsTable({ train: side(0.75, [[2, 0], [1, 1]]), test: side(0.5, [[10, 2], [8, 0]]) }, { rows: ['accuracy', 'hammingLoss', 'areaUnderROC'], digits: 2 });
+  t.equal(
+    table,
+    [
+      'metric               train  test',
+      '-------------------  -----  ----',
+      'accuracy              0.75  0.50',
+      'hammingLoss           0.25  0.50',
+      'precisionByLabel[0]      1     1',
+      'precisionByLabel[1]   0.50  0.50',
+      '',
+      'test confusion matrix (rows = label, columns = prediction):',
+      'label\\pred   0   1',
+      '0           10   2',
+      '1            8   0',
+    ].join('\n'),
+  );
+});

@@ -28,7 +28,7 @@ export { parseJobSpec, parseJobSpecFile, type JobSpecOverrides } from './job/job
 export { minimizeLbfgs } from './optimizer/index.js';
 export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
 export type { IterationTelemetry } from './ml/iteration-telemetry.js';
-export { readLogisticRegressionModel, readParquetFile } from './artifacts/index.js';
+export { readLogisticRegressionModel, readMultinomialModel, readParquetFile } from './artifacts/index.js';
 export { EventLogWriter, EVENT_LOG_FILE, EVENT_LOG_FORMAT, type EventLogHeader } from './events/event-log-writer.js';
 export { EventLogParser, readEventLog, readFrom, type EventLog, type EventLogRecord, type EventLogDamage } from './events/event-log-reader.js';
 export { StatusStore, quantile, type TaskRow, type StageRow, type ExecutorRow, type RunStatus } from './ui/status-store.js';

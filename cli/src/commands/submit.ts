@@ -54,6 +54,8 @@ export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
 const TABLE_ROWS = [
   'areaUnderROC', 'areaUnderPR', 'accuracy', 'precision', 'recall', 'f1',
   'weightedPrecision', 'weightedRecall', 'weightedF1', 'logLoss', 'count',
+  // Multiclass jobs only (absent rows are skipped).
+  'weightedTruePositiveRate', 'weightedFalsePositiveRate', 'hammingLoss',
 ];
 
 /** Adds the `submit` command to the program; `onExit` receives the command's exit code. */

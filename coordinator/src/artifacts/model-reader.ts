@@ -1,6 +1,7 @@
 /**
- * Loads a binomial LogisticRegressionModel folder (written by model-writer.ts or by Spark's
- * `model.save`) so predictions can be made from a saved model. Reads the metadata line and
+ * Loads a LogisticRegressionModel folder (written by model-writer.ts or by Spark's
+ * `model.save`) so predictions can be made from a saved model; readMultinomialModel reads the
+ * multinomial layout too. Reads the metadata line and
  * the one-row Parquet data in every layout Spark has used for a binomial model: 2.1+
  * (interceptVector + coefficientMatrix, dense or sparse) and pre-2.1 (intercept + coefficients).
  */
@@ -67,6 +68,70 @@ export async function readLogisticRegressionModel(dir: string): Promise<LoadedLo
     metadata,
     ...(featureNames !== undefined ? { featureNames } : {}),
   };
+}
+
+/** A loaded multinomial model (or a binomial one, as K = 2 with one coefficient row). */
+export interface LoadedMultinomialModel {
+  readonly uid: string;
+  readonly numClasses: number;
+  readonly numFeatures: number;
+  readonly isMultinomial: boolean;
+  /** numRows × numFeatures, row-major (numRows = K for multinomial, 1 for binomial). */
+  readonly coefficientMatrix: Float64Array;
+  readonly interceptVector: Float64Array;
+  readonly metadata: Record<string, unknown>;
+}
+
+/** Reads a 2.1+ model folder of either layout; coefficient matrices may be dense or sparse, either orientation. */
+export async function readMultinomialModel(dir: string): Promise<LoadedMultinomialModel> {
+  const metadata = await readMetadata(nodePath.join(dir, 'metadata'));
+  const dataFile = await firstDataFile(nodePath.join(dir, 'data'), '.parquet');
+  const { rows } = await readParquetFile(dataFile);
+  const row = rows[0];
+  if (rows.length !== 1 || row === undefined) throw schemaError(dataFile, `expected exactly one row, found ${rows.length}`);
+  if (row['coefficientMatrix'] === undefined) throw schemaError(dataFile, 'has no coefficientMatrix (a Spark < 2.1 model is binomial only)');
+  const where = (column: string): string => `${dataFile}, column ${column}`;
+  const numClasses = toNumber(row['numClasses'], where('numClasses'));
+  const numFeatures = toNumber(row['numFeatures'], where('numFeatures'));
+  const isMultinomial = row['isMultinomial'] === true;
+  const m = asStruct(row['coefficientMatrix'], where('coefficientMatrix'));
+  const numRows = toNumber(m['numRows'], where('coefficientMatrix.numRows'));
+  if (numRows !== (isMultinomial ? numClasses : 1) || toNumber(m['numCols'], where('coefficientMatrix.numCols')) !== numFeatures) {
+    throw schemaError(dataFile, `coefficientMatrix is ${numRows} × ${String(m['numCols'])}, expected ${isMultinomial ? numClasses : 1} × ${numFeatures}`);
+  }
+  const coefficientMatrix = matrixRowMajor(m, numRows, numFeatures, where('coefficientMatrix'));
+  const interceptVector = vectorValues(row['interceptVector'], where('interceptVector'));
+  if (interceptVector.length !== numRows) throw schemaError(dataFile, `interceptVector has ${interceptVector.length} values for ${numRows} coefficient rows`);
+  return { uid: String(metadata['uid']), numClasses, numFeatures, isMultinomial, coefficientMatrix, interceptVector, metadata };
+}
+
+/** Any MatrixUDT struct as a row-major dense array. */
+function matrixRowMajor(m: Record<string, unknown>, numRows: number, numCols: number, where: string): Float64Array {
+  const type = toNumber(m['type'], `${where}.type`);
+  const values = fromParquetList(m['values'], `${where}.values`) ?? [];
+  const transposed = m['isTransposed'] === true;
+  const out = new Float64Array(numRows * numCols);
+  if (type === 1) {
+    if (values.length !== numRows * numCols) throw new KindlingError('E_SCHEMA', `${where}: ${values.length} values for ${numRows} × ${numCols}`, { where });
+    for (let i = 0; i < numRows; i++) {
+      for (let j = 0; j < numCols; j++) out[i * numCols + j] = (transposed ? values[i * numCols + j] : values[j * numRows + i]) as number;
+    }
+    return out;
+  }
+  if (type !== 0) throw new KindlingError('E_SCHEMA', `${where}: unknown matrix type ${type}`, { where });
+  const ptrs = fromParquetList(m['colPtrs'], `${where}.colPtrs`) ?? [];
+  const idx = fromParquetList(m['rowIndices'], `${where}.rowIndices`) ?? [];
+  // Transposed: CSR (ptrs per row, indices are columns); else CSC.
+  const outer = transposed ? numRows : numCols;
+  for (let a = 0; a < outer; a++) {
+    for (let k = ptrs[a] ?? 0; k < (ptrs[a + 1] ?? 0); k++) {
+      const b = idx[k]!;
+      const [i, j] = transposed ? [a, b] : [b, a];
+      if (!(i >= 0 && i < numRows && j >= 0 && j < numCols)) throw new KindlingError('E_SCHEMA', `${where}: entry (${i}, ${j}) outside the matrix`, { where });
+      out[i * numCols + j] = values[k] as number;
+    }
+  }
+  return out;
 }
 
 async function readMetadata(metadataDir: string): Promise<Record<string, unknown>> {

@@ -1,5 +1,5 @@
 /**
- * Saves a fitted binomial logistic regression in Spark's LogisticRegressionModel layout
+ * Saves a fitted binomial or multinomial logistic regression in Spark's LogisticRegressionModel layout
  * (spark-semantics.md §7), so `LogisticRegressionModel.load(path)` in Spark can read it:
  * `metadata/part-00000` (one JSON line) and `data/part-00000-<uid>.snappy.parquet` (one row with
  * VectorUDT/MatrixUDT columns and the Spark schema in the footer), each with `_SUCCESS`. Beside
@@ -37,6 +37,16 @@ export interface LogisticRegressionModelData {
   readonly timestamp?: number;
 }
 
+/** A multinomial model: K × numFeatures coefficients (class-major) and K intercepts, saved with isMultinomial true. */
+export interface MultinomialModelData extends Omit<LogisticRegressionModelData, 'coefficients' | 'intercept'> {
+  readonly numClasses: number;
+  /** K × numFeatures, row k = class k. */
+  readonly coefficientMatrix: Float64Array;
+  readonly interceptVector: Float64Array;
+  /** Label value of each class index (for model.json). */
+  readonly labels?: readonly string[];
+}
+
 /** LogisticRegression params whose Spark type is DoubleParam (their JSON must read back as doubles). */
 const DOUBLE_PARAMS = new Set(['regParam', 'elasticNetParam', 'tol', 'threshold', 'maxBlockSizeInMB']);
 /** LogisticRegression params whose Spark type is DoubleArrayParam. */
@@ -70,6 +80,67 @@ export function sparkLogisticRegressionDefaults(sparkVersion: string): Record<st
 /** Writes the model folder `dir` (created if missing): metadata/, data/ and model.json. */
 export async function writeLogisticRegressionModel(dir: string, model: LogisticRegressionModelData): Promise<void> {
   validate(model);
+  const layout = { numClasses: 2, numRows: 1, coefficients: model.coefficients, intercepts: [model.intercept], isMultinomial: false };
+  await writeModelFolder(dir, model, layout, friendlyModel(model));
+}
+
+/**
+ * Writes a multinomial model folder: Spark's multinomial layout (numClasses K, a dense K × d
+ * coefficientMatrix stored row-major with isTransposed true, a dense interceptVector of size
+ * K, isMultinomial true), which Spark's loader reads; plus model.json.
+ */
+export async function writeMultinomialModel(dir: string, model: MultinomialModelData): Promise<void> {
+  const fail = (message: string): never => {
+    throw new KindlingError('E_INTERNAL', `cannot save model ${model.uid}: ${message}`, { uid: model.uid });
+  };
+  if (!Number.isInteger(model.numClasses) || model.numClasses < 2) fail(`numClasses ${model.numClasses} must be an integer >= 2`);
+  if (model.interceptVector.length !== model.numClasses) fail(`${model.interceptVector.length} intercepts for ${model.numClasses} classes`);
+  if (model.coefficientMatrix.length !== model.numClasses * model.numFeatures) {
+    fail(`${model.coefficientMatrix.length} coefficients for ${model.numClasses} × ${model.numFeatures}`);
+  }
+  validate({ ...model, coefficients: model.coefficientMatrix.subarray(0, model.numFeatures), intercept: 0 });
+  const layout = {
+    numClasses: model.numClasses,
+    numRows: model.numClasses,
+    coefficients: model.coefficientMatrix,
+    intercepts: model.interceptVector,
+    isMultinomial: true,
+  };
+  const K = model.numClasses;
+  const d = model.numFeatures;
+  const friendly = {
+    format: 'kindling.logistic-regression/1',
+    class: LOGISTIC_REGRESSION_MODEL_CLASS,
+    uid: model.uid,
+    sparkVersion: model.sparkVersion,
+    isMultinomial: true,
+    numClasses: K,
+    numFeatures: d,
+    ...(model.labels !== undefined ? { labels: model.labels } : {}),
+    featureNames: model.featureNames,
+    interceptVector: Array.from(model.interceptVector),
+    coefficientMatrix: Array.from({ length: K }, (_, k) => Array.from(model.coefficientMatrix.subarray(k * d, (k + 1) * d))),
+    params: model.params,
+    ...(model.extra !== undefined ? { extra: model.extra } : {}),
+  };
+  await writeModelFolder(dir, model, layout, friendly);
+}
+
+/** The Spark data row's shape: binomial (1 row, 1 intercept) or multinomial (K rows, K intercepts). */
+interface SparkModelLayout {
+  readonly numClasses: number;
+  readonly numRows: number;
+  readonly coefficients: ArrayLike<number>;
+  readonly intercepts: ArrayLike<number>;
+  readonly isMultinomial: boolean;
+}
+
+async function writeModelFolder(
+  dir: string,
+  model: Omit<LogisticRegressionModelData, 'coefficients' | 'intercept'>,
+  layout: SparkModelLayout,
+  friendly: Record<string, unknown>,
+): Promise<void> {
   const metadataDir = nodePath.join(dir, 'metadata');
   const dataDir = nodePath.join(dir, 'data');
   await makeFolder(metadataDir);
@@ -86,14 +157,14 @@ export async function writeLogisticRegressionModel(dir: string, model: LogisticR
     sparkField('isMultinomial', 'boolean', false),
   ]);
   const row = {
-    numClasses: 2,
+    numClasses: layout.numClasses,
     numFeatures: model.numFeatures,
     // Dense vectors and matrices leave size/indices and colPtrs/rowIndices null, as Spark does.
-    interceptVector: { type: 1, values: toParquetList([model.intercept]) },
+    interceptVector: { type: 1, values: toParquetList(layout.intercepts) },
     coefficientMatrix: {
-      type: 1, numRows: 1, numCols: model.numFeatures, values: toParquetList(model.coefficients), isTransposed: true,
+      type: 1, numRows: layout.numRows, numCols: model.numFeatures, values: toParquetList(layout.coefficients), isTransposed: true,
     },
-    isMultinomial: false,
+    isMultinomial: layout.isMultinomial,
   };
   await writeParquetFile(
     nodePath.join(dataDir, `part-00000-${model.uid}.snappy.parquet`),
@@ -110,11 +181,11 @@ export async function writeLogisticRegressionModel(dir: string, model: LogisticR
   );
   await writeTextFile(nodePath.join(dataDir, '_SUCCESS'), '');
 
-  await writeTextFile(nodePath.join(dir, 'model.json'), `${JSON.stringify(friendlyModel(model), null, 2)}\n`);
+  await writeTextFile(nodePath.join(dir, 'model.json'), `${JSON.stringify(friendly, null, 2)}\n`);
 }
 
 /** The one-line JSON Spark's DefaultParamsWriter produces (key order as Spark writes it). */
-function metadataLine(model: LogisticRegressionModelData): string {
+function metadataLine(model: Omit<LogisticRegressionModelData, 'coefficients' | 'intercept'>): string {
   const defaults = model.defaultParams ?? sparkLogisticRegressionDefaults(model.sparkVersion);
   const parts = [
     `"class":${JSON.stringify(LOGISTIC_REGRESSION_MODEL_CLASS)}`,

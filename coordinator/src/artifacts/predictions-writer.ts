@@ -1,7 +1,8 @@
 /**
  * Writes the predictions dataset (`predictions/` in the job output): one Parquet part file per
  * partition, `part-00000.parquet`, … in partition order, with columns rowId, label, probability
- * (P(label = 1)) and prediction, plus `_SUCCESS` on close. The driver calls writePart() as each
+ * (P(label = 1)) and prediction, plus `_SUCCESS` on close. A multinomial writer (numClasses K)
+ * writes rowId, label, prediction and the K-vector of probabilities as probability_0 … probability_{K−1}. The driver calls writePart() as each
  * partition's scored rows arrive, in partition order, so output bytes do not depend on timing.
  * Columns go straight from the Float64Arrays into Parquet pages (parquet-file-writer.ts): no
  * per-row objects, so 300k rows take tens of milliseconds instead of seconds.
@@ -29,7 +30,7 @@ export const PREDICTIONS_ROW_GROUP_ROWS = 65_536;
 export interface PredictionRows {
   readonly rowIds: Float64Array;
   readonly label: Float64Array;
-  /** P(label = 1). */
+  /** P(label = 1); for a multinomial writer numRows × K values, row-major (row r's K-vector at r·K). */
   readonly probability: Float64Array;
   readonly prediction: Float64Array;
 }
@@ -65,19 +66,22 @@ export class PredictionsWriter {
   private failure: unknown = undefined;
 
   private readonly rowGroupRows: number;
+  /** K for a multinomial writer (probability holds numRows × K values), else undefined. */
+  private readonly numClasses: number | undefined;
 
-  private constructor(dir: string, rowGroupRows: number) {
+  private constructor(dir: string, rowGroupRows: number, numClasses: number | undefined) {
     this.dir = dir;
     this.rowGroupRows = rowGroupRows;
+    this.numClasses = numClasses;
   }
 
   /**
    * Creates `dir` (and parents) and returns a writer for it. `rowGroupRows` (default
    * PREDICTIONS_ROW_GROUP_ROWS) caps the rows buffered before a row group is flushed.
    */
-  static async open(dir: string, options: { rowGroupRows?: number } = {}): Promise<PredictionsWriter> {
+  static async open(dir: string, options: { rowGroupRows?: number; numClasses?: number } = {}): Promise<PredictionsWriter> {
     await makeFolder(dir);
-    return new PredictionsWriter(dir, options.rowGroupRows ?? PREDICTIONS_ROW_GROUP_ROWS);
+    return new PredictionsWriter(dir, options.rowGroupRows ?? PREDICTIONS_ROW_GROUP_ROWS, options.numClasses);
   }
 
   /**
@@ -91,7 +95,7 @@ export class PredictionsWriter {
         'parts must be written in increasing partition order');
     }
     const n = rows.rowIds.length;
-    if (rows.label.length !== n || rows.probability.length !== n || rows.prediction.length !== n) {
+    if (rows.label.length !== n || rows.probability.length !== n * (this.numClasses ?? 1) || rows.prediction.length !== n) {
       throw internal(`predictions partition ${partition}: column lengths differ (rowIds ${n}, label ` +
         `${rows.label.length}, probability ${rows.probability.length}, prediction ${rows.prediction.length})`);
     }
@@ -105,7 +109,10 @@ export class PredictionsWriter {
       }
     }
     const file = nodePath.join(this.dir, partFileName(partition));
-    const write = this.tail.catch(() => undefined).then(() => writePredictionsFile(file, rows, this.rowGroupRows));
+    const K = this.numClasses;
+    const write = this.tail
+      .catch(() => undefined)
+      .then(() => (K === undefined ? writePredictionsFile(file, rows, this.rowGroupRows) : writeMulticlassFile(file, rows, K, this.rowGroupRows)));
     this.tail = write;
     try {
       await write;
@@ -144,6 +151,46 @@ async function writePredictionsFile(file: string, rows: PredictionRows, rowGroup
         { values: rows.label.subarray(start, end) },
         { values: rows.probability.subarray(start, end) },
         { values: rows.prediction.subarray(start, end) },
+      ]);
+    }
+    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
+/** A multinomial part file: probability (numRows × K, row-major) split into one column per class. */
+async function writeMulticlassFile(file: string, rows: PredictionRows, K: number, rowGroupRows: number): Promise<void> {
+  const probColumns = Array.from({ length: K }, (_, k) => `probability_${k}`);
+  const schema: ParquetNode[] = [
+    { name: 'rowId', repetition: 'REQUIRED', type: 'INT64', compression: PREDICTIONS_COMPRESSION },
+    { name: 'label', repetition: 'REQUIRED', type: 'DOUBLE', compression: PREDICTIONS_COMPRESSION },
+    { name: 'prediction', repetition: 'REQUIRED', type: 'DOUBLE', compression: PREDICTIONS_COMPRESSION },
+    ...probColumns.map((name): ParquetNode => ({ name, repetition: 'REQUIRED', type: 'DOUBLE', compression: PREDICTIONS_COMPRESSION })),
+  ];
+  const sparkSchema = sparkStruct([
+    sparkField('rowId', 'long', false),
+    sparkField('label', 'double', false),
+    sparkField('prediction', 'double', false),
+    ...probColumns.map((name) => sparkField(name, 'double', false)),
+  ]);
+  const writer = await ParquetFileWriter.open(file, schema, { metadata: { [SPARK_ROW_METADATA_KEY]: JSON.stringify(sparkSchema) } });
+  try {
+    const n = rows.rowIds.length;
+    const step = Math.max(1, rowGroupRows);
+    for (let start = 0; start < n; start += step) {
+      const end = Math.min(n, start + step);
+      const perClass = Array.from({ length: K }, (_, k) => {
+        const col = new Float64Array(end - start);
+        for (let r = start; r < end; r++) col[r - start] = rows.probability[r * K + k]!;
+        return { values: col };
+      });
+      await writer.writeRowGroup(end - start, [
+        { values: rows.rowIds.subarray(start, end) },
+        { values: rows.label.subarray(start, end) },
+        { values: rows.prediction.subarray(start, end) },
+        ...perClass,
       ]);
     }
     await writer.close();

@@ -98,6 +98,7 @@ const pipelineSchema = section({
   }).prefault({}),
   oneHotEncoder: section({ dropLast: bool().default(true) }).prefault({}),
   assembler: section({ handleInvalid: oneOf(['error', 'skip']).default('error') }).prefault({}),
+  weight: str("a numeric column of instance weights (Spark's weightCol)").optional(),
 });
 
 const nonNegative = () => z.number(expect('a non-negative number')).min(0, expect('a non-negative number'));
@@ -115,6 +116,7 @@ const modelSchema = section({
   fitIntercept: bool().default(true),
   standardization: bool().default(true),
   threshold: numIn(0, 1, 'a number from 0 to 1').default(0.5),
+  family: oneOf(['auto', 'binomial', 'multinomial']).default('auto'),
 });
 
 const outputSchema = section({
@@ -317,6 +319,7 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
     if (earlier) throw problem(where, at, `"${column}" is already listed at ${formatIssuePath(earlier)}`);
     seen.set(column, at);
   };
+  if (p.weight !== undefined) claim(p.weight, ['pipeline', 'weight'], 'the weight column');
   p.drop.forEach((c, i) => claim(c, ['pipeline', 'drop', i], 'dropped'));
   if (p.categorical !== 'auto') p.categorical.forEach((c, i) => claim(c, ['pipeline', 'categorical', i], 'a feature'));
   if (p.numeric !== 'auto') p.numeric.forEach((c, i) => claim(c, ['pipeline', 'numeric', i], 'a feature'));
@@ -356,6 +359,7 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
       stringIndexer: p.stringIndexer,
       oneHotEncoder: p.oneHotEncoder,
       assembler: p.assembler,
+      ...(p.weight !== undefined ? { weight: p.weight } : {}),
     },
     split: { weights: [w0 / sum, w1 / sum], seed: raw.split.seed },
     model: raw.model,

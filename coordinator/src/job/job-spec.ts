@@ -23,7 +23,7 @@ export type StringOrderType = 'frequencyDesc' | 'frequencyAsc' | 'alphabetDesc' 
 export interface PipelineSpec {
   /** Columns removed right after reading (must exist). */
   readonly drop: readonly string[];
-  /** Label column; never a feature. String labels are StringIndexer'd; numeric ones must be 0/1. */
+  /** Label column; never a feature. String labels are StringIndexer'd; numeric ones must be integers 0..K−1. */
   readonly label: string;
   /** String columns to index + one-hot encode; 'auto' = every string column but the label. */
   readonly categorical: readonly string[] | 'auto';
@@ -38,6 +38,8 @@ export interface PipelineSpec {
   readonly oneHotEncoder: { readonly dropLast: boolean };
   /** Null in a numeric feature: fail (Spark's default) or drop the row. */
   readonly assembler: { readonly handleInvalid: 'error' | 'skip' };
+  /** Numeric column of instance weights (Spark's weightCol): finite and >= 0; never a feature. Absent: weight 1. */
+  readonly weight?: string;
 }
 
 /** Train/test split: exactly two weights, normalised. */
@@ -46,9 +48,11 @@ export interface SplitSpec {
   readonly seed: number;
 }
 
-/** Binomial logistic regression, Spark MLlib's parameters and defaults. */
+/** Logistic regression, Spark MLlib's parameters and defaults. */
 export interface LogisticRegressionSpec {
   readonly type: 'logistic-regression';
+  /** Spark's `family`: auto = binomial for ≤ 2 label classes, else multinomial (softmax). */
+  readonly family: 'auto' | 'binomial' | 'multinomial';
   readonly maxIter: number;
   readonly regParam: number;
   readonly elasticNetParam: number;

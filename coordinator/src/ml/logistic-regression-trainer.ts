@@ -14,7 +14,7 @@ import type { OptimizerIterationTelemetry } from './iteration-telemetry.js';
 export type LogisticGradientOracle = (
   beta: Float64Array,
   intercept: number,
-) => Promise<{ count: number; lossSum: number; gradSum: Float64Array; interceptGradSum: number }>;
+) => Promise<{ count: number; lossSum: number; gradSum: Float64Array; interceptGradSum: number; weightSum?: number }>;
 
 /** Spark's summarizer pass over the training rows. */
 export interface FeatureSummary {
@@ -22,8 +22,10 @@ export interface FeatureSummary {
   mean: Float64Array;
   /** Unbiased (n − 1) standard deviation. */
   std: Float64Array;
-  /** Rows with label 0 and label 1. */
+  /** Rows with label 0 and label 1 (weighted counts when weightSum is set). */
   labelCounts: [number, number];
+  /** Σ w of the training rows with instance weights (pipeline.weight); absent = count. */
+  weightSum?: number;
 }
 
 /** Spark MLlib LogisticRegression parameters (binomial). */
@@ -98,7 +100,10 @@ function validate(summary: FeatureSummary, params: LogisticRegressionParams): vo
   }
   const [n0, n1] = summary.labelCounts;
   if (!(summary.count > 0)) throw invalid(`logistic regression needs at least one training row, got ${summary.count}`, { count: summary.count });
-  if (!(n0 >= 0 && n1 >= 0) || n0 + n1 !== summary.count) {
+  // Weighted counts are float sums taken in another order than Σ w: equal up to rounding.
+  const total = summary.weightSum ?? summary.count;
+  const countsMatch = summary.weightSum === undefined ? n0 + n1 === total : Math.abs(n0 + n1 - total) <= 1e-9 * Math.max(1, total);
+  if (!(n0 >= 0 && n1 >= 0) || !countsMatch) {
     throw invalid(`label counts [${n0}, ${n1}] do not add up to the ${summary.count} training rows`, { labelCounts: [n0, n1], count: summary.count });
   }
 }
@@ -166,9 +171,10 @@ export function createScaledLogisticObjective(
       for (let j = 0; j < numFeatures; j++) gradient[j] = gradient[j]! + a * scaledMean[j]!;
     }
     if (fitIntercept) gradient[numFeatures] = sums.interceptGradSum;
-    const scale = 1.0 / sums.count;
+    const total = sums.weightSum ?? sums.count; // Spark divides by Σ w
+    const scale = 1.0 / total;
     for (let i = 0; i < dimension; i++) gradient[i] = gradient[i]! * scale;
-    const loss = sums.lossSum / sums.count;
+    const loss = sums.lossSum / total;
 
     // L2RegularizationLoss on the coefficient part only.
     let regLoss = 0.0;

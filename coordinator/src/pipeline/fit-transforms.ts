@@ -19,14 +19,21 @@ import {
   type MergedColumnStats,
   type Schema,
 } from '@kindling/shared/compute';
-import type { PipelineSpec, SplitSpec } from '../job/job-spec.js';
+import type { LogisticRegressionSpec, PipelineSpec, SplitSpec } from '../job/job-spec.js';
+
+/** Most label classes a multinomial model may have (the gradient is K × numFeatures). */
+export const MAX_LABEL_CLASSES = 1000;
 
 /** The fitted pipeline: what to send executors, and what to report. */
 export interface FittedPipeline {
   readonly encoding: EncodingPlan;
   readonly layout: FeatureLayout;
-  /** Label value of index 0 and 1 (StringIndexer order), or ['0', '1'] for a numeric label. */
-  readonly labelValues: readonly [string, string];
+  /** Label value of each class index (StringIndexer order), or '0', '1', … for a numeric label. */
+  readonly labelValues: readonly string[];
+  /** Label classes K (2 for binomial). */
+  readonly numClasses: number;
+  /** The family `auto` resolved to (Spark: binomial iff K ≤ 2). */
+  readonly family: 'binomial' | 'multinomial';
   readonly categorical: readonly string[];
   readonly numeric: readonly string[];
 }
@@ -38,6 +45,7 @@ export function fitTransforms(
   pipeline: PipelineSpec,
   split: SplitSpec,
   fileName: string,
+  family: LogisticRegressionSpec['family'] = 'auto',
 ): FittedPipeline {
   const names = schema.map((f) => f.name);
   const indexOf = (name: string, path: string): number => {
@@ -57,7 +65,14 @@ export function fitTransforms(
   }
 
   const isString = (i: number) => schema[i]!.type === 'string';
-  const candidates = schema.map((_, i) => i).filter((i) => i !== labelCol && !dropped.has(i));
+  const weightCol = pipeline.weight === undefined ? -1 : indexOf(pipeline.weight, 'pipeline.weight');
+  if (weightCol >= 0 && (isString(weightCol) || dropped.has(weightCol))) {
+    throw new JobSpecError(
+      `pipeline.weight: column '${pipeline.weight}' ${dropped.has(weightCol) ? 'is also listed in pipeline.drop' : 'is a string column; weights must be numeric'}`,
+      'pipeline.weight',
+    );
+  }
+  const candidates = schema.map((_, i) => i).filter((i) => i !== labelCol && i !== weightCol && !dropped.has(i));
 
   const pickColumns = (list: readonly string[] | 'auto', kind: 'categorical' | 'numeric', exclude: Set<number>): number[] => {
     if (list === 'auto') return candidates.filter((i) => (kind === 'categorical' ? isString(i) : !isString(i)) && !exclude.has(i));
@@ -65,6 +80,7 @@ export function fitTransforms(
       const path = `pipeline.${kind}[${k}]`;
       const i = indexOf(name, path);
       if (i === labelCol) throw new JobSpecError(`${path}: '${name}' is the label column; the label is never a feature`, path);
+      if (i === weightCol) throw new JobSpecError(`${path}: '${name}' is the weight column (pipeline.weight); weights are never features`, path);
       if (dropped.has(i)) throw new JobSpecError(`${path}: '${name}' is also listed in pipeline.drop`, path);
       if (kind === 'categorical' && !isString(i)) {
         throw new JobSpecError(`${path}: column '${name}' is ${schema[i]!.type}; only string columns are one-hot encoded in this version`, path);
@@ -87,6 +103,8 @@ export function fitTransforms(
   }
 
   const { label, labelValues } = fitLabel(labelCol, schema, stats, pipeline, fileName);
+  const numClasses = labelValues.length;
+  const resolvedFamily = resolveFamily(family, numClasses, label.name, labelValues);
 
   const order =
     pipeline.featureOrder === 'file'
@@ -125,6 +143,9 @@ export function fitTransforms(
   const [w0, w1] = split.weights;
   const encoding: EncodingPlan = {
     label,
+    // Binomial plans stay exactly as before (no numClasses): K = 2 is implied.
+    ...(resolvedFamily === 'multinomial' ? { numClasses } : {}),
+    ...(weightCol >= 0 ? { weight: { column: weightCol, name: names[weightCol]! } } : {}),
     features,
     numFeatures: layout.numFeatures,
     numericHandleInvalid: pipeline.assembler.handleInvalid,
@@ -134,18 +155,44 @@ export function fitTransforms(
     encoding,
     layout,
     labelValues,
+    numClasses,
+    family: resolvedFamily,
     categorical: categorical.map((i) => names[i]!),
     numeric: numeric.map((i) => names[i]!),
   };
 }
 
+/** Spark's family rule: auto → binomial iff K ≤ 2; binomial refuses more than two classes. */
+function resolveFamily(
+  family: LogisticRegressionSpec['family'],
+  numClasses: number,
+  labelName: string,
+  labelValues: readonly string[],
+): 'binomial' | 'multinomial' {
+  if (family === 'multinomial') return 'multinomial';
+  if (numClasses <= 2) return 'binomial';
+  if (family === 'auto') return 'multinomial';
+  const shown = labelValues.slice(0, 10).map((v) => `'${v}'`).join(', ');
+  throw new JobSpecError(
+    `model.family: binomial needs a label with 2 classes, but label column '${labelName}' has ${numClasses} (${shown}${numClasses > 10 ? ', …' : ''}); use family: auto or multinomial`,
+    'model.family',
+  );
+}
+
+/**
+ * Label indexing. A string label with K values is StringIndexed (orderType, frequencyDesc by
+ * default with Spark's alphabetical tie-break) into 0..K−1. A numeric label is taken as class
+ * indices: K = ⌊max⌋ + 1 (at least 2), as Spark derives numClasses from the label histogram;
+ * the encode kernel then refuses, naming the record, any value that is not an integer in 0..K−1.
+ * A label with a single value is refused (nothing to learn).
+ */
 function fitLabel(
   col: number,
   schema: Schema,
   stats: readonly MergedColumnStats[],
   pipeline: PipelineSpec,
   fileName: string,
-): { label: LabelEncoding; labelValues: readonly [string, string] } {
+): { label: LabelEncoding; labelValues: readonly string[] } {
   const name = schema[col]!.name;
   const s = stats[col]!;
   if (s.nullCount > 0 && pipeline.stringIndexer.handleInvalid !== 'skip') {
@@ -153,23 +200,34 @@ function fitLabel(
   }
   if (s.kind === 'string') {
     const values = [...s.counts.keys()];
-    if (values.length !== 2) {
+    if (values.length < 2 || values.length > MAX_LABEL_CLASSES) {
       const shown = values.slice(0, 10).map((v) => `'${v}'`).join(', ');
       throw new DataError(
         'E_LABEL',
-        `${fileName}: label column '${name}' has ${values.length} distinct value(s) (${shown}${values.length > 10 ? ', …' : ''}); binary logistic regression needs exactly 2`,
+        `${fileName}: label column '${name}' has ${values.length} distinct value(s) (${shown}${values.length > 10 ? ', …' : ''}); ` +
+          `logistic regression needs 2 to ${MAX_LABEL_CLASSES} classes`,
         { column: name, distinct: values.length },
       );
     }
     const labels = orderLabels(values, values.map((v) => s.counts.get(v)!), pipeline.stringIndexer.orderType);
-    return { label: { kind: 'string', column: col, name, labels }, labelValues: [labels[0]!, labels[1]!] };
+    return { label: { kind: 'string', column: col, name, labels }, labelValues: labels };
   }
-  if (s.count > 0 && (s.min < 0 || s.max > 1 || (s.min === s.max))) {
+  if (s.count > 0 && s.min === s.max) {
+    throw new DataError('E_LABEL', `${fileName}: numeric label column '${name}' has the single value ${s.min}; logistic regression needs at least 2 classes`, {
+      column: name,
+      min: s.min,
+      max: s.max,
+    });
+  }
+  const top = Math.floor(s.max);
+  if (s.count > 0 && !(top >= 0 && top < MAX_LABEL_CLASSES)) {
     throw new DataError(
       'E_LABEL',
-      `${fileName}: numeric label column '${name}' ranges over [${s.min}, ${s.max}]; binary logistic regression needs the values 0 and 1`,
+      `${fileName}: numeric label column '${name}' ranges over [${s.min}, ${s.max}]; a numeric label must hold class indices 0..K-1 (K ≤ ${MAX_LABEL_CLASSES})`,
       { column: name, min: s.min, max: s.max },
     );
   }
-  return { label: { kind: 'numeric', column: col, name }, labelValues: ['0', '1'] };
+  const numClasses = Math.max(2, top + 1);
+  return { label: { kind: 'numeric', column: col, name }, labelValues: Array.from({ length: numClasses }, (_, k) => String(k)) };
 }
+

@@ -25,6 +25,7 @@ import {
   type InferPartial,
   type JobId,
   type JobPlan,
+  type MulticlassMetrics,
   type TaskOp,
   type TaskParamsByOp,
   type TaskResultByOp,
@@ -40,6 +41,7 @@ import { IterationClock } from '../metrics/iteration-clock.js';
 import { trainLogisticRegression } from '../ml/logistic-regression-trainer.js';
 import { evaluateModel } from './evaluate-model.js';
 import { fitTransforms } from './fit-transforms.js';
+import { finishMultinomialJob } from './multinomial-job.js';
 import { sparkCompatSplit } from './spark-compat-split.js';
 import { RunRecorder } from './run-recorder.js';
 import type { StageRunner } from './stage-runner.js';
@@ -62,10 +64,21 @@ export interface JobResult {
   readonly outputPath: string;
   readonly trainRows: number;
   readonly testRows: number;
-  readonly metrics: { readonly train: BinaryMetrics; readonly test: BinaryMetrics };
+  /** The family model.family resolved to; absent means binomial. */
+  readonly family?: 'binomial' | 'multinomial';
+  readonly metrics: { readonly train: BinaryMetrics; readonly test: BinaryMetrics } | { readonly train: MulticlassMetrics; readonly test: MulticlassMetrics };
+  /** Multinomial jobs: K, the K × d coefficient matrix (class-major, also in `coefficients`), the K intercepts and the class labels. */
+  readonly multinomial?: {
+    readonly numClasses: number;
+    readonly coefficientMatrix: Float64Array;
+    readonly interceptVector: Float64Array;
+    readonly labels: readonly string[];
+  };
   /** With compat set: Spark's own figures (training summary and evaluator AUCs, binned as Spark bins them). */
   readonly spark?: Record<string, unknown>;
+  /** Binomial: one coefficient per feature. Multinomial: the K × d matrix, class-major. */
   readonly coefficients: Float64Array;
+  /** Binomial intercept; NaN for multinomial jobs (see multinomial.interceptVector). */
   readonly intercept: number;
   readonly featureNames: readonly string[];
   readonly objectiveHistory: readonly number[];
@@ -151,7 +164,7 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
   if (stats.malformedCount > 0) log.warn({ malformed: stats.malformedCount, mode: spec.input.csv.mode }, `${stats.malformedCount} malformed row(s) in ${fileName}`);
 
   // 4. Fit StringIndexer / OneHotEncoder / VectorAssembler on the whole table (as the tutorial's Pipeline.fit does).
-  const fitted = fitTransforms(schema, stats.columns, spec.pipeline, spec.split, fileName);
+  const fitted = fitTransforms(schema, stats.columns, spec.pipeline, spec.split, fileName, spec.model.family);
   let plan: JobPlan = { ...loadedPlan, version: loadedPlan.version + 1, encoding: fitted.encoding };
 
   // 4b. compat: Spark's randomSplit (sort on every column, XORShiftRandom) instead of the hash split.
@@ -177,6 +190,16 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
 
   // 6. Summarizer pass for standardization.
   const summary = taskOp('summarize').merge(await stage(ctx, plan, 'summarize training rows', 'summarize', {}), plan);
+
+  if (fitted.family === 'multinomial') {
+    const record = {
+      schema,
+      partitions: plan.partitions.map((p, index) => ({ index, start: p.start, end: p.end })),
+      rowCounts: { total: stats.rowCount, train: trainRows, test: testRows, skipped: skippedRows, malformed: stats.malformedCount },
+    };
+    const rows = { train: trainRows, test: testRows, skipped: skippedRows, malformed: stats.malformedCount };
+    return finishMultinomialJob({ spec, ctx, plan, fitted, summary, committer, recorder, started, record, rows });
+  }
 
   // 7. L-BFGS on the driver; each evaluation is one gradient stage over the cached blocks,
   // one message per executor carrying only the coefficients.
@@ -253,7 +276,7 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
     ...(spark ? { spark } : {}),
   };
   await committer.writeJson('metrics.json', metricsDoc);
-  await writeKfpOutputs(committer, { train: metrics.train, test: metrics.test, labels: fitted.labelValues });
+  await writeKfpOutputs(committer, { train: metrics.train, test: metrics.test, labels: [String(fitted.labelValues[0]), String(fitted.labelValues[1])] });
   await committer.writeJson(
     'run.json',
     recorder.record({

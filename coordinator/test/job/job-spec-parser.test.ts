@@ -71,6 +71,7 @@ t.test('job-spec-parser: fills every default of a minimal spec', async (t) => {
       fitIntercept: true,
       standardization: true,
       threshold: 0.5,
+      family: 'auto',
     },
     output: { path: path.join(dir, 'out', 'job'), mode: 'error', predictions: true, features: false },
     compat: 'kindling',
@@ -126,7 +127,7 @@ output: { path: /tmp/kindling-out, mode: overwrite, predictions: false, features
   t.strictSame(spec.split, { weights: [0.8, 0.2], seed: -7 });
   t.strictSame(spec.model, {
     type: 'logistic-regression', maxIter: 10, regParam: 0.01, elasticNetParam: 1, tol: 0,
-    fitIntercept: false, standardization: false, threshold: 0.25,
+    fitIntercept: false, standardization: false, threshold: 0.25, family: 'auto',
   });
   t.strictSame(spec.output, { path: '/tmp/kindling-out', mode: 'overwrite', predictions: false, features: true });
 });
@@ -253,7 +254,7 @@ t.test('job-spec-parser: rejects unknown keys and suggests the closest valid one
   t.equal(
     err.message,
     'job.yaml: model.learningRate: unknown key; expected one of: type, maxIter, regParam, elasticNetParam, tol, ' +
-      'fitIntercept, standardization, threshold (line 6)',
+      'fitIntercept, standardization, threshold, family (line 6)',
   );
   err = await failure(t, 'input:\n  path: x.csv\n  Header: true\npipeline:\n  label: y\n  stringIndexer:\n    order: alphabetAsc\n');
   t.equal(err.message, 'job.yaml: input.Header: unknown key, did you mean "header"? (line 3) (+1 more)');
@@ -384,4 +385,17 @@ t.test('job-spec-parser: parses the shipped bank example as the tutorial pipelin
   t.equal(spec.model.regParam, 0);
   t.equal(spec.output.path, path.join(examples, 'out', 'bank-lr'));
   t.equal(spec.output.mode, 'overwrite');
+});
+
+t.test('job-spec-parser: model.family and pipeline.weight', async (t) => {
+  const spec = await parse(t, `${MINIMAL}  weight: w\nmodel:\n  family: multinomial\n`);
+  t.equal(spec.model.family, 'multinomial');
+  t.equal(spec.pipeline.weight, 'w');
+  t.notOk('weight' in (await parse(t, MINIMAL)).pipeline, 'no weight column unless named');
+  let err = await failure(t, `${MINIMAL}model:\n  family: softmax\n`);
+  t.match(err.message, /model\.family: expected one of "auto", "binomial", "multinomial"/);
+  err = await failure(t, `${MINIMAL}  weight: deposit\n`);
+  t.match(err.message, /pipeline\.weight: "deposit" is the label column; it cannot be the weight column/);
+  err = await failure(t, `${MINIMAL}  weight: age\n  numeric: [age]\n`);
+  t.match(err.message, /pipeline\.numeric\[0\]: "age" is already listed at pipeline\.weight/);
 });

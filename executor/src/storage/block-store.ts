@@ -205,5 +205,5 @@ export function blockBytes(block: Block): number {
     }
     return n;
   }
-  return block.rowIds.byteLength + block.label.byteLength + block.numeric.byteLength + block.categorical.byteLength;
+  return block.rowIds.byteLength + block.label.byteLength + block.numeric.byteLength + block.categorical.byteLength + (block.weight?.byteLength ?? 0);
 }

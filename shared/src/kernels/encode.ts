@@ -116,6 +116,7 @@ export function encodePartition(
   const where = (r: number): string => rowWhere(fileName, rowIds, r);
 
   const labelOf = labelReader(batch, plan, fileName);
+  const weightOf = weightReader(batch, plan, fileName);
   const oneHots: ResolvedOneHot[] = [];
   const numerics: { name: string; col: NumericColumn }[] = [];
   for (const f of plan.features) {
@@ -129,11 +130,13 @@ export function encodePartition(
   // Pass 1: validate every row and decide its fate, so the blocks can be sized exactly.
   const fate = new Uint8Array(n);
   const label = new Float64Array(n);
+  const weight = weightOf === undefined ? undefined : new Float64Array(n);
   let trainRows = 0;
   let testRows = 0;
   let skippedRows = 0;
   rows: for (let r = 0; r < n; r++) {
     label[r] = labelOf(r);
+    if (weight !== undefined) weight[r] = weightOf!(r);
     for (const h of oneHots) {
       const code = h.codes[r]!;
       const v = code < 0 ? h.nullIndex : h.codeMap[code]!;
@@ -176,8 +179,11 @@ export function encodePartition(
     }
   }
 
-  const train = allocateBlock(trainRows, numNum, numCat);
-  const test = allocateBlock(testRows, numNum, numCat);
+  // A partition whose weights are all exactly 1 is stored unweighted: weight 1 is the
+  // identity, and the unweighted kernels then give the same bits as no weight column at all.
+  const weighted = weight !== undefined && weight.some((w, r) => w !== 1 && fate[r] !== SKIP);
+  const train = allocateBlock(trainRows, numNum, numCat, weighted);
+  const test = allocateBlock(testRows, numNum, numCat, weighted);
 
   // Pass 2: write the kept rows.
   let ti = 0;
@@ -189,6 +195,7 @@ export function encodePartition(
     const at = f === TRAIN ? ti++ : si++;
     block.rowIds[at] = rowIds[r]!;
     block.label[at] = label[r]!;
+    if (weighted) block.weight![at] = weight![r]!;
     const numBase = at * numNum;
     for (let j = 0; j < numNum; j++) block.numeric[numBase + j] = numerics[j]!.col.values[r]!;
     const catBase = at * numCat;
@@ -209,11 +216,14 @@ function rowWhere(fileName: string, rowIds: Float64Array, r: number): string {
 }
 
 /**
- * Returns a function giving row r's label as 0/1, throwing E_LABEL for a null, an unknown
- * class, a third class or a numeric label other than 0 and 1.
+ * Returns a function giving row r's label as a class index 0..K−1 (K = plan.numClasses, 2
+ * when absent), throwing E_LABEL for a null, an unknown class, a class beyond K or a numeric
+ * label that is not an integer in 0..K−1.
  */
 function labelReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string): (r: number) => number {
   const lp = plan.label;
+  const numClasses = plan.numClasses ?? 2;
+  const numericRule = numClasses === 2 ? 'a numeric label must be exactly 0 or 1' : `a numeric label must be an integer class index 0..${numClasses - 1}`;
   const rowIds = batch.rowIds;
   const fail = (r: number, value: string | number | null, why: string): DataError => {
     const shown = value === null ? 'a null value' : typeof value === 'string' ? `value '${value}'` : `value ${value}`;
@@ -227,9 +237,9 @@ function labelReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string): 
   if (lp.kind === 'numeric') {
     const col = numericColumn(batch, lp.column, lp.name, 'label');
     return (r) => {
-      if (col.nulls !== null && col.nulls[r] === 1) throw fail(r, null, 'a numeric label must be 0 or 1');
+      if (col.nulls !== null && col.nulls[r] === 1) throw fail(r, null, numericRule);
       const x = col.values[r]!;
-      if (x !== 0 && x !== 1) throw fail(r, x, 'a numeric label must be exactly 0 or 1');
+      if (!(Number.isInteger(x) && x >= 0 && x < numClasses)) throw fail(r, x, numericRule);
       return x;
     };
   }
@@ -243,7 +253,7 @@ function labelReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string): 
   return (r) => {
     const code = col.codes[r]!;
     const y = code < 0 ? -1 : classOf[code]!;
-    if (y === 0 || y === 1) return y;
+    if (y >= 0 && y < numClasses) return y;
     const value = code < 0 ? null : dictionaryValue(col.dict, code);
     throw fail(
       r,
@@ -255,8 +265,32 @@ function labelReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string): 
   };
 }
 
-function allocateBlock(numRows: number, numNumeric: number, numCategorical: number): DesignBlock {
+/**
+ * Returns a function giving row r's instance weight (pipeline.weight), throwing
+ * E_INVALID_VALUE for a null, NaN, infinite or negative weight; undefined without a weight column.
+ */
+function weightReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string): ((r: number) => number) | undefined {
+  const wp = plan.weight;
+  if (wp === undefined) return undefined;
+  const col = numericColumn(batch, wp.column, wp.name, 'weight column');
+  const rowIds = batch.rowIds;
+  return (r) => {
+    const isNull = col.nulls !== null && col.nulls[r] === 1;
+    const w = col.values[r]!;
+    if (!isNull && Number.isFinite(w) && w >= 0) return w;
+    const shown = isNull ? 'a missing (null) value' : `value ${w}`;
+    throw new DataError('E_INVALID_VALUE', `${rowWhere(fileName, rowIds, r)}: weight column '${wp.name}' has ${shown}; instance weights must be finite and >= 0`, {
+      file: fileName,
+      rowId: rowIds[r],
+      column: wp.name,
+      value: isNull ? null : String(w),
+    });
+  };
+}
+
+function allocateBlock(numRows: number, numNumeric: number, numCategorical: number, weighted = false): DesignBlock {
   return {
+    ...(weighted ? { weight: sharedFloat64(numRows) } : {}),
     numRows,
     rowIds: sharedFloat64(numRows),
     label: sharedFloat64(numRows),

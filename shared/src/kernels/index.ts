@@ -7,4 +7,7 @@ export * from './encode.js';
 export * from './spark-split-keys.js';
 export * from './summarize.js';
 export * from './logistic-gradient.js';
+export * from './weighted-logistic-gradient.js';
 export * from './evaluate.js';
+export * from './softmax-gradient.js';
+export * from './evaluate-multiclass.js';

@@ -7,3 +7,4 @@ export * from './column-stats.js';
 export * from './random-split.js';
 export * from './feature-layout.js';
 export * from './binary-metrics.js';
+export * from './multiclass-metrics.js';

@@ -1,5 +1,6 @@
 /** gradient: logistic loss and gradient sums over a partition's cached training rows, at given coefficients. */
-import { logisticGradient, mergeGradients } from '../kernels/logistic-gradient.js';
+import { logisticGradient } from '../kernels/logistic-gradient.js';
+import { mergeWeightedGradients, weightedLogisticGradient } from '../kernels/weighted-logistic-gradient.js';
 import { buildFeatureLayout } from '../ml/feature-layout.js';
 import { requireEncoding } from './lineage-requirements.js';
 import { defineOp } from './task-op.js';
@@ -11,8 +12,9 @@ export const gradientOp = defineOp({
   split: () => 'train',
   run: (train, lineage, params) => {
     const layout = buildFeatureLayout(requireEncoding(lineage).features);
-    return { partial: logisticGradient(train, layout.numericIndex, params.beta, params.intercept) };
+    const kernel = train.weight === undefined ? logisticGradient : weightedLogisticGradient;
+    return { partial: kernel(train, layout.numericIndex, params.beta, params.intercept) };
   },
   // The gradient is summed here, in partition order: the same bits whatever ran where.
-  merge: (parts) => mergeGradients(parts),
+  merge: (parts) => mergeWeightedGradients(parts),
 });

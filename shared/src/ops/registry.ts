@@ -7,8 +7,10 @@ import { csvInferOp } from './csv-infer.js';
 import { csvLoadOp } from './csv-load.js';
 import { encodeOp } from './encode.js';
 import { evaluateOp } from './evaluate.js';
+import { evaluateMulticlassOp } from './evaluate-multiclass.js';
 import { featuresOp } from './features.js';
 import { gradientOp } from './gradient.js';
+import { softmaxGradientOp } from './softmax-gradient.js';
 import { sparkSplitKeysOp } from './spark-split-keys.js';
 import { summarizeOp } from './summarize.js';
 import type { ParamsOf, ResultOf, TaskOpDefinition } from './task-op.js';
@@ -23,6 +25,8 @@ export const TASK_OPS = {
   gradient: gradientOp,
   evaluate: evaluateOp,
   features: featuresOp,
+  'softmax-gradient': softmaxGradientOp,
+  'evaluate-multiclass': evaluateMulticlassOp,
 } as const;
 
 /** The name of an op. */

@@ -11,7 +11,10 @@ export const summarizeOp = defineOp({
   split: () => 'train',
   run: (train, lineage) => {
     const layout = buildFeatureLayout(requireEncoding(lineage).features);
-    return { partial: summarizeBlock(train, layout.numFeatures, layout.numericIndex) };
+    const encoding = requireEncoding(lineage);
+    // Weighted binomial jobs need the weighted class histogram too (Spark's start intercept).
+    const numClasses = encoding.numClasses ?? (encoding.weight !== undefined ? 2 : undefined);
+    return { partial: summarizeBlock(train, layout.numFeatures, layout.numericIndex, numClasses) };
   },
   merge: (parts) => finishSummary(parts.reduce((a, b) => mergeSummaries(a, b))),
 });

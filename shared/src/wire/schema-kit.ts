@@ -87,6 +87,10 @@ export function makeSchemaKit(z: typeof Zod) {
   /** Everything needed to turn a loaded partition into train/test DesignBlocks. */
   const encodingPlan = z.object({
     label: labelEncoding,
+    /** Label classes K: labels are 0..K−1. Absent for binomial jobs (K = 2). */
+    numClasses: count.optional(),
+    /** Instance-weight column (pipeline.weight): numeric, finite, >= 0. Absent: weight 1. */
+    weight: z.object({ column: count, name: z.string() }).optional(),
     /** Assembler inputs, in vector order. */
     features: z.array(featureInput).readonly(),
     numFeatures: count,
@@ -143,7 +147,7 @@ export function makeSchemaKit(z: typeof Zod) {
     .object({
       numRows: count,
       rowIds: float64Array,
-      /** 0 or 1. */
+      /** Class index 0..K−1 (0 or 1 for binomial jobs). */
       label: float64Array,
       /** Row-major numRows × numNumeric values of the numeric inputs, in assembler order. */
       numeric: float64Array,
@@ -151,10 +155,13 @@ export function makeSchemaKit(z: typeof Zod) {
       /** Row-major numRows × numCategorical feature indices (or -1). */
       categorical: int32Array,
       numCategorical: count,
+      /** Instance weights (pipeline.weight), finite and >= 0; absent means weight 1 for every row. */
+      weight: float64Array.optional(),
     })
     .refine(
       (b) =>
         b.rowIds.length === b.numRows &&
+        (b.weight === undefined || b.weight.length === b.numRows) &&
         b.label.length === b.numRows &&
         b.numeric.length === b.numRows * b.numNumeric &&
         b.categorical.length === b.numRows * b.numCategorical,
@@ -215,6 +222,11 @@ export function makeSchemaKit(z: typeof Zod) {
       m2: z.array(float),
       /** Rows with label 0 and label 1. */
       labelCounts: z.tuple([count, count]),
+      /** Multinomial plans: (weighted) count of each class 0..K−1. */
+      classCounts: z.array(float).optional(),
+      /** Weighted blocks: Σ w and Σ w² (mean and m2 are then weighted). */
+      weightSum: float.optional(),
+      weightSqSum: float.optional(),
     })
     .refine((s) => s.mean.length === s.m2.length, { error: 'expected as many m2 entries as mean entries', path: ['m2'] });
 
@@ -223,7 +235,14 @@ export function makeSchemaKit(z: typeof Zod) {
    * original-space coefficients `beta` and intercept `intercept`:
    *   lossSum = Σ log(1 + e^m) − y·m,  gradSum[j] = Σ (σ(m) − y)·x_j,  interceptGradSum = Σ (σ(m) − y).
    */
-  const gradientPartial = z.object({ count, lossSum: float, gradSum: float64Array, interceptGradSum: float });
+  const gradientPartial = z.object({
+    count,
+    lossSum: float,
+    gradSum: float64Array,
+    interceptGradSum: float,
+    /** Weighted blocks only: Σ w (the sums above are then weighted). */
+    weightSum: float.optional(),
+  });
 
   /**
    * Evaluation of one partition: distinct scores (descending) with positive and negative

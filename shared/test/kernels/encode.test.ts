@@ -183,6 +183,21 @@ t.test('encode: labels must be one of two classes or exactly 0 and 1', async (t)
   });
 });
 
+t.test('encode: multinomial plans take K string classes and integer class indices 0..K-1', async (t) => {
+  const three = { ...makePlan(), label: { kind: 'string' as const, column: 2, name: 'deposit', labels: ['no', 'yes', 'maybe'] }, numClasses: 3 };
+  const ok = encodePartition(makeBatch({ rows: [0, 1, 2], deposit: ['maybe', 'yes', 'no'] }), three, 'f');
+  t.same([...ok.train.label], [2, 1, 0], 'StringIndexer order gives the class index');
+  const numeric = { ...makePlan({ numericLabel: true }), numClasses: 3 };
+  t.same([...encodePartition(makeBatch({ rows: [0, 1, 2], flag: [2, 0, 1] }), numeric, 'f').train.label], [2, 0, 1]);
+  for (const bad of [2.5, -1, 3]) {
+    t.throws(() => encodePartition(makeBatch({ rows: [0, 1], flag: [1, bad] }), numeric, 'iris.csv'), {
+      code: 'E_LABEL',
+      message: new RegExp(`iris\\.csv: data record 102 \\(row id 101\\): label column 'flag' has value ${bad}; a numeric label must be an integer class index 0\\.\\.2`),
+      details: { column: 'flag', value: bad, rowId: 101 },
+    }, `label ${bad} is refused with its record`);
+  }
+});
+
 t.test('encode: a categorical input on a numeric column is a schema error', async (t) => {
   t.throws(() => encodePartition(makeBatch({ rows: [0] }), makePlan({ jobColumn: 1 }), 'f'), { code: 'E_SCHEMA', message: /'job'/ });
 });

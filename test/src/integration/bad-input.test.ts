@@ -19,14 +19,14 @@ const yes = allLines.filter((l) => l.endsWith(',yes'));
 const no = allLines.filter((l) => l.endsWith(',no'));
 const bankLines = [allLines[0]!, ...yes.flatMap((l, i) => (no[i] ? [l, no[i]!] : [l]))];
 
-function job(csvName: string, extra: { pipeline?: object; input?: object } = {}, out = `out-${csvName}`): JobSpec {
+function job(csvName: string, extra: { pipeline?: object; input?: object; model?: object } = {}, out = `out-${csvName}`): JobSpec {
   return parseJobSpec(
     {
       name: 'bad',
       input: { path: csvName, partitions: 3, ...extra.input },
       pipeline: { label: 'deposit', drop: ['contact', 'day', 'month', 'default'], ...extra.pipeline },
       split: { weights: [0.7, 0.3], seed: 2018 },
-      model: { maxIter: 3 },
+      model: { maxIter: 3, ...extra.model },
       output: { path: out },
     },
     dir,
@@ -68,10 +68,16 @@ t.test('bad input: a missing label column names the column and the available one
   await rejects(t, job('bank.csv', { pipeline: { label: 'y' } }), 'E_JOB_SPEC', /pipeline\.label: column 'y' is not in bank\.csv.*deposit/);
 });
 
-t.test('bad input: a label with more than two values is refused', async (t) => {
+t.test('bad input: family binomial on a label with three values is refused', async (t) => {
   const lines = bankLines.slice(0, 500).map((l, i) => (i > 0 && i % 7 === 0 ? l.replace(/,(yes|no)$/, ',maybe') : l));
   writeFileSync(join(dir, 'three.csv'), lines.join('\n') + '\n');
-  await rejects(t, job('three.csv'), 'E_LABEL', /label column 'deposit' has 3 distinct value\(s\).*'maybe'/);
+  await rejects(t, job('three.csv', { model: { family: 'binomial' } }), 'E_JOB_SPEC', /model\.family: binomial needs a label with 2 classes, but label column 'deposit' has 3 \(.*'maybe'/);
+});
+
+t.test('bad input: a label with a single value is refused', async (t) => {
+  const lines = bankLines.slice(0, 500).map((l, i) => (i > 0 ? l.replace(/,(yes|no)$/, ',yes') : l));
+  writeFileSync(join(dir, 'one.csv'), lines.join('\n') + '\n');
+  await rejects(t, job('one.csv'), 'E_LABEL', /one\.csv: label column 'deposit' has 1 distinct value\(s\) \('yes'\); logistic regression needs 2 to 1000 classes/);
 });
 
 t.test('bad input: an empty file and a header-only file are clear errors', async (t) => {

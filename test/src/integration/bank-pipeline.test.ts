@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { parseJobSpecFile, readLogisticRegressionModel, type JobResult } from '@kindling/coordinator';
+import type { BinaryMetrics } from '@kindling/shared';
 import { bankJob } from '../harness/paths.js';
 import { runLocal } from '../harness/run-local.js';
 
@@ -30,7 +31,8 @@ t.test('bank pipeline: test AUC is in line with Spark MLlib on the same pipeline
   const r = results.get(2)!;
   // Spark's published test areaUnderROC for this pipeline family is 0.8858 (shared/data/README.md);
   // converged fits over random 70/30 splits range 0.8806–0.8911.
-  t.ok(r.metrics.test.areaUnderROC > 0.87 && r.metrics.test.areaUnderROC < 0.90, `test AUC ${r.metrics.test.areaUnderROC}`);
+  const test = r.metrics.test as BinaryMetrics; // a binomial job (family auto, two label values)
+  t.ok(test.areaUnderROC > 0.87 && test.areaUnderROC < 0.90, `test AUC ${test.areaUnderROC}`);
   t.ok(r.metrics.test.accuracy > 0.77 && r.metrics.test.accuracy < 0.84, `test accuracy ${r.metrics.test.accuracy}`);
   t.equal(r.trainRows + r.testRows, 11162, 'every row is in exactly one split');
   const frac = r.trainRows / (r.trainRows + r.testRows);
@@ -76,7 +78,7 @@ t.test('bank pipeline: writes metrics, model, predictions and run record atomica
 
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   const r = results.get(2)!;
-  t.equal(metrics.test.areaUnderROC, r.metrics.test.areaUnderROC);
+  t.equal(metrics.test.areaUnderROC, (r.metrics.test as BinaryMetrics).areaUnderROC);
   t.equal(metrics.trainRows, r.trainRows);
   t.equal(metrics.labels['1'], 'yes', 'StringIndexer: no → 0, yes → 1');
 
