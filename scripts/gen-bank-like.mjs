@@ -13,8 +13,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 
-const HEADER =
-  'age,job,marital,education,default,balance,housing,loan,contact,day,month,duration,campaign,pdays,previous,poutcome,deposit';
+const HEADER = 'age,job,marital,education,default,balance,housing,loan,contact,day,month,duration,campaign,pdays,previous,poutcome,deposit';
 
 /**
  * Category counts of /work/shared/data/bank.csv (n = 11,162), in Spark StringIndexer order
@@ -22,21 +21,67 @@ const HEADER =
  */
 const CATEGORIES = {
   job: [
-    ['management', 2566], ['blue-collar', 1944], ['technician', 1823], ['admin.', 1334],
-    ['services', 923], ['retired', 778], ['self-employed', 405], ['student', 360],
-    ['unemployed', 357], ['entrepreneur', 328], ['housemaid', 274], ['unknown', 70],
+    ['management', 2566],
+    ['blue-collar', 1944],
+    ['technician', 1823],
+    ['admin.', 1334],
+    ['services', 923],
+    ['retired', 778],
+    ['self-employed', 405],
+    ['student', 360],
+    ['unemployed', 357],
+    ['entrepreneur', 328],
+    ['housemaid', 274],
+    ['unknown', 70],
   ],
-  marital: [['married', 6351], ['single', 3518], ['divorced', 1293]],
-  education: [['secondary', 5476], ['tertiary', 3689], ['primary', 1500], ['unknown', 497]],
-  default: [['no', 10994], ['yes', 168]],
-  housing: [['no', 5881], ['yes', 5281]],
-  loan: [['no', 9702], ['yes', 1460]],
-  contact: [['cellular', 8042], ['unknown', 2346], ['telephone', 774]],
+  marital: [
+    ['married', 6351],
+    ['single', 3518],
+    ['divorced', 1293],
+  ],
+  education: [
+    ['secondary', 5476],
+    ['tertiary', 3689],
+    ['primary', 1500],
+    ['unknown', 497],
+  ],
+  default: [
+    ['no', 10994],
+    ['yes', 168],
+  ],
+  housing: [
+    ['no', 5881],
+    ['yes', 5281],
+  ],
+  loan: [
+    ['no', 9702],
+    ['yes', 1460],
+  ],
+  contact: [
+    ['cellular', 8042],
+    ['unknown', 2346],
+    ['telephone', 774],
+  ],
   month: [
-    ['may', 2824], ['aug', 1519], ['jul', 1514], ['jun', 1222], ['nov', 943], ['apr', 923],
-    ['feb', 776], ['oct', 392], ['jan', 344], ['sep', 319], ['mar', 276], ['dec', 110],
+    ['may', 2824],
+    ['aug', 1519],
+    ['jul', 1514],
+    ['jun', 1222],
+    ['nov', 943],
+    ['apr', 923],
+    ['feb', 776],
+    ['oct', 392],
+    ['jan', 344],
+    ['sep', 319],
+    ['mar', 276],
+    ['dec', 110],
   ],
-  poutcome: [['unknown', 8326], ['failure', 1228], ['success', 1071], ['other', 537]],
+  poutcome: [
+    ['unknown', 8326],
+    ['failure', 1228],
+    ['success', 1071],
+    ['other', 537],
+  ],
 };
 
 /**
@@ -49,9 +94,14 @@ const CATEGORIES = {
 const NUMERIC = {
   age: { min: 18, max: 95, shift: 17, logMean: 3.08, logSd: 0.48 },
   balance: {
-    min: -6847, max: 81204,
-    pNegative: 0.0616, negLogMean: 5.48, negLogSd: 1.2,
-    pZero: 0.0693, posLogMean: 6.45, posLogSd: 1.35,
+    min: -6847,
+    max: 81204,
+    pNegative: 0.0616,
+    negLogMean: 5.48,
+    negLogSd: 1.2,
+    pZero: 0.0693,
+    posLogMean: 6.45,
+    posLogSd: 1.35,
   },
   day: { min: 1, max: 31, uniform: true },
   duration: { min: 2, max: 3881, logMean: 5.53, logSd: 0.88 },
@@ -72,9 +122,17 @@ const PLANTED = {
   intercept: 0.08,
   categorical: {
     job: {
-      'blue-collar': -0.18, technician: 0.07, 'admin.': 0.31, services: -0.08, retired: 0.75,
-      'self-employed': -0.22, student: 1.03, unemployed: 0.15, entrepreneur: -0.25,
-      housemaid: -0.19, unknown: -0.21,
+      'blue-collar': -0.18,
+      technician: 0.07,
+      'admin.': 0.31,
+      services: -0.08,
+      retired: 0.75,
+      'self-employed': -0.22,
+      student: 1.03,
+      unemployed: 0.15,
+      entrepreneur: -0.25,
+      housemaid: -0.19,
+      unknown: -0.21,
     },
     marital: { single: 0.29, divorced: 0.13 },
     education: { tertiary: 0.35, primary: -0.28, unknown: 0.02 },
@@ -247,9 +305,7 @@ async function generate({ rows, out, seed }) {
   const sink = new ByteSink(createWriteStream(out), out);
   sink.text(HEADER + '\n');
   // Category names pre-encoded once; rows are written as bytes, not strings, to spare the GC.
-  const bytesOf = Object.fromEntries(
-    Object.entries(samplers).map(([col, s]) => [col, s.names.map((n) => Buffer.from(`${n},`, 'latin1'))]),
-  );
+  const bytesOf = Object.fromEntries(Object.entries(samplers).map(([col, s]) => [col, s.names.map((n) => Buffer.from(`${n},`, 'latin1'))]));
   const YES = Buffer.from('yes\n');
   const NO = Buffer.from('no\n');
 
@@ -286,8 +342,12 @@ async function generate({ rows, out, seed }) {
 
     const eta =
       PLANTED.intercept +
-      effect.job[job] + effect.marital[marital] + effect.education[education] +
-      effect.housing[housing] + effect.loan[loan] + effect.poutcome[poutcome] +
+      effect.job[job] +
+      effect.marital[marital] +
+      effect.education[education] +
+      effect.housing[housing] +
+      effect.loan[loan] +
+      effect.poutcome[poutcome] +
       (num.age.coef * (age - num.age.center)) / num.age.scale +
       (num.balance.coef * (balance - num.balance.center)) / num.balance.scale +
       (num.duration.coef * (duration - num.duration.center)) / num.duration.scale +
@@ -296,11 +356,22 @@ async function generate({ rows, out, seed }) {
       (num.previous.coef * (previous - num.previous.center)) / num.previous.scale;
     const deposit = rand() < 1 / (1 + Math.exp(-eta));
 
-    sink.int(age); sink.bytes(bytesOf.job[job]); sink.bytes(bytesOf.marital[marital]);
-    sink.bytes(bytesOf.education[education]); sink.bytes(bytesOf.default[deflt]); sink.int(balance);
-    sink.bytes(bytesOf.housing[housing]); sink.bytes(bytesOf.loan[loan]); sink.bytes(bytesOf.contact[contact]);
-    sink.int(day); sink.bytes(bytesOf.month[month]); sink.int(duration); sink.int(campaign);
-    sink.int(pdays); sink.int(previous); sink.bytes(bytesOf.poutcome[poutcome]);
+    sink.int(age);
+    sink.bytes(bytesOf.job[job]);
+    sink.bytes(bytesOf.marital[marital]);
+    sink.bytes(bytesOf.education[education]);
+    sink.bytes(bytesOf.default[deflt]);
+    sink.int(balance);
+    sink.bytes(bytesOf.housing[housing]);
+    sink.bytes(bytesOf.loan[loan]);
+    sink.bytes(bytesOf.contact[contact]);
+    sink.int(day);
+    sink.bytes(bytesOf.month[month]);
+    sink.int(duration);
+    sink.int(campaign);
+    sink.int(pdays);
+    sink.int(previous);
+    sink.bytes(bytesOf.poutcome[poutcome]);
     sink.bytes(deposit ? YES : NO);
     if (sink.pos >= FLUSH_AT) await sink.flush();
   }

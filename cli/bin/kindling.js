@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/src/run-cli.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write(`kindling: error: the CLI is not built (${fileURLToPath(entry)} is missing); run \`npm run build\` at the repository root\n`);
+  process.stderr.write(
+    `kindling: error: the CLI is not built (${fileURLToPath(entry)} is missing); run \`npm run build\` at the repository root\n`,
+  );
   process.exit(1);
 }
 const { runCli } = await import(entry.href);

@@ -36,7 +36,12 @@ export function createLogger(options: CliLoggerOptions): Logger {
   const stream = options.stream ?? process.stderr;
   const pretty = options.pretty ?? stream.isTTY === true;
   const format = pretty
-    ? (require('pino-pretty') as typeof import('pino-pretty')).prettyFactory({ colorize: stream.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true })
+    ? (require('pino-pretty') as typeof import('pino-pretty')).prettyFactory({
+        colorize: stream.isTTY === true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname',
+        singleLine: true,
+      })
     : (line: string) => line;
   const destination = {
     write(line: string): void {

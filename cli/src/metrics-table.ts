@@ -18,10 +18,7 @@ export interface MetricsTableOptions {
  * left-aligned, values right-aligned, `-` where a side lacks the metric. Non-number fields
  * (curves, confusion counts) are skipped.
  */
-export function renderMetricsTable(
-  metrics: { readonly train: object; readonly test: object },
-  options: MetricsTableOptions = {},
-): string {
+export function renderMetricsTable(metrics: { readonly train: object; readonly test: object }, options: MetricsTableOptions = {}): string {
   const train = numbers(metrics.train);
   const test = numbers(metrics.test);
   const requested = options.rows ?? [...new Set([...train.keys(), ...test.keys()])].filter((n) => !n.includes('['));
@@ -35,7 +32,10 @@ export function renderMetricsTable(
   const header = ['metric', 'train', 'test'] as const;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: readonly string[]): string =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const table = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   return [...table, ...confusionLines(metrics.test)].join('\n');
 }
@@ -58,6 +58,12 @@ function confusionLines(side: object): string[] {
   const width = Math.max(1, ...cells.flat().map((c) => c.length), String(matrix.length - 1).length);
   const head = ['label\\pred', ...cells.map((_, k) => String(k))];
   const first = Math.max(head[0]!.length, String(matrix.length - 1).length);
-  const fmt = (label: string, row: readonly string[]): string => [label.padEnd(first), ...row.map((c) => c.padStart(width))].join('  ').trimEnd();
-  return ['', 'test confusion matrix (rows = label, columns = prediction):', fmt(head[0]!, head.slice(1)), ...cells.map((r, k) => fmt(String(k), r))];
+  const fmt = (label: string, row: readonly string[]): string =>
+    [label.padEnd(first), ...row.map((c) => c.padStart(width))].join('  ').trimEnd();
+  return [
+    '',
+    'test confusion matrix (rows = label, columns = prediction):',
+    fmt(head[0]!, head.slice(1)),
+    ...cells.map((r, k) => fmt(String(k), r)),
+  ];
 }

@@ -47,7 +47,11 @@ export function addNatsFlags(cmd: Command): Command {
  */
 export function natsFlagProblem(flags: NatsFlags, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const pick = (flag: string | undefined, name: string, key: string): { value: string; origin: string } | undefined =>
-    flag !== undefined ? { value: flag, origin: name } : env[key] !== undefined && env[key] !== '' ? { value: env[key], origin: key } : undefined;
+    flag !== undefined
+      ? { value: flag, origin: name }
+      : env[key] !== undefined && env[key] !== ''
+        ? { value: env[key], origin: key }
+        : undefined;
   const prefix = pick(flags.prefix, '--prefix', 'KINDLING_PREFIX');
   if (prefix && prefix.origin !== '--prefix') {
     try {
@@ -104,9 +108,13 @@ export function natsOptions(servers: string, flags: NatsFlags, name: string, env
   const caFile = pick(flags.natsTlsCa, 'KINDLING_NATS_TLS_CA');
   const certFile = pick(flags.natsTlsCert, 'KINDLING_NATS_TLS_CERT');
   const keyFile = pick(flags.natsTlsKey, 'KINDLING_NATS_TLS_KEY');
-  const tls = caFile || certFile || keyFile ? { ...(caFile && { caFile }), ...(certFile && { certFile }), ...(keyFile && { keyFile }) } : undefined;
+  const tls =
+    caFile || certFile || keyFile ? { ...(caFile && { caFile }), ...(certFile && { certFile }), ...(keyFile && { keyFile }) } : undefined;
   return {
-    servers: servers.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    servers: servers
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     prefix: pick(flags.prefix, 'KINDLING_PREFIX') ?? 'kindling',
     name,
     ...(user !== undefined && { user, ...(pass !== undefined && { pass }) }),

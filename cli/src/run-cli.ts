@@ -31,7 +31,13 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
       // commander's "error: …" (and its "Did you mean" hint) as our one-line format.
-      outputError: (text, write) => write(`kindling: error: ${text.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim()}\n`),
+      outputError: (text, write) =>
+        write(
+          `kindling: error: ${text
+            .replace(/^error:\s*/, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()}\n`,
+        ),
     });
   const setCode = (c: ExitCode) => {
     code = c;

@@ -73,6 +73,12 @@ t.test('bin: before the build, a shim says to run npm run build', async (t) => {
     const r = spawnSync(process.execPath, [shim, '--help'], { encoding: 'utf8' });
     t.equal(r.status, 1, name);
     t.equal(r.stdout, '', name);
-    t.match(r.stderr, new RegExp(`^${name}: error: the .* is not built \\(.*/dist/src/[a-z-]+\\.js is missing\\); run \`npm run build\` at the repository root\\n$`), name);
+    t.match(
+      r.stderr,
+      new RegExp(
+        `^${name}: error: the .* is not built \\(.*/dist/src/[a-z-]+\\.js is missing\\); run \`npm run build\` at the repository root\\n$`,
+      ),
+      name,
+    );
   }
 });

@@ -8,7 +8,10 @@ t.test('error-report: prints one line with the code in brackets', async (t) => {
     'kindling: error: job.yaml: model.maxIter: expected a positive integer, got "ten" [E_JOB_SPEC]',
   );
   t.equal(errorLine(new OutputError('out/x already exists', 'out/x')), 'kindling: error: out/x already exists [E_OUTPUT]');
-  t.equal(errorLine(new KindlingError('E_CSV_MALFORMED', 'bank.csv:12:\n  unclosed quote')), 'kindling: error: bank.csv:12: unclosed quote [E_CSV_MALFORMED]');
+  t.equal(
+    errorLine(new KindlingError('E_CSV_MALFORMED', 'bank.csv:12:\n  unclosed quote')),
+    'kindling: error: bank.csv:12: unclosed quote [E_CSV_MALFORMED]',
+  );
   const io = Object.assign(new Error("ENOENT: no such file or directory, open 'x.csv'"), { code: 'ENOENT' });
   t.equal(errorLine(io), "kindling: error: ENOENT: no such file or directory, open 'x.csv' [E_IO]");
   t.equal(errorLine(new TypeError('boom')), 'kindling: error: boom [E_INTERNAL]');

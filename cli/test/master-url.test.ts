@@ -24,7 +24,10 @@ t.test('master-url: rejects bad values, naming them', async (t) => {
     ['local[two]', /^invalid master URL "local\[two\]": the thread count/],
     ['local[]', /^invalid master URL "local\[\]": the thread count/],
     ['local[4,2]', /^invalid master URL "local\[4,2\]": local\[N,F\] \(task retries in local mode\) is not supported; use local\[N\]$/],
-    ['spark://host:7077', /^invalid master URL "spark:\/\/host:7077": expected local, local\[N\], local\[\*\], nats:\/\/host\[:port\] or k8s:\/\/namespace$/],
+    [
+      'spark://host:7077',
+      /^invalid master URL "spark:\/\/host:7077": expected local, local\[N\], local\[\*\], nats:\/\/host\[:port\] or k8s:\/\/namespace$/,
+    ],
     ['yarn', /^invalid master URL "yarn": expected local/],
     ['', /^invalid master URL "": expected local/],
     ['nats://', /^invalid master URL "nats:\/\/": expected nats:\/\/host\[:port\]$/],

@@ -41,7 +41,19 @@ t.test('metrics-table: multiclass metrics get one row per label and the test con
     precisionByLabel: [1, 0.5],
     confusionMatrix: cm,
   });
-  const table = renderMetricsTable({ train: side(0.75, [[2, 0], [1, 1]]), test: side(0.5, [[10, 2], [8, 0]]) }, { rows: ['accuracy', 'hammingLoss', 'areaUnderROC'], digits: 2 });
+  const table = renderMetricsTable(
+    {
+      train: side(0.75, [
+        [2, 0],
+        [1, 1],
+      ]),
+      test: side(0.5, [
+        [10, 2],
+        [8, 0],
+      ]),
+    },
+    { rows: ['accuracy', 'hammingLoss', 'areaUnderROC'], digits: 2 },
+  );
   t.equal(
     table,
     [

@@ -23,7 +23,10 @@ t.test('progress-bar: shares the width between at most three stages in id order'
   );
   // 40 columns each: 40 − len("[Stage 4:") − len("(3 + 1) / 4]") = 19 cells; ⌊19 · 3 / 4⌋ = 14, ⌊19 / 4⌋ = 4.
   t.equal(two, `[Stage 4:${'='.repeat(14)}>${' '.repeat(4)}(3 + 1) / 4][Stage 5:${'='.repeat(4)}>${' '.repeat(14)}(1 + 1) / 4]`);
-  const four = renderStageBar([1, 2, 3, 4].map((id) => ({ stageId: id, completed: 0, active: 1, total: 2 })), 80);
+  const four = renderStageBar(
+    [1, 2, 3, 4].map((id) => ({ stageId: id, completed: 0, active: 1, total: 2 })),
+    80,
+  );
   t.equal(four.length, 3 * 26, 'the fourth stage waits; each shown stage gets ⌊80 / 3⌋ columns');
   t.match(four, /^\[Stage 1:.*\[Stage 2:.*\[Stage 3:.*\]$/);
   t.notMatch(four, /Stage 4/);

@@ -67,9 +67,18 @@ export class DriverContext {
    * A driver over a fixed set of executors (local mode: one in-process LocalExecutor).
    * `release` runs on close (e.g. stopping the executors' threads).
    */
-  static withExecutors(executors: readonly ExecutorClient[], options: DriverContextOptions & { readonly release?: () => Promise<void> } = {}): DriverContext {
+  static withExecutors(
+    executors: readonly ExecutorClient[],
+    options: DriverContextOptions & { readonly release?: () => Promise<void> } = {},
+  ): DriverContext {
     // Spark's local mode does not retry tasks (max failures 1).
-    return new DriverContext(new StaticMembership(executors), options, { maxTaskFailures: 1 }, undefined, options.release ?? (async () => undefined));
+    return new DriverContext(
+      new StaticMembership(executors),
+      options,
+      { maxTaskFailures: 1 },
+      undefined,
+      options.release ?? (async () => undefined),
+    );
   }
 
   /**
@@ -78,10 +87,16 @@ export class DriverContext {
    * attempts are kept in flight per slot to hide the network round trip. The transport stays
    * the caller's.
    */
-  static async onCluster(transport: Transport, options: DriverContextOptions & { readonly cluster?: ClusterBackendOptions } = {}): Promise<DriverContext> {
+  static async onCluster(
+    transport: Transport,
+    options: DriverContextOptions & { readonly cluster?: ClusterBackendOptions } = {},
+  ): Promise<DriverContext> {
     // Loaded here so that local mode never loads the wire layer.
     const { ClusterBackend } = await import('./cluster/cluster-backend.js');
-    const backend = await ClusterBackend.start(transport, options.logger ?? silentLogger, { ...options.cluster, ...(options.clock && { clock: options.clock }) });
+    const backend = await ClusterBackend.start(transport, options.logger ?? silentLogger, {
+      ...options.cluster,
+      ...(options.clock && { clock: options.clock }),
+    });
     return new DriverContext(backend, options, { maxTaskFailures: 4, tasksPerSlot: 2 }, backend, () => backend.close());
   }
 

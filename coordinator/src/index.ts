@@ -30,7 +30,14 @@ export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegre
 export type { IterationTelemetry } from './ml/iteration-telemetry.js';
 export { readLogisticRegressionModel, readMultinomialModel, readParquetFile } from './artifacts/index.js';
 export { EventLogWriter, EVENT_LOG_FILE, EVENT_LOG_FORMAT, type EventLogHeader } from './events/event-log-writer.js';
-export { EventLogParser, readEventLog, readFrom, type EventLog, type EventLogRecord, type EventLogDamage } from './events/event-log-reader.js';
+export {
+  EventLogParser,
+  readEventLog,
+  readFrom,
+  type EventLog,
+  type EventLogRecord,
+  type EventLogDamage,
+} from './events/event-log-reader.js';
 export { StatusStore, quantile, type TaskRow, type StageRow, type ExecutorRow, type RunStatus } from './ui/status-store.js';
 export { WebUi, UI_DEFAULT_PORT, UI_LAST_PORT, type WebUiOptions } from './ui/web-ui.js';
 export { DriverObserver, defaultHistoryDir, type DriverObserverOptions } from './ui/driver-observer.js';

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/src/process.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write(`kindling-executor: error: the executor is not built (${fileURLToPath(entry)} is missing); run \`npm run build\` at the repository root\n`);
+  process.stderr.write(
+    `kindling-executor: error: the executor is not built (${fileURLToPath(entry)} is missing); run \`npm run build\` at the repository root\n`,
+  );
   process.exit(1);
 }
 const { runExecutorCli } = await import(entry.href);

@@ -61,7 +61,8 @@ export interface ExecutorConfig {
 export const MEMORY_FRACTION = 0.5;
 
 /** What a command line asks for: an executor to run, or the usage text (`--help`). */
-export type ExecutorCommandLine = { readonly kind: 'run'; readonly config: ExecutorConfig } | { readonly kind: 'help'; readonly usage: string };
+export type ExecutorCommandLine =
+  { readonly kind: 'run'; readonly config: ExecutorConfig } | { readonly kind: 'help'; readonly usage: string };
 
 /** Bounds of the whole-number flags: outside them a value can only be a mistake (a port above 65535, a 1 ms heartbeat flooding NATS). */
 const RANGES = {
@@ -85,13 +86,29 @@ function executorProgram(): Command {
       .addOption(new Option('--master <urls>', 'NATS servers, comma-separated (required)').env('KINDLING_MASTER'))
       // No .env(): POD_NAME is cleaned into a token, while an id typed here must already be one.
       .addOption(new Option('--id <id>', 'executor id: letters, digits, - and _ (default: $POD_NAME, else the hostname)'))
-      .addOption(new Option('--cores <n>', 'worker threads = task slots').env('KINDLING_EXECUTOR_CORES').default(os.availableParallelism(), 'all cores'))
+      .addOption(
+        new Option('--cores <n>', 'worker threads = task slots')
+          .env('KINDLING_EXECUTOR_CORES')
+          .default(os.availableParallelism(), 'all cores'),
+      )
       .addOption(new Option('--prefix <prefix>', 'NATS subject prefix').env('KINDLING_PREFIX').default('kindling'))
-      .addOption(new Option('--health-port <port>', '/healthz, /readyz and /metrics port; 0 = any free port').env('KINDLING_HEALTH_PORT').default(4041))
+      .addOption(
+        new Option('--health-port <port>', '/healthz, /readyz and /metrics port; 0 = any free port')
+          .env('KINDLING_HEALTH_PORT')
+          .default(4041),
+      )
       .addOption(new Option('--heartbeat-ms <ms>', 'heartbeat interval').env('KINDLING_HEARTBEAT_MS').default(1000))
-      .addOption(new Option('--driver-timeout-ms <ms>', 'free the blocks of a driver silent this long').env('KINDLING_DRIVER_TIMEOUT_MS').default(15_000))
+      .addOption(
+        new Option('--driver-timeout-ms <ms>', 'free the blocks of a driver silent this long')
+          .env('KINDLING_DRIVER_TIMEOUT_MS')
+          .default(15_000),
+      )
       .addOption(new Option('--grace-ms <ms>', 'SIGTERM drain budget').env('KINDLING_GRACE_MS').default(25_000))
-      .addOption(new Option('--fetch-timeout-ms <ms>', 'timeout of each input-bytes request to a driver').env('KINDLING_FETCH_TIMEOUT_MS').default(30_000))
+      .addOption(
+        new Option('--fetch-timeout-ms <ms>', 'timeout of each input-bytes request to a driver')
+          .env('KINDLING_FETCH_TIMEOUT_MS')
+          .default(30_000),
+      )
       .addOption(new Option('--user <user>', 'NATS user (with --pass)').env('KINDLING_NATS_USER'))
       .addOption(new Option('--pass <password>', 'NATS password (with --user)').env('KINDLING_NATS_PASS'))
       .addOption(new Option('--token <token>', 'NATS token').env('KINDLING_NATS_TOKEN'))
@@ -100,8 +117,18 @@ function executorProgram(): Command {
       .addOption(new Option('--tls-ca <file>', 'CA file to verify the server').env('KINDLING_NATS_TLS_CA'))
       .addOption(new Option('--tls-cert <file>', 'client certificate (with --tls-key)').env('KINDLING_NATS_TLS_CERT'))
       .addOption(new Option('--tls-key <file>', 'client key (with --tls-cert)').env('KINDLING_NATS_TLS_KEY'))
-      .addOption(new Option('--memory <size>', 'block-store budget, e.g. 2g or 512m; over it, cached blocks are evicted and rebuilt (default: unbounded)').env('KINDLING_EXECUTOR_MEMORY'))
-      .addOption(new Option('--memory-limit <bytes>', `the container's memory limit (Kubernetes downward API); the budget is ${MEMORY_FRACTION * 100}% of it unless --memory is set`).env('KINDLING_MEMORY_LIMIT'))
+      .addOption(
+        new Option(
+          '--memory <size>',
+          'block-store budget, e.g. 2g or 512m; over it, cached blocks are evicted and rebuilt (default: unbounded)',
+        ).env('KINDLING_EXECUTOR_MEMORY'),
+      )
+      .addOption(
+        new Option(
+          '--memory-limit <bytes>',
+          `the container's memory limit (Kubernetes downward API); the budget is ${MEMORY_FRACTION * 100}% of it unless --memory is set`,
+        ).env('KINDLING_MEMORY_LIMIT'),
+      )
       // Not .choices(): commander would check it while parsing, and a bad value would hide --help.
       .addOption(new Option('--log-level <level>', EXECUTOR_LOG_LEVELS.join('|')).env('KINDLING_LOG_LEVEL').default('info'))
   );
@@ -143,7 +170,14 @@ export function readExecutorCommandLine(argv: readonly string[], env: NodeJS.Pro
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return { kind: 'help', usage };
       // "error: unknown option '--cors'\n(Did you mean --cores?)" as one line.
-      throw new KindlingError('E_INVALID_VALUE', err.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim(), { commanderCode: err.code });
+      throw new KindlingError(
+        'E_INVALID_VALUE',
+        err.message
+          .replace(/^error:\s*/, '')
+          .replace(/\s*\n\s*/g, ' ')
+          .trim(),
+        { commanderCode: err.code },
+      );
     }
     throw err;
   }
@@ -303,7 +337,10 @@ function executorId(flag: Setting | undefined, env: NodeJS.ProcessEnv): string {
 }
 
 function parseServers(s: Setting): string[] {
-  const urls = s.value.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  const urls = s.value
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
   if (urls.length === 0) throw invalid(s.origin, 'lists no server');
   for (const u of urls) {
     let url: URL;

@@ -149,17 +149,26 @@ export class ExecutorBackend {
     if (owner !== undefined && owner !== msg.driverId) {
       const running = this.opts.executor.jobTasks().get(jobId) ?? 0;
       if (running > 0) {
-        const error = new KindlingError('E_INVALID_VALUE', `job ${jobId} has tasks of driver ${owner} running here, not of ${msg.driverId}`);
+        const error = new KindlingError(
+          'E_INVALID_VALUE',
+          `job ${jobId} has tasks of driver ${owner} running here, not of ${msg.driverId}`,
+        );
         await reply?.({ type: 'ack', version: PROTOCOL_VERSION, ok: false, error: toWireError(error) });
         return;
       }
       // Another driver reuses the job id (a restarted driver): the old blocks may not match its data.
       const freed = this.dropJob(jobId);
-      this.opts.log.warn({ jobId, from: owner, to: msg.driverId, freedBytes: freed }, 'job taken over by another driver: freed its old blocks');
+      this.opts.log.warn(
+        { jobId, from: owner, to: msg.driverId, freedBytes: freed },
+        'job taken over by another driver: freed its old blocks',
+      );
     }
     this.owners.set(jobId, msg.driverId);
     this.opts.executor.registerPlan(jobId, msg.plan);
-    this.opts.log.debug({ jobId, driverId: msg.driverId, planVersion: msg.plan.version, partitions: msg.plan.partitions.length }, 'job plan registered');
+    this.opts.log.debug(
+      { jobId, driverId: msg.driverId, planVersion: msg.plan.version, partitions: msg.plan.partitions.length },
+      'job plan registered',
+    );
     await reply?.({ type: 'ack', version: PROTOCOL_VERSION, ok: true });
   }
 
@@ -172,16 +181,30 @@ export class ExecutorBackend {
       owner !== undefined && owner !== msg.driverId
         ? {
             accepted: false as const,
-            error: toWireError(new KindlingError('E_PLAN_MISSING', `job ${jobId} is registered here by driver ${owner}, not ${msg.driverId}`)),
+            error: toWireError(
+              new KindlingError('E_PLAN_MISSING', `job ${jobId} is registered here by driver ${owner}, not ${msg.driverId}`),
+            ),
           }
         : this.opts.executor.launch(
-            { jobId, planVersion: msg.planVersion, op: msg.batch.op, params: msg.batch.params, tasks: msg.tasks.map((t) => ({ taskId: t.taskId as never, partition: t.partition })) },
+            {
+              jobId,
+              planVersion: msg.planVersion,
+              op: msg.batch.op,
+              params: msg.batch.params,
+              tasks: msg.tasks.map((t) => ({ taskId: t.taskId as never, partition: t.partition })),
+            },
             this.reporter(msg.driverId, jobId, msg.tasks.length),
           );
-    if (!answer.accepted) this.opts.log.info({ jobId, driverId: msg.driverId, code: answer.error.code, reason: answer.error.message }, 'launch refused');
+    if (!answer.accepted)
+      this.opts.log.info({ jobId, driverId: msg.driverId, code: answer.error.code, reason: answer.error.message }, 'launch refused');
     else this.opts.log.debug({ jobId, op: msg.batch.op, tasks: msg.tasks.length }, 'tasks launched');
     try {
-      await reply?.({ type: 'tasks-accepted', version: PROTOCOL_VERSION, accepted: answer.accepted, ...(!answer.accepted && { error: answer.error }) });
+      await reply?.({
+        type: 'tasks-accepted',
+        version: PROTOCOL_VERSION,
+        accepted: answer.accepted,
+        ...(!answer.accepted && { error: answer.error }),
+      });
     } catch (err) {
       // The driver may have given up waiting; outcomes are still published and are idempotent.
       this.opts.log.warn({ jobId, err: errText(err) }, 'launch answer not delivered');
@@ -206,7 +229,17 @@ export class ExecutorBackend {
     const k = `${driverId}/${jobId}`;
     let box = this.outbox.get(k);
     if (!box) this.outbox.set(k, (box = { driverId, jobId, outcomes: [] }));
-    box.outcomes.push(u.ok ? { taskId: u.taskId, partition: u.partition, ok: true, result: u.value, ...(u.kernelMs !== undefined ? { kernelMs: u.kernelMs } : {}) } : { taskId: u.taskId, partition: u.partition, ok: false, error: u.error });
+    box.outcomes.push(
+      u.ok
+        ? {
+            taskId: u.taskId,
+            partition: u.partition,
+            ok: true,
+            result: u.value,
+            ...(u.kernelMs !== undefined ? { kernelMs: u.kernelMs } : {}),
+          }
+        : { taskId: u.taskId, partition: u.partition, ok: false, error: u.error },
+    );
     if (launchDone) {
       // Other launches ending in the same turn of the event loop join this message.
       if (!this.flushScheduled) {
@@ -266,7 +299,9 @@ export class ExecutorBackend {
 
   private async wrongType(where: string, msg: Message, reply: Reply): Promise<void> {
     this.opts.log.warn({ subject: where, type: msg.type }, 'unexpected message type ignored');
-    const error = toWireError(new KindlingError('E_BAD_MESSAGE', `executor ${this.opts.executorId} does not take ${msg.type} messages on its ${where} subject`));
+    const error = toWireError(
+      new KindlingError('E_BAD_MESSAGE', `executor ${this.opts.executorId} does not take ${msg.type} messages on its ${where} subject`),
+    );
     await reply?.({ type: 'ack', version: PROTOCOL_VERSION, ok: false, error });
   }
 

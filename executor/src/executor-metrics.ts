@@ -23,9 +23,24 @@ export class ExecutorMetrics {
   constructor(source: ExecutorGaugeSource, labels: { readonly executor: string }) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ executor: labels.executor });
-    this.started = new Counter({ name: 'kindling_executor_tasks_started_total', help: 'Task attempts started, by op', labelNames: ['op'], registers });
-    this.succeeded = new Counter({ name: 'kindling_executor_tasks_succeeded_total', help: 'Task attempts that returned a result, by op', labelNames: ['op'], registers });
-    this.failed = new Counter({ name: 'kindling_executor_tasks_failed_total', help: 'Task attempts that failed, by op and error code', labelNames: ['op', 'code'], registers });
+    this.started = new Counter({
+      name: 'kindling_executor_tasks_started_total',
+      help: 'Task attempts started, by op',
+      labelNames: ['op'],
+      registers,
+    });
+    this.succeeded = new Counter({
+      name: 'kindling_executor_tasks_succeeded_total',
+      help: 'Task attempts that returned a result, by op',
+      labelNames: ['op'],
+      registers,
+    });
+    this.failed = new Counter({
+      name: 'kindling_executor_tasks_failed_total',
+      help: 'Task attempts that failed, by op and error code',
+      labelNames: ['op', 'code'],
+      registers,
+    });
     new Gauge({
       name: 'kindling_executor_running_tasks',
       help: 'Task attempts running now',

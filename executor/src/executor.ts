@@ -93,7 +93,8 @@ export class Executor {
    * (E_PLAN_MISSING: the driver registers it and launches again).
    */
   launch(launch: Launch, report: (update: TaskUpdate) => void): LaunchAnswer {
-    if (this.draining) return refuse('E_EXECUTOR_LOST', `executor ${this.opts.id} is draining (shutting down)`, { executorId: this.opts.id });
+    if (this.draining)
+      return refuse('E_EXECUTOR_LOST', `executor ${this.opts.id} is draining (shutting down)`, { executorId: this.opts.id });
     const job = this.jobs.get(launch.jobId);
     if (!job || job.plan.version !== launch.planVersion || job.dropPending) {
       const held = job && !job.dropPending ? `version ${job.plan.version}` : 'no plan';
@@ -103,7 +104,11 @@ export class Executor {
     }
     for (const ref of launch.tasks) {
       if (ref.partition >= job.plan.partitions.length) {
-        return refuse('E_BAD_MESSAGE', `job ${launch.jobId} has ${job.plan.partitions.length} partitions; no partition ${ref.partition}`, {});
+        return refuse(
+          'E_BAD_MESSAGE',
+          `job ${launch.jobId} has ${job.plan.partitions.length} partitions; no partition ${ref.partition}`,
+          {},
+        );
       }
     }
     for (const ref of launch.tasks) {
@@ -208,7 +213,9 @@ export class Executor {
         taskId: t.ref.taskId,
         partition: t.ref.partition,
         ok: false,
-        error: toWireError(new KindlingError('E_EXECUTOR_LOST', `executor ${this.opts.id} ${why} before the task finished`, { executorId: this.opts.id })),
+        error: toWireError(
+          new KindlingError('E_EXECUTOR_LOST', `executor ${this.opts.id} ${why} before the task finished`, { executorId: this.opts.id }),
+        ),
       });
     }
     this.notifyIdle();
@@ -221,7 +228,11 @@ export class Executor {
   }
 }
 
-function refuse(code: 'E_EXECUTOR_LOST' | 'E_PLAN_MISSING' | 'E_BAD_MESSAGE', message: string, details: Record<string, unknown>): LaunchAnswer {
+function refuse(
+  code: 'E_EXECUTOR_LOST' | 'E_PLAN_MISSING' | 'E_BAD_MESSAGE',
+  message: string,
+  details: Record<string, unknown>,
+): LaunchAnswer {
   return { accepted: false, error: toWireError(new KindlingError(code, message, details)) };
 }
 

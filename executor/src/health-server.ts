@@ -25,7 +25,10 @@ export interface HealthServer {
 }
 
 /** Starts the health server on host:port (default 0.0.0.0, all interfaces, as probes need). */
-export async function startHealthServer(source: HealthSource, opts: { readonly port: number; readonly host?: string }): Promise<HealthServer> {
+export async function startHealthServer(
+  source: HealthSource,
+  opts: { readonly port: number; readonly host?: string },
+): Promise<HealthServer> {
   const server = createServer((req, res) => {
     handle(source, req, res).catch((err: unknown) => {
       send(res, 500, `metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -83,7 +86,14 @@ function send(res: ServerResponse, status: number, body: string, contentType = '
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      reject(new KindlingError('E_IO', `health server cannot listen on ${host}:${port}: ${err.message}`, { port, host, errno: err.code }, { cause: err }));
+      reject(
+        new KindlingError(
+          'E_IO',
+          `health server cannot listen on ${host}:${port}: ${err.message}`,
+          { port, host, errno: err.code },
+          { cause: err },
+        ),
+      );
     };
     server.once('error', onError);
     server.listen(port, host, () => {

@@ -80,7 +80,16 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
     return { ready: true };
   };
   const health = await startHealthServer({ readiness, metrics: () => metrics.render() }, { port: config.healthPort });
-  log.info({ executorId: config.id, healthPort: health.port, cores: config.cores, servers: config.servers, memoryBytes: config.memoryBytes ?? 'unbounded' }, 'executor starting');
+  log.info(
+    {
+      executorId: config.id,
+      healthPort: health.port,
+      cores: config.cores,
+      servers: config.servers,
+      memoryBytes: config.memoryBytes ?? 'unbounded',
+    },
+    'executor starting',
+  );
 
   let resolveStopped!: (o: ExecutorStopOutcome) => void;
   const stopped = new Promise<ExecutorStopOutcome>((r) => (resolveStopped = r));
@@ -155,9 +164,22 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
     const pool = new ThreadPool(config.cores);
     const owners = new Map<JobId, string>();
     const sources = new SourceReader({ transport, prefix: config.prefix, log, timeoutMs: config.fetchTimeoutMs });
-    const runner = new TaskRunner(store, pool, sources.provider((jobId) => owners.get(asJobId(jobId))));
+    const runner = new TaskRunner(
+      store,
+      pool,
+      sources.provider((jobId) => owners.get(asJobId(jobId))),
+    );
     const executor = new Executor({ id: config.id, runner, store, metrics });
-    const backend = new ExecutorBackend({ executorId: config.id, prefix: config.prefix, transport, executor, log, driverTimeoutMs: config.driverTimeoutMs, sources, owners });
+    const backend = new ExecutorBackend({
+      executorId: config.id,
+      prefix: config.prefix,
+      transport,
+      executor,
+      log,
+      driverTimeoutMs: config.driverTimeoutMs,
+      sources,
+      owners,
+    });
     const heartbeater = new Heartbeater({
       executorId: config.id,
       slots: config.cores,
@@ -209,7 +231,10 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
  */
 export async function runExecutorCli(
   argv: readonly string[],
-  io: { readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr },
+  io: { readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream } = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+  },
 ): Promise<number> {
   let config: ExecutorConfig;
   try {
@@ -256,7 +281,11 @@ export async function runExecutorCli(
 const LEVELS: Record<ExecutorLogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 
 /** A pino-compatible JSON-lines logger (level numbers, time, msg) for the bin, without pino. */
-export function jsonLinesLogger(level: ExecutorLogLevel, base: Record<string, unknown>, out: NodeJS.WritableStream = process.stdout): ExecutorLogger {
+export function jsonLinesLogger(
+  level: ExecutorLogLevel,
+  base: Record<string, unknown>,
+  out: NodeJS.WritableStream = process.stdout,
+): ExecutorLogger {
   const min = LEVELS[level];
   const at = (n: number) => (obj: object, msg: string) => {
     if (n >= min) out.write(`${JSON.stringify({ level: n, time: Date.now(), ...base, ...obj, msg })}\n`);

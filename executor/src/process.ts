@@ -6,7 +6,14 @@
  * @module
  */
 export { startExecutor, runExecutorCli, jsonLinesLogger, type ExecutorHandle, type ExecutorStopOutcome } from './main.js';
-export { readExecutorCommandLine, parseExecutorArgs, natsOptionsOf, type ExecutorCommandLine, type ExecutorConfig, type ExecutorLogLevel } from './config.js';
+export {
+  readExecutorCommandLine,
+  parseExecutorArgs,
+  natsOptionsOf,
+  type ExecutorCommandLine,
+  type ExecutorConfig,
+  type ExecutorLogLevel,
+} from './config.js';
 export { ExecutorBackend } from './executor-backend.js';
 export type { ExecutorLogger } from './executor-logger.js';
 export { Heartbeater } from './heartbeater.js';

@@ -96,7 +96,8 @@ export class SourceReader {
     if (source.fileSize !== undefined && f.size !== source.fileSize) {
       return { local: false, why: `${source.file} has ${f.size} bytes here, ${source.fileSize} on the driver` };
     }
-    if (f.size < source.end) return { local: false, why: `${source.file} has ${f.size} bytes here, the partition ends at byte ${source.end}` };
+    if (f.size < source.end)
+      return { local: false, why: `${source.file} has ${f.size} bytes here, the partition ends at byte ${source.end}` };
     return { local: true };
   }
 
@@ -172,7 +173,16 @@ export class SourceReader {
     return out;
   }
 
-  private async fetchChunk(jobId: string, driverId: string, subject: string, file: string, at: number, to: number, out: Uint8Array, start: number): Promise<void> {
+  private async fetchChunk(
+    jobId: string,
+    driverId: string,
+    subject: string,
+    file: string,
+    at: number,
+    to: number,
+    out: Uint8Array,
+    start: number,
+  ): Promise<void> {
     let bytes: Uint8Array;
     try {
       const reply = await this.opts.transport.request(

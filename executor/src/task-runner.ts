@@ -99,7 +99,11 @@ export class TaskRunner {
    * else from the rebuild's own output (unpinned: the store evicted it, so it counts in the
    * per-task margin, not in the store's bytes).
    */
-  private async block(jobId: JobId, lineage: PartitionLineage, name: 'rows' | 'train' | 'test'): Promise<{ block: Block; pinned?: PinnedBlock }> {
+  private async block(
+    jobId: JobId,
+    lineage: PartitionLineage,
+    name: 'rows' | 'train' | 'test',
+  ): Promise<{ block: Block; pinned?: PinnedBlock }> {
     const k = key(jobId, lineage.source.index, name);
     const cached = this.store.acquire(k);
     if (cached) return { block: cached.block, pinned: cached };

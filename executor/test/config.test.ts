@@ -37,8 +37,29 @@ t.test('config: applies the documented defaults', async (t) => {
 
 t.test('config: reads every setting from flags, in both --flag value and --flag=value forms', async (t) => {
   const c = parseExecutorArgs(
-    ['--master=nats://a:4222,nats://b:4223', '--id', 'exec-0', '--cores=3', '--prefix', 'team.k1', '--health-port', '0',
-      '--heartbeat-ms', '250', '--driver-timeout-ms=2000', '--grace-ms', '5000', '--fetch-timeout-ms', '800', '--user', 'u', '--pass', 'p', '--log-level', 'debug'],
+    [
+      '--master=nats://a:4222,nats://b:4223',
+      '--id',
+      'exec-0',
+      '--cores=3',
+      '--prefix',
+      'team.k1',
+      '--health-port',
+      '0',
+      '--heartbeat-ms',
+      '250',
+      '--driver-timeout-ms=2000',
+      '--grace-ms',
+      '5000',
+      '--fetch-timeout-ms',
+      '800',
+      '--user',
+      'u',
+      '--pass',
+      'p',
+      '--log-level',
+      'debug',
+    ],
     { KINDLING_MASTER: 'nats://ignored:1', KINDLING_EXECUTOR_CORES: '9' },
   );
   t.same(c.servers, ['nats://a:4222', 'nats://b:4223']);
@@ -101,7 +122,12 @@ t.test('config: reads the timing, credential and log settings from the environme
 });
 
 t.test('config: an empty variable counts as unset (a manifest value: "")', async (t) => {
-  const c = parseExecutorArgs(['--master', 'nats://h:1'], { KINDLING_EXECUTOR_CORES: '', KINDLING_NATS_TOKEN: '', POD_NAME: '', KINDLING_LOG_LEVEL: '' });
+  const c = parseExecutorArgs(['--master', 'nats://h:1'], {
+    KINDLING_EXECUTOR_CORES: '',
+    KINDLING_NATS_TOKEN: '',
+    POD_NAME: '',
+    KINDLING_LOG_LEVEL: '',
+  });
   t.equal(c.cores, os.availableParallelism());
   t.equal(c.token, undefined);
   t.equal(c.id, sanitizeExecutorId(os.hostname()));
@@ -126,11 +152,23 @@ t.test('config: --help gives the usage, listing every flag with its variable, wh
   if (line.kind !== 'help') return t.fail('expected the usage');
   t.match(line.usage, /^Usage: kindling executor --master nats:\/\/host:4222/);
   const flags: Array<[string, string | undefined]> = [
-    ['--master', 'KINDLING_MASTER'], ['--id', undefined], ['--cores', 'KINDLING_EXECUTOR_CORES'], ['--prefix', 'KINDLING_PREFIX'],
-    ['--health-port', 'KINDLING_HEALTH_PORT'], ['--heartbeat-ms', 'KINDLING_HEARTBEAT_MS'], ['--driver-timeout-ms', 'KINDLING_DRIVER_TIMEOUT_MS'],
-    ['--grace-ms', 'KINDLING_GRACE_MS'], ['--fetch-timeout-ms', 'KINDLING_FETCH_TIMEOUT_MS'], ['--user', 'KINDLING_NATS_USER'],
-    ['--pass', 'KINDLING_NATS_PASS'], ['--token', 'KINDLING_NATS_TOKEN'], ['--tls-ca', 'KINDLING_NATS_TLS_CA'],
-    ['--tls-cert', 'KINDLING_NATS_TLS_CERT'], ['--tls-key', 'KINDLING_NATS_TLS_KEY'], ['--log-level', 'KINDLING_LOG_LEVEL'], ['-h, --help', undefined],
+    ['--master', 'KINDLING_MASTER'],
+    ['--id', undefined],
+    ['--cores', 'KINDLING_EXECUTOR_CORES'],
+    ['--prefix', 'KINDLING_PREFIX'],
+    ['--health-port', 'KINDLING_HEALTH_PORT'],
+    ['--heartbeat-ms', 'KINDLING_HEARTBEAT_MS'],
+    ['--driver-timeout-ms', 'KINDLING_DRIVER_TIMEOUT_MS'],
+    ['--grace-ms', 'KINDLING_GRACE_MS'],
+    ['--fetch-timeout-ms', 'KINDLING_FETCH_TIMEOUT_MS'],
+    ['--user', 'KINDLING_NATS_USER'],
+    ['--pass', 'KINDLING_NATS_PASS'],
+    ['--token', 'KINDLING_NATS_TOKEN'],
+    ['--tls-ca', 'KINDLING_NATS_TLS_CA'],
+    ['--tls-cert', 'KINDLING_NATS_TLS_CERT'],
+    ['--tls-key', 'KINDLING_NATS_TLS_KEY'],
+    ['--log-level', 'KINDLING_LOG_LEVEL'],
+    ['-h, --help', undefined],
   ];
   // One entry per option: its line and the wrapped lines under it.
   const entries = line.usage.split(/\n(?= {2}-)/).map((e) => e.replace(/\s+/g, ' ').trim());
@@ -167,7 +205,11 @@ t.test('config: errors name the bad flag or variable', async (t) => {
     [['--master', 'nats://h:1', '--token', 't', '--user', 'u', '--pass', 'p'], {}, /^--token: cannot be combined/],
     [['--master', 'nats://h:1', '--tls-ca', '/no/such/ca.pem'], {}, /^--tls-ca: \/no\/such\/ca.pem: no such file/],
     [['--master', 'nats://h:1', '--log-level', 'loud'], {}, /^--log-level: "loud" is not one of/],
-    [['--master', 'nats://h:1'], { KINDLING_LOG_LEVEL: 'loud' }, /^KINDLING_LOG_LEVEL: "loud" is not one of fatal, error, warn, info, debug, trace, silent$/],
+    [
+      ['--master', 'nats://h:1'],
+      { KINDLING_LOG_LEVEL: 'loud' },
+      /^KINDLING_LOG_LEVEL: "loud" is not one of fatal, error, warn, info, debug, trace, silent$/,
+    ],
     [['--master', 'nats://h:1'], { KINDLING_HEARTBEAT_MS: '5' }, /^KINDLING_HEARTBEAT_MS: 5 is out of range \(10 to 3600000\)$/],
     [['--master', 'nats://h:1'], { KINDLING_NATS_PASS: 'p' }, /^KINDLING_NATS_PASS: needs a user too/],
     [['--master', 'nats://h:1', '--cors', '2'], {}, /^unknown option '--cors' \(Did you mean --cores\?\)$/],

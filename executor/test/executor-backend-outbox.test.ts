@@ -25,7 +25,15 @@ async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: numb
   const finish: Array<(v: unknown) => void> = [];
   const runner = { run: () => new Promise<unknown>((resolve) => finish.push(resolve)) };
   const executor = new Executor({ id: 'e0', runner, store: { dropJob: () => 0 } });
-  const backend = new ExecutorBackend({ executorId: 'e0', prefix: 'kt', transport, executor, log: quiet, driverTimeoutMs: 60_000, outcomeHoldMs });
+  const backend = new ExecutorBackend({
+    executorId: 'e0',
+    prefix: 'kt',
+    transport,
+    executor,
+    log: quiet,
+    driverTimeoutMs: 60_000,
+    outcomeHoldMs,
+  });
   backend.start(() => {
     throw new Error('no heartbeat in this test');
   });
@@ -34,10 +42,25 @@ async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: numb
     if (m.type === 'tasks-finished') got.push({ msg: m });
   });
   t.teardown(() => backend.stop());
-  await driver.request(S.registerPlan('e0'), { type: 'register-plan', version: PROTOCOL_VERSION, driverId: 'd1', jobId: 'j', plan }, { expect: 'ack', timeoutMs: 1000 });
+  await driver.request(
+    S.registerPlan('e0'),
+    { type: 'register-plan', version: PROTOCOL_VERSION, driverId: 'd1', jobId: 'j', plan },
+    { expect: 'ack', timeoutMs: 1000 },
+  );
   const accepted = await driver.request(
     S.launchTasks('e0'),
-    { type: 'launch-tasks', version: PROTOCOL_VERSION, driverId: 'd1', jobId: 'j', planVersion: 1, batch: { op: 'csv-infer', params: {} }, tasks: [{ taskId: 'a', partition: 0 }, { taskId: 'b', partition: 1 }] },
+    {
+      type: 'launch-tasks',
+      version: PROTOCOL_VERSION,
+      driverId: 'd1',
+      jobId: 'j',
+      planVersion: 1,
+      batch: { op: 'csv-infer', params: {} },
+      tasks: [
+        { taskId: 'a', partition: 0 },
+        { taskId: 'b', partition: 1 },
+      ],
+    },
     { expect: 'tasks-accepted', timeoutMs: 1000 },
   );
   return { finish, got, executor, accepted: accepted.accepted };
@@ -54,7 +77,13 @@ t.test('executor-backend: outcomes of one launch go out together once its last t
   r.finish[1]!({ n: 1 });
   await wait(30);
   t.equal(r.got.length, 1, 'one message');
-  t.same(r.got[0]!.msg.outcomes.map((o) => [o.taskId, o.partition, o.ok]), [['a', 0, true], ['b', 1, true]]);
+  t.same(
+    r.got[0]!.msg.outcomes.map((o) => [o.taskId, o.partition, o.ok]),
+    [
+      ['a', 0, true],
+      ['b', 1, true],
+    ],
+  );
   t.equal(r.executor.jobTasks().get(asJobId('j')), 0);
 });
 
@@ -63,9 +92,15 @@ t.test('executor-backend: an outcome waits no longer than the hold for the rest 
   r.finish[0]!({ n: 0 });
   await wait(200);
   t.equal(r.got.length, 1, 'the first outcome went out alone after the hold');
-  t.same(r.got[0]!.msg.outcomes.map((o) => o.taskId), ['a']);
+  t.same(
+    r.got[0]!.msg.outcomes.map((o) => o.taskId),
+    ['a'],
+  );
   r.finish[1]!({ n: 1 });
   await wait(30);
   t.equal(r.got.length, 2, 'the last outcome goes out at once');
-  t.same(r.got[1]!.msg.outcomes.map((o) => o.taskId), ['b']);
+  t.same(
+    r.got[1]!.msg.outcomes.map((o) => o.taskId),
+    ['b'],
+  );
 });

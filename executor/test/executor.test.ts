@@ -31,7 +31,16 @@ function rig() {
   const executor = new Executor({ id: 'e0', runner, store: { dropJob: (j) => (dropped.push(j), 0) } });
   const updates: TaskUpdate[] = [];
   const launch = (version: number, tasks: Array<[string, number]>) =>
-    executor.launch({ jobId: job, planVersion: version, op: 'csv-infer', params: {}, tasks: tasks.map(([id, p]) => ({ taskId: asTaskId(id), partition: p })) }, (u) => updates.push(u));
+    executor.launch(
+      {
+        jobId: job,
+        planVersion: version,
+        op: 'csv-infer',
+        params: {},
+        tasks: tasks.map(([id, p]) => ({ taskId: asTaskId(id), partition: p })),
+      },
+      (u) => updates.push(u),
+    );
   return { runner, executor, updates, launch, dropped };
 }
 
@@ -46,14 +55,30 @@ t.test('executor: refuses a launch without the plan version it names, then runs 
   const stale = r.launch(2, [['t0', 0]]);
   if (!stale.accepted) t.match(stale.error.message, /holds version 1 of job job-1, not version 2/);
   else t.fail('a launch for another plan version was accepted');
-  t.same(r.launch(1, [['t0', 0], ['t1', 1]]), { accepted: true });
-  t.same(r.runner.calls.map((c) => [c.partition, c.version]), [[0, 1], [1, 1]], 'one run per task, against the plan version held');
+  t.same(
+    r.launch(1, [
+      ['t0', 0],
+      ['t1', 1],
+    ]),
+    { accepted: true },
+  );
+  t.same(
+    r.runner.calls.map((c) => [c.partition, c.version]),
+    [
+      [0, 1],
+      [1, 1],
+    ],
+    'one run per task, against the plan version held',
+  );
   r.runner.calls[1]!.resolve({ n: 1 });
   r.runner.calls[0]!.reject(Object.assign(new Error('disk'), { code: 'EIO' }));
   await tick();
   t.same(
     r.updates.map((u) => [u.taskId, u.partition, u.ok]),
-    [['t1', 1, true], ['t0', 0, false]],
+    [
+      ['t1', 1, true],
+      ['t0', 0, false],
+    ],
     'each outcome is reported once, as it ends',
   );
   const failed = r.updates[1]!;
@@ -91,14 +116,23 @@ t.test('executor: dropping a job with tasks running frees it once they end; late
 t.test('executor: draining refuses new launches; abandoning reports running tasks lost exactly once', async (t) => {
   const r = rig();
   r.executor.registerPlan(job, plan(1));
-  r.launch(1, [['t0', 0], ['t1', 1]]);
+  r.launch(1, [
+    ['t0', 0],
+    ['t1', 1],
+  ]);
   r.executor.drain();
   const refused = r.launch(1, [['t2', 0]]);
   if (!refused.accepted) t.equal(refused.error.code, 'E_EXECUTOR_LOST');
   else t.fail('a draining executor took a task');
   t.equal(await r.executor.waitIdle(20), false, 'not idle while tasks run');
   t.equal(r.executor.abandonRunning('stopped'), 2);
-  t.same(r.updates.map((u) => [u.taskId, u.ok]), [['t0', false], ['t1', false]]);
+  t.same(
+    r.updates.map((u) => [u.taskId, u.ok]),
+    [
+      ['t0', false],
+      ['t1', false],
+    ],
+  );
   t.ok(r.updates.every((u) => !u.ok && u.error.code === 'E_EXECUTOR_LOST'));
   r.runner.calls[0]!.resolve({});
   await tick();

@@ -64,10 +64,16 @@ t.test('health-server: two executors in one process keep separate registries', a
 });
 
 t.test('health-server: a port in use fails with E_IO naming the port', async (t) => {
-  const first = await startHealthServer({ readiness: () => ({ ready: true }), metrics: async () => ({ contentType: 'text/plain', body: '' }) }, { port: 0, host: '127.0.0.1' });
+  const first = await startHealthServer(
+    { readiness: () => ({ ready: true }), metrics: async () => ({ contentType: 'text/plain', body: '' }) },
+    { port: 0, host: '127.0.0.1' },
+  );
   t.teardown(() => first.close());
   await t.rejects(
-    startHealthServer({ readiness: () => ({ ready: true }), metrics: async () => ({ contentType: 'text/plain', body: '' }) }, { port: first.port, host: '127.0.0.1' }),
+    startHealthServer(
+      { readiness: () => ({ ready: true }), metrics: async () => ({ contentType: 'text/plain', body: '' }) },
+      { port: first.port, host: '127.0.0.1' },
+    ),
     { code: 'E_IO', message: new RegExp(`cannot listen on 127\\.0\\.0\\.1:${first.port}`) },
   );
 });

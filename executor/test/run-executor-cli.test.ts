@@ -20,7 +20,10 @@ function executorBin(args: string[], env: Record<string, string> = {}): { code: 
 t.test('run-executor-cli: --help prints usage and a bad flag exits 2 naming it', async (t) => {
   let out = '';
   let err = '';
-  const io = { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) } } as unknown as Parameters<typeof runExecutorCli>[1];
+  const io = {
+    stdout: { write: (s: string) => ((out += s), true) },
+    stderr: { write: (s: string) => ((err += s), true) },
+  } as unknown as Parameters<typeof runExecutorCli>[1];
   t.equal(await runExecutorCli(['--help'], io), 0);
   t.match(out, /Usage: kindling executor --master/);
   t.equal(err, '');
@@ -43,7 +46,11 @@ t.test('run-executor-cli: the bin reports bad flags and variables in one line an
     [['--master', 'nats://h:1', '--cores', 'many'], {}, 'kindling executor: error: --cores: "many" is not a whole number\n'],
     [['--master', 'nats://h:1', '--cors', '2'], {}, "kindling executor: error: unknown option '--cors' (Did you mean --cores?)\n"],
     [['--master', 'nats://h:1', '--grace-ms'], {}, "kindling executor: error: option '--grace-ms <ms>' argument missing\n"],
-    [['--master', 'nats://h:1'], { KINDLING_HEALTH_PORT: '99999' }, 'kindling executor: error: KINDLING_HEALTH_PORT: 99999 is out of range (0 to 65535)\n'],
+    [
+      ['--master', 'nats://h:1'],
+      { KINDLING_HEALTH_PORT: '99999' },
+      'kindling executor: error: KINDLING_HEALTH_PORT: 99999 is out of range (0 to 65535)\n',
+    ],
     [[], {}, 'kindling executor: error: --master: is required (or set KINDLING_MASTER), e.g. --master nats://127.0.0.1:4222\n'],
   ];
   for (const [args, env, stderr] of cases) {

@@ -62,12 +62,26 @@ function parseCount(text, name) {
   return n;
 }
 
-const parseList = (text, name) => String(text).split(',').map((s) => parseCount(s, name));
+const parseList = (text, name) =>
+  String(text)
+    .split(',')
+    .map((s) => parseCount(s, name));
 
 function parseArgs(argv) {
   const o = {
-    parts: new Set(['a', 'b', 'c']), executors: [1, 2, 4], cores: 1, tinyRows: 2000, partitions: 8, iters: 50, runs: 3,
-    sizes: [1, 16, 64], fetchReps: 5, rows: 1_000_000, csv: undefined, e2eReps: 3, json: false,
+    parts: new Set(['a', 'b', 'c']),
+    executors: [1, 2, 4],
+    cores: 1,
+    tinyRows: 2000,
+    partitions: 8,
+    iters: 50,
+    runs: 3,
+    sizes: [1, 16, 64],
+    fetchReps: 5,
+    rows: 1_000_000,
+    csv: undefined,
+    e2eReps: 3,
+    json: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i].startsWith('--') && argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
@@ -78,24 +92,57 @@ function parseArgs(argv) {
     };
     switch (key) {
       case '--parts': {
-        o.parts = new Set(value().split(',').map((s) => s.trim()));
+        o.parts = new Set(
+          value()
+            .split(',')
+            .map((s) => s.trim()),
+        );
         for (const p of o.parts) if (!['a', 'b', 'c'].includes(p)) fail(`--parts takes a, b and c, got '${p}'`);
         break;
       }
-      case '--executors': o.executors = parseList(value(), '--executors'); break;
-      case '--cores': o.cores = parseCount(value(), '--cores'); break;
-      case '--tiny-rows': o.tinyRows = parseCount(value(), '--tiny-rows'); break;
-      case '--partitions': o.partitions = parseCount(value(), '--partitions'); break;
-      case '--iters': o.iters = parseCount(value(), '--iters'); break;
-      case '--runs': o.runs = parseCount(value(), '--runs'); break;
-      case '--sizes': o.sizes = parseList(value(), '--sizes'); break;
-      case '--fetch-reps': o.fetchReps = parseCount(value(), '--fetch-reps'); break;
-      case '--rows': o.rows = parseCount(value(), '--rows'); break;
-      case '--csv': o.csv = resolve(value()); break;
-      case '--e2e-reps': o.e2eReps = parseCount(value(), '--e2e-reps'); break;
-      case '--json': o.json = true; break;
-      case '--help': case '-h': usage(0); break;
-      default: process.stderr.write(`unknown option ${key}\n`); usage(2);
+      case '--executors':
+        o.executors = parseList(value(), '--executors');
+        break;
+      case '--cores':
+        o.cores = parseCount(value(), '--cores');
+        break;
+      case '--tiny-rows':
+        o.tinyRows = parseCount(value(), '--tiny-rows');
+        break;
+      case '--partitions':
+        o.partitions = parseCount(value(), '--partitions');
+        break;
+      case '--iters':
+        o.iters = parseCount(value(), '--iters');
+        break;
+      case '--runs':
+        o.runs = parseCount(value(), '--runs');
+        break;
+      case '--sizes':
+        o.sizes = parseList(value(), '--sizes');
+        break;
+      case '--fetch-reps':
+        o.fetchReps = parseCount(value(), '--fetch-reps');
+        break;
+      case '--rows':
+        o.rows = parseCount(value(), '--rows');
+        break;
+      case '--csv':
+        o.csv = resolve(value());
+        break;
+      case '--e2e-reps':
+        o.e2eReps = parseCount(value(), '--e2e-reps');
+        break;
+      case '--json':
+        o.json = true;
+        break;
+      case '--help':
+      case '-h':
+        usage(0);
+        break;
+      default:
+        process.stderr.write(`unknown option ${key}\n`);
+        usage(2);
     }
   }
   return o;
@@ -113,7 +160,11 @@ function quantile(values, q) {
 const median = (v) => quantile(v, 0.5);
 const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const rowsLabel = (n) => (n % 1e6 === 0 ? `${n / 1e6}m` : n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 function table(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -145,7 +196,14 @@ async function importBuilt() {
     import('@kindling/cli'),
     import(pathToFileURL(HARNESS).href),
   ]);
-  return { ...coordinator, ...cluster, LocalExecutor: executor.LocalExecutor, ...shared, NatsServerProcess: cli.NatsServerProcess, LocalCluster: harness.LocalCluster };
+  return {
+    ...coordinator,
+    ...cluster,
+    LocalExecutor: executor.LocalExecutor,
+    ...shared,
+    NatsServerProcess: cli.NatsServerProcess,
+    LocalCluster: harness.LocalCluster,
+  };
 }
 
 /** Generates a bank-like CSV with the repository's generator unless it already exists. */
@@ -153,7 +211,9 @@ function ensureCsv(file, rows, seed) {
   if (existsSync(file)) return file;
   mkdirSync(dirname(file), { recursive: true });
   process.stdout.write(`generating ${file.startsWith(ROOT) ? relative(ROOT, file) : file} (${rows} rows, seed ${seed}) … `);
-  const out = execFileSync(process.execPath, [GENERATOR, '--rows', String(rows), '--out', file, '--seed', String(seed)], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [GENERATOR, '--rows', String(rows), '--out', file, '--seed', String(seed)], {
+    encoding: 'utf8',
+  });
   process.stdout.write(`${/seconds=\S+/.exec(out)?.[0] ?? 'done'}\n`);
   return file;
 }
@@ -242,10 +302,15 @@ async function partA(k, o, scratch) {
         'output.predictions': 'false',
       },
     });
-  console.log(`\na. coordination overhead: ${o.tinyRows} rows in ${o.partitions} partitions, maxIter ${o.iters}, tol 0, ${o.runs} runs per configuration (interleaved)`);
+  console.log(
+    `\na. coordination overhead: ${o.tinyRows} rows in ${o.partitions} partitions, maxIter ${o.iters}, tol 0, ${o.runs} runs per configuration (interleaved)`,
+  );
   console.log(`   executors: ${o.cores} worker thread(s) each; figure = median 'gradient k' stage duration (stage-completed events)`);
 
-  const configs = [{ name: 'local[2]', slots: 2 }, ...o.executors.map((n) => ({ name: `${n} executor${n > 1 ? 's' : ''}`, n, slots: n * o.cores }))];
+  const configs = [
+    { name: 'local[2]', slots: 2 },
+    ...o.executors.map((n) => ({ name: `${n} executor${n > 1 ? 's' : ''}`, n, slots: n * o.cores })),
+  ];
   const samples = new Map(configs.map((c) => [c.name, { stages: [], perRun: [], evaluations: [] }]));
   let reference;
   const identical = new Map(configs.map((c) => [c.name, true]));
@@ -286,10 +351,22 @@ async function partA(k, o, scratch) {
         waves,
         sameBitsAsFirstRun: identical.get(c.name),
       };
-      rows.push([c.name, b.stages.length, fmt(med), fmt(quantile(b.stages, 0.1)), fmt(quantile(b.stages, 0.9)), b.perRun.map((x) => fmt(x)).join(' / '), waves, fmt(med / waves), identical.get(c.name) ? 'yes' : 'NO']);
+      rows.push([
+        c.name,
+        b.stages.length,
+        fmt(med),
+        fmt(quantile(b.stages, 0.1)),
+        fmt(quantile(b.stages, 0.9)),
+        b.perRun.map((x) => fmt(x)).join(' / '),
+        waves,
+        fmt(med / waves),
+        identical.get(c.name) ? 'yes' : 'NO',
+      ]);
     }
     console.log(table(['configuration', 'stages', 'median ms', 'p10', 'p90', 'per-run medians', 'waves', 'ms/wave', 'same bits'], rows));
-    console.log(`   waves = ceil(partitions / total slots): task round trips one after another in each stage. Target (design.md): < 2 ms per iteration.`);
+    console.log(
+      `   waves = ceil(partitions / total slots): task round trips one after another in each stage. Target (design.md): < 2 ms per iteration.`,
+    );
     return out;
   });
 }
@@ -323,7 +400,9 @@ async function partB(k, o) {
   let responder;
   let requester;
   try {
-    responder = spawn(process.execPath, [fileURLToPath(import.meta.url), '--fetch-responder', server.url, prefix, String(maxMiB)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    responder = spawn(process.execPath, [fileURLToPath(import.meta.url), '--fetch-responder', server.url, prefix, String(maxMiB)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     await new Promise((res, rej) => {
       responder.stdout.on('data', (d) => d.toString().includes('ready') && res());
       responder.once('exit', (code) => rej(new Error(`fetch responder exited with ${code}`)));
@@ -331,7 +410,11 @@ async function partB(k, o) {
     requester = await k.NatsTransport.connect({ servers: server.url, prefix, name: 'bench-fetch-requester' }, transportLog);
     const subject = k.subjects(prefix).fetchRange(BENCH_DRIVER);
     const fetchOnce = (start, end) =>
-      requester.request(subject, { type: 'fetch-range', version: k.PROTOCOL_VERSION, jobId: 'bench', file: '/bench', start, end }, { expect: 'range-data', timeoutMs: 60_000 });
+      requester.request(
+        subject,
+        { type: 'fetch-range', version: k.PROTOCOL_VERSION, jobId: 'bench', file: '/bench', start, end },
+        { expect: 'range-data', timeoutMs: 60_000 },
+      );
     /** `bytes` fetched in requests of `chunk` bytes, `inFlight` outstanding at once (SourceReader: 4). */
     const transfer = async (bytes, chunk, inFlight = 1) => {
       const t0 = performance.now();
@@ -348,7 +431,9 @@ async function partB(k, o) {
       await Promise.all(Array.from({ length: inFlight }, lane));
       return performance.now() - t0;
     };
-    console.log(`\nb. FetchRange → RangeData over NATS (loopback nats-server, max_payload ${(requester.maxPayload / MiB).toFixed(0)} MiB; responder in its own process)`);
+    console.log(
+      `\nb. FetchRange → RangeData over NATS (loopback nats-server, max_payload ${(requester.maxPayload / MiB).toFixed(0)} MiB; responder in its own process)`,
+    );
     console.log(`   ${o.fetchReps} timed transfers per size and mode after one warm-up; MB = 10^6 bytes`);
     const modes = [
       { name: '4 MiB requests, 1 in flight (SourceReader before)', chunk: 4 * MiB, inFlight: 1 },
@@ -365,8 +450,21 @@ async function partB(k, o) {
         const ms = [];
         for (let r = 0; r < o.fetchReps; r++) ms.push(await transfer(bytes, mode.chunk, mode.inFlight));
         const mbps = ms.map((t) => bytes / 1e6 / (t / 1000));
-        out[`${size}MiB ${mode.name}`] = { sizeMiB: size, mode: mode.name, medianMBps: median(mbps), minMBps: Math.min(...mbps), maxMBps: Math.max(...mbps), medianMs: median(ms) };
-        rows.push([`${size} MiB`, mode.name, fmt(median(ms), 1), fmt(median(mbps), 0), `${fmt(Math.min(...mbps), 0)}–${fmt(Math.max(...mbps), 0)}`]);
+        out[`${size}MiB ${mode.name}`] = {
+          sizeMiB: size,
+          mode: mode.name,
+          medianMBps: median(mbps),
+          minMBps: Math.min(...mbps),
+          maxMBps: Math.max(...mbps),
+          medianMs: median(ms),
+        };
+        rows.push([
+          `${size} MiB`,
+          mode.name,
+          fmt(median(ms), 1),
+          fmt(median(mbps), 0),
+          `${fmt(Math.min(...mbps), 0)}–${fmt(Math.max(...mbps), 0)}`,
+        ]);
       }
     }
     console.log(table(['size', 'mode', 'median ms', 'median MB/s', 'range MB/s'], rows));
@@ -387,8 +485,12 @@ async function partC(k, o, scratch) {
   const csv = o.csv ?? ensureCsv(join(DATA_DIR, `bank-${rowsLabel(o.rows)}.csv`), o.rows, 7);
   let outputs = 0;
   const spec = () => k.parseJobSpecFile(JOB, { output: join(scratch, `out-c-${outputs++}`), conf: { 'input.path': csv } });
-  console.log(`\nc. end to end: examples/bank-lr.yaml on ${relative(ROOT, csv)}, ${o.e2eReps} repetitions each, interleaved (alternating first)`);
-  console.log(`   local[2] = runJob on one in-process LocalExecutor with 2 threads; cluster = runJob over NATS on 2 executor processes × 1 thread (driver connect not timed)`);
+  console.log(
+    `\nc. end to end: examples/bank-lr.yaml on ${relative(ROOT, csv)}, ${o.e2eReps} repetitions each, interleaved (alternating first)`,
+  );
+  console.log(
+    `   local[2] = runJob on one in-process LocalExecutor with 2 threads; cluster = runJob over NATS on 2 executor processes × 1 thread (driver connect not timed)`,
+  );
   return withClusters(k, [2], 1, async (clusters) => {
     const cluster = clusters.get(2);
     const times = { local: [], cluster: [] };
@@ -397,10 +499,13 @@ async function partC(k, o, scratch) {
       const order = r % 2 === 0 ? ['local', 'cluster'] : ['cluster', 'local'];
       for (const side of order) {
         const s = await spec();
-        const { result, ms } = side === 'local' ? await runLocal(k, s, 2, new k.EventBus()) : await runOnCluster(k, s, cluster, 2, new k.EventBus());
+        const { result, ms } =
+          side === 'local' ? await runLocal(k, s, 2, new k.EventBus()) : await runOnCluster(k, s, cluster, 2, new k.EventBus());
         times[side].push(ms);
         results[side].push(result);
-        console.log(`   rep ${r + 1} ${side.padEnd(7)} ${(ms / 1000).toFixed(2)} s  test AUC ${result.metrics.test.areaUnderROC}  tasks ${JSON.stringify(result.tasksByExecutor)}`);
+        console.log(
+          `   rep ${r + 1} ${side.padEnd(7)} ${(ms / 1000).toFixed(2)} s  test AUC ${result.metrics.test.areaUnderROC}  tasks ${JSON.stringify(result.tasksByExecutor)}`,
+        );
         rmSync(s.output.path, { recursive: true, force: true });
       }
     }
@@ -409,16 +514,30 @@ async function partC(k, o, scratch) {
     const aucIdentical = all.every((x) => Object.is(x.metrics.test.areaUnderROC, all[0].metrics.test.areaUnderROC));
     const ml = median(times.local);
     const mc = median(times.cluster);
-    console.log(table(
-      ['side', 'median s', 'min s', 'max s'],
-      [
-        ['local[2]', fmt(ml / 1000), fmt(Math.min(...times.local) / 1000), fmt(Math.max(...times.local) / 1000)],
-        ['2 executors', fmt(mc / 1000), fmt(Math.min(...times.cluster) / 1000), fmt(Math.max(...times.cluster) / 1000)],
-      ],
-    ));
+    console.log(
+      table(
+        ['side', 'median s', 'min s', 'max s'],
+        [
+          ['local[2]', fmt(ml / 1000), fmt(Math.min(...times.local) / 1000), fmt(Math.max(...times.local) / 1000)],
+          ['2 executors', fmt(mc / 1000), fmt(Math.min(...times.cluster) / 1000), fmt(Math.max(...times.cluster) / 1000)],
+        ],
+      ),
+    );
     console.log(`   cluster / local = ${fmt(mc / ml)} (ratio of medians; > 1 means the cluster is slower)`);
-    console.log(`   test AUC ${all[0].metrics.test.areaUnderROC}: ${aucIdentical ? 'bit-identical' : 'DIFFERS'} across all ${all.length} runs; coefficients and metrics ${identical ? 'bit-identical' : 'DIFFER'}`);
-    return { csv: relative(ROOT, csv), localMs: times.local, clusterMs: times.cluster, medianLocalMs: ml, medianClusterMs: mc, ratio: mc / ml, testAuc: all[0].metrics.test.areaUnderROC, aucIdentical, identical };
+    console.log(
+      `   test AUC ${all[0].metrics.test.areaUnderROC}: ${aucIdentical ? 'bit-identical' : 'DIFFERS'} across all ${all.length} runs; coefficients and metrics ${identical ? 'bit-identical' : 'DIFFER'}`,
+    );
+    return {
+      csv: relative(ROOT, csv),
+      localMs: times.local,
+      clusterMs: times.cluster,
+      medianLocalMs: ml,
+      medianClusterMs: mc,
+      ratio: mc / ml,
+      testAuc: all[0].metrics.test.areaUnderROC,
+      aucIdentical,
+      identical,
+    };
   });
 }
 

@@ -35,33 +35,57 @@ const median = (v) => {
 
 /** One run of cluster.mjs part a in `dir`; returns { config: medianMs }. */
 function runPartA(dir) {
-  const out = execFileSync(process.execPath, [resolve(dir, 'scripts/bench/cluster.mjs'), '--parts', 'a', '--runs', '1', '--json', ...extra], {
-    cwd: dir,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const out = execFileSync(
+    process.execPath,
+    [resolve(dir, 'scripts/bench/cluster.mjs'), '--parts', 'a', '--runs', '1', '--json', ...extra],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const json = JSON.parse(out.slice(out.lastIndexOf('\n{') + 1));
   const a = json.coordination;
-  return Object.fromEntries(Object.entries(a).filter(([, v]) => typeof v === 'object' && v !== null && 'medianMs' in v).map(([k, v]) => [k, v.medianMs]));
+  return Object.fromEntries(
+    Object.entries(a)
+      .filter(([, v]) => typeof v === 'object' && v !== null && 'medianMs' in v)
+      .map(([k, v]) => [k, v.medianMs]),
+  );
 }
 
 const cpu = os.cpus()[0]?.model.trim() ?? 'unknown';
-console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`before: ${resolve(before)}\nafter:  ${after}\nrounds: ${rounds} (before and after alternate; each round is one cluster.mjs --parts a --runs 1 ${extra.join(' ')})`);
+console.log(
+  `machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `before: ${resolve(before)}\nafter:  ${after}\nrounds: ${rounds} (before and after alternate; each round is one cluster.mjs --parts a --runs 1 ${extra.join(' ')})`,
+);
 const samples = { before: {}, after: {} };
 for (let r = 0; r < rounds; r++) {
   const order = r % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
   for (const side of order) {
     const got = runPartA(side === 'before' ? resolve(before) : after);
     for (const [k, v] of Object.entries(got)) (samples[side][k] ??= []).push(v);
-    console.log(`round ${r + 1} ${side.padEnd(6)} ${Object.entries(got).map(([k, v]) => `${k} ${v.toFixed(2)} ms`).join(' · ')}`);
+    console.log(
+      `round ${r + 1} ${side.padEnd(6)} ${Object.entries(got)
+        .map(([k, v]) => `${k} ${v.toFixed(2)} ms`)
+        .join(' · ')}`,
+    );
   }
 }
-console.log('\nmedian gradient-stage time per configuration (median over rounds of each round\'s median)');
+console.log("\nmedian gradient-stage time per configuration (median over rounds of each round's median)");
 console.log(`  ${'configuration'.padEnd(14)} ${'before ms'.padStart(10)} ${'after ms'.padStart(10)} ${'before/after'.padStart(13)}`);
 for (const k of Object.keys(samples.after)) {
   const b = samples.before[k] ? median(samples.before[k]) : NaN;
   const a = median(samples.after[k]);
   console.log(`  ${k.padEnd(14)} ${b.toFixed(2).padStart(10)} ${a.toFixed(2).padStart(10)} ${(b / a).toFixed(2).padStart(12)}×`);
 }
-console.log(`load at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load at end ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

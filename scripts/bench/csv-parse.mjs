@@ -6,9 +6,7 @@ import { mkdtempSync, openSync, readSync, fstatSync, closeSync, readFileSync, wr
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  DEFAULT_CSV_OPTIONS, planCsvSplits, inferPartition, parsePartition, mergeInferPartials,
-} from '@kindling/shared';
+import { DEFAULT_CSV_OPTIONS, planCsvSplits, inferPartition, parsePartition, mergeInferPartials } from '@kindling/shared';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -74,8 +72,10 @@ try {
     return { wall, cpu };
   };
   const show = (name, r) =>
-    console.log(`${name}: median ${median(r.wall).toFixed(1)} MB/s wall, ${median(r.cpu).toFixed(1)} MB/s per CPU-second ` +
-      `(wall runs: ${r.wall.map((x) => x.toFixed(0)).join(', ')}; cpu runs: ${r.cpu.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(
+      `${name}: median ${median(r.wall).toFixed(1)} MB/s wall, ${median(r.cpu).toFixed(1)} MB/s per CPU-second ` +
+        `(wall runs: ${r.wall.map((x) => x.toFixed(0)).join(', ')}; cpu runs: ${r.cpu.map((x) => x.toFixed(0)).join(', ')})`,
+    );
 
   const partials = plan.sources.map((s, i) => inferPartition(parts[i], s, csv, null));
   const schema = mergeInferPartials(partials, plan.columnNames);
@@ -86,12 +86,18 @@ try {
   });
 
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores), node ${process.version}`);
-  console.log(`file: ${(fileSize / 1e6).toFixed(1)} MB, ${partials.reduce((a, p) => a + p.rowCount, 0)} rows, ` +
-    `${plan.sources.length} partitions of ~${partitionMB} MB, planned in ${planMs.toFixed(1)} ms`);
+  console.log(
+    `file: ${(fileSize / 1e6).toFixed(1)} MB, ${partials.reduce((a, p) => a + p.rowCount, 0)} rows, ` +
+      `${plan.sources.length} partitions of ~${partitionMB} MB, planned in ${planMs.toFixed(1)} ms`,
+  );
   console.log(`schema: ${schema.map((f) => `${f.name}:${f.type}`).join(', ')}`);
   show('inferPartition', inferRates);
   show('parsePartition', parseRates);
-  console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other processes share the cores)`);
+  console.log(
+    `load average: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (other processes share the cores)`,
+  );
   if (rowsParsed !== runs * partials.reduce((a, p) => a + p.rowCount, 0)) throw new Error('row count mismatch');
 } finally {
   rmSync(dir, { recursive: true, force: true });

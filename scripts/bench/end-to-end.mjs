@@ -59,8 +59,19 @@ function parseCount(text, name) {
 
 function parseArgs(argv) {
   const o = {
-    csv: undefined, rows: undefined, seed: 7, reps: 5, warmup: 1, master: 'local[2]',
-    maxIter: 10, kindlingConf: [], timeout: 1800, json: false, cli: DEFAULT_CLI, compareCli: undefined, sklearn: true,
+    csv: undefined,
+    rows: undefined,
+    seed: 7,
+    reps: 5,
+    warmup: 1,
+    master: 'local[2]',
+    maxIter: 10,
+    kindlingConf: [],
+    timeout: 1800,
+    json: false,
+    cli: DEFAULT_CLI,
+    compareCli: undefined,
+    sklearn: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -71,21 +82,51 @@ function parseArgs(argv) {
       return v;
     };
     switch (key) {
-      case '--csv': o.csv = resolve(value()); break;
-      case '--rows': o.rows = parseCount(value(), '--rows'); break;
-      case '--seed': o.seed = parseCount(value(), '--seed'); break;
-      case '--reps': o.reps = parseCount(value(), '--reps'); break;
-      case '--warmup': o.warmup = parseCount(value(), '--warmup'); break;
-      case '--master': o.master = value(); break;
-      case '--max-iter': o.maxIter = parseCount(value(), '--max-iter'); break;
-      case '--kindling-conf': o.kindlingConf.push(value()); break;
-      case '--cli': o.cli = resolve(value()); break;
-      case '--compare-cli': o.compareCli = resolve(value()); break;
-      case '--no-sklearn': o.sklearn = false; break;
-      case '--timeout': o.timeout = parseCount(value(), '--timeout'); break;
-      case '--json': o.json = true; break;
-      case '--help': case '-h': usage(0); break;
-      default: fail(`unknown argument '${arg}' (see --help)`);
+      case '--csv':
+        o.csv = resolve(value());
+        break;
+      case '--rows':
+        o.rows = parseCount(value(), '--rows');
+        break;
+      case '--seed':
+        o.seed = parseCount(value(), '--seed');
+        break;
+      case '--reps':
+        o.reps = parseCount(value(), '--reps');
+        break;
+      case '--warmup':
+        o.warmup = parseCount(value(), '--warmup');
+        break;
+      case '--master':
+        o.master = value();
+        break;
+      case '--max-iter':
+        o.maxIter = parseCount(value(), '--max-iter');
+        break;
+      case '--kindling-conf':
+        o.kindlingConf.push(value());
+        break;
+      case '--cli':
+        o.cli = resolve(value());
+        break;
+      case '--compare-cli':
+        o.compareCli = resolve(value());
+        break;
+      case '--no-sklearn':
+        o.sklearn = false;
+        break;
+      case '--timeout':
+        o.timeout = parseCount(value(), '--timeout');
+        break;
+      case '--json':
+        o.json = true;
+        break;
+      case '--help':
+      case '-h':
+        usage(0);
+        break;
+      default:
+        fail(`unknown argument '${arg}' (see --help)`);
     }
   }
   if (o.csv !== undefined && o.rows !== undefined) fail('give --csv or --rows, not both');
@@ -106,7 +147,9 @@ function ensureGenerated(rows, seed, log) {
   if (existsSync(csv) && existsSync(`${csv}.truth.json`)) return csv;
   log(`generating ${relative(ROOT, csv)} (${rows} rows, seed ${seed}) …`);
   const r = spawnSync(process.execPath, [GENERATOR, '--rows', String(rows), '--seed', String(seed), '--out', csv], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
   });
   if (r.status !== 0) fail(`the generator failed (exit ${r.status})`);
   log(r.stdout.trim());
@@ -148,7 +191,10 @@ function timedRun(command, args, timeoutSeconds) {
       resolveRun({
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
         maxRssBytes,
-        code, signal, timedOut, spawnError,
+        code,
+        signal,
+        timedOut,
+        spawnError,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
       });
@@ -228,9 +274,17 @@ async function main() {
   const loadAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
   const outDir = mkdtempSync(join(os.tmpdir(), 'kindling-bench-'));
   const kindlingArgsFor = (cli, out) => [
-    cli, 'submit', '--master', o.master, '--no-progress', '--json',
-    '--output', join(outDir, out), '--overwrite',
-    '--conf', `input.path=${csv}`,
+    cli,
+    'submit',
+    '--master',
+    o.master,
+    '--no-progress',
+    '--json',
+    '--output',
+    join(outDir, out),
+    '--overwrite',
+    '--conf',
+    `input.path=${csv}`,
     ...o.kindlingConf.flatMap((kv) => ['--conf', kv]),
     JOB,
   ];
@@ -243,7 +297,15 @@ async function main() {
   };
   if (o.compareCli !== undefined) {
     if (!existsSync(o.compareCli)) fail(`--compare-cli: ${o.compareCli} not found`);
-    engines.before = { label: 'kindling-before', command: process.execPath, args: kindlingArgsFor(o.compareCli, 'out-before'), available: true, runs: [], failures: 0, out: 'out-before' };
+    engines.before = {
+      label: 'kindling-before',
+      command: process.execPath,
+      args: kindlingArgsFor(o.compareCli, 'out-before'),
+      available: true,
+      runs: [],
+      failures: 0,
+      out: 'out-before',
+    };
   }
   engines.kindling.out = 'out';
   const keys = Object.keys(engines);
@@ -327,13 +389,15 @@ async function main() {
     if (runs.length === 0) return undefined;
     const names = [...new Set(runs.flatMap((r) => Object.keys(r.stages.totalsMs)))];
     const out = Object.fromEntries(names.map((n) => [n, median(runs.map((r) => r.stages.totalsMs[n] ?? 0))]));
-    return { ...out, 'job (run.json durationMs)': median(runs.map((r) => r.stages.jobMs)), 'outside stages (driver)': median(runs.map((r) => r.stages.outsideStagesMs)) };
+    return {
+      ...out,
+      'job (run.json durationMs)': median(runs.map((r) => r.stages.jobMs)),
+      'outside stages (driver)': median(runs.map((r) => r.stages.outsideStagesMs)),
+    };
   };
   // Paired ratios use runs taken next to each other, so a noisy neighbour hits both sides.
   const sklearnByRep = new Map(engines.sklearn.runs.map((r) => [r.rep, r.seconds]));
-  const paired = engines.kindling.runs
-    .filter((r) => sklearnByRep.has(r.rep))
-    .map((r) => sklearnByRep.get(r.rep) / r.seconds);
+  const paired = engines.kindling.runs.filter((r) => sklearnByRep.has(r.rep)).map((r) => sklearnByRep.get(r.rep) / r.seconds);
   const summary = {
     csv: relative(ROOT, csv) || csv,
     csvBytes: statSync(csv).size,
@@ -358,7 +422,9 @@ async function main() {
         ? 'n/a'
         : `${x.medianSeconds.toFixed(3)} s median of ${x.seconds.length} (min ${x.minSeconds.toFixed(3)}, max ${x.maxSeconds.toFixed(3)}), ` +
           `test AUC ${x.testAUC.toFixed(6)}` +
-          (x.peakRssBytes === undefined ? '' : `, peak RSS ${(x.peakRssBytes / 1e9).toFixed(2)} GB median (${(x.peakRssBytes / summary.csvBytes).toFixed(2)}× the CSV)`) +
+          (x.peakRssBytes === undefined
+            ? ''
+            : `, peak RSS ${(x.peakRssBytes / 1e9).toFixed(2)} GB median (${(x.peakRssBytes / summary.csvBytes).toFixed(2)}× the CSV)`) +
           `${x.failedRuns ? `, ${x.failedRuns} failed run(s) left out` : ''}`;
     const m = summary.machine;
     const lines = [
@@ -381,7 +447,10 @@ async function main() {
       lines.push('', `  | stage (median ms) | ${cols.join(' | ')} |`, `  | --- |${cols.map(() => ' --- |').join('')}`);
       for (const n of names) lines.push(`  | ${n} | ${cols.map((c) => st[c][n] ?? '—').join(' | ')} |`);
     }
-    if (kb && k) lines.push(`  ratio kindling-before / kindling: ${(kb.medianSeconds / k.medianSeconds).toFixed(2)} of medians (> 1: this build is faster)`);
+    if (kb && k)
+      lines.push(
+        `  ratio kindling-before / kindling: ${(kb.medianSeconds / k.medianSeconds).toFixed(2)} of medians (> 1: this build is faster)`,
+      );
     process.stdout.write(lines.join('\n') + '\n');
   }
   if (!k && !s) process.exitCode = 1;

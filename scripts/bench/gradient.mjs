@@ -88,10 +88,17 @@ for (let i = 0; i < RUNS; i++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rate = (ms) => ((rows / ms) * 1e3) / 1e6;
 const cpus = os.cpus();
-const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`logisticGradient: ${rows.toLocaleString('en-US')} rows, ${numNum} numeric + ${numCat} one-hot inputs, ${numFeatures} features`);
+const load = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
+console.log(
+  `logisticGradient: ${rows.toLocaleString('en-US')} rows, ${numNum} numeric + ${numCat} one-hot inputs, ${numFeatures} features`,
+);
 console.log(`wall ms per run: ${wall.map((t) => t.toFixed(1)).join(' ')}`);
 console.log(`median wall ${median(wall).toFixed(1)} ms → ${rate(median(wall)).toFixed(1)} M rows/s on one core`);
 console.log(`median CPU  ${median(cpu).toFixed(1)} ms → ${rate(median(cpu)).toFixed(1)} M rows/s per CPU-second`);
-console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical cores), node ${process.version}, ${os.platform()} ${os.arch()}, load average ${load}`);
+console.log(
+  `machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical cores), node ${process.version}, ${os.platform()} ${os.arch()}, load average ${load}`,
+);
 if (!Number.isFinite(sink)) console.log('warning: non-finite loss');

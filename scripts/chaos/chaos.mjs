@@ -57,7 +57,20 @@ function parseCount(text, name, min = 1) {
 }
 
 function parseArgs(argv) {
-  const o = { rows: 1_000_000, csv: undefined, rounds: 5, executors: 3, seed: 1, onlyRound: undefined, timeout: undefined, maxIter: undefined, executorTimeoutMs: 2000, logs: undefined, json: false, faults: [] };
+  const o = {
+    rows: 1_000_000,
+    csv: undefined,
+    rounds: 5,
+    executors: 3,
+    seed: 1,
+    onlyRound: undefined,
+    timeout: undefined,
+    maxIter: undefined,
+    executorTimeoutMs: 2000,
+    logs: undefined,
+    json: false,
+    faults: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i].startsWith('--') && argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
     const value = () => {
@@ -66,20 +79,49 @@ function parseArgs(argv) {
       return v;
     };
     switch (key) {
-      case '--rows': o.rows = parseCount(value(), '--rows'); break;
-      case '--csv': o.csv = resolve(value()); break;
-      case '--rounds': o.rounds = parseCount(value(), '--rounds'); break;
-      case '--executors': o.executors = parseCount(value(), '--executors', 2); break;
-      case '--seed': o.seed = parseCount(value(), '--seed', 0); break;
-      case '--only-round': o.onlyRound = parseCount(value(), '--only-round'); break;
-      case '--timeout': o.timeout = parseCount(value(), '--timeout'); break;
-      case '--max-iter': o.maxIter = parseCount(value(), '--max-iter'); break;
-      case '--executor-timeout-ms': o.executorTimeoutMs = parseCount(value(), '--executor-timeout-ms', 500); break;
-      case '--logs': o.logs = resolve(value()); break;
-      case '--fault': o.faults.push(parseFault(value())); break;
-      case '--json': o.json = true; break;
-      case '--help': case '-h': usage(0); break;
-      default: process.stderr.write(`unknown option ${key}\n`); usage(2);
+      case '--rows':
+        o.rows = parseCount(value(), '--rows');
+        break;
+      case '--csv':
+        o.csv = resolve(value());
+        break;
+      case '--rounds':
+        o.rounds = parseCount(value(), '--rounds');
+        break;
+      case '--executors':
+        o.executors = parseCount(value(), '--executors', 2);
+        break;
+      case '--seed':
+        o.seed = parseCount(value(), '--seed', 0);
+        break;
+      case '--only-round':
+        o.onlyRound = parseCount(value(), '--only-round');
+        break;
+      case '--timeout':
+        o.timeout = parseCount(value(), '--timeout');
+        break;
+      case '--max-iter':
+        o.maxIter = parseCount(value(), '--max-iter');
+        break;
+      case '--executor-timeout-ms':
+        o.executorTimeoutMs = parseCount(value(), '--executor-timeout-ms', 500);
+        break;
+      case '--logs':
+        o.logs = resolve(value());
+        break;
+      case '--fault':
+        o.faults.push(parseFault(value()));
+        break;
+      case '--json':
+        o.json = true;
+        break;
+      case '--help':
+      case '-h':
+        usage(0);
+        break;
+      default:
+        process.stderr.write(`unknown option ${key}\n`);
+        usage(2);
     }
   }
   return o;
@@ -88,7 +130,9 @@ function parseArgs(argv) {
 /** `signal=SIGKILL,executor=executor-0,stage=^load ,after=200,restart=300` → a stage-triggered fault. */
 function parseFault(text) {
   const kv = Object.fromEntries(text.split(',').map((p) => p.split(/=(.*)/s).slice(0, 2)));
-  const signal = { SIGKILL: 'SIGKILL', KILL: 'SIGKILL', '9': 'SIGKILL', SIGTERM: 'SIGTERM', TERM: 'SIGTERM' }[String(kv.signal).toUpperCase()];
+  const signal = { SIGKILL: 'SIGKILL', KILL: 'SIGKILL', 9: 'SIGKILL', SIGTERM: 'SIGTERM', TERM: 'SIGTERM' }[
+    String(kv.signal).toUpperCase()
+  ];
   if (!signal) fail(`--fault ${text}: signal must be SIGKILL or SIGTERM`);
   if (!/^[A-Za-z0-9_-]+$/.test(kv.executor ?? '')) fail(`--fault ${text}: executor= is missing or not an executor id`);
   if (kv.stage === undefined) fail(`--fault ${text}: stage=REGEX is missing`);
@@ -173,14 +217,26 @@ function planRound(seed, round, executors, referenceMs) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(HARNESS)) fail(`${relative(ROOT, HARNESS)} is missing: run \`npx tsc -b\` first`);
-  const k = { ...(await import('@kindling/coordinator')), ...(await import('@kindling/coordinator/cluster')), ...(await import('@kindling/shared')), ...(await import(pathToFileURL(HARNESS).href)) };
+  const k = {
+    ...(await import('@kindling/coordinator')),
+    ...(await import('@kindling/coordinator/cluster')),
+    ...(await import('@kindling/shared')),
+    ...(await import(pathToFileURL(HARNESS).href)),
+  };
   const csv = o.csv ?? ensureCsv(join(DATA_DIR, `bank-${rowsLabel(o.rows)}.csv`), o.rows);
   const scratch = mkdtempSync(join(os.tmpdir(), 'kindling-chaos-'));
   const logsDir = o.logs ?? join(os.tmpdir(), `kindling-chaos-logs-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const ids = Array.from({ length: o.executors }, (_, i) => `executor-${i}`);
   const cpus = os.cpus();
-  console.log(`machine: ${cpus[0]?.model.trim()}, ${cpus.length} cores, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`chaos: ${relative(ROOT, csv)}, ${o.executors} executors × 1 thread, seed ${o.seed}, driver executor timeout ${o.executorTimeoutMs} ms`);
+  console.log(
+    `machine: ${cpus[0]?.model.trim()}, ${cpus.length} cores, node ${process.version}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `chaos: ${relative(ROOT, csv)}, ${o.executors} executors × 1 thread, seed ${o.seed}, driver executor timeout ${o.executorTimeoutMs} ms`,
+  );
 
   // Every executor process ever started, so none outlives this script however it ends.
   const started = [];
@@ -219,7 +275,9 @@ async function main() {
 
   /** One job on the cluster, as runOnCluster runs it, but abortable: resolves with an outcome, never rejects. */
   const runJob = async (events, timeoutMs, logger, onBackend = () => {}) => {
-    const transport = await k.NatsTransport.connect(cluster.connectionOptions('chaos-driver'), { warn: (obj, msg) => logger.warn(obj, `transport: ${msg}`) });
+    const transport = await k.NatsTransport.connect(cluster.connectionOptions('chaos-driver'), {
+      warn: (obj, msg) => logger.warn(obj, `transport: ${msg}`),
+    });
     const driver = await k.DriverContext.onCluster(transport, {
       events,
       logger,
@@ -276,10 +334,12 @@ async function main() {
     // the fault moments. Both must agree, or faults are not what makes a round differ.
     const warm = await runJob(new k.EventBus(), 30 * 60_000, k.silentLogger);
     const ref = warm.status === 'finished' ? await runJob(new k.EventBus(), 30 * 60_000, k.silentLogger) : warm;
-    if (ref.status !== 'finished') throw new Error(`the fault-free reference run did not finish: ${ref.status} ${ref.error ?? JSON.stringify(ref.diagnosis)}`);
+    if (ref.status !== 'finished')
+      throw new Error(`the fault-free reference run did not finish: ${ref.status} ${ref.error ?? JSON.stringify(ref.diagnosis)}`);
     const reference = ref.result;
     const warmDiffs = differences(warm.result, reference);
-    if (warmDiffs.length > 0) throw new Error(`two fault-free runs differ (${warmDiffs.join(', ')}): the job is not deterministic on this cluster`);
+    if (warmDiffs.length > 0)
+      throw new Error(`two fault-free runs differ (${warmDiffs.join(', ')}): the job is not deterministic on this cluster`);
     const timeoutMs = (o.timeout ?? Math.ceil((3 * ref.ms + 60_000) / 1000)) * 1000;
     console.log(
       `reference: ${(warm.ms / 1000).toFixed(1)} s cold, ${(ref.ms / 1000).toFixed(1)} s warm (fault moments are drawn in 3–75 % of it), identical; test AUC ${reference.metrics.test.areaUnderROC}, tasks ${JSON.stringify(reference.tasksByExecutor)}; round timeout ${timeoutMs / 1000} s\n`,
@@ -295,7 +355,9 @@ async function main() {
 
       const plan = o.faults.length > 0 ? o.faults : planRound(o.seed, round, o.executors, ref.ms);
       const when = (f) => (f.stage ? `${f.afterMs} ms after stage /${f.stage.source}/ starts` : `at ${(f.atMs / 1000).toFixed(1)} s`);
-      console.log(`round ${round}: plan ${plan.map((f) => `${f.signal === 'SIGKILL' ? 'kill -9' : 'SIGTERM'} ${f.victim} ${when(f)}, restart after ${f.restartDelayMs} ms`).join('; ')}`);
+      console.log(
+        `round ${round}: plan ${plan.map((f) => `${f.signal === 'SIGKILL' ? 'kill -9' : 'SIGTERM'} ${f.victim} ${when(f)}, restart after ${f.restartDelayMs} ms`).join('; ')}`,
+      );
       const { logger, lines } = memoryLogger();
       const events = new k.EventBus();
       const seen = { recoveries: [], removed: [], failedTasks: [], moved: 0, stages: [] };
@@ -304,7 +366,15 @@ async function main() {
       events.on('task-failed', (e) => seen.failedTasks.push(e));
       events.on('partitions-moved', (e) => (seen.moved += e.moves.length));
       events.on('stage-submitted', (e) => seen.stages.push({ ...e, at: Date.now() }));
-      for (const type of ['executor-added', 'executor-removed', 'partitions-moved', 'partition-recovered', 'task-failed', 'stage-submitted', 'stage-completed']) {
+      for (const type of [
+        'executor-added',
+        'executor-removed',
+        'partitions-moved',
+        'partition-recovered',
+        'task-failed',
+        'stage-submitted',
+        'stage-completed',
+      ]) {
         events.on(type, (e) => logger.info({ event: type, ...e }, type));
       }
 
@@ -313,35 +383,44 @@ async function main() {
       const roundStart = Date.now();
       let backend;
       const fire = (f) => {
-          // The planned victim, or the next live one if it is already down (or going down).
-          const order = [...ids.slice(ids.indexOf(f.victim)), ...ids.slice(0, ids.indexOf(f.victim))];
-          const id = order.find((x) => alive(cluster.executors.get(x)) && !injected.some((i) => i.proc === cluster.executors.get(x)));
-          if (id === undefined) {
-            injected.push({ ...f, skipped: 'no live executor left to fault' });
-            return;
-          }
-          const proc = cluster.executors.get(id);
-          const stage = seen.stages.at(-1)?.name ?? '(before the first stage)';
-          // The driver's own view of what the victim is running (its private bookkeeping).
-          const inFlight = [...(backend?.pending?.entries() ?? [])].filter(([, p]) => p.executorId === id).map(([taskId, p]) => `${p.op} ${taskId}`);
-          proc.child.kill(f.signal);
-          const at = Date.now() - roundStart;
-          const entry = { ...f, id, proc, at, during: stage, pid: proc.child.pid, inFlight };
-          injected.push(entry);
-          console.log(`  ${stamp()} +${(at / 1000).toFixed(1)} s ${f.signal === 'SIGKILL' ? 'kill -9' : 'SIGTERM'} ${id} (pid ${proc.child.pid}) during '${stage}', ${inFlight.length} task(s) of it in flight`);
-          logger.warn({ chaos: true, ...f, stage: f.stage?.source, id, pid: proc.child.pid, during: stage, inFlight }, `chaos: ${f.signal} ${id}`);
-          // The controller: once the process is gone, a new one with the same id after a delay.
-          controllers.push(
-            (async () => {
-              entry.exit = await proc.exited;
-              entry.exitAfterMs = Date.now() - roundStart - at;
-              await sleep(f.restartDelayMs);
-              const fresh = startExecutor(id, round);
-              entry.restartedAt = Date.now() - roundStart;
-              logger.warn({ chaos: true, id, pid: fresh.child.pid, exit: entry.exit }, `chaos: restarted ${id}`);
-              console.log(`  ${stamp()} +${(entry.restartedAt / 1000).toFixed(1)} s ${id} exited (${entry.exit}) after ${entry.exitAfterMs} ms; restarted as pid ${fresh.child.pid}`);
-            })(),
-          );
+        // The planned victim, or the next live one if it is already down (or going down).
+        const order = [...ids.slice(ids.indexOf(f.victim)), ...ids.slice(0, ids.indexOf(f.victim))];
+        const id = order.find((x) => alive(cluster.executors.get(x)) && !injected.some((i) => i.proc === cluster.executors.get(x)));
+        if (id === undefined) {
+          injected.push({ ...f, skipped: 'no live executor left to fault' });
+          return;
+        }
+        const proc = cluster.executors.get(id);
+        const stage = seen.stages.at(-1)?.name ?? '(before the first stage)';
+        // The driver's own view of what the victim is running (its private bookkeeping).
+        const inFlight = [...(backend?.pending?.entries() ?? [])]
+          .filter(([, p]) => p.executorId === id)
+          .map(([taskId, p]) => `${p.op} ${taskId}`);
+        proc.child.kill(f.signal);
+        const at = Date.now() - roundStart;
+        const entry = { ...f, id, proc, at, during: stage, pid: proc.child.pid, inFlight };
+        injected.push(entry);
+        console.log(
+          `  ${stamp()} +${(at / 1000).toFixed(1)} s ${f.signal === 'SIGKILL' ? 'kill -9' : 'SIGTERM'} ${id} (pid ${proc.child.pid}) during '${stage}', ${inFlight.length} task(s) of it in flight`,
+        );
+        logger.warn(
+          { chaos: true, ...f, stage: f.stage?.source, id, pid: proc.child.pid, during: stage, inFlight },
+          `chaos: ${f.signal} ${id}`,
+        );
+        // The controller: once the process is gone, a new one with the same id after a delay.
+        controllers.push(
+          (async () => {
+            entry.exit = await proc.exited;
+            entry.exitAfterMs = Date.now() - roundStart - at;
+            await sleep(f.restartDelayMs);
+            const fresh = startExecutor(id, round);
+            entry.restartedAt = Date.now() - roundStart;
+            logger.warn({ chaos: true, id, pid: fresh.child.pid, exit: entry.exit }, `chaos: restarted ${id}`);
+            console.log(
+              `  ${stamp()} +${(entry.restartedAt / 1000).toFixed(1)} s ${id} exited (${entry.exit}) after ${entry.exitAfterMs} ms; restarted as pid ${fresh.child.pid}`,
+            );
+          })(),
+        );
       };
       const timers = [];
       for (const f of plan) {
@@ -366,7 +445,16 @@ async function main() {
       const maxRecoveryMs = seen.recoveries.length ? Math.max(...seen.recoveries.map((r) => r.recoveryMs)) : undefined;
       const r = {
         round,
-        faults: faults.map((f) => ({ signal: f.signal, executor: f.id, atMs: f.at, stage: f.during, inFlight: f.inFlight, exit: f.exit, exitAfterMs: f.exitAfterMs, restartedAtMs: f.restartedAt })),
+        faults: faults.map((f) => ({
+          signal: f.signal,
+          executor: f.id,
+          atMs: f.at,
+          stage: f.during,
+          inFlight: f.inFlight,
+          exit: f.exit,
+          exitAfterMs: f.exitAfterMs,
+          restartedAtMs: f.restartedAt,
+        })),
         skipped: injected.filter((i) => i.skipped).length,
         notReached: late,
         status: outcome.status,
@@ -398,15 +486,22 @@ async function main() {
         const dir = join(logsDir, `round-${round}`);
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, 'driver.log'), lines.join('\n') + '\n');
-        writeFileSync(join(dir, 'round.json'), JSON.stringify({ ...r, plan: plan.map((f) => ({ ...f, stage: f.stage?.source })) }, null, 2));
+        writeFileSync(
+          join(dir, 'round.json'),
+          JSON.stringify({ ...r, plan: plan.map((f) => ({ ...f, stage: f.stage?.source })) }, null, 2),
+        );
         for (const [i, s] of started.entries()) {
           if (s.exitedAt !== undefined && s.exitedAt < roundStart) continue;
           writeFileSync(join(dir, `${s.proc.id}-pid${s.proc.child.pid}-${i}.log`), s.proc.output());
         }
         if (r.error) console.log(`  error: ${r.error}`);
         if (r.diagnosis) {
-          console.log(`  driver was waiting for ${r.diagnosis.pending.length} task(s): ${r.diagnosis.pending.map((p) => `${p.op} on ${p.executorId}`).join(', ')}`);
-          console.log(`  registry: ${r.diagnosis.registry.map((x) => `${x.id} started ${x.startedAt.slice(11, 23)} silent ${x.silentMs} ms running ${x.runningTasks}`).join('; ')}`);
+          console.log(
+            `  driver was waiting for ${r.diagnosis.pending.length} task(s): ${r.diagnosis.pending.map((p) => `${p.op} on ${p.executorId}`).join(', ')}`,
+          );
+          console.log(
+            `  registry: ${r.diagnosis.registry.map((x) => `${x.id} started ${x.startedAt.slice(11, 23)} silent ${x.silentMs} ms running ${x.runningTasks}`).join('; ')}`,
+          );
         }
         console.log(`  logs: ${dir}`);
         if (outcome.status === 'timeout') {
@@ -424,12 +519,22 @@ async function main() {
     const faults = report.rounds.reduce((a, r) => a + r.faults.length, 0);
     const mean = recoveries.length ? recoveries.reduce((a, b) => a + b, 0) / recoveries.length : undefined;
     const max = recoveries.length ? Math.max(...recoveries) : undefined;
-    report.summary = { rounds: n, faults, finished, identical, meanRecoveryMs: mean, maxRecoveryMs: max, recoveredPartitions: recoveries.length };
+    report.summary = {
+      rounds: n,
+      faults,
+      finished,
+      identical,
+      meanRecoveryMs: mean,
+      maxRecoveryMs: max,
+      recoveredPartitions: recoveries.length,
+    };
     console.log(
       `\nsummary: ${faults} fault(s) in ${n} round(s); jobs finished ${finished}/${n}; bit-identical ${identical}/${n}; ` +
         `recovery ${recoveries.length ? `mean ${Math.round(mean)} ms, max ${max} ms over ${recoveries.length} partition(s)` : 'none recorded'}`,
     );
-    const faultArgs = process.argv.slice(2).flatMap((a, i, all) => (a === '--fault' ? [`--fault '${all[i + 1]}'`] : a.startsWith('--fault=') ? [`'${a}'`] : []));
+    const faultArgs = process.argv
+      .slice(2)
+      .flatMap((a, i, all) => (a === '--fault' ? [`--fault '${all[i + 1]}'`] : a.startsWith('--fault=') ? [`'${a}'`] : []));
     console.log(
       `reproduce: node scripts/chaos/chaos.mjs ${o.csv ? `--csv ${relative(ROOT, o.csv)}` : `--rows ${o.rows}`} --executors ${o.executors} --seed ${o.seed} --rounds ${o.rounds}` +
         `${o.maxIter ? ` --max-iter ${o.maxIter}` : ''}${o.executorTimeoutMs !== 2000 ? ` --executor-timeout-ms ${o.executorTimeoutMs}` : ''} ${faultArgs.join(' ')}${o.faults.length ? '' : ' [--only-round R]'}`,

@@ -37,7 +37,12 @@ export function encodeMessage(msg: Message, opts: CodecOptions = {}): Uint8Array
   try {
     bytes = packr.pack(valid);
   } catch (err) {
-    throw new KindlingError('E_BAD_MESSAGE', `${msg.type}: cannot encode: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
+    throw new KindlingError(
+      'E_BAD_MESSAGE',
+      `${msg.type}: cannot encode: ${err instanceof Error ? err.message : String(err)}`,
+      {},
+      { cause: err },
+    );
   }
   if (bytes.length > max) {
     throw new KindlingError('E_BAD_MESSAGE', `${msg.type}: encoded size ${bytes.length} bytes exceeds the limit of ${max} bytes`, {
@@ -55,16 +60,23 @@ export function encodeMessage(msg: Message, opts: CodecOptions = {}): Uint8Array
 export function decodeMessage(bytes: Uint8Array, opts: CodecOptions = {}): Message {
   const max = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (bytes.length > max) {
-    throw new KindlingError('E_BAD_MESSAGE', `message of ${bytes.length} bytes exceeds the limit of ${max} bytes`, { size: bytes.length, limit: max });
+    throw new KindlingError('E_BAD_MESSAGE', `message of ${bytes.length} bytes exceeds the limit of ${max} bytes`, {
+      size: bytes.length,
+      limit: max,
+    });
   }
   if (bytes.length === 0) throw new KindlingError('E_BAD_MESSAGE', 'empty message', { size: 0 });
   let value: unknown;
   try {
     value = packr.unpack(bytes);
   } catch (err) {
-    throw new KindlingError('E_BAD_MESSAGE', `undecodable message (${bytes.length} bytes): ${err instanceof Error ? err.message : String(err)}`, {
-      size: bytes.length,
-    });
+    throw new KindlingError(
+      'E_BAD_MESSAGE',
+      `undecodable message (${bytes.length} bytes): ${err instanceof Error ? err.message : String(err)}`,
+      {
+        size: bytes.length,
+      },
+    );
   }
   return parseMessage(value);
 }
@@ -101,7 +113,10 @@ export function parseChunkHeader(value: string): { index: number; count: number 
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index >= count) {
-    throw new KindlingError('E_BAD_MESSAGE', `bad ${CHUNK_INDEX_HEADER} header ${JSON.stringify(value.slice(0, 40))}: expected <i>/<n> with 0 <= i < n`);
+    throw new KindlingError(
+      'E_BAD_MESSAGE',
+      `bad ${CHUNK_INDEX_HEADER} header ${JSON.stringify(value.slice(0, 40))}: expected <i>/<n> with 0 <= i < n`,
+    );
   }
   return { index, count };
 }
@@ -175,7 +190,11 @@ export class ChunkAssembler {
     if (p === undefined) {
       if (index !== 0) {
         this.drop(id);
-        throw new KindlingError('E_BAD_MESSAGE', `message ${id}: chunk ${index}/${count} arrived without the chunks before it; message dropped`, { id });
+        throw new KindlingError(
+          'E_BAD_MESSAGE',
+          `message ${id}: chunk ${index}/${count} arrived without the chunks before it; message dropped`,
+          { id },
+        );
       }
       if (count === 1) return this.checkSize(id, data.length) ? data.slice() : undefined;
       p = { count, parts: [], bytes: 0, startedAt: this.now() };
@@ -188,7 +207,11 @@ export class ChunkAssembler {
     if (index < p.parts.length) return undefined; // a repeat of a chunk already held
     if (index > p.parts.length) {
       this.drop(id);
-      throw new KindlingError('E_BAD_MESSAGE', `message ${id}: chunk ${index}/${count} arrived after ${p.parts.length - 1}/${count} (chunks missing); message dropped`, { id });
+      throw new KindlingError(
+        'E_BAD_MESSAGE',
+        `message ${id}: chunk ${index}/${count} arrived after ${p.parts.length - 1}/${count} (chunks missing); message dropped`,
+        { id },
+      );
     }
     if (p.bytes + data.length > this.maxMessageBytes) {
       this.drop(id);
@@ -201,10 +224,14 @@ export class ChunkAssembler {
     const last = index === p.count - 1;
     if (!last && this.pendingBytesTotal + data.length > this.maxPendingBytes) {
       this.drop(id);
-      throw new KindlingError('E_BAD_MESSAGE', `message ${id}: incomplete messages would hold more than ${this.maxPendingBytes} bytes; message dropped`, {
-        id,
-        limit: this.maxPendingBytes,
-      });
+      throw new KindlingError(
+        'E_BAD_MESSAGE',
+        `message ${id}: incomplete messages would hold more than ${this.maxPendingBytes} bytes; message dropped`,
+        {
+          id,
+          limit: this.maxPendingBytes,
+        },
+      );
     }
     // Copy: the transport's receive buffer may be reused, and a view would pin all of it.
     p.parts.push(data.slice());

@@ -73,7 +73,11 @@ export class CsvParseError extends KindlingError {
 
 /** Thrown when a job specification is invalid; `path` names the bad field (e.g. `pipeline.label`). */
 export class JobSpecError extends KindlingError {
-  constructor(message: string, readonly path: string, readonly file?: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly file?: string,
+  ) {
     super('E_JOB_SPEC', message, { path, file });
   }
 }
@@ -83,14 +87,24 @@ export class DataError extends KindlingError {}
 
 /** Thrown when a task fails on an executor after its retries are used up. */
 export class TaskFailedError extends KindlingError {
-  constructor(message: string, readonly taskId: string, readonly attempt: number, readonly executorId: string, cause?: WireError) {
+  constructor(
+    message: string,
+    readonly taskId: string,
+    readonly attempt: number,
+    readonly executorId: string,
+    cause?: WireError,
+  ) {
     super('E_TASK_FAILED', message, { taskId, attempt, executorId, cause }, cause ? { cause } : undefined);
   }
 }
 
 /** Thrown when job outputs cannot be written (unwritable folder, existing output). */
 export class OutputError extends KindlingError {
-  constructor(message: string, readonly path: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly path: string,
+    options?: ErrorOptions,
+  ) {
     super('E_OUTPUT', message, { path }, options);
   }
 }
@@ -121,6 +135,11 @@ export function fromWireError(wire: WireError): KindlingError {
 }
 
 function isWireError(v: unknown): v is WireError {
-  return typeof v === 'object' && v !== null && typeof (v as WireError).code === 'string' &&
-    typeof (v as WireError).message === 'string' && typeof (v as WireError).name === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as WireError).code === 'string' &&
+    typeof (v as WireError).message === 'string' &&
+    typeof (v as WireError).name === 'string'
+  );
 }

@@ -39,7 +39,13 @@ export interface TaskBatch<O extends TaskOp = TaskOp> {
 
 /** How one task of a batch ended. */
 export type TaskUpdate<R = unknown> =
-  | { readonly taskId: TaskId; readonly partition: number; readonly ok: true; readonly value: R; /** The executor's time from taking the task to its result (input, worker thread, op), ms. */ readonly kernelMs?: number }
+  | {
+      readonly taskId: TaskId;
+      readonly partition: number;
+      readonly ok: true;
+      readonly value: R;
+      /** The executor's time from taking the task to its result (input, worker thread, op), ms. */ readonly kernelMs?: number;
+    }
   | { readonly taskId: TaskId; readonly partition: number; readonly ok: false; readonly error: WireError };
 
 /** Receives each task's outcome, exactly once per task of a launch. */

@@ -31,7 +31,9 @@ const envelope = { version: z.number() };
 
 /** An op with its params, as a launch carries it. */
 export type OpWithParams = { [K in TaskOp]: { readonly op: K; readonly params: TaskParamsByOp[K] } }[TaskOp];
-const opWithParams = z.union(TASK_OP_NAMES.map((name) => z.object({ op: z.literal(name), params: opSchemas[name].params }))) as unknown as z.ZodType<OpWithParams>;
+const opWithParams = z.union(
+  TASK_OP_NAMES.map((name) => z.object({ op: z.literal(name), params: opSchemas[name].params })),
+) as unknown as z.ZodType<OpWithParams>;
 
 // ── executor → driver ────────────────────────────────────────────────────────────────
 
@@ -113,7 +115,13 @@ const launchTasks = z.object({
 const dropJob = z.object({ type: z.literal('drop-job'), ...envelope, jobId: nonEmpty });
 
 /** Periodic fact: a driver is alive with these jobs (executors free the blocks of dead drivers). */
-const driverHeartbeat = z.object({ type: z.literal('driver-heartbeat'), ...envelope, driverId: subjectToken, jobs: strings, sentAt: finite });
+const driverHeartbeat = z.object({
+  type: z.literal('driver-heartbeat'),
+  ...envelope,
+  driverId: subjectToken,
+  jobs: strings,
+  sentAt: finite,
+});
 
 /** Reply to FetchRange: the bytes (chunked by the codec when large). */
 const rangeData = z.object({ type: z.literal('range-data'), ...envelope, bytes: uint8Array });
@@ -215,11 +223,15 @@ export function parseMessage(value: unknown): Message {
   const type = 'type' in value ? value.type : undefined;
   const typeName = typeof type === 'string' ? type : 'message';
   if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
-    throw new KindlingError('E_PROTOCOL_VERSION', `${typeName}: protocol version ${version}, this side speaks version ${PROTOCOL_VERSION}`, {
-      type: typeName,
-      received: version,
-      expected: PROTOCOL_VERSION,
-    });
+    throw new KindlingError(
+      'E_PROTOCOL_VERSION',
+      `${typeName}: protocol version ${version}, this side speaks version ${PROTOCOL_VERSION}`,
+      {
+        type: typeName,
+        received: version,
+        expected: PROTOCOL_VERSION,
+      },
+    );
   }
   if (typeof type !== 'string') throw badMessage(`message: type: expected string, received ${describe(type)}`, 'type');
   if (!isMessageType(type)) throw badMessage(`message: type: unknown message type ${JSON.stringify(type.slice(0, 64))}`, 'type');

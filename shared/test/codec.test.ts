@@ -1,7 +1,14 @@
 import t from 'tap';
 import { Packr } from 'msgpackr';
 import {
-  ChunkAssembler, chunkPayload, decodeMessage, encodeMessage, errorAck, formatChunkHeader, okAck, parseChunkHeader,
+  ChunkAssembler,
+  chunkPayload,
+  decodeMessage,
+  encodeMessage,
+  errorAck,
+  formatChunkHeader,
+  okAck,
+  parseChunkHeader,
 } from '../src/codec.js';
 import { KindlingError, fromWireError } from '../src/errors.js';
 import { PROTOCOL_VERSION, type Message } from '../src/protocol.js';
@@ -35,7 +42,10 @@ t.test('codec: every message type round-trips, typed arrays as the same typed ar
 t.test('codec: NaN, -0, infinities and denormals in typed arrays survive exactly', async (t) => {
   const values = new Float64Array([NaN, -0, Infinity, -Infinity, 5e-324, Number.MAX_VALUE]);
   const msg: Message = {
-    type: 'tasks-finished', version: PROTOCOL_VERSION, executorId: 'e', jobId: 'j',
+    type: 'tasks-finished',
+    version: PROTOCOL_VERSION,
+    executorId: 'e',
+    jobId: 'j',
     outcomes: [{ taskId: 't', partition: 0, ok: true, result: { count: 1, lossSum: NaN, gradSum: values, interceptGradSum: -0 } }],
   };
   const back = decodeMessage(encodeMessage(msg));
@@ -46,7 +56,10 @@ t.test('codec: NaN, -0, infinities and denormals in typed arrays survive exactly
   t.ok(grad instanceof Float64Array, 'Float64Array');
   if (grad instanceof Float64Array) t.strictSame(bytesOf(grad), bytesOf(values), 'same bits');
   // msgpack has no negative integer zero: a scalar -0 arrives as 0 (typed arrays keep it).
-  t.ok(typeof result === 'object' && result !== null && 'interceptGradSum' in result && Object.is(result.interceptGradSum, 0), 'scalar -0 is 0');
+  t.ok(
+    typeof result === 'object' && result !== null && 'interceptGradSum' in result && Object.is(result.interceptGradSum, 0),
+    'scalar -0 is 0',
+  );
   t.ok(typeof result === 'object' && result !== null && 'lossSum' in result && Number.isNaN(result.lossSum), 'scalar NaN');
 });
 
@@ -76,21 +89,33 @@ t.test('codec: garbage bytes are rejected with E_BAD_MESSAGE', async (t) => {
     t.equal(errorOf(() => decodeMessage(bytes))?.code, 'E_BAD_MESSAGE', `garbage ${i}`);
   }
   t.match(errorOf(() => decodeMessage(new Uint8Array([0x93, 0x01])))?.message, /^undecodable message \(2 bytes\): /);
-  t.strictSame(errorOf(() => decodeMessage(new Uint8Array(0))), { code: 'E_BAD_MESSAGE', message: 'empty message' });
+  t.strictSame(
+    errorOf(() => decodeMessage(new Uint8Array(0))),
+    { code: 'E_BAD_MESSAGE', message: 'empty message' },
+  );
 });
 
 t.test('codec: a wrong protocol version and a missing field are named', async (t) => {
-  t.strictSame(errorOf(() => decodeMessage(rawPackr.pack({ type: 'drop-job', version: 99, jobId: 'j' }))), {
-    code: 'E_PROTOCOL_VERSION',
-    message: `drop-job: protocol version 99, this side speaks version ${PROTOCOL_VERSION}`,
-  });
-  t.strictSame(errorOf(() => decodeMessage(rawPackr.pack({ type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 0 }))), {
-    code: 'E_BAD_MESSAGE',
-    message: 'fetch-range: end: expected number, received undefined',
-  });
+  t.strictSame(
+    errorOf(() => decodeMessage(rawPackr.pack({ type: 'drop-job', version: 99, jobId: 'j' }))),
+    {
+      code: 'E_PROTOCOL_VERSION',
+      message: `drop-job: protocol version 99, this side speaks version ${PROTOCOL_VERSION}`,
+    },
+  );
+  t.strictSame(
+    errorOf(() => decodeMessage(rawPackr.pack({ type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 0 }))),
+    {
+      code: 'E_BAD_MESSAGE',
+      message: 'fetch-range: end: expected number, received undefined',
+    },
+  );
   // A sender never puts an invalid message on the wire either.
   const bad: Message = JSON.parse(`{"type":"drop-job","version":${PROTOCOL_VERSION}}`);
-  t.strictSame(errorOf(() => encodeMessage(bad)), { code: 'E_BAD_MESSAGE', message: 'drop-job: jobId: expected string, received undefined' });
+  t.strictSame(
+    errorOf(() => encodeMessage(bad)),
+    { code: 'E_BAD_MESSAGE', message: 'drop-job: jobId: expected string, received undefined' },
+  );
 });
 
 t.test('codec: messages above the size limit are refused both ways', async (t) => {
@@ -119,7 +144,10 @@ t.test('codec: errorAck carries an error that fromWireError rebuilds', async (t)
 t.test('codec: chunkPayload splits into ordered views that concatenate to the input', async (t) => {
   const bytes = new Uint8Array(2_500).map((_, i) => i % 251);
   const chunks = chunkPayload(bytes, 1_000);
-  t.strictSame(chunks.map((c) => c.length), [1_000, 1_000, 500]);
+  t.strictSame(
+    chunks.map((c) => c.length),
+    [1_000, 1_000, 500],
+  );
   t.equal(chunks[0]!.buffer, bytes.buffer, 'views, not copies');
   const joined = new Uint8Array(2_500);
   let off = 0;
@@ -128,7 +156,11 @@ t.test('codec: chunkPayload splits into ordered views that concatenate to the in
     off += c.length;
   }
   t.strictSame(joined, bytes);
-  t.strictSame(chunkPayload(new Uint8Array(0), 10).map((c) => c.length), [0], 'empty input is one empty chunk');
+  t.strictSame(
+    chunkPayload(new Uint8Array(0), 10).map((c) => c.length),
+    [0],
+    'empty input is one empty chunk',
+  );
   t.strictSame(chunkPayload(bytes, 2_500).length, 1, 'exact fit is one chunk');
   t.equal(errorOf(() => chunkPayload(bytes, 0))?.code, 'E_INTERNAL');
 });

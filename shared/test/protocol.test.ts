@@ -49,31 +49,113 @@ t.test('protocol: unknown fields from a newer peer are dropped, not refused', as
 });
 
 t.test('protocol: a wrong field type is reported with the message type and the field path', async (t) => {
-  rejects(t, mutate(registration, (m) => { m.plan.partitions[1].end = '2000'; }), 'E_BAD_MESSAGE',
-    'register-plan: plan.partitions[1].end: expected number, received string', 'string end');
-  rejects(t, mutate(launch, (m) => { m.batch.params.beta = [0.5, 1]; }), 'E_BAD_MESSAGE',
-    /^launch-tasks: batch(\.params\.beta)?: /, 'plain array beta');
-  rejects(t, mutate(registration, (m) => { m.plan.schema[1].type = 'decimal'; }), 'E_BAD_MESSAGE',
-    /^register-plan: plan\.schema\[1\]\.type: expected one of .*received "decimal"$/, 'bad column type');
-  rejects(t, mutate(launch, (m) => { m.batch.op = 'shell'; }), 'E_BAD_MESSAGE', /^launch-tasks: batch/, 'unknown op');
-  rejects(t, mutate(registration, (m) => { m.plan.encoding.features[1].size = -1; }), 'E_BAD_MESSAGE',
-    /^register-plan: plan\.encoding\.features\[1\]\.size: /, 'negative size');
-  rejects(t, mutate(registration, (m) => { m.plan.partitions[1].splitAssignment = [0, 1]; }), 'E_BAD_MESSAGE',
-    'register-plan: plan.partitions[1].splitAssignment: expected Uint8Array, received array', 'split assignment');
-  rejects(t, mutate(launch, (m) => { m.tasks = []; }), 'E_BAD_MESSAGE', /^launch-tasks: tasks: /, 'empty batch');
+  rejects(
+    t,
+    mutate(registration, (m) => {
+      m.plan.partitions[1].end = '2000';
+    }),
+    'E_BAD_MESSAGE',
+    'register-plan: plan.partitions[1].end: expected number, received string',
+    'string end',
+  );
+  rejects(
+    t,
+    mutate(launch, (m) => {
+      m.batch.params.beta = [0.5, 1];
+    }),
+    'E_BAD_MESSAGE',
+    /^launch-tasks: batch(\.params\.beta)?: /,
+    'plain array beta',
+  );
+  rejects(
+    t,
+    mutate(registration, (m) => {
+      m.plan.schema[1].type = 'decimal';
+    }),
+    'E_BAD_MESSAGE',
+    /^register-plan: plan\.schema\[1\]\.type: expected one of .*received "decimal"$/,
+    'bad column type',
+  );
+  rejects(
+    t,
+    mutate(launch, (m) => {
+      m.batch.op = 'shell';
+    }),
+    'E_BAD_MESSAGE',
+    /^launch-tasks: batch/,
+    'unknown op',
+  );
+  rejects(
+    t,
+    mutate(registration, (m) => {
+      m.plan.encoding.features[1].size = -1;
+    }),
+    'E_BAD_MESSAGE',
+    /^register-plan: plan\.encoding\.features\[1\]\.size: /,
+    'negative size',
+  );
+  rejects(
+    t,
+    mutate(registration, (m) => {
+      m.plan.partitions[1].splitAssignment = [0, 1];
+    }),
+    'E_BAD_MESSAGE',
+    'register-plan: plan.partitions[1].splitAssignment: expected Uint8Array, received array',
+    'split assignment',
+  );
+  rejects(
+    t,
+    mutate(launch, (m) => {
+      m.tasks = [];
+    }),
+    'E_BAD_MESSAGE',
+    /^launch-tasks: tasks: /,
+    'empty batch',
+  );
 });
 
 t.test('protocol: a missing field is reported by name', async (t) => {
-  rejects(t, { type: 'drop-job', version: PROTOCOL_VERSION }, 'E_BAD_MESSAGE', 'drop-job: jobId: expected string, received undefined', 'jobId');
-  rejects(t, { type: 'range-data', version: PROTOCOL_VERSION }, 'E_BAD_MESSAGE', 'range-data: bytes: expected Uint8Array, received undefined', 'bytes');
-  rejects(t, mutate(registration, (m) => { delete m.plan.csv.mode; }), 'E_BAD_MESSAGE', /^register-plan: plan\.csv\.mode: /, 'csv mode');
+  rejects(
+    t,
+    { type: 'drop-job', version: PROTOCOL_VERSION },
+    'E_BAD_MESSAGE',
+    'drop-job: jobId: expected string, received undefined',
+    'jobId',
+  );
+  rejects(
+    t,
+    { type: 'range-data', version: PROTOCOL_VERSION },
+    'E_BAD_MESSAGE',
+    'range-data: bytes: expected Uint8Array, received undefined',
+    'bytes',
+  );
+  rejects(
+    t,
+    mutate(registration, (m) => {
+      delete m.plan.csv.mode;
+    }),
+    'E_BAD_MESSAGE',
+    /^register-plan: plan\.csv\.mode: /,
+    'csv mode',
+  );
 });
 
 t.test('protocol: another protocol version is refused as such', async (t) => {
-  rejects(t, { type: 'executor-heartbeat', version: PROTOCOL_VERSION + 1 }, 'E_PROTOCOL_VERSION',
-    `executor-heartbeat: protocol version ${PROTOCOL_VERSION + 1}, this side speaks version ${PROTOCOL_VERSION}`, 'newer');
+  rejects(
+    t,
+    { type: 'executor-heartbeat', version: PROTOCOL_VERSION + 1 },
+    'E_PROTOCOL_VERSION',
+    `executor-heartbeat: protocol version ${PROTOCOL_VERSION + 1}, this side speaks version ${PROTOCOL_VERSION}`,
+    'newer',
+  );
   rejects(t, { type: 'some-future-type', version: 0 }, 'E_PROTOCOL_VERSION', /protocol version 0/, 'older, unknown type');
-  rejects(t, { type: 'drop-job', version: '1', jobId: 'j' }, 'E_BAD_MESSAGE', 'drop-job: version: expected number, received string', 'string version');
+  rejects(
+    t,
+    { type: 'drop-job', version: '1', jobId: 'j' },
+    'E_BAD_MESSAGE',
+    'drop-job: version: expected number, received string',
+    'string version',
+  );
 });
 
 t.test('protocol: values that are not messages are refused', async (t) => {
@@ -85,17 +167,52 @@ t.test('protocol: values that are not messages are refused', async (t) => {
 });
 
 t.test('protocol: cross-field and format rules hold', async (t) => {
-  rejects(t, { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 10, end: 5 }, 'E_BAD_MESSAGE',
-    'fetch-range: end: expected start <= end', 'range order');
-  rejects(t, { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 1.5, end: 5 }, 'E_BAD_MESSAGE',
-    /^fetch-range: start: /, 'fractional offset');
-  rejects(t, { type: 'driver-heartbeat', version: PROTOCOL_VERSION, driverId: 'a.b', jobs: [], sentAt: 0 }, 'E_BAD_MESSAGE',
-    /^driver-heartbeat: driverId: expected a subject token/, 'subject token');
-  rejects(t, { type: 'ack', version: PROTOCOL_VERSION, ok: false, error: { code: 'E_NOPE', name: 'X', message: 'm' } }, 'E_BAD_MESSAGE',
-    /^ack: error\.code: /, 'unknown error code');
-  rejects(t, mutate(registration, (m) => { m.plan.fileSize = 10; }), 'E_BAD_MESSAGE',
-    'register-plan: plan.partitions: expected every partition to end within fileSize', 'partition past the file');
-  rejects(t, mutate(finished, (m) => { m.outcomes[0].ok = 'yes'; }), 'E_BAD_MESSAGE', /^tasks-finished: outcomes\[0\]\.ok: /, 'ok flag');
+  rejects(
+    t,
+    { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 10, end: 5 },
+    'E_BAD_MESSAGE',
+    'fetch-range: end: expected start <= end',
+    'range order',
+  );
+  rejects(
+    t,
+    { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 1.5, end: 5 },
+    'E_BAD_MESSAGE',
+    /^fetch-range: start: /,
+    'fractional offset',
+  );
+  rejects(
+    t,
+    { type: 'driver-heartbeat', version: PROTOCOL_VERSION, driverId: 'a.b', jobs: [], sentAt: 0 },
+    'E_BAD_MESSAGE',
+    /^driver-heartbeat: driverId: expected a subject token/,
+    'subject token',
+  );
+  rejects(
+    t,
+    { type: 'ack', version: PROTOCOL_VERSION, ok: false, error: { code: 'E_NOPE', name: 'X', message: 'm' } },
+    'E_BAD_MESSAGE',
+    /^ack: error\.code: /,
+    'unknown error code',
+  );
+  rejects(
+    t,
+    mutate(registration, (m) => {
+      m.plan.fileSize = 10;
+    }),
+    'E_BAD_MESSAGE',
+    'register-plan: plan.partitions: expected every partition to end within fileSize',
+    'partition past the file',
+  );
+  rejects(
+    t,
+    mutate(finished, (m) => {
+      m.outcomes[0].ok = 'yes';
+    }),
+    'E_BAD_MESSAGE',
+    /^tasks-finished: outcomes\[0\]\.ok: /,
+    'ok flag',
+  );
 });
 
 t.test('protocol: validateTaskResult checks the partial of each op', async (t) => {
@@ -103,7 +220,10 @@ t.test('protocol: validateTaskResult checks the partial of each op', async (t) =
   t.strictSame(validateTaskResult('evaluate', evaluatePartial), evaluatePartial);
   t.strictSame(validateTaskResult('spark-split-keys', splitKeysPartial), splitKeysPartial);
   t.strictSame(validateTaskResult('csv-infer', { rowCount: 3, malformedCount: 0, lineCount: 4, types: ['int', null] }), {
-    rowCount: 3, malformedCount: 0, lineCount: 4, types: ['int', null],
+    rowCount: 3,
+    malformedCount: 0,
+    lineCount: 4,
+    types: ['int', null],
   });
   // Statistics of an empty or NaN-holding column are not finite: they must pass.
   const load: LoadPartial = {
@@ -117,19 +237,36 @@ t.test('protocol: validateTaskResult checks the partial of each op', async (t) =
   t.strictSame(validateTaskResult('csv-load', load), load);
   t.strictSame(validateTaskResult('encode', { trainRows: 5, testRows: 1, skippedRows: 0 }), { trainRows: 5, testRows: 1, skippedRows: 0 });
   t.strictSame(validateTaskResult('summarize', { count: 2, mean: [1, 0.5], m2: [0, 0.5], labelCounts: [1, 1] }), {
-    count: 2, mean: [1, 0.5], m2: [0, 0.5], labelCounts: [1, 1],
+    count: 2,
+    mean: [1, 0.5],
+    m2: [0, 0.5],
+    labelCounts: [1, 1],
   });
 
   const cases: [Parameters<typeof validateTaskResult>[0], unknown, string | RegExp][] = [
-    ['gradient', { ...gradientPartial, gradSum: [0.1] }, 'tasks-finished result (gradient): gradSum: expected Float64Array, received array'],
+    [
+      'gradient',
+      { ...gradientPartial, gradSum: [0.1] },
+      'tasks-finished result (gradient): gradSum: expected Float64Array, received array',
+    ],
     ['gradient', evaluatePartial, /^tasks-finished result \(gradient\): lossSum: expected number, received undefined/],
-    ['evaluate', { ...evaluatePartial, negatives: new Float64Array(1) }, 'tasks-finished result (evaluate): expected scores, positives and negatives of equal length'],
-    ['csv-load', { ...load, columns: [{ kind: 'string', nullCount: 0, values: ['a'], counts: [] }] },
-      'tasks-finished result (csv-load): columns[0].counts: expected one count per value'],
+    [
+      'evaluate',
+      { ...evaluatePartial, negatives: new Float64Array(1) },
+      'tasks-finished result (evaluate): expected scores, positives and negatives of equal length',
+    ],
+    [
+      'csv-load',
+      { ...load, columns: [{ kind: 'string', nullCount: 0, values: ['a'], counts: [] }] },
+      'tasks-finished result (csv-load): columns[0].counts: expected one count per value',
+    ],
     ['summarize', { count: 1, mean: [1], m2: [0], labelCounts: [1] }, /^tasks-finished result \(summarize\): labelCounts/],
     ['csv-infer', { rowCount: 1, malformedCount: 0, lineCount: 1, types: ['float'] }, /^tasks-finished result \(csv-infer\): types\[0\]: /],
-    ['spark-split-keys', { ...splitKeysPartial, featureOffsets: new Float64Array(3) },
-      'tasks-finished result (spark-split-keys): featureOffsets: expected Int32Array, received Float64Array'],
+    [
+      'spark-split-keys',
+      { ...splitKeysPartial, featureOffsets: new Float64Array(3) },
+      'tasks-finished result (spark-split-keys): featureOffsets: expected Int32Array, received Float64Array',
+    ],
     ['encode', 'done', 'tasks-finished result (encode): expected object, received string'],
   ];
   for (const [op, value, message] of cases) {
@@ -151,7 +288,15 @@ t.test('protocol: a parsed plan and launch keep their typed arrays, and the plan
   t.ok(parsed.plan.partitions[1]!.splitAssignment instanceof Uint8Array, 'splitAssignment is a Uint8Array');
   t.strictSame(parsed.plan, plan);
   const lineage = lineageOf(parsed.plan, 1);
-  t.strictSame(lineage.source, { file: '/data/bank.csv', index: 1, start: 1_000, end: 2_000_000, numColumns: 3, columnNames: ['age', 'job', 'y'], fileSize: 5_000_000 });
+  t.strictSame(lineage.source, {
+    file: '/data/bank.csv',
+    index: 1,
+    start: 1_000,
+    end: 2_000_000,
+    numColumns: 3,
+    columnNames: ['age', 'job', 'y'],
+    fileSize: 5_000_000,
+  });
   t.equal(lineage.firstRowId, 12_345);
   t.equal(lineage.firstLine, 67);
   t.strictSame(lineage.encoding, plan.encoding);

@@ -41,12 +41,26 @@ t.test('zod-issues: parseWithSchema names the message, the field and the problem
   const cases: Array<[unknown, string | RegExp]> = [
     [{ type: 'drop-job', version: PROTOCOL_VERSION }, 'drop-job: jobId: expected string, received undefined'],
     [{ type: 'range-data', version: PROTOCOL_VERSION }, 'range-data: bytes: expected Uint8Array, received undefined'],
-    [{ type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 10, end: 5 }, 'fetch-range: end: expected start <= end'],
+    [
+      { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 10, end: 5 },
+      'fetch-range: end: expected start <= end',
+    ],
     [{ type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j', file: '/f', start: 1.5, end: 5 }, /^fetch-range: start: /],
-    [{ type: 'driver-heartbeat', version: PROTOCOL_VERSION, driverId: 'a.b', jobs: [], sentAt: 0 }, /^driver-heartbeat: driverId: expected a subject token/],
+    [
+      { type: 'driver-heartbeat', version: PROTOCOL_VERSION, driverId: 'a.b', jobs: [], sentAt: 0 },
+      /^driver-heartbeat: driverId: expected a subject token/,
+    ],
     [{ type: 'ack', version: PROTOCOL_VERSION, ok: false, error: { code: 'E_NOPE', name: 'X', message: 'm' } }, /^ack: error\.code: /],
-    [{ type: 'executor-heartbeat', version: PROTOCOL_VERSION, executorId: 'e', slots: 'many' }, /^executor-heartbeat: slots: expected number, received string \(and \d+ more problems\)$/],
-    [mutate(registration, (m) => { m.plan.partitions[0].end = '2000'; }), 'register-plan: plan.partitions[0].end: expected number, received string'],
+    [
+      { type: 'executor-heartbeat', version: PROTOCOL_VERSION, executorId: 'e', slots: 'many' },
+      /^executor-heartbeat: slots: expected number, received string \(and \d+ more problems\)$/,
+    ],
+    [
+      mutate(registration, (m) => {
+        m.plan.partitions[0].end = '2000';
+      }),
+      'register-plan: plan.partitions[0].end: expected number, received string',
+    ],
   ];
   for (const [value, message] of cases) {
     const got = thrown(() => parseMessage(value));
@@ -55,19 +69,38 @@ t.test('zod-issues: parseWithSchema names the message, the field and the problem
     else t.match(got.message, message);
   }
   const schema = z.object({ a: z.number(), b: z.array(z.string()) });
-  t.match(thrown(() => parseWithSchema(schema, { a: 'x', b: [1] }, 'thing')), {
-    code: 'E_BAD_MESSAGE',
-    message: 'thing: a: expected number, received string (and 1 more problem)',
-    details: { path: 'a' },
-  });
-  t.strictSame(parseWithSchema(schema, { a: 1, b: ['x'], extra: true }, 'thing'), { a: 1, b: ['x'] }, 'a valid value comes back parsed, unknown keys dropped');
+  t.match(
+    thrown(() => parseWithSchema(schema, { a: 'x', b: [1] }, 'thing')),
+    {
+      code: 'E_BAD_MESSAGE',
+      message: 'thing: a: expected number, received string (and 1 more problem)',
+      details: { path: 'a' },
+    },
+  );
+  t.strictSame(
+    parseWithSchema(schema, { a: 1, b: ['x'], extra: true }, 'thing'),
+    { a: 1, b: ['x'] },
+    'a valid value comes back parsed, unknown keys dropped',
+  );
 });
 
-t.test('zod-issues: task results are checked against their op\'s schema', async (t) => {
-  t.match(thrown(() => validateTaskResult('gradient', { ...gradientPartial, gradSum: [0.1] })).message, 'tasks-finished result (gradient): gradSum: expected Float64Array, received array');
-  t.match(thrown(() => validateTaskResult('csv-infer', { rowCount: 1, malformedCount: 0, lineCount: 1, types: ['float'] })).message, /^tasks-finished result \(csv-infer\): types\[0\]: /);
-  t.match(thrown(() => validateTaskResult('evaluate', { ...evaluatePartial, negatives: new Float64Array(1) })).message, 'expected scores, positives and negatives of equal length');
-  t.match(thrown(() => validateTaskResult('spark-split-keys', { ...splitKeysPartial, featureOffsets: new Float64Array(3) })).message, 'featureOffsets: expected Int32Array, received Float64Array');
+t.test("zod-issues: task results are checked against their op's schema", async (t) => {
+  t.match(
+    thrown(() => validateTaskResult('gradient', { ...gradientPartial, gradSum: [0.1] })).message,
+    'tasks-finished result (gradient): gradSum: expected Float64Array, received array',
+  );
+  t.match(
+    thrown(() => validateTaskResult('csv-infer', { rowCount: 1, malformedCount: 0, lineCount: 1, types: ['float'] })).message,
+    /^tasks-finished result \(csv-infer\): types\[0\]: /,
+  );
+  t.match(
+    thrown(() => validateTaskResult('evaluate', { ...evaluatePartial, negatives: new Float64Array(1) })).message,
+    'expected scores, positives and negatives of equal length',
+  );
+  t.match(
+    thrown(() => validateTaskResult('spark-split-keys', { ...splitKeysPartial, featureOffsets: new Float64Array(3) })).message,
+    'featureOffsets: expected Int32Array, received Float64Array',
+  );
 });
 
 t.test('zod-issues: paths, values and types read as a user writes them', async (t) => {

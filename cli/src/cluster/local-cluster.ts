@@ -75,7 +75,10 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
   const dir = resolve(o.dir);
   const existing = readClusterState(dir);
   if (existing && isAlive(existing.nats.pid)) {
-    throw new KindlingError('E_INVALID_VALUE', `a cluster is already running from ${dir} (${existing.url}); run kindling cluster down first`);
+    throw new KindlingError(
+      'E_INVALID_VALUE',
+      `a cluster is already running from ${dir} (${existing.url}); run kindling cluster down first`,
+    );
   }
   const natsBin = findNatsServer();
   mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -89,7 +92,10 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
     // A plaintext client is refused by the server (TLS required); with verify, so is a client without a certificate of this CA.
     tlsConfig = `tls {\n  cert_file: ${JSON.stringify(pki.serverCert)}\n  key_file: ${JSON.stringify(pki.serverKey)}\n  ca_file: ${JSON.stringify(pki.caFile)}\n  timeout: 5\n${o.tls === 'mtls' ? '  verify: true\n' : ''}}\n`;
   }
-  writeFileSync(config, `listen: 127.0.0.1:${port}\nserver_name: kindling-local-${port}\njetstream {\n  store_dir: "${join(dir, 'jetstream')}"\n}\n${tlsConfig}`);
+  writeFileSync(
+    config,
+    `listen: 127.0.0.1:${port}\nserver_name: kindling-local-${port}\njetstream {\n  store_dir: "${join(dir, 'jetstream')}"\n}\n${tlsConfig}`,
+  );
   const natsLog = join(dir, 'logs', 'nats-server.log');
   const natsPid = spawnDetached(natsBin, ['-c', config], natsLog);
   await waitForPort(port, 15_000, natsLog);
@@ -99,11 +105,25 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
   for (let i = 0; i < o.executors; i++) {
     const id = `executor-${i}`;
     const log = join(dir, 'logs', `${id}.log`);
-    const tlsArgs = tls ? ['--tls-ca', tls.caFile, ...(tls.certFile && tls.keyFile ? ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile] : [])] : [];
-    const pid = spawnDetached(process.execPath, [executorMain, '--master', url, '--id', id, '--cores', String(o.cores), '--prefix', o.prefix, '--health-port', '0', ...tlsArgs], log);
+    const tlsArgs = tls
+      ? ['--tls-ca', tls.caFile, ...(tls.certFile && tls.keyFile ? ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile] : [])]
+      : [];
+    const pid = spawnDetached(
+      process.execPath,
+      [executorMain, '--master', url, '--id', id, '--cores', String(o.cores), '--prefix', o.prefix, '--health-port', '0', ...tlsArgs],
+      log,
+    );
     executors.push({ id, pid, log });
   }
-  const state: ClusterState = { url, port, prefix: o.prefix, nats: { pid: natsPid, log: natsLog, config }, executors, startedAt: new Date().toISOString(), ...(tls && { tls }) };
+  const state: ClusterState = {
+    url,
+    port,
+    prefix: o.prefix,
+    nats: { pid: natsPid, log: natsLog, config },
+    executors,
+    startedAt: new Date().toISOString(),
+    ...(tls && { tls }),
+  };
   writeFileSync(statePath(dir), JSON.stringify(state, null, 2));
   return state;
 }
@@ -113,7 +133,10 @@ export async function clusterDown(dir: string, timeoutMs = 30_000): Promise<Clus
   const state = readClusterState(dir);
   if (!state) return undefined;
   for (const e of state.executors) signal(e.pid, 'SIGTERM');
-  await waitForExit(state.executors.map((e) => e.pid), timeoutMs);
+  await waitForExit(
+    state.executors.map((e) => e.pid),
+    timeoutMs,
+  );
   signal(state.nats.pid, 'SIGTERM');
   await waitForExit([state.nats.pid], 10_000);
   for (const pid of [...state.executors.map((e) => e.pid), state.nats.pid]) if (isAlive(pid)) signal(pid, 'SIGKILL');
@@ -159,7 +182,10 @@ async function waitForPort(port: number, timeoutMs: number, log: string): Promis
     if (ok) return;
     if (Date.now() > deadline) {
       const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
-      throw new KindlingError('E_IO', `nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms${tail ? `; its log ends:\n${tail}` : ''}`);
+      throw new KindlingError(
+        'E_IO',
+        `nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms${tail ? `; its log ends:\n${tail}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -152,9 +152,13 @@ export class NatsServerProcess {
       if (await probe(this.port, this.serverName)) return;
       if (Date.now() > deadline) {
         await this.terminate();
-        throw new KindlingError('E_IO', `nats-server did not accept connections on 127.0.0.1:${this.port} within ${this.startTimeoutMs} ms${this.describeLog()}`, {
-          port: this.port,
-        });
+        throw new KindlingError(
+          'E_IO',
+          `nats-server did not accept connections on 127.0.0.1:${this.port} within ${this.startTimeoutMs} ms${this.describeLog()}`,
+          {
+            port: this.port,
+          },
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -227,9 +231,11 @@ function natsConfig(opts: NatsServerOptions, port: number, serverName: string, d
     lines.push(`jetstream { store_dir: ${q(store)}, max_memory_store: 268435456, max_file_store: 1073741824 }`);
   }
   if (opts.auth !== undefined) {
-    lines.push('token' in opts.auth
-      ? `authorization { token: ${q(opts.auth.token)} }`
-      : `authorization { user: ${q(opts.auth.user)}, password: ${q(opts.auth.pass)} }`);
+    lines.push(
+      'token' in opts.auth
+        ? `authorization { token: ${q(opts.auth.token)} }`
+        : `authorization { user: ${q(opts.auth.user)}, password: ${q(opts.auth.pass)} }`,
+    );
   }
   if (opts.tls !== undefined) {
     const t = opts.tls;

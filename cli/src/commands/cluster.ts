@@ -23,29 +23,52 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
     // The executors' own bounds (executor/src/config.ts), checked here so a bad value fails
     // before nats-server starts rather than in N executor logs.
     .option('--executors <n>', 'number of executors', wholeNumber(1, 256), '3')
-    .option('--cores <n>', 'worker threads per executor', wholeNumber(1, 1024), String(Math.max(1, Math.floor(os.availableParallelism() / 2))))
+    .option(
+      '--cores <n>',
+      'worker threads per executor',
+      wholeNumber(1, 1024),
+      String(Math.max(1, Math.floor(os.availableParallelism() / 2))),
+    )
     .option('--port <port>', 'NATS port (0 = any free port)', port(true), '4222')
     .option('--prefix <prefix>', 'NATS subject prefix', subjectPrefix, 'kindling')
     .option('--dir <dir>', 'state and log folder', nonEmpty, DEFAULT_DIR)
     .option('--wait-ms <ms>', 'how long to wait for the executors to register', millis, '30000')
     .option('--tls', 'make a CA and certificates (openssl) in --dir/tls; NATS accepts TLS clients only')
     .option('--mtls', 'like --tls, and NATS also requires client certificates of that CA (executors and drivers get one)')
-    .action(async (o: { executors: string; cores: string; port: string; prefix: string; dir: string; waitMs: string; tls?: boolean; mtls?: boolean }) => {
-      try {
-        const { clusterUp } = await import('../cluster/local-cluster.js');
-        const executors = Number(o.executors);
-        const tls = o.mtls ? 'mtls' : o.tls ? 'tls' : undefined;
-        const state = await clusterUp({ dir: o.dir, executors, cores: Number(o.cores), port: Number(o.port), prefix: o.prefix, ...(tls && { tls }) });
-        const registered = await waitForRegistration(state, executors, Number(o.waitMs));
-        io.stdout.write(`cluster up: ${state.url} with ${registered.length} of ${executors} executor(s) registered\n`);
-        io.stdout.write(renderExecutors(registered, Date.now()));
-        io.stdout.write(`submit with: kindling submit --master ${state.url}${tlsFlags(state.tls)} job.yaml\n`);
-        onExit(registered.length === executors ? 0 : 1);
-      } catch (err) {
-        io.stderr.write(`${errorLine(err)}\n`);
-        onExit(1);
-      }
-    });
+    .action(
+      async (o: {
+        executors: string;
+        cores: string;
+        port: string;
+        prefix: string;
+        dir: string;
+        waitMs: string;
+        tls?: boolean;
+        mtls?: boolean;
+      }) => {
+        try {
+          const { clusterUp } = await import('../cluster/local-cluster.js');
+          const executors = Number(o.executors);
+          const tls = o.mtls ? 'mtls' : o.tls ? 'tls' : undefined;
+          const state = await clusterUp({
+            dir: o.dir,
+            executors,
+            cores: Number(o.cores),
+            port: Number(o.port),
+            prefix: o.prefix,
+            ...(tls && { tls }),
+          });
+          const registered = await waitForRegistration(state, executors, Number(o.waitMs));
+          io.stdout.write(`cluster up: ${state.url} with ${registered.length} of ${executors} executor(s) registered\n`);
+          io.stdout.write(renderExecutors(registered, Date.now()));
+          io.stdout.write(`submit with: kindling submit --master ${state.url}${tlsFlags(state.tls)} job.yaml\n`);
+          onExit(registered.length === executors ? 0 : 1);
+        } catch (err) {
+          io.stderr.write(`${errorLine(err)}\n`);
+          onExit(1);
+        }
+      },
+    );
   cluster
     .command('status')
     .description('show the local cluster started from --dir')
@@ -59,7 +82,8 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
         return;
       }
       io.stdout.write(`nats-server ${state.url} pid ${state.nats.pid} ${isAlive(state.nats.pid) ? 'running' : 'NOT RUNNING'}\n`);
-      for (const e of state.executors) io.stdout.write(`${e.id} pid ${e.pid} ${isAlive(e.pid) ? 'running' : 'NOT RUNNING'} (log ${e.log})\n`);
+      for (const e of state.executors)
+        io.stdout.write(`${e.id} pid ${e.pid} ${isAlive(e.pid) ? 'running' : 'NOT RUNNING'} (log ${e.log})\n`);
       if (isAlive(state.nats.pid)) {
         const registered = await waitForRegistration(state, 0, 500).catch(() => []);
         io.stdout.write(renderExecutors(registered, Date.now()));
@@ -73,7 +97,11 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
     .action(async (o: { dir: string }) => {
       const { clusterDown } = await import('../cluster/local-cluster.js');
       const state = await clusterDown(o.dir);
-      io.stdout.write(state ? `cluster down: stopped ${state.executors.length} executor(s) and nats-server ${state.url}\n` : `no cluster started from ${o.dir}\n`);
+      io.stdout.write(
+        state
+          ? `cluster down: stopped ${state.executors.length} executor(s) and nats-server ${state.url}\n`
+          : `no cluster started from ${o.dir}\n`,
+      );
       onExit(0);
     });
   return cluster;
@@ -89,13 +117,24 @@ function tlsFlags(tls: ClusterTls | undefined): string {
 async function waitForRegistration(state: ClusterState, count: number, waitMs: number): Promise<ExecutorHeartbeat[]> {
   const { NatsTransport, subjects, PROTOCOL_VERSION } = await import('@kindling/shared');
   const prefix = state.prefix;
-  const tls = state.tls ? { caFile: state.tls.caFile, ...(state.tls.certFile && state.tls.keyFile && { certFile: state.tls.certFile, keyFile: state.tls.keyFile }) } : undefined;
+  const tls = state.tls
+    ? {
+        caFile: state.tls.caFile,
+        ...(state.tls.certFile && state.tls.keyFile && { certFile: state.tls.certFile, keyFile: state.tls.keyFile }),
+      }
+    : undefined;
   const transport = await NatsTransport.connect({ servers: state.url, prefix, name: 'kindling-cluster', ...(tls && { tls }) });
   try {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const replies = await transport.requestMany(subjects(prefix).discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { timeoutMs: 300 });
-      const list = replies.filter((m): m is ExecutorHeartbeat => m.type === 'executor-heartbeat').sort((a, b) => a.executorId.localeCompare(b.executorId));
+      const replies = await transport.requestMany(
+        subjects(prefix).discover,
+        { type: 'discover-executors', version: PROTOCOL_VERSION },
+        { timeoutMs: 300 },
+      );
+      const list = replies
+        .filter((m): m is ExecutorHeartbeat => m.type === 'executor-heartbeat')
+        .sort((a, b) => a.executorId.localeCompare(b.executorId));
       if (list.length >= count || Date.now() > deadline) return list;
       await new Promise((r) => setTimeout(r, 200));
     }

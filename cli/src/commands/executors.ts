@@ -41,8 +41,14 @@ async function listExecutors(options: ExecutorsOptions, io: CliIo): Promise<Exit
     const conn = natsOptions(master.url, options, 'kindling-executors');
     const transport = await NatsTransport.connect(conn);
     try {
-      const replies = await transport.requestMany(subjects(conn.prefix).discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { timeoutMs: Number(options.waitMs) });
-      const list = replies.filter((m): m is ExecutorHeartbeat => m.type === 'executor-heartbeat').sort((a, b) => a.executorId.localeCompare(b.executorId));
+      const replies = await transport.requestMany(
+        subjects(conn.prefix).discover,
+        { type: 'discover-executors', version: PROTOCOL_VERSION },
+        { timeoutMs: Number(options.waitMs) },
+      );
+      const list = replies
+        .filter((m): m is ExecutorHeartbeat => m.type === 'executor-heartbeat')
+        .sort((a, b) => a.executorId.localeCompare(b.executorId));
       io.stdout.write(options.json ? `${JSON.stringify(list, null, 2)}\n` : renderExecutors(list, Date.now()));
       return 0;
     } finally {
@@ -74,6 +80,10 @@ export function renderExecutors(list: readonly ExecutorHeartbeat[], now: number)
   ]);
   const head = ['EXECUTOR', 'STATE', 'THREADS', 'RUNNING', 'BLOCKS', 'CACHED', 'BUDGET', 'EVICTED', 'REBUILT', 'RSS', 'JOBS', 'HEARTBEAT'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }

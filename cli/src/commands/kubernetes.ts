@@ -20,7 +20,7 @@ export function addScaleCommand(program: Command, io: CliIo, onExit: (code: Exit
     .command('scale')
     .description('set the number of executors (the kindling-executor StatefulSet), like kubectl scale')
     .addArgument(new Argument('<replicas>', 'executor count').argParser(wholeNumber(0, 10_000)))
-    .option('--namespace <ns>', 'namespace (default: the kubeconfig context\'s)', kubernetesName)
+    .option('--namespace <ns>', "namespace (default: the kubeconfig context's)", kubernetesName)
     .option('--name <name>', 'StatefulSet name', kubernetesName, 'kindling-executor')
     .option('--context <ctx>', 'kubeconfig context', nonEmpty)
     .action(async (replicas: string, o: { namespace?: string; name: string; context?: string }) => {
@@ -40,7 +40,11 @@ export function addScaleCommand(program: Command, io: CliIo, onExit: (code: Exit
 }
 
 /** `kindling executors --master k8s://ns`: pods, their CPU/memory, and heartbeat state if NATS answers. */
-export async function listKubernetesExecutors(namespace: string, flags: NatsFlags & { natsUrl?: string; json?: boolean }, io: CliIo): Promise<ExitCode> {
+export async function listKubernetesExecutors(
+  namespace: string,
+  flags: NatsFlags & { natsUrl?: string; json?: boolean },
+  io: CliIo,
+): Promise<ExitCode> {
   const { loadKubeConfig, executorPodStatus } = await import('@kindling/coordinator/k8s');
   const report = await executorPodStatus(loadKubeConfig(), namespace);
   const beats = flags.natsUrl ? await heartbeats(flags.natsUrl, flags).catch(() => [] as ExecutorHeartbeat[]) : [];
@@ -66,10 +70,17 @@ export async function listKubernetesExecutors(namespace: string, flags: NatsFlag
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   io.stdout.write([line(head), ...rows.map(line)].join('\n') + '\n');
   if (!report.metricsAvailable) io.stdout.write(`CPU and memory unavailable: ${report.reason}\n`);
-  if (!flags.natsUrl) io.stdout.write('registration: pass --nats-url (e.g. after kubectl port-forward svc/kindling-nats 4222) to merge executor heartbeats\n');
+  if (!flags.natsUrl)
+    io.stdout.write(
+      'registration: pass --nats-url (e.g. after kubectl port-forward svc/kindling-nats 4222) to merge executor heartbeats\n',
+    );
   return 0;
 }
 
@@ -78,7 +89,11 @@ async function heartbeats(url: string, flags: NatsFlags): Promise<ExecutorHeartb
   const conn = natsOptions(url, flags, 'kindling-executors');
   const t = await NatsTransport.connect(conn);
   try {
-    const replies = await t.requestMany(subjects(conn.prefix).discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { timeoutMs: 500 });
+    const replies = await t.requestMany(
+      subjects(conn.prefix).discover,
+      { type: 'discover-executors', version: PROTOCOL_VERSION },
+      { timeoutMs: 500 },
+    );
     return replies.filter((m): m is ExecutorHeartbeat => m.type === 'executor-heartbeat');
   } finally {
     await t.close();
@@ -100,7 +115,14 @@ export interface KubernetesSubmitOptions extends NatsFlags {
  * Cluster deploy mode: the job file goes into a ConfigMap and the driver runs as a Job in
  * the namespace; we follow it and print its log. Resolves to the exit code.
  */
-export async function submitToKubernetes(jobFile: string, spec: JobSpec, namespace: string, o: KubernetesSubmitOptions, io: CliIo, logger: Logger): Promise<ExitCode> {
+export async function submitToKubernetes(
+  jobFile: string,
+  spec: JobSpec,
+  namespace: string,
+  o: KubernetesSubmitOptions,
+  io: CliIo,
+  logger: Logger,
+): Promise<ExitCode> {
   const { loadKubeConfig, submitClusterJob, followClusterJob, clusterJobName } = await import('@kindling/coordinator/k8s');
   const kc = loadKubeConfig();
   const jobName = clusterJobName(spec.name);
@@ -114,10 +136,14 @@ export async function submitToKubernetes(jobFile: string, spec: JobSpec, namespa
     ...(o.outputClaim ? { outputClaim: o.outputClaim } : {}),
   });
   logger.info({ namespace, job: submitted.jobName }, `driver job ${namespace}/${submitted.jobName} created; following it`);
-  const r = await followClusterJob(kc, namespace, submitted.jobName, { onPodPhase: (pod, phase) => logger.info({ pod, phase }, `driver pod ${pod}: ${phase}`) });
+  const r = await followClusterJob(kc, namespace, submitted.jobName, {
+    onPodPhase: (pod, phase) => logger.info({ pod, phase }, `driver pod ${pod}: ${phase}`),
+  });
   io.stdout.write(r.log.endsWith('\n') || r.log === '' ? r.log : `${r.log}\n`);
   if (!r.succeeded) {
-    io.stderr.write(`kindling: error: driver job ${namespace}/${r.jobName} failed${r.reason ? `: ${r.reason}` : ''}${r.message ? ` (${r.message})` : ''} [E_TASK_FAILED]\n`);
+    io.stderr.write(
+      `kindling: error: driver job ${namespace}/${r.jobName} failed${r.reason ? `: ${r.reason}` : ''}${r.message ? ` (${r.message})` : ''} [E_TASK_FAILED]\n`,
+    );
     return 1;
   }
   return 0;

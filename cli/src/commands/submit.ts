@@ -52,10 +52,21 @@ export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
 
 /** Rows of the final table, in the order a Spark user reads them. */
 const TABLE_ROWS = [
-  'areaUnderROC', 'areaUnderPR', 'accuracy', 'precision', 'recall', 'f1',
-  'weightedPrecision', 'weightedRecall', 'weightedF1', 'logLoss', 'count',
+  'areaUnderROC',
+  'areaUnderPR',
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'weightedPrecision',
+  'weightedRecall',
+  'weightedF1',
+  'logLoss',
+  'count',
   // Multiclass jobs only (absent rows are skipped).
-  'weightedTruePositiveRate', 'weightedFalsePositiveRate', 'hammingLoss',
+  'weightedTruePositiveRate',
+  'weightedFalsePositiveRate',
+  'hammingLoss',
 ];
 
 /** Adds the `submit` command to the program; `onExit` receives the command's exit code. */
@@ -64,10 +75,22 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
     .command('submit')
     .description('run a job described by a YAML job file (like spark-submit)')
     .argument('<job.yaml>', 'the job file; relative paths in it resolve against its folder')
-    .option('--master <url>', 'where to run: local, local[N] (N threads), local[*] (one per core), nats://host:port (executors of a cluster), k8s://namespace', 'local[*]')
-    .addOption(new Option('--deploy-mode <mode>', 'k8s:// only: run the driver here (client) or as a Job in the cluster (cluster)').choices(['client', 'cluster']).default('client'))
+    .option(
+      '--master <url>',
+      'where to run: local, local[N] (N threads), local[*] (one per core), nats://host:port (executors of a cluster), k8s://namespace',
+      'local[*]',
+    )
+    .addOption(
+      new Option('--deploy-mode <mode>', 'k8s:// only: run the driver here (client) or as a Job in the cluster (cluster)')
+        .choices(['client', 'cluster'])
+        .default('client'),
+    )
     .option('--image <image>', 'k8s:// cluster mode: the Kindling image of the driver Job', 'kindling:dev')
-    .option('--nats-url <url>', 'k8s:// client mode: where this machine reaches the cluster\'s NATS (e.g. after kubectl port-forward)', 'nats://127.0.0.1:4222')
+    .option(
+      '--nats-url <url>',
+      "k8s:// client mode: where this machine reaches the cluster's NATS (e.g. after kubectl port-forward)",
+      'nats://127.0.0.1:4222',
+    )
     .option('--data-claim <pvc>', 'k8s:// cluster mode: PVC with the input files, mounted at /data')
     .option('--output-claim <pvc>', 'k8s:// cluster mode: PVC for the output folder, mounted at /out')
     .option('--name <name>', 'job name (default: the job file name); also names the default output folder')
@@ -79,13 +102,23 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
     .option('--no-progress', 'never draw the progress bar')
     .option('--json', 'print the result as JSON on stdout instead of the table')
     .option('--executor-wait <ms>', 'cluster mode: how long to wait for an executor to register', '30000')
-    .addOption(new Option('--metrics-port <port>', 'serve the driver\'s Prometheus metrics at http://127.0.0.1:<port>/metrics while the job runs (0 = off)').argParser(parseMetricsPort).default(0))
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        "serve the driver's Prometheus metrics at http://127.0.0.1:<port>/metrics while the job runs (0 = off)",
+      )
+        .argParser(parseMetricsPort)
+        .default(0),
+    )
     .option('--metrics-host <addr>', 'address the metrics endpoint binds (0.0.0.0 to be scraped from other machines)', '127.0.0.1')
     .option('--ui-port <port>', 'serve the live web UI on exactly this port (default: 4040, or the next free one up to 4056)')
     .option('--ui-host <addr>', 'address the web UI binds (default 127.0.0.1: this machine only)')
     .option('--no-ui', 'do not serve the live web UI')
     .option('--ui-linger <seconds>', 'keep the web UI up this long after the job ends (Ctrl-C stops it sooner)', '0')
-    .option('--history-dir <dir>', 'folder the event log is appended to, for `kindling history` (default ~/.kindling/history; --conf eventLog.dir=…)')
+    .option(
+      '--history-dir <dir>',
+      'folder the event log is appended to, for `kindling history` (default ~/.kindling/history; --conf eventLog.dir=…)',
+    )
     .option('--no-event-log', 'write no event log (--conf eventLog.enabled=false)');
   return addNatsFlags(cmd).action(async (jobFile: string, options: SubmitOptions) => {
     onExit(await runSubmit(jobFile, options, io));
@@ -157,7 +190,9 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
     await lingerThenClose(observer, lingerMs, io);
     return code;
   }
-  io.stdout.write(options.json ? `${JSON.stringify(resultJson(spec, options.master, result), null, 2)}\n` : summary(spec, options.master, result));
+  io.stdout.write(
+    options.json ? `${JSON.stringify(resultJson(spec, options.master, result), null, 2)}\n` : summary(spec, options.master, result),
+  );
   await lingerThenClose(observer, lingerMs, io);
   return 0;
 }
@@ -165,7 +200,8 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
 /** --ui-linger: seconds, a usage error otherwise. */
 function parseLinger(text: string | undefined): number {
   if (text === undefined) return 0;
-  if (!/^\d+(\.\d+)?$/.test(text)) throw new KindlingError('E_INVALID_VALUE', `--ui-linger "${text}": expected seconds, e.g. 60`, { flag: '--ui-linger', value: text });
+  if (!/^\d+(\.\d+)?$/.test(text))
+    throw new KindlingError('E_INVALID_VALUE', `--ui-linger "${text}": expected seconds, e.g. 60`, { flag: '--ui-linger', value: text });
   return Number(text) * 1000;
 }
 
@@ -174,7 +210,12 @@ async function lingerThenClose(observer: DriverObserver | undefined, ms: number,
   if (observer?.ui && ms > 0) {
     io.stderr.write(`UI stays up for ${ms / 1000} s at ${observer.ui.url} (Ctrl-C to stop)\n`);
     await new Promise<void>((resolve) => {
-      const done = (): void => { clearTimeout(timer); process.off('SIGINT', done); process.off('SIGTERM', done); resolve(); };
+      const done = (): void => {
+        clearTimeout(timer);
+        process.off('SIGINT', done);
+        process.off('SIGTERM', done);
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
@@ -190,20 +231,35 @@ function attachConsole(events: EventBus, logger: Logger, bar: ConsoleProgressBar
     bar?.complete(e.stageId);
     logger.debug({ stageId: e.stageId, stage: e.name, durationMs: e.durationMs }, 'stage finished');
   });
-  events.on('task-failed', (e) => logger.warn({ stage: e.stageId, partition: e.partition, executor: e.executorId, code: e.code, retry: e.willRetry }, e.message));
+  events.on('task-failed', (e) =>
+    logger.warn({ stage: e.stageId, partition: e.partition, executor: e.executorId, code: e.code, retry: e.willRetry }, e.message),
+  );
 }
 
 /** Local mode: a driver over one in-process executor with `threads` worker threads. */
-async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: ConsoleProgressBar | undefined, options: SubmitOptions, events?: EventBus): Promise<JobResult> {
+async function runLocal(
+  spec: JobSpec,
+  threads: number,
+  logger: Logger,
+  bar: ConsoleProgressBar | undefined,
+  options: SubmitOptions,
+  events?: EventBus,
+): Promise<JobResult> {
   const [{ DriverContext }, { LocalExecutor }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/executor')]);
   logger.info({ job: spec.name, spec: spec.specFile, threads, output: spec.output.path }, `submitting ${spec.name} on local[${threads}]`);
-  const executor = new LocalExecutor({ id: 'driver', threads, ...(spec.executor?.memoryBytes !== undefined && { memoryBytes: spec.executor.memoryBytes }) });
+  const executor = new LocalExecutor({
+    id: 'driver',
+    threads,
+    ...(spec.executor?.memoryBytes !== undefined && { memoryBytes: spec.executor.memoryBytes }),
+  });
   const driver = DriverContext.withExecutors([executor], { logger, release: () => executor.close(), ...(events && { events }) });
   attachConsole(driver.events, logger, bar);
-  const metrics = await startMetricsEndpoint(options, driver.events, { executors: () => [executor] }, logger).catch(async (err: unknown) => {
-    await driver.close();
-    throw err;
-  });
+  const metrics = await startMetricsEndpoint(options, driver.events, { executors: () => [executor] }, logger).catch(
+    async (err: unknown) => {
+      await driver.close();
+      throw err;
+    },
+  );
   // Ctrl-C stops the tasks (closing the pool fails them) and the job then reports that it was
   // interrupted, not the worker-thread error the stop caused; exit 130 as a shell expects.
   let stopped = false;
@@ -233,13 +289,27 @@ async function runLocal(spec: JobSpec, threads: number, logger: Logger, bar: Con
  * client deploy mode). Executor loss is survived by retrying tasks elsewhere (4 attempts, as
  * spark.task.maxFailures) and rebuilding blocks from lineage.
  */
-async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, logger: Logger, bar: ConsoleProgressBar | undefined, k8sNamespace?: string, events?: EventBus, observer?: DriverObserver): Promise<JobResult> {
+async function runOnCluster(
+  spec: JobSpec,
+  url: string,
+  options: SubmitOptions,
+  logger: Logger,
+  bar: ConsoleProgressBar | undefined,
+  k8sNamespace?: string,
+  events?: EventBus,
+  observer?: DriverObserver,
+): Promise<JobResult> {
   const [{ DriverContext }, { NatsTransport }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/shared')]);
   const waitMs = Number(options.executorWait ?? 30_000);
   const conn = natsOptions(url, options, `kindling-driver-${spec.name}`);
   const transport = await NatsTransport.connect(conn, logger);
   try {
-    const driver = await DriverContext.onCluster(transport, { logger, executorWaitMs: waitMs, cluster: { prefix: conn.prefix ?? 'kindling' }, ...(events && { events }) });
+    const driver = await DriverContext.onCluster(transport, {
+      logger,
+      executorWaitMs: waitMs,
+      cluster: { prefix: conn.prefix ?? 'kindling' },
+      ...(events && { events }),
+    });
     attachConsole(driver.events, logger, bar);
     const backend = driver.backend!;
     observer?.watchHeartbeats(() => backend.heartbeats());
@@ -251,7 +321,10 @@ async function runOnCluster(spec: JobSpec, url: string, options: SubmitOptions, 
     });
     try {
       await backend.waitForExecutors(1, waitMs);
-      logger.info({ job: spec.name, master: url, executors: backend.executors().map((e) => e.id), output: spec.output.path }, `submitting ${spec.name} to ${backend.executors().length} executor(s)`);
+      logger.info(
+        { job: spec.name, master: url, executors: backend.executors().map((e) => e.id), output: spec.output.path },
+        `submitting ${spec.name} to ${backend.executors().length} executor(s)`,
+      );
       return await driver.runJob(spec);
     } finally {
       stopWatch?.();
@@ -298,8 +371,7 @@ function summary(spec: JobSpec, master: string, r: JobResult): string {
 
 /** `--json`: the numbers a script needs; curves stay in the output folder's files. */
 function resultJson(spec: JobSpec, master: string, r: JobResult): object {
-  const scalars = (m: object): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(m).filter(([, v]) => !Array.isArray(v)));
+  const scalars = (m: object): Record<string, unknown> => Object.fromEntries(Object.entries(m).filter(([, v]) => !Array.isArray(v)));
   return {
     name: spec.name,
     master,

@@ -82,14 +82,21 @@ t.test('nats-server-process: user/password auth refuses wrong credentials and ac
     code: 'E_IO',
     message: `cannot connect to NATS at ${srv.url}: ${refused}`,
   });
-  t.equal((await errorOf(NatsTransport.connect({ servers: srv.url }, log)))?.message, `cannot connect to NATS at ${srv.url}: ${refused}`, 'none');
+  t.equal(
+    (await errorOf(NatsTransport.connect({ servers: srv.url }, log)))?.message,
+    `cannot connect to NATS at ${srv.url}: ${refused}`,
+    'none',
+  );
   t.equal(await roundTrip({ servers: srv.url, user: 'kindling', pass }), true);
 });
 
 t.test('nats-server-process: token auth refuses a wrong token and accepts the right one', async (t) => {
   const srv = await NatsServerProcess.start({ jetstream: false, auth: { token: 's3cr3t-t0ken' } });
   t.teardown(() => srv.stop());
-  t.match(await errorOf(NatsTransport.connect({ servers: srv.url, token: 'nope' }, log)), { code: 'E_IO', message: /authorization violation/ });
+  t.match(await errorOf(NatsTransport.connect({ servers: srv.url, token: 'nope' }, log)), {
+    code: 'E_IO',
+    message: /authorization violation/,
+  });
   t.equal(await roundTrip({ servers: srv.url, token: 's3cr3t-t0ken' }), true);
 });
 

@@ -37,13 +37,23 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 const scale = (replicas: number) => ({
-  json: { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'kindling-executor', namespace: 'ns' }, spec: { replicas }, status: { replicas } },
+  json: {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: 'kindling-executor', namespace: 'ns' },
+    spec: { replicas },
+    status: { replicas },
+  },
 });
 
 t.test('kubernetes: kindling scale patches the executor StatefulSet of the context namespace', async (t) => {
   const api = await startFakeKubeApi([
     { method: 'GET', path: SCALE, handle: () => scale(2) },
-    { method: 'PATCH', path: SCALE, handle: (req: { body: string }) => scale((JSON.parse(req.body) as { spec: { replicas: number } }).spec.replicas) },
+    {
+      method: 'PATCH',
+      path: SCALE,
+      handle: (req: { body: string }) => scale((JSON.parse(req.body) as { spec: { replicas: number } }).spec.replicas),
+    },
   ]);
   t.teardown(() => api.close());
   const r = await run(['scale', '5'], { KUBECONFIG: kubeconfig(t.testdir({}), api.url) });
@@ -54,7 +64,11 @@ t.test('kubernetes: kindling scale patches the executor StatefulSet of the conte
 
 t.test('kubernetes: kindling executors --master k8s:// says plainly when metrics-server is missing', async (t) => {
   const api = await startFakeKubeApi([
-    { method: 'GET', path: '/api/v1/namespaces/ns/pods', handle: () => ({ json: podListJson('7', [podJson('kindling-executor-0'), podJson('kindling-executor-1', { ready: false })]) }) },
+    {
+      method: 'GET',
+      path: '/api/v1/namespaces/ns/pods',
+      handle: () => ({ json: podListJson('7', [podJson('kindling-executor-0'), podJson('kindling-executor-1', { ready: false })]) }),
+    },
   ]);
   t.teardown(() => api.close());
   const r = await run(['executors', '--master', 'k8s://ns'], { KUBECONFIG: kubeconfig(t.testdir({}), api.url) });

@@ -38,7 +38,16 @@ const VALID = 'input:\n  path: data.csv\npipeline:\n  label: y\n';
 t.test('submit: lists the spark-submit style flags in its help', async (t) => {
   const r = await inProcess(process.cwd(), 'submit', '--help');
   t.equal(r.code, 0);
-  for (const flag of ['--master <url>', '--name <name>', '--conf <key=value>', '--output <dir>', '--overwrite', '--log-level <level>', '--no-progress', '--json']) {
+  for (const flag of [
+    '--master <url>',
+    '--name <name>',
+    '--conf <key=value>',
+    '--output <dir>',
+    '--overwrite',
+    '--log-level <level>',
+    '--no-progress',
+    '--json',
+  ]) {
     t.ok(r.stdout.includes(flag), flag);
   }
   t.match(r.stdout, /default: "local\[\*\]"/);
@@ -71,7 +80,10 @@ t.test('submit: exits 2 for a bad --conf, naming the flag', async (t) => {
   t.equal(r.stderr, 'kindling: error: job.yaml: model.maxIter: expected a positive integer, got 0 (--conf model.maxIter=0) [E_JOB_SPEC]\n');
   r = await inProcess(dir, 'submit', '--conf', 'model.iterations=5', 'job.yaml');
   t.equal(r.code, 2);
-  t.match(r.stderr, /^kindling: error: job\.yaml: model\.iterations: --conf model\.iterations=5: unknown key; expected one of: type, maxIter, /);
+  t.match(
+    r.stderr,
+    /^kindling: error: job\.yaml: model\.iterations: --conf model\.iterations=5: unknown key; expected one of: type, maxIter, /,
+  );
   r = await inProcess(dir, 'submit', '--conf', 'maxIter', 'job.yaml');
   t.equal(r.code, 2);
   t.equal(r.stderr, 'kindling: error: --conf "maxIter": expected key=value, e.g. model.maxIter=20 [E_INVALID_VALUE]\n');
@@ -95,7 +107,10 @@ t.test('submit: exits 2 for a master it cannot use, before reading the job', asy
   t.match(r.stderr, /deploy-mode/);
   r = await inProcess(dir, 'submit', '--master', 'local[0]', 'missing.yaml');
   t.equal(r.code, 2);
-  t.equal(r.stderr, 'kindling: error: invalid master URL "local[0]": the thread count must be * or an integer from 1 to 4096 [E_INVALID_VALUE]\n');
+  t.equal(
+    r.stderr,
+    'kindling: error: invalid master URL "local[0]": the thread count must be * or an integer from 1 to 4096 [E_INVALID_VALUE]\n',
+  );
 });
 
 t.test('submit: exits 2 for usage mistakes, each on one line', async (t) => {
@@ -108,7 +123,10 @@ t.test('submit: exits 2 for usage mistakes, each on one line', async (t) => {
   t.equal(r.stderr, "kindling: error: unknown option '--mastr' (Did you mean --master?)\n");
   r = await inProcess(dir, 'submit', '--log-level', 'loud', 'job.yaml');
   t.equal(r.code, 2);
-  t.match(r.stderr, /^kindling: error: option '--log-level <level>' argument 'loud' is invalid\. Allowed choices are fatal, error, warn, info, debug, trace, silent\.\n$/);
+  t.match(
+    r.stderr,
+    /^kindling: error: option '--log-level <level>' argument 'loud' is invalid\. Allowed choices are fatal, error, warn, info, debug, trace, silent\.\n$/,
+  );
 });
 
 t.test('submit: exits 1 when the job starts and fails', async (t) => {

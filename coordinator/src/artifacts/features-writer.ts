@@ -13,9 +13,7 @@ import type { DesignBlock } from '@kindling/shared/compute';
 import { ParquetFileWriter, type ParquetColumnData } from './parquet-file-writer.js';
 import { parquetNodesFromDefinition } from './parquet-record-shredder.js';
 import { BULK_COMPRESSION, partFileName } from './predictions-writer.js';
-import {
-  SPARK_ROW_METADATA_KEY, VECTOR_UDT, makeFolder, parquetVector, sparkField, sparkStruct,
-} from './spark-parquet.js';
+import { SPARK_ROW_METADATA_KEY, VECTOR_UDT, makeFolder, parquetVector, sparkField, sparkStruct } from './spark-parquet.js';
 
 /** Rows per row group for features: rows are wider than predictions, so groups are smaller. */
 export const FEATURES_ROW_GROUP_ROWS = 16_384;
@@ -39,8 +37,7 @@ export async function writeFeaturesPart(
   numFeatures: number,
 ): Promise<string> {
   if (numericIndex.length !== block.numNumeric) {
-    throw internal(`features partition ${partition}: ${numericIndex.length} numeric slots for ` +
-      `${block.numNumeric} numeric inputs`);
+    throw internal(`features partition ${partition}: ${numericIndex.length} numeric slots for ` + `${block.numNumeric} numeric inputs`);
   }
   for (const index of numericIndex) checkSlot(index, numFeatures, partition, 'numeric slot');
   await makeFolder(dir);
@@ -61,11 +58,14 @@ export async function writeFeaturesPart(
   return file;
 }
 
-const PARQUET_SCHEMA = parquetNodesFromDefinition({
-  rowId: { type: 'INT64', compression: BULK_COMPRESSION },
-  label: { type: 'DOUBLE', compression: BULK_COMPRESSION },
-  features: parquetVector(BULK_COMPRESSION),
-}, 'features');
+const PARQUET_SCHEMA = parquetNodesFromDefinition(
+  {
+    rowId: { type: 'INT64', compression: BULK_COMPRESSION },
+    label: { type: 'DOUBLE', compression: BULK_COMPRESSION },
+    features: parquetVector(BULK_COMPRESSION),
+  },
+  'features',
+);
 
 /**
  * Rows start..end-1 as the six leaf columns: rowId, label, features.type, features.size,
@@ -139,7 +139,13 @@ function featureColumns(
 
 /** Inserts (index, value) keeping indices ascending; a row has few entries, so this is cheap. */
 function insertSorted(
-  indices: Int32Array, values: Float64Array, nnz: number, index: number, value: number, partition: number, row: number,
+  indices: Int32Array,
+  values: Float64Array,
+  nnz: number,
+  index: number,
+  value: number,
+  partition: number,
+  row: number,
 ): number {
   let k = nnz;
   while (k > 0 && (indices[k - 1] as number) > index) {

@@ -9,5 +9,9 @@ export * from './model-reader.js';
 export * from './predictions-writer.js';
 export * from './features-writer.js';
 export {
-  MATRIX_UDT_CLASS, SPARK_ROW_METADATA_KEY, SPARK_VERSION_METADATA_KEY, VECTOR_UDT_CLASS, readParquetFile,
+  MATRIX_UDT_CLASS,
+  SPARK_ROW_METADATA_KEY,
+  SPARK_VERSION_METADATA_KEY,
+  VECTOR_UDT_CLASS,
+  readParquetFile,
 } from './spark-parquet.js';

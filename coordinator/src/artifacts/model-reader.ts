@@ -89,7 +89,8 @@ export async function readMultinomialModel(dir: string): Promise<LoadedMultinomi
   const { rows } = await readParquetFile(dataFile);
   const row = rows[0];
   if (rows.length !== 1 || row === undefined) throw schemaError(dataFile, `expected exactly one row, found ${rows.length}`);
-  if (row['coefficientMatrix'] === undefined) throw schemaError(dataFile, 'has no coefficientMatrix (a Spark < 2.1 model is binomial only)');
+  if (row['coefficientMatrix'] === undefined)
+    throw schemaError(dataFile, 'has no coefficientMatrix (a Spark < 2.1 model is binomial only)');
   const where = (column: string): string => `${dataFile}, column ${column}`;
   const numClasses = toNumber(row['numClasses'], where('numClasses'));
   const numFeatures = toNumber(row['numFeatures'], where('numFeatures'));
@@ -97,11 +98,15 @@ export async function readMultinomialModel(dir: string): Promise<LoadedMultinomi
   const m = asStruct(row['coefficientMatrix'], where('coefficientMatrix'));
   const numRows = toNumber(m['numRows'], where('coefficientMatrix.numRows'));
   if (numRows !== (isMultinomial ? numClasses : 1) || toNumber(m['numCols'], where('coefficientMatrix.numCols')) !== numFeatures) {
-    throw schemaError(dataFile, `coefficientMatrix is ${numRows} × ${String(m['numCols'])}, expected ${isMultinomial ? numClasses : 1} × ${numFeatures}`);
+    throw schemaError(
+      dataFile,
+      `coefficientMatrix is ${numRows} × ${String(m['numCols'])}, expected ${isMultinomial ? numClasses : 1} × ${numFeatures}`,
+    );
   }
   const coefficientMatrix = matrixRowMajor(m, numRows, numFeatures, where('coefficientMatrix'));
   const interceptVector = vectorValues(row['interceptVector'], where('interceptVector'));
-  if (interceptVector.length !== numRows) throw schemaError(dataFile, `interceptVector has ${interceptVector.length} values for ${numRows} coefficient rows`);
+  if (interceptVector.length !== numRows)
+    throw schemaError(dataFile, `interceptVector has ${interceptVector.length} values for ${numRows} coefficient rows`);
   return { uid: String(metadata['uid']), numClasses, numFeatures, isMultinomial, coefficientMatrix, interceptVector, metadata };
 }
 
@@ -112,7 +117,8 @@ function matrixRowMajor(m: Record<string, unknown>, numRows: number, numCols: nu
   const transposed = m['isTransposed'] === true;
   const out = new Float64Array(numRows * numCols);
   if (type === 1) {
-    if (values.length !== numRows * numCols) throw new KindlingError('E_SCHEMA', `${where}: ${values.length} values for ${numRows} × ${numCols}`, { where });
+    if (values.length !== numRows * numCols)
+      throw new KindlingError('E_SCHEMA', `${where}: ${values.length} values for ${numRows} × ${numCols}`, { where });
     for (let i = 0; i < numRows; i++) {
       for (let j = 0; j < numCols; j++) out[i * numCols + j] = (transposed ? values[i * numCols + j] : values[j * numRows + i]) as number;
     }
@@ -127,7 +133,8 @@ function matrixRowMajor(m: Record<string, unknown>, numRows: number, numCols: nu
     for (let k = ptrs[a] ?? 0; k < (ptrs[a + 1] ?? 0); k++) {
       const b = idx[k]!;
       const [i, j] = transposed ? [a, b] : [b, a];
-      if (!(i >= 0 && i < numRows && j >= 0 && j < numCols)) throw new KindlingError('E_SCHEMA', `${where}: entry (${i}, ${j}) outside the matrix`, { where });
+      if (!(i >= 0 && i < numRows && j >= 0 && j < numCols))
+        throw new KindlingError('E_SCHEMA', `${where}: entry (${i}, ${j}) outside the matrix`, { where });
       out[i * numCols + j] = values[k] as number;
     }
   }
@@ -149,8 +156,7 @@ async function readMetadata(metadataDir: string): Promise<Record<string, unknown
   }
   const metadata = parsed as Record<string, unknown>;
   if (metadata['class'] !== LOGISTIC_REGRESSION_MODEL_CLASS) {
-    throw schemaError(file,
-      `class is ${JSON.stringify(metadata['class'])}, expected ${LOGISTIC_REGRESSION_MODEL_CLASS}`);
+    throw schemaError(file, `class is ${JSON.stringify(metadata['class'])}, expected ${LOGISTIC_REGRESSION_MODEL_CLASS}`);
   }
   return metadata;
 }
@@ -161,8 +167,12 @@ async function firstDataFile(dir: string, suffix: string): Promise<string> {
   try {
     names = await fs.readdir(dir);
   } catch (err) {
-    throw new KindlingError('E_IO', `cannot read model folder ${dir}: ${err instanceof Error ? err.message : String(err)}`,
-      { path: dir }, { cause: err });
+    throw new KindlingError(
+      'E_IO',
+      `cannot read model folder ${dir}: ${err instanceof Error ? err.message : String(err)}`,
+      { path: dir },
+      { cause: err },
+    );
   }
   const parts = names.filter((n) => !n.startsWith('_') && !n.startsWith('.') && n.endsWith(suffix)).sort();
   const first = parts[0];
@@ -176,8 +186,12 @@ async function readText(file: string): Promise<string> {
   try {
     return await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new KindlingError('E_IO', `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`,
-      { path: file }, { cause: err });
+    throw new KindlingError(
+      'E_IO',
+      `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`,
+      { path: file },
+      { cause: err },
+    );
   }
 }
 

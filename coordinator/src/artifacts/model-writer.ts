@@ -9,8 +9,17 @@
 import * as nodePath from 'node:path';
 import { KindlingError } from '@kindling/shared/compute';
 import {
-  MATRIX_UDT, SPARK_VERSION_METADATA_KEY, VECTOR_UDT, makeFolder, parquetMatrix, parquetVector, sparkField,
-  sparkStruct, toParquetList, writeParquetFile, writeTextFile,
+  MATRIX_UDT,
+  SPARK_VERSION_METADATA_KEY,
+  VECTOR_UDT,
+  makeFolder,
+  parquetMatrix,
+  parquetVector,
+  sparkField,
+  sparkStruct,
+  toParquetList,
+  writeParquetFile,
+  writeTextFile,
 } from './spark-parquet.js';
 
 /** Spark class name recorded in the metadata line (and checked by Spark's loader). */
@@ -162,7 +171,11 @@ async function writeModelFolder(
     // Dense vectors and matrices leave size/indices and colPtrs/rowIndices null, as Spark does.
     interceptVector: { type: 1, values: toParquetList(layout.intercepts) },
     coefficientMatrix: {
-      type: 1, numRows: layout.numRows, numCols: model.numFeatures, values: toParquetList(layout.coefficients), isTransposed: true,
+      type: 1,
+      numRows: layout.numRows,
+      numCols: model.numFeatures,
+      values: toParquetList(layout.coefficients),
+      isTransposed: true,
     },
     isMultinomial: layout.isMultinomial,
   };

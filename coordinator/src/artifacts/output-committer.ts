@@ -47,8 +47,7 @@ export class OutputCommitter {
     const existing = await statOrUndefined(target);
     if (existing !== undefined) {
       if (mode === 'error') {
-        throw new OutputError(
-          `output folder ${target} already exists; use output.mode: overwrite or --overwrite to replace it`, target);
+        throw new OutputError(`output folder ${target} already exists; use output.mode: overwrite or --overwrite to replace it`, target);
       }
       if (!existing.isDirectory()) {
         // Overwrite replaces a previous job's folder, never an unrelated file.
@@ -60,8 +59,7 @@ export class OutputCommitter {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'is not a folder' : 'cannot be created';
-      throw new OutputError(`cannot create output folder ${target}: its parent ${parent} ${why} (${errnoOf(err)})`,
-        target, { cause: err });
+      throw new OutputError(`cannot create output folder ${target}: its parent ${parent} ${why} (${errnoOf(err)})`, target, { cause: err });
     }
     const staging = nodePath.join(parent, `.${name}.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
@@ -69,7 +67,9 @@ export class OutputCommitter {
     } catch (err) {
       throw new OutputError(
         `cannot create output folder ${target}: its parent ${parent} is not a writable folder (${errnoOf(err)})`,
-        target, { cause: err });
+        target,
+        { cause: err },
+      );
     }
     return new OutputCommitter(target, staging, mode);
   }
@@ -116,8 +116,7 @@ export class OutputCommitter {
     try {
       await fs.writeFile(nodePath.join(this.stagingPath, SUCCESS_MARKER), '');
     } catch (err) {
-      throw new OutputError(`cannot write ${SUCCESS_MARKER} into ${this.stagingPath}: ${errnoOf(err)}`,
-        this.finalPath, { cause: err });
+      throw new OutputError(`cannot write ${SUCCESS_MARKER} into ${this.stagingPath}: ${errnoOf(err)}`, this.finalPath, { cause: err });
     }
     const existing = await statOrUndefined(this.finalPath);
     if (existing === undefined) {
@@ -129,20 +128,18 @@ export class OutputCommitter {
       // rename(2) would silently replace an empty folder created since begin(): check again.
       throw new OutputError(
         `output folder ${this.finalPath} appeared while the job ran; use output.mode: overwrite or --overwrite`,
-        this.finalPath);
+        this.finalPath,
+      );
     }
     if (!existing.isDirectory()) {
-      throw new OutputError(`output path ${this.finalPath} exists and is not a folder; refusing to replace it`,
-        this.finalPath);
+      throw new OutputError(`output path ${this.finalPath} exists and is not a folder; refusing to replace it`, this.finalPath);
     }
     const parent = nodePath.dirname(this.finalPath);
-    const aside = nodePath.join(parent,
-      `.${nodePath.basename(this.finalPath)}.old-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const aside = nodePath.join(parent, `.${nodePath.basename(this.finalPath)}.old-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       await fs.rename(this.finalPath, aside);
     } catch (err) {
-      throw new OutputError(`cannot move the old output folder ${this.finalPath} aside: ${errnoOf(err)}`,
-        this.finalPath, { cause: err });
+      throw new OutputError(`cannot move the old output folder ${this.finalPath} aside: ${errnoOf(err)}`, this.finalPath, { cause: err });
     }
     try {
       await this.renameIntoPlace();
@@ -167,15 +164,13 @@ export class OutputCommitter {
     try {
       await fs.rename(this.stagingPath, this.finalPath);
     } catch (err) {
-      throw new OutputError(`cannot move the finished output into ${this.finalPath}: ${errnoOf(err)}`,
-        this.finalPath, { cause: err });
+      throw new OutputError(`cannot move the finished output into ${this.finalPath}: ${errnoOf(err)}`, this.finalPath, { cause: err });
     }
   }
 
   private assertOpen(action: string): void {
     if (this.state !== 'open') {
-      throw new KindlingError('E_INTERNAL', `cannot ${action} output ${this.finalPath}: already ${this.state}`,
-        { path: this.finalPath });
+      throw new KindlingError('E_INTERNAL', `cannot ${action} output ${this.finalPath}: already ${this.state}`, { path: this.finalPath });
     }
   }
 }

@@ -98,8 +98,12 @@ export function parquetColumns(schema: readonly ParquetNode[]): ParquetColumnInf
       throw new KindlingError('E_INTERNAL', `Parquet field ${here.join('.')} has neither a type nor children`);
     }
     columns.push({
-      path: here, type: node.type, maxDefinitionLevel: d, maxRepetitionLevel: r,
-      compression: node.compression ?? 'UNCOMPRESSED', statistics: node.statistics ?? true,
+      path: here,
+      type: node.type,
+      maxDefinitionLevel: d,
+      maxRepetitionLevel: r,
+      compression: node.compression ?? 'UNCOMPRESSED',
+      statistics: node.statistics ?? true,
     });
   };
   for (const node of schema) visit(node, [], 0, 0);
@@ -173,8 +177,10 @@ export class ParquetFileWriter {
   async writeRowGroup(numRows: number, data: readonly ParquetColumnData[]): Promise<void> {
     if (this.finished) throw new OutputError(`cannot write Parquet file ${this.file}: the writer is closed`, this.file);
     if (data.length !== this.columns.length) {
-      throw new OutputError(`cannot write Parquet file ${this.file}: ${data.length} columns of data for ` +
-        `${this.columns.length} leaf columns`, this.file);
+      throw new OutputError(
+        `cannot write Parquet file ${this.file}: ${data.length} columns of data for ` + `${this.columns.length} leaf columns`,
+        this.file,
+      );
     }
     // Encode and compress every column first (GZIP runs on the libuv pool, columns in parallel).
     const pages = await Promise.all(this.columns.map((column, i) => this.encodeChunk(column, data[i] as ParquetColumnData, numRows)));
@@ -228,15 +234,18 @@ export class ParquetFileWriter {
   }
 
   private async encodeChunk(
-    column: ParquetColumnInfo, data: ParquetColumnData, numRows: number,
+    column: ParquetColumnInfo,
+    data: ParquetColumnData,
+    numRows: number,
   ): Promise<{ record: Omit<ChunkRecord, 'offset'>; buffers: Buffer[] }> {
     const where = `column ${column.path.join('.')}`;
     const fail = (message: string): never => {
       throw new OutputError(`cannot write Parquet file ${this.file}: ${where}: ${message}`, this.file);
     };
-    const numValues = column.maxDefinitionLevel > 0 || column.maxRepetitionLevel > 0
-      ? (column.maxDefinitionLevel > 0 ? data.definitionLevels : data.repetitionLevels)?.length ?? fail('levels are missing')
-      : data.values.length;
+    const numValues =
+      column.maxDefinitionLevel > 0 || column.maxRepetitionLevel > 0
+        ? ((column.maxDefinitionLevel > 0 ? data.definitionLevels : data.repetitionLevels)?.length ?? fail('levels are missing'))
+        : data.values.length;
     const body: Buffer[] = [];
     if (column.maxRepetitionLevel > 0) {
       const levels = data.repetitionLevels ?? fail('repetition levels are missing');
@@ -256,16 +265,14 @@ export class ParquetFileWriter {
     body.push(plain.bytes);
     const uncompressed = body.length === 1 ? (body[0] as Buffer) : Buffer.concat(body);
     const compressed = await compress(column.compression, uncompressed, this.options.gzipLevel);
-    const header = new ThriftCompactWriter().beginStruct()
+    const header = new ThriftCompactWriter()
+      .beginStruct()
       .i32(1, PAGE_DATA)
       .i32(2, uncompressed.length)
       .i32(3, compressed.length)
-      .struct(5, (w) => w
-        .i32(1, numValues)
-        .i32(2, ENCODING_PLAIN)
-        .i32(3, ENCODING_RLE)
-        .i32(4, ENCODING_RLE))
-      .endStruct().bytes();
+      .struct(5, (w) => w.i32(1, numValues).i32(2, ENCODING_PLAIN).i32(3, ENCODING_RLE).i32(4, ENCODING_RLE))
+      .endStruct()
+      .bytes();
     const levelsUsed = column.maxDefinitionLevel > 0 || column.maxRepetitionLevel > 0;
     const stats = column.statistics ? encodeStats(column.type, plain, numValues - data.values.length) : undefined;
     return {
@@ -304,7 +311,10 @@ export class ParquetFileWriter {
         s.i32(6, CONVERTED_INT_8).struct(10, (l) => l.struct(10, (t) => t.i8(1, 8).bool(2, true)));
       }
     });
-    w.i64(3, this.rowGroups.reduce((sum, g) => sum + g.numRows, 0));
+    w.i64(
+      3,
+      this.rowGroups.reduce((sum, g) => sum + g.numRows, 0),
+    );
     w.list(4, 'struct', this.rowGroups.length, (g, gi) => {
       const group = this.rowGroups[gi] as RowGroupRecord;
       g.list(1, 'struct', group.chunks.length, (c, ci) => {
@@ -333,10 +343,16 @@ export class ParquetFileWriter {
           }
         });
       });
-      g.i64(2, group.chunks.reduce((sum, c) => sum + c.uncompressedSize, 0));
+      g.i64(
+        2,
+        group.chunks.reduce((sum, c) => sum + c.uncompressedSize, 0),
+      );
       g.i64(3, group.numRows);
       g.i64(5, group.chunks[0]?.offset ?? this.position);
-      g.i64(6, group.chunks.reduce((sum, c) => sum + c.compressedSize, 0));
+      g.i64(
+        6,
+        group.chunks.reduce((sum, c) => sum + c.compressedSize, 0),
+      );
       g.i16(7, gi);
     });
     const metadata = Object.entries(this.options.metadata ?? {});
@@ -361,9 +377,7 @@ interface PlainValues {
 }
 
 /** PLAIN-encodes values (little-endian), checking each against the physical type. */
-function encodePlain(
-  type: ParquetPhysicalType, values: ParquetColumnData['values'], fail: (message: string) => never,
-): PlainValues {
+function encodePlain(type: ParquetPhysicalType, values: ParquetColumnData['values'], fail: (message: string) => never): PlainValues {
   const n = values.length;
   let minIndex = -1;
   let maxIndex = -1;
@@ -383,8 +397,14 @@ function encodePlain(
       let max = -Infinity;
       for (let i = 0; i < n; i++) {
         const v = out[i] as number;
-        if (v < min || (minIndex < 0 && v === min)) { min = v; minIndex = i; }
-        if (v > max || (maxIndex < 0 && v === max)) { max = v; maxIndex = i; }
+        if (v < min || (minIndex < 0 && v === min)) {
+          min = v;
+          minIndex = i;
+        }
+        if (v > max || (maxIndex < 0 && v === max)) {
+          max = v;
+          maxIndex = i;
+        }
       }
       return { bytes: littleEndian(out, 8), minIndex, maxIndex };
     }
@@ -405,13 +425,20 @@ function encodePlain(
         const raw = values[i];
         let v: number;
         if (typeof raw === 'number' && Number.isSafeInteger(raw)) v = raw;
-        else if (typeof raw === 'bigint' && raw >= BigInt(Number.MIN_SAFE_INTEGER) && raw <= BigInt(Number.MAX_SAFE_INTEGER)) v = Number(raw);
+        else if (typeof raw === 'bigint' && raw >= BigInt(Number.MIN_SAFE_INTEGER) && raw <= BigInt(Number.MAX_SAFE_INTEGER))
+          v = Number(raw);
         else return fail(`value ${i} (${describe(raw)}) is not an INT64 (a safe integer)`);
         const hi = Math.floor(v / 4294967296);
         words[2 * i] = (v - hi * 4294967296) | 0;
         words[2 * i + 1] = hi;
-        if (v < min) { min = v; minIndex = i; }
-        if (v > max) { max = v; maxIndex = i; }
+        if (v < min) {
+          min = v;
+          minIndex = i;
+        }
+        if (v > max) {
+          max = v;
+          maxIndex = i;
+        }
       }
       return { bytes: littleEndian(words, 4), minIndex, maxIndex };
     }
@@ -459,7 +486,7 @@ function encodeStats(type: ParquetPhysicalType, plain: PlainValues, nullCount: n
   if (plain.minIndex < 0 || plain.maxIndex < 0) return { nullCount };
   const width = type === 'BOOLEAN' ? 1 : type === 'INT32' ? 4 : 8;
   const slot = (index: number): Buffer => {
-    if (type === 'BOOLEAN') return Buffer.from([(((plain.bytes[index >> 3] as number) >> (index & 7)) & 1)]);
+    if (type === 'BOOLEAN') return Buffer.from([((plain.bytes[index >> 3] as number) >> (index & 7)) & 1]);
     return Buffer.from(plain.bytes.subarray(index * width, (index + 1) * width));
   };
   const min = slot(plain.minIndex);

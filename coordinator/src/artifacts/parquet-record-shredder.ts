@@ -28,7 +28,10 @@ export function parquetNodesFromDefinition(schema: SchemaDefinition, where: stri
     }
     const common = { name, repetition, compression, ...(field.statistics === false ? { statistics: false } : {}) } as const;
     switch (field.type) {
-      case 'BOOLEAN': case 'INT32': case 'INT64': case 'DOUBLE':
+      case 'BOOLEAN':
+      case 'INT32':
+      case 'INT64':
+      case 'DOUBLE':
         return { ...common, type: field.type };
       case 'INT_8':
         return { ...common, type: 'INT32', annotation: 'INT_8' };
@@ -78,15 +81,23 @@ export class RecordShredder {
   private readonly marks: Float64Array;
 
   /** `file` names the output in errors. */
-  constructor(schema: readonly ParquetNode[], private readonly file: string) {
+  constructor(
+    schema: readonly ParquetNode[],
+    private readonly file: string,
+  ) {
     const build = (node: ParquetNode, parentPath: string, def: number, rep: number): ShredNode => {
       const path = parentPath === '' ? node.name : `${parentPath}.${node.name}`;
       const d = node.repetition === 'REQUIRED' ? def : def + 1;
       const r = node.repetition === 'REPEATED' ? rep + 1 : rep;
       const firstLeaf = this.leaves.length;
       const base = {
-        name: node.name, path, required: node.repetition === 'REQUIRED', repeated: node.repetition === 'REPEATED',
-        definitionLevel: d, repetitionLevel: r, int8: node.annotation === 'INT_8',
+        name: node.name,
+        path,
+        required: node.repetition === 'REQUIRED',
+        repeated: node.repetition === 'REPEATED',
+        definitionLevel: d,
+        repetitionLevel: r,
+        int8: node.annotation === 'INT_8',
       };
       if (node.children !== undefined) {
         const children = node.children.map((child) => build(child, path, d, r));
@@ -190,8 +201,12 @@ export class RecordShredder {
         if (typeof value === 'boolean') return value;
         break;
       case 'INT32':
-        if (typeof value === 'number' && Number.isInteger(value) &&
-          (node.int8 ? value >= -128 && value <= 127 : value >= -2147483648 && value <= 2147483647)) return value;
+        if (
+          typeof value === 'number' &&
+          Number.isInteger(value) &&
+          (node.int8 ? value >= -128 && value <= 127 : value >= -2147483648 && value <= 2147483647)
+        )
+          return value;
         break;
       case 'INT64':
         if ((typeof value === 'number' && Number.isSafeInteger(value)) || typeof value === 'bigint') return value;
@@ -203,7 +218,9 @@ export class RecordShredder {
         break;
     }
     const text = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'bigint' ? `${value}n` : String(value);
-    return this.fail(`field ${node.path}: ${text.length > 40 ? `${text.slice(0, 37)}...` : text} is not a valid ${node.int8 ? 'INT_8' : String(node.type)} value`);
+    return this.fail(
+      `field ${node.path}: ${text.length > 40 ? `${text.slice(0, 37)}...` : text} is not a valid ${node.int8 ? 'INT_8' : String(node.type)} value`,
+    );
   }
 
   private fail(message: string): never {

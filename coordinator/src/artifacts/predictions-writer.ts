@@ -91,13 +91,17 @@ export class PredictionsWriter {
   async writePart(partition: number, rows: PredictionRows): Promise<string> {
     if (this.closed) throw internal(`predictions writer for ${this.dir} is closed`);
     if (!Number.isInteger(partition) || partition <= this.lastPartition) {
-      throw internal(`predictions partition ${partition} written after partition ${this.lastPartition}; ` +
-        'parts must be written in increasing partition order');
+      throw internal(
+        `predictions partition ${partition} written after partition ${this.lastPartition}; ` +
+          'parts must be written in increasing partition order',
+      );
     }
     const n = rows.rowIds.length;
     if (rows.label.length !== n || rows.probability.length !== n * (this.numClasses ?? 1) || rows.prediction.length !== n) {
-      throw internal(`predictions partition ${partition}: column lengths differ (rowIds ${n}, label ` +
-        `${rows.label.length}, probability ${rows.probability.length}, prediction ${rows.prediction.length})`);
+      throw internal(
+        `predictions partition ${partition}: column lengths differ (rowIds ${n}, label ` +
+          `${rows.label.length}, probability ${rows.probability.length}, prediction ${rows.prediction.length})`,
+      );
     }
     this.lastPartition = partition;
     for (let i = 0; i < n; i++) {
@@ -112,7 +116,9 @@ export class PredictionsWriter {
     const K = this.numClasses;
     const write = this.tail
       .catch(() => undefined)
-      .then(() => (K === undefined ? writePredictionsFile(file, rows, this.rowGroupRows) : writeMulticlassFile(file, rows, K, this.rowGroupRows)));
+      .then(() =>
+        K === undefined ? writePredictionsFile(file, rows, this.rowGroupRows) : writeMulticlassFile(file, rows, K, this.rowGroupRows),
+      );
     this.tail = write;
     try {
       await write;

@@ -24,7 +24,12 @@ export const MATRIX_UDT_CLASS = 'org.apache.spark.ml.linalg.MatrixUDT';
 
 /** A Spark SQL data type in the JSON form of `DataType.json`. */
 export type SparkType =
-  | 'byte' | 'integer' | 'long' | 'double' | 'boolean' | 'string'
+  | 'byte'
+  | 'integer'
+  | 'long'
+  | 'double'
+  | 'boolean'
+  | 'string'
   | SparkStructType
   | { readonly type: 'array'; readonly elementType: SparkType; readonly containsNull: boolean }
   | { readonly type: 'udt'; readonly class: string; readonly pyClass: string; readonly sqlType: SparkType };

@@ -9,7 +9,16 @@
  * THREADING: one event loop; each role keeps its own state, and this class only the timer.
  */
 import { randomBytes } from 'node:crypto';
-import { PROTOCOL_VERSION, subjects, type ExecutorClient, type ExecutorHeartbeat, type ExecutorId, type JobId, type Subjects, type Transport } from '@kindling/shared';
+import {
+  PROTOCOL_VERSION,
+  subjects,
+  type ExecutorClient,
+  type ExecutorHeartbeat,
+  type ExecutorId,
+  type JobId,
+  type Subjects,
+  type Transport,
+} from '@kindling/shared';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { ExecutorMembership, MembershipChange } from './executor-membership.js';

@@ -110,7 +110,11 @@ export class ExecutorRegistry implements ExecutorMembership {
 
   /** Asks every executor for a heartbeat now, registers the answers and returns them. */
   async discover(timeoutMs = 300): Promise<ExecutorHeartbeat[]> {
-    const replies = await this.transport.requestMany(this.subjects.discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { timeoutMs });
+    const replies = await this.transport.requestMany(
+      this.subjects.discover,
+      { type: 'discover-executors', version: PROTOCOL_VERSION },
+      { timeoutMs },
+    );
     const out: ExecutorHeartbeat[] = [];
     for (const m of replies) {
       if (m.type !== 'executor-heartbeat') continue;
@@ -127,11 +131,15 @@ export class ExecutorRegistry implements ExecutorMembership {
       const timer = this.clock.setTimeout(() => {
         off();
         reject(
-          new KindlingError('E_NO_EXECUTORS', `only ${this.executors().length} of ${count} executor(s) registered within ${timeoutMs} ms on ${this.subjects.executorHeartbeats}`, {
-            wanted: count,
-            registered: this.executors().length,
-            timeoutMs,
-          }),
+          new KindlingError(
+            'E_NO_EXECUTORS',
+            `only ${this.executors().length} of ${count} executor(s) registered within ${timeoutMs} ms on ${this.subjects.executorHeartbeats}`,
+            {
+              wanted: count,
+              registered: this.executors().length,
+              timeoutMs,
+            },
+          ),
         );
       }, timeoutMs);
       const off = this.onChange(() => {

@@ -76,7 +76,12 @@ export class InputServer implements JobInputs {
         type: 'ack',
         version: PROTOCOL_VERSION,
         ok: false,
-        error: { code: 'E_IO', name: 'KindlingError', message: `job ${m.jobId} has no input ${m.file} on driver ${this.driverId}`, details: { jobId: m.jobId, file: m.file } },
+        error: {
+          code: 'E_IO',
+          name: 'KindlingError',
+          message: `job ${m.jobId} has no input ${m.file} on driver ${this.driverId}`,
+          details: { jobId: m.jobId, file: m.file },
+        },
       });
       return;
     }

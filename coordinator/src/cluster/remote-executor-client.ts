@@ -22,7 +22,13 @@ import type {
 /** What a client needs from whoever carries task traffic on the wire (TaskLauncher). */
 export interface TaskTraffic {
   /** Runs `batch` on `executorId`; never throws, one outcome per task to `sink`. */
-  launch<O extends TaskOp>(executorId: ExecutorId, jobId: JobId, plan: JobPlan, batch: TaskBatch<O>, sink: TaskUpdateSink<TaskResultByOp[O]>): void;
+  launch<O extends TaskOp>(
+    executorId: ExecutorId,
+    jobId: JobId,
+    plan: JobPlan,
+    batch: TaskBatch<O>,
+    sink: TaskUpdateSink<TaskResultByOp[O]>,
+  ): void;
   /** Frees a job's plan and blocks on `executorId`. */
   dropJob(executorId: ExecutorId, jobId: JobId): Promise<void>;
 }

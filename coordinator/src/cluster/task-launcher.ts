@@ -11,8 +11,28 @@
  * sink still hears exactly one outcome; state is re-read after every await.
  */
 import { ERROR_CODES, PROTOCOL_VERSION, fromWireError, toWireError, validateTaskResult } from '@kindling/shared';
-import type { ErrorCode, ExecutorId, ExecutorStatus, JobId, JobPlan, Message, OpWithParams, Subjects, Subscription } from '@kindling/shared';
-import type { TaskBatch, TaskId, TaskOp, TaskRef, TaskResultByOp, TaskUpdate, TaskUpdateSink, Transport, WireError } from '@kindling/shared';
+import type {
+  ErrorCode,
+  ExecutorId,
+  ExecutorStatus,
+  JobId,
+  JobPlan,
+  Message,
+  OpWithParams,
+  Subjects,
+  Subscription,
+} from '@kindling/shared';
+import type {
+  TaskBatch,
+  TaskId,
+  TaskOp,
+  TaskRef,
+  TaskResultByOp,
+  TaskUpdate,
+  TaskUpdateSink,
+  Transport,
+  WireError,
+} from '@kindling/shared';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { ExecutorConnector } from './executor-registry.js';
@@ -112,7 +132,13 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
    * `plan` there first unless it holds that version, sends one launch-tasks for the batch, and
    * gives each task's outcome to `sink` exactly once. Never throws.
    */
-  launch<O extends TaskOp>(executorId: ExecutorId, jobId: JobId, plan: JobPlan, batch: TaskBatch<O>, sink: TaskUpdateSink<TaskResultByOp[O]>): void {
+  launch<O extends TaskOp>(
+    executorId: ExecutorId,
+    jobId: JobId,
+    plan: JobPlan,
+    batch: TaskBatch<O>,
+    sink: TaskUpdateSink<TaskResultByOp[O]>,
+  ): void {
     const tasks: TaskRef[] = [];
     const launch: Launch = { executorId, jobId, plan, op: batch.op, params: batch.params, tasks, open: 0, timer: undefined };
     const anySink = sink as TaskUpdateSink<unknown>;
@@ -120,7 +146,12 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
       if (this.inFlight.has(t.taskId)) {
         // Two tasks under one id could not be told apart: the later one fails alone. Deferred,
         // like every outcome, so a caller never hears one before launchTasks returns.
-        const update: TaskUpdate<unknown> = { taskId: t.taskId, partition: t.partition, ok: false, error: wire('E_INTERNAL', `task ${t.taskId} is already in flight`, { taskId: t.taskId }) };
+        const update: TaskUpdate<unknown> = {
+          taskId: t.taskId,
+          partition: t.partition,
+          ok: false,
+          error: wire('E_INTERNAL', `task ${t.taskId} is already in flight`, { taskId: t.taskId }),
+        };
         queueMicrotask(() => deliver(anySink, update, this.log));
         continue;
       }
@@ -135,7 +166,13 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
     }
     this.liveJobs.add(jobId);
     launch.timer = this.clock.setTimeout(() => {
-      this.failLaunch(launch, wire('E_TASK_TIMEOUT', `no outcome from executor ${executorId} within ${this.taskTimeoutMs} ms`, { executorId, timeoutMs: this.taskTimeoutMs }));
+      this.failLaunch(
+        launch,
+        wire('E_TASK_TIMEOUT', `no outcome from executor ${executorId} within ${this.taskTimeoutMs} ms`, {
+          executorId,
+          timeoutMs: this.taskTimeoutMs,
+        }),
+      );
     }, this.taskTimeoutMs);
     this.send(launch, false).catch((err: unknown) => {
       this.log.error({ executor: executorId, job: jobId, err: text(err) }, 'launch failed unexpectedly');
@@ -149,19 +186,30 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
     this.registrations.get(executorId)?.delete(jobId);
     let ack;
     try {
-      ack = await this.transport.request(this.subjects.dropJob(executorId), { type: 'drop-job', version: PROTOCOL_VERSION, jobId }, { expect: 'ack', timeoutMs: this.launchTimeoutMs });
+      ack = await this.transport.request(
+        this.subjects.dropJob(executorId),
+        { type: 'drop-job', version: PROTOCOL_VERSION, jobId },
+        { expect: 'ack', timeoutMs: this.launchTimeoutMs },
+      );
     } catch (err) {
       if (codeOf(err) !== 'E_NO_RESPONDERS') throw err;
       // Nothing runs there any more, so nothing is left to free.
       this.unreachable(executorId, 'no process answers on its drop-job subject');
       return;
     }
-    if (!ack.ok) throw fromWireError(ack.error ?? wire('E_INTERNAL', `executor ${executorId} refused to drop job ${jobId} without a reason`));
+    if (!ack.ok)
+      throw fromWireError(ack.error ?? wire('E_INTERNAL', `executor ${executorId} refused to drop job ${jobId} without a reason`));
   }
 
   /** The task attempts in flight, for diagnostics (e.g. the chaos script's timeout report). */
   inFlightTasks(): Array<{ taskId: string; executorId: ExecutorId; jobId: JobId; op: TaskOp; partition: number }> {
-    return [...this.inFlight].map(([taskId, f]) => ({ taskId, executorId: f.launch.executorId, jobId: f.launch.jobId, op: f.launch.op, partition: f.partition }));
+    return [...this.inFlight].map(([taskId, f]) => ({
+      taskId,
+      executorId: f.launch.executorId,
+      jobId: f.launch.jobId,
+      op: f.launch.op,
+      partition: f.partition,
+    }));
   }
 
   /** Jobs with live plans (launched and not forgotten), for the driver heartbeat. */
@@ -235,7 +283,10 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
       this.failLaunch(launch, refusal);
       return;
     }
-    this.log.info({ executor: launch.executorId, job: launch.jobId, planVersion: launch.plan.version }, 'executor does not hold the plan; registering it again');
+    this.log.info(
+      { executor: launch.executorId, job: launch.jobId, planVersion: launch.plan.version },
+      'executor does not hold the plan; registering it again',
+    );
     // Only drop the registration this launch relied on: a concurrent launch may have renewed it already.
     const jobs = this.registrations.get(launch.executorId);
     if (jobs?.get(launch.jobId) === used) jobs.delete(launch.jobId);
@@ -266,7 +317,10 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
       { type: 'register-plan', version: PROTOCOL_VERSION, driverId: this.driverId, jobId, plan },
       { expect: 'ack', timeoutMs: this.launchTimeoutMs },
     );
-    if (!ack.ok) throw fromWireError(ack.error ?? wire('E_INTERNAL', `executor ${executorId} refused plan v${plan.version} of job ${jobId} without a reason`));
+    if (!ack.ok)
+      throw fromWireError(
+        ack.error ?? wire('E_INTERNAL', `executor ${executorId} refused plan v${plan.version} of job ${jobId} without a reason`),
+      );
   }
 
   /**
@@ -311,7 +365,11 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
       }
       if (f.launch.executorId !== m.executorId || f.launch.jobId !== m.jobId || f.partition !== o.partition) {
         this.log.warn(
-          { task: o.taskId, expected: { executor: f.launch.executorId, job: f.launch.jobId, partition: f.partition }, got: { executor: m.executorId, job: m.jobId, partition: o.partition } },
+          {
+            task: o.taskId,
+            expected: { executor: f.launch.executorId, job: f.launch.jobId, partition: f.partition },
+            got: { executor: m.executorId, job: m.jobId, partition: o.partition },
+          },
           'outcome from the wrong executor, job or partition ignored',
         );
         continue;
@@ -329,7 +387,13 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
         this.fail(o.taskId, toWireError(err));
         continue;
       }
-      this.settle(o.taskId, { taskId: o.taskId as TaskId, partition: f.partition, ok: true, value, ...(o.kernelMs !== undefined ? { kernelMs: o.kernelMs } : {}) });
+      this.settle(o.taskId, {
+        taskId: o.taskId as TaskId,
+        partition: f.partition,
+        ok: true,
+        value,
+        ...(o.kernelMs !== undefined ? { kernelMs: o.kernelMs } : {}),
+      });
     }
   }
 
@@ -339,7 +403,8 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
     // duplicate is ignored by task id) and re-register plans before the next launches.
     this.log.warn({ inFlight: this.inFlight.size }, 'reconnected to NATS; failing the tasks in flight so they run again');
     this.registrations.clear();
-    for (const taskId of [...this.inFlight.keys()]) this.fail(taskId, lostError(`task ${taskId}: the connection to NATS was lost while it ran`));
+    for (const taskId of [...this.inFlight.keys()])
+      this.fail(taskId, lostError(`task ${taskId}: the connection to NATS was lost while it ran`));
   }
 
   // ── ending tasks ────────────────────────────────────────────────────────────────
@@ -381,7 +446,10 @@ function wire(code: ErrorCode, message: string, details?: Record<string, unknown
 }
 
 function lostError(message: string, executorId?: ExecutorId, causeCode?: ErrorCode): WireError {
-  return wire('E_EXECUTOR_LOST', message, { ...(executorId !== undefined && { executorId }), ...(causeCode !== undefined && { causeCode }) });
+  return wire('E_EXECUTOR_LOST', message, {
+    ...(executorId !== undefined && { executorId }),
+    ...(causeCode !== undefined && { causeCode }),
+  });
 }
 
 /** The Kindling code of a thrown value, read structurally (instanceof fails across realms). */

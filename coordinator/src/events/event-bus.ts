@@ -20,13 +20,31 @@ export interface DriverEvents {
   'stage-progress': { stageId: number; name: string; completed: number; running: number; total: number };
   'stage-completed': { stageId: number; name: string; durationMs: number; tasks: number };
   /** queuedMs: from pending to launched; runMs: from launched to its outcome (driver's clock); kernelMs: the executor's own time in the task. */
-  'task-completed': { stageId: number; partition: number; attempt: number; executorId: string; queuedMs?: number; runMs?: number; kernelMs?: number };
+  'task-completed': {
+    stageId: number;
+    partition: number;
+    attempt: number;
+    executorId: string;
+    queuedMs?: number;
+    runMs?: number;
+    kernelMs?: number;
+  };
   'executor-added': { executorId: string; slots: number };
   'executor-removed': { executorId: string; lost: boolean; reason: string; partitions: number[] };
   'partitions-moved': { moves: Array<{ partition: number; from: string; to: string }> };
   'partition-recovered': { partition: number; from: string; to: string; recoveryMs: number };
-  'task-failed': { stageId: number; partition: number; attempt: number; executorId: string; code: string; message: string; willRetry: boolean; queuedMs?: number; runMs?: number };
-  'iteration': IterationTelemetry;
+  'task-failed': {
+    stageId: number;
+    partition: number;
+    attempt: number;
+    executorId: string;
+    code: string;
+    message: string;
+    willRetry: boolean;
+    queuedMs?: number;
+    runMs?: number;
+  };
+  iteration: IterationTelemetry;
   'job-completed': { jobId: string; durationMs: number };
   'job-failed': { jobId: string; code: string; message: string };
 }

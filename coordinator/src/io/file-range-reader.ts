@@ -8,7 +8,10 @@ import type { ByteRangeReader } from '@kindling/shared/compute';
 
 /** An open file the driver reads ranges from; close it when planning is done. */
 export class FileRangeReader {
-  private constructor(private readonly handle: FileHandle, readonly size: number) {}
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly size: number,
+  ) {}
 
   static async open(path: string): Promise<FileRangeReader> {
     const handle = await open(path, 'r');

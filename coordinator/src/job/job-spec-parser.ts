@@ -39,18 +39,23 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, expect(`one of ${values.map((v) => JSON.stringify(v)).join(', ')}`));
 const intAtLeast = (min: number, what: string) => z.number(expect(what)).int(expect(what)).min(min, expect(what));
 const numIn = (min: number, max: number, what: string) => z.number(expect(what)).min(min, expect(what)).max(max, expect(what));
-const asciiChar = () =>
-  z.string(expect('a single ASCII character')).regex(/^[\x00-\x7f]$/, expect('a single ASCII character'));
+const asciiChar = () => z.string(expect('a single ASCII character')).regex(/^[\x00-\x7f]$/, expect('a single ASCII character'));
 const section = <S extends z.core.$ZodLooseShape>(shape: S) => z.strictObject(shape, expect('a mapping'));
 const columnList = () => z.array(str('a column name'), expect('a list of column names'));
-const columnsOrAuto = () =>
-  z.union([z.literal('auto'), columnList()], expect('"auto" or a list of column names')).default('auto');
+const columnsOrAuto = () => z.union([z.literal('auto'), columnList()], expect('"auto" or a list of column names')).default('auto');
 
 const BYTE_UNITS: Readonly<Record<string, number>> = {
-  '': 1, b: 1,
-  k: 1024, kb: 1024, kib: 1024,
-  m: MiB, mb: MiB, mib: MiB,
-  g: 1024 * MiB, gb: 1024 * MiB, gib: 1024 * MiB,
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: MiB,
+  mb: MiB,
+  mib: MiB,
+  g: 1024 * MiB,
+  gb: 1024 * MiB,
+  gib: 1024 * MiB,
 };
 
 /**
@@ -140,7 +145,10 @@ const rootSchema = section({
   output: outputSchema.prefault({}),
   // Local mode's executor (docs/memory.md); cluster executors take --memory instead.
   executor: section({
-    memory: z.custom<number | string>((v) => parseByteSize(v) !== undefined, expect(BYTE_SIZE)).transform((v) => parseByteSize(v)!).optional(),
+    memory: z
+      .custom<number | string>((v) => parseByteSize(v) !== undefined, expect(BYTE_SIZE))
+      .transform((v) => parseByteSize(v)!)
+      .optional(),
   }).optional(),
 });
 
@@ -185,8 +193,12 @@ export async function parseJobSpecFile(file: string, overrides: JobSpecOverrides
   try {
     text = await readFile(absolute, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' :
-      (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file'
+        : (err as NodeJS.ErrnoException).code === 'EISDIR'
+          ? 'is a folder, not a file'
+          : (err as Error).message;
     throw new JobSpecError(`${file}: cannot read the job file: ${reason}`, '', absolute);
   }
   const lines = new LineCounter();
@@ -226,8 +238,15 @@ export function parseJobSpec(doc: unknown, baseDir: string, overrides: JobSpecOv
   });
 }
 
-function buildJobSpec(doc: unknown, baseDir: string, overrides: JobSpecOverrides, specFile: string | undefined, where: Provenance): JobSpec {
-  if (doc === null || doc === undefined) throw problem(where, [], 'the job file is empty; expected a mapping with input and pipeline sections');
+function buildJobSpec(
+  doc: unknown,
+  baseDir: string,
+  overrides: JobSpecOverrides,
+  specFile: string | undefined,
+  where: Provenance,
+): JobSpec {
+  if (doc === null || doc === undefined)
+    throw problem(where, [], 'the job file is empty; expected a mapping with input and pipeline sections');
   if (!isPlainObject(doc)) throw problem(where, [], `expected a mapping at the top level, got ${showValue(doc)}`);
   const merged = withoutNulls(doc) as Record<string, unknown>;
   applyOverrides(merged, overrides, where);

@@ -52,7 +52,11 @@ const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeve
  * Creates the driver Job, then its ConfigMap and Service owned by the Job (the pod waits for
  * the ConfigMap volume). If either cannot be created the Job is deleted again.
  */
-export async function submitClusterJob(kc: KubeConfig, namespace: string, options: Omit<DriverJobOptions, 'namespace'>): Promise<SubmittedClusterJob> {
+export async function submitClusterJob(
+  kc: KubeConfig,
+  namespace: string,
+  options: Omit<DriverJobOptions, 'namespace'>,
+): Promise<SubmittedClusterJob> {
   const { configMap, job, service } = driverJobManifest({ ...options, namespace });
   const batch = kc.makeApiClient(BatchV1Api);
   const core = kc.makeApiClient(CoreV1Api);
@@ -80,7 +84,12 @@ export async function submitClusterJob(kc: KubeConfig, namespace: string, option
 }
 
 /** Polls a driver Job until it finishes (or its pod is stuck) and returns the outcome with the driver log. */
-export async function followClusterJob(kc: KubeConfig, namespace: string, jobName: string, options: FollowOptions = {}): Promise<ClusterJobResult> {
+export async function followClusterJob(
+  kc: KubeConfig,
+  namespace: string,
+  jobName: string,
+  options: FollowOptions = {},
+): Promise<ClusterJobResult> {
   const batch = kc.makeApiClient(BatchV1Api);
   const core = kc.makeApiClient(CoreV1Api);
   const pollMs = options.pollMs ?? 2000;
@@ -120,14 +129,22 @@ export async function followClusterJob(kc: KubeConfig, namespace: string, jobNam
       };
     }
     if (Date.now() + pollMs > deadline) {
-      throw new KindlingError('E_IO', `driver Job "${jobName}" in namespace "${namespace}" did not finish within ${options.timeoutMs} ms (pod ${podName ?? 'not created yet'}${phase ? `, ${phase}` : ''})`, { jobName, namespace });
+      throw new KindlingError(
+        'E_IO',
+        `driver Job "${jobName}" in namespace "${namespace}" did not finish within ${options.timeoutMs} ms (pod ${podName ?? 'not created yet'}${phase ? `, ${phase}` : ''})`,
+        { jobName, namespace },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
 /** Deletes a driver Job (its pod with it) and its ConfigMap; objects already gone count as deleted. */
-export async function deleteClusterJob(kc: KubeConfig, namespace: string, jobName: string): Promise<{ jobDeleted: boolean; configMapDeleted: boolean }> {
+export async function deleteClusterJob(
+  kc: KubeConfig,
+  namespace: string,
+  jobName: string,
+): Promise<{ jobDeleted: boolean; configMapDeleted: boolean }> {
   const batch = kc.makeApiClient(BatchV1Api);
   const core = kc.makeApiClient(CoreV1Api);
   const configMapName = `${jobName}-spec`;
@@ -140,14 +157,20 @@ export async function deleteClusterJob(kc: KubeConfig, namespace: string, jobNam
       throw kubeApiError(err, req);
     }
   };
-  const jobDeleted = await gone(
-    () => batch.deleteNamespacedJob({ name: jobName, namespace, propagationPolicy: 'Background' }),
-    { verb: 'delete', resource: 'jobs', apiGroup: 'batch', namespace, name: jobName },
-  );
-  const configMapDeleted = await gone(
-    () => core.deleteNamespacedConfigMap({ name: configMapName, namespace }),
-    { verb: 'delete', resource: 'configmaps', apiGroup: '', namespace, name: configMapName },
-  );
+  const jobDeleted = await gone(() => batch.deleteNamespacedJob({ name: jobName, namespace, propagationPolicy: 'Background' }), {
+    verb: 'delete',
+    resource: 'jobs',
+    apiGroup: 'batch',
+    namespace,
+    name: jobName,
+  });
+  const configMapDeleted = await gone(() => core.deleteNamespacedConfigMap({ name: configMapName, namespace }), {
+    verb: 'delete',
+    resource: 'configmaps',
+    apiGroup: '',
+    namespace,
+    name: configMapName,
+  });
   return { jobDeleted, configMapDeleted };
 }
 
@@ -155,7 +178,8 @@ export async function deleteClusterJob(kc: KubeConfig, namespace: string, jobNam
 function jobOutcome(job: V1Job): { succeeded: boolean; reason?: string; message?: string } | undefined {
   const conditions = job.status?.conditions ?? [];
   const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
-  if (failed) return { succeeded: false, ...(failed.reason && { reason: failed.reason }), ...(failed.message && { message: failed.message }) };
+  if (failed)
+    return { succeeded: false, ...(failed.reason && { reason: failed.reason }), ...(failed.message && { message: failed.message }) };
   if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return { succeeded: true };
   if ((job.status?.succeeded ?? 0) > 0) return { succeeded: true };
   if ((job.status?.failed ?? 0) > 0) return { succeeded: false };

@@ -109,7 +109,11 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
         metadata: {
           labels,
           // The conventional scrape annotations (as on the executors): Prometheus finds the driver.
-          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(DRIVER_METRICS_PORT), 'prometheus.io/path': '/metrics' },
+          annotations: {
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(DRIVER_METRICS_PORT),
+            'prometheus.io/path': '/metrics',
+          },
         },
         spec: {
           serviceAccountName: o.serviceAccount ?? KINDLING_RESOURCES.driverServiceAccount,
@@ -130,12 +134,16 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
               ...(o.imagePullPolicy !== undefined && { imagePullPolicy: o.imagePullPolicy }),
               args: [
                 'submit',
-                '--master', '$(KINDLING_MASTER)',
-                '--output', `${DRIVER_OUTPUT_DIR}/${o.jobName}`,
+                '--master',
+                '$(KINDLING_MASTER)',
+                '--output',
+                `${DRIVER_OUTPUT_DIR}/${o.jobName}`,
                 '--no-progress',
                 // Bound on all interfaces: Prometheus and the Service reach the pod by its IP.
-                '--metrics-port', String(DRIVER_METRICS_PORT),
-                '--metrics-host', '0.0.0.0',
+                '--metrics-port',
+                String(DRIVER_METRICS_PORT),
+                '--metrics-host',
+                '0.0.0.0',
                 ...(o.args ?? []),
                 DRIVER_JOB_FILE,
               ],
@@ -144,7 +152,9 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
                 { name: 'KINDLING_PREFIX', valueFrom: { configMapKeyRef: { name: configMapRef, key: 'KINDLING_PREFIX', optional: true } } },
                 {
                   name: 'KINDLING_NATS_TOKEN',
-                  valueFrom: { secretKeyRef: { name: o.natsSecret ?? KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey } },
+                  valueFrom: {
+                    secretKeyRef: { name: o.natsSecret ?? KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey },
+                  },
                 },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'KINDLING_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -209,7 +219,10 @@ export function withOwnerReference<T extends { metadata?: V1ObjectMeta }>(object
  */
 export function clusterJobName(specName: string, now: number = Date.now()): string {
   const suffix = Math.floor(now).toString(36);
-  const stem = specName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const stem = specName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   const room = 63 - 'kindling-'.length - suffix.length - 1;
   const cut = stem.slice(0, room).replace(/-+$/, '');
   return cut === '' ? `kindling-${suffix}` : `kindling-${cut}-${suffix}`;

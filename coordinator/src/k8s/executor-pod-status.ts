@@ -33,8 +33,7 @@ export interface PodUsage {
 
 /** metrics.k8s.io pod usage, or why there is none. */
 export type PodMetricsResult =
-  | { readonly available: true; readonly pods: ReadonlyMap<string, PodUsage> }
-  | { readonly available: false; readonly reason: string };
+  { readonly available: true; readonly pods: ReadonlyMap<string, PodUsage> } | { readonly available: false; readonly reason: string };
 
 /** An executor pod with its usage when metrics-server reported it. */
 export interface ExecutorPodStatus extends ExecutorPod {
@@ -53,7 +52,11 @@ export interface ExecutorStatusReport {
 }
 
 /** Lists executor pods (label selector EXECUTOR_SELECTOR unless given). Needs pods list. */
-export async function listExecutorPods(kc: KubeConfig, namespace: string, labelSelector: string = EXECUTOR_SELECTOR): Promise<ExecutorPod[]> {
+export async function listExecutorPods(
+  kc: KubeConfig,
+  namespace: string,
+  labelSelector: string = EXECUTOR_SELECTOR,
+): Promise<ExecutorPod[]> {
   try {
     const list = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector });
     return list.items.map(executorPodOf).sort((a, b) => compareNames(a.name, b.name));
@@ -97,7 +100,11 @@ export async function podMetrics(kc: KubeConfig, namespace: string, labelSelecto
 }
 
 /** Executor pods merged with their usage; metrics absence is reported, not thrown. */
-export async function executorPodStatus(kc: KubeConfig, namespace: string, labelSelector: string = EXECUTOR_SELECTOR): Promise<ExecutorStatusReport> {
+export async function executorPodStatus(
+  kc: KubeConfig,
+  namespace: string,
+  labelSelector: string = EXECUTOR_SELECTOR,
+): Promise<ExecutorStatusReport> {
   const [pods, metrics] = await Promise.all([listExecutorPods(kc, namespace, labelSelector), podMetrics(kc, namespace, labelSelector)]);
   if (!metrics.available) return { namespace, pods, metricsAvailable: false, reason: metrics.reason };
   return {

@@ -57,7 +57,11 @@ export function watchExecutorPods(
     } catch (err) {
       // client-node's Watch swallows callback exceptions; route them to onError instead.
       try {
-        onError(err instanceof KindlingError ? err : new KindlingError('E_INTERNAL', `pod watch callback failed: ${String(err)}`, {}, { cause: err }));
+        onError(
+          err instanceof KindlingError
+            ? err
+            : new KindlingError('E_INTERNAL', `pod watch callback failed: ${String(err)}`, {}, { cause: err }),
+        );
       } catch {
         // onError itself threw: nothing is left to tell, and the watcher must keep running.
       }

@@ -33,7 +33,9 @@ export async function scaleExecutors(
   name: string = KINDLING_RESOURCES.executorStatefulSet,
 ): Promise<ScaleResult> {
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > MAX_EXECUTOR_REPLICAS) {
-    throw new KindlingError('E_INVALID_VALUE', `replicas: ${replicas} is not a whole number from 0 to ${MAX_EXECUTOR_REPLICAS}`, { replicas });
+    throw new KindlingError('E_INVALID_VALUE', `replicas: ${replicas} is not a whole number from 0 to ${MAX_EXECUTOR_REPLICAS}`, {
+      replicas,
+    });
   }
   const apps = kc.makeApiClient(AppsV1Api);
   const target = { resource: 'statefulsets/scale', apiGroup: 'apps', namespace, name } as const;

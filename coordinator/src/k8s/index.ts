@@ -7,23 +7,51 @@
  * @module
  */
 export {
-  DRIVER_LABELS, EXECUTOR_GRACE_MS, EXECUTOR_HEALTH_PORT, EXECUTOR_LABELS, EXECUTOR_SELECTOR, KINDLING_RESOURCES,
-  KINDLING_UID, NATS_CLIENT_PORT, NATS_LABELS, PART_OF_LABEL, labelSelector,
+  DRIVER_LABELS,
+  EXECUTOR_GRACE_MS,
+  EXECUTOR_HEALTH_PORT,
+  EXECUTOR_LABELS,
+  EXECUTOR_SELECTOR,
+  KINDLING_RESOURCES,
+  KINDLING_UID,
+  NATS_CLIENT_PORT,
+  NATS_LABELS,
+  PART_OF_LABEL,
+  labelSelector,
 } from './kindling-resources.js';
 export { kubeApiError, describeRequest, missingRule, httpStatusOf, type KubeRequest } from './kube-api-error.js';
 export { parseQuantity, cpuMillicores, memoryBytes } from './quantity.js';
 export { loadKubeConfig, currentNamespace } from './kube-config.js';
 export { scaleExecutors, MAX_EXECUTOR_REPLICAS, type ScaleResult } from './executor-scale.js';
 export {
-  listExecutorPods, podMetrics, executorPodStatus, executorPodOf,
-  type ExecutorPod, type ExecutorPodStatus, type ExecutorStatusReport, type PodMetricsResult, type PodUsage,
+  listExecutorPods,
+  podMetrics,
+  executorPodStatus,
+  executorPodOf,
+  type ExecutorPod,
+  type ExecutorPodStatus,
+  type ExecutorStatusReport,
+  type PodMetricsResult,
+  type PodUsage,
 } from './executor-pod-status.js';
 export { watchExecutorPods, type PodWatchOptions } from './executor-pod-watch.js';
 export {
-  driverJobManifest, withOwnerReference, clusterJobName, DRIVER_JOB_FILE, DRIVER_OUTPUT_DIR, DRIVER_DATA_DIR, DRIVER_UI_PORT, DRIVER_METRICS_PORT,
-  type DriverJobOptions, type DriverJobManifests,
+  driverJobManifest,
+  withOwnerReference,
+  clusterJobName,
+  DRIVER_JOB_FILE,
+  DRIVER_OUTPUT_DIR,
+  DRIVER_DATA_DIR,
+  DRIVER_UI_PORT,
+  DRIVER_METRICS_PORT,
+  type DriverJobOptions,
+  type DriverJobManifests,
 } from './driver-job-manifest.js';
 export {
-  submitClusterJob, followClusterJob, deleteClusterJob,
-  type SubmittedClusterJob, type ClusterJobResult, type FollowOptions,
+  submitClusterJob,
+  followClusterJob,
+  deleteClusterJob,
+  type SubmittedClusterJob,
+  type ClusterJobResult,
+  type FollowOptions,
 } from './cluster-job.js';

@@ -39,7 +39,9 @@ export const KINDLING_UID = 10001;
 
 /** `key=value,…` label selector for a label set. */
 export function labelSelector(labels: Readonly<Record<string, string>>): string {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /** Label selector matching executor pods. */

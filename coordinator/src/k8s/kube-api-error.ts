@@ -62,7 +62,12 @@ export function kubeApiError(err: unknown, req: KubeRequest): KindlingError {
     case undefined:
       return new KindlingError('E_IO', `cannot ${action}: the Kubernetes API server was not reached (${messageOf(err)})`, details, cause);
     case 401:
-      return new KindlingError('E_IO', `cannot ${action}: the API server rejected the credentials (401 Unauthorized); check the kubeconfig user or the pod's service account token.${said}`, details, cause);
+      return new KindlingError(
+        'E_IO',
+        `cannot ${action}: the API server rejected the credentials (401 Unauthorized); check the kubeconfig user or the pod's service account token.${said}`,
+        details,
+        cause,
+      );
     case 403:
       return new KindlingError(
         'E_IO',
@@ -80,7 +85,12 @@ export function kubeApiError(err: unknown, req: KubeRequest): KindlingError {
         cause,
       );
     default:
-      return new KindlingError('E_IO', `cannot ${action}: HTTP ${status}${server?.reason ? ` ${server.reason}` : ''}.${said}`, details, cause);
+      return new KindlingError(
+        'E_IO',
+        `cannot ${action}: HTTP ${status}${server?.reason ? ` ${server.reason}` : ''}.${said}`,
+        details,
+        cause,
+      );
   }
 }
 

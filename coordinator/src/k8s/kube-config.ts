@@ -15,22 +15,39 @@ import { KindlingError } from '@kindling/shared';
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** Loads the default KubeConfig; throws KindlingError E_IO when no cluster is configured or the context is unknown. */
-export function loadKubeConfig(options: { readonly context?: string; /** In-cluster token path (tests). */ readonly serviceAccountToken?: string } = {}): KubeConfig {
+export function loadKubeConfig(
+  options: { readonly context?: string; /** In-cluster token path (tests). */ readonly serviceAccountToken?: string } = {},
+): KubeConfig {
   const fromEnv = process.env['KUBECONFIG'];
   const home = path.join(os.homedir(), '.kube', 'config');
   if (!fromEnv && !existsSync(home) && !existsSync(options.serviceAccountToken ?? SERVICE_ACCOUNT_TOKEN)) {
-    throw new KindlingError('E_IO', `no Kubernetes cluster is configured: set KUBECONFIG, create ${home} (e.g. minikube start), or run inside a pod`, {});
+    throw new KindlingError(
+      'E_IO',
+      `no Kubernetes cluster is configured: set KUBECONFIG, create ${home} (e.g. minikube start), or run inside a pod`,
+      {},
+    );
   }
   const kc = new KubeConfig();
   try {
     kc.loadFromDefault();
   } catch (err) {
-    throw new KindlingError('E_IO', `cannot load the kubeconfig (${fromEnv ? `KUBECONFIG=${fromEnv}` : home}): ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
+    throw new KindlingError(
+      'E_IO',
+      `cannot load the kubeconfig (${fromEnv ? `KUBECONFIG=${fromEnv}` : home}): ${err instanceof Error ? err.message : String(err)}`,
+      {},
+      { cause: err },
+    );
   }
   if (options.context !== undefined) {
     if (!kc.getContextObject(options.context)) {
-      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
-      throw new KindlingError('E_IO', `the kubeconfig has no context "${options.context}" (contexts: ${known})`, { context: options.context });
+      const known =
+        kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ') || 'none';
+      throw new KindlingError('E_IO', `the kubeconfig has no context "${options.context}" (contexts: ${known})`, {
+        context: options.context,
+      });
     }
     kc.setCurrentContext(options.context);
   }

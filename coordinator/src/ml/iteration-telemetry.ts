@@ -31,4 +31,6 @@ export interface IterationTelemetry {
 }
 
 /** What the optimiser itself knows of an iteration; the driver adds the timings. */
-export type OptimizerIterationTelemetry = Required<Pick<IterationTelemetry, 'iteration' | 'loss' | 'gradNorm' | 'stepSize' | 'evaluations'>>;
+export type OptimizerIterationTelemetry = Required<
+  Pick<IterationTelemetry, 'iteration' | 'loss' | 'gradNorm' | 'stepSize' | 'evaluations'>
+>;

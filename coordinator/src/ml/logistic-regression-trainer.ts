@@ -81,12 +81,18 @@ function invalid(message: string, details: Record<string, unknown>): KindlingErr
 
 function validate(summary: FeatureSummary, params: LogisticRegressionParams): void {
   const { maxIter, regParam, elasticNetParam, tol } = params;
-  if (!Number.isInteger(maxIter) || maxIter < 0) throw invalid(`logistic regression maxIter must be an integer >= 0, got ${maxIter}`, { param: 'maxIter', value: maxIter });
-  if (!(regParam >= 0) || !Number.isFinite(regParam)) throw invalid(`logistic regression regParam must be finite and >= 0, got ${regParam}`, { param: 'regParam', value: regParam });
+  if (!Number.isInteger(maxIter) || maxIter < 0)
+    throw invalid(`logistic regression maxIter must be an integer >= 0, got ${maxIter}`, { param: 'maxIter', value: maxIter });
+  if (!(regParam >= 0) || !Number.isFinite(regParam))
+    throw invalid(`logistic regression regParam must be finite and >= 0, got ${regParam}`, { param: 'regParam', value: regParam });
   if (!(elasticNetParam >= 0 && elasticNetParam <= 1)) {
-    throw invalid(`logistic regression elasticNetParam must be in [0, 1], got ${elasticNetParam}`, { param: 'elasticNetParam', value: elasticNetParam });
+    throw invalid(`logistic regression elasticNetParam must be in [0, 1], got ${elasticNetParam}`, {
+      param: 'elasticNetParam',
+      value: elasticNetParam,
+    });
   }
-  if (!(tol >= 0) || !Number.isFinite(tol)) throw invalid(`logistic regression tol must be finite and >= 0, got ${tol}`, { param: 'tol', value: tol });
+  if (!(tol >= 0) || !Number.isFinite(tol))
+    throw invalid(`logistic regression tol must be finite and >= 0, got ${tol}`, { param: 'tol', value: tol });
   const d = summary.mean.length;
   if (summary.std.length !== d) {
     throw invalid(`feature summary has ${d} means but ${summary.std.length} standard deviations`, { means: d, stds: summary.std.length });
@@ -99,12 +105,16 @@ function validate(summary: FeatureSummary, params: LogisticRegressionParams): vo
     }
   }
   const [n0, n1] = summary.labelCounts;
-  if (!(summary.count > 0)) throw invalid(`logistic regression needs at least one training row, got ${summary.count}`, { count: summary.count });
+  if (!(summary.count > 0))
+    throw invalid(`logistic regression needs at least one training row, got ${summary.count}`, { count: summary.count });
   // Weighted counts are float sums taken in another order than Σ w: equal up to rounding.
   const total = summary.weightSum ?? summary.count;
   const countsMatch = summary.weightSum === undefined ? n0 + n1 === total : Math.abs(n0 + n1 - total) <= 1e-9 * Math.max(1, total);
   if (!(n0 >= 0 && n1 >= 0) || !countsMatch) {
-    throw invalid(`label counts [${n0}, ${n1}] do not add up to the ${summary.count} training rows`, { labelCounts: [n0, n1], count: summary.count });
+    throw invalid(`label counts [${n0}, ${n1}] do not add up to the ${summary.count} training rows`, {
+      labelCounts: [n0, n1],
+      count: summary.count,
+    });
   }
 }
 
@@ -258,7 +268,13 @@ export async function trainLogisticRegression(
   const objective = createScaledLogisticObjective(oracle, summary, params);
   const onIteration = hooks?.onIteration
     ? (it: IterationReport): void =>
-        hooks.onIteration?.({ iteration: it.iteration, loss: it.value, gradNorm: it.gradNorm, stepSize: it.stepSize, evaluations: it.evaluations })
+        hooks.onIteration?.({
+          iteration: it.iteration,
+          loss: it.value,
+          gradNorm: it.gradNorm,
+          stepSize: it.stepSize,
+          evaluations: it.evaluations,
+        })
     : undefined;
   const common = { maxIter: params.maxIter, m: 10, tol: params.tol, ...(onIteration ? { onIteration } : {}) };
   const result: LbfgsResult =

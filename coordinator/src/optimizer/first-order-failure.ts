@@ -8,16 +8,14 @@ import { KindlingError } from '@kindling/shared/compute';
 
 /** Which breeze exception the failure stands for. */
 export type FirstOrderFailureKind =
-  | 'nan-history'
-  | 'step-size-underflow'
-  | 'step-size-overflow'
-  | 'line-search-failed'
-  | 'line-search-zoom-failed'
-  | 'non-descent-direction';
+  'nan-history' | 'step-size-underflow' | 'step-size-overflow' | 'line-search-failed' | 'line-search-zoom-failed' | 'non-descent-direction';
 
 /** Thrown inside an iteration when the quasi-Newton step cannot be taken. */
 export class FirstOrderFailure extends KindlingError {
-  constructor(readonly kind: FirstOrderFailureKind, message: string) {
+  constructor(
+    readonly kind: FirstOrderFailureKind,
+    message: string,
+  ) {
     super('E_OPTIMIZER', message, { kind });
   }
 }

@@ -112,10 +112,14 @@ export class CachedDiffFunction {
       const result = await this.f(x);
       this.evaluations++;
       if (result.gradient.length !== x.length) {
-        throw new KindlingError('E_INTERNAL', `objective returned a gradient of length ${result.gradient.length} at a point of dimension ${x.length}`, {
-          gradientLength: result.gradient.length,
-          dimension: x.length,
-        });
+        throw new KindlingError(
+          'E_INTERNAL',
+          `objective returned a gradient of length ${result.gradient.length} at a point of dimension ${x.length}`,
+          {
+            gradientLength: result.gradient.length,
+            dimension: x.length,
+          },
+        );
       }
       this.lastX = Float64Array.from(x);
       this.lastResult = result;
@@ -219,7 +223,13 @@ export async function runFirstOrderMinimizer(
       if (opts.onIteration) {
         const evaluations = cached.evaluations - evaluationsReported;
         evaluationsReported = cached.evaluations;
-        opts.onIteration({ iteration: state.iter, value: state.adjustedValue, gradNorm: norm2(state.adjustedGradient), stepSize, evaluations });
+        opts.onIteration({
+          iteration: state.iter,
+          value: state.adjustedValue,
+          gradNorm: norm2(state.adjustedGradient),
+          stepSize,
+          evaluations,
+        });
       }
     } catch (err) {
       if (!(err instanceof FirstOrderFailure)) throw err;

@@ -10,13 +10,7 @@
  */
 export { minimizeLbfgs, type LbfgsOptions } from './lbfgs.js';
 export { minimizeOwlqn, type OwlqnOptions } from './owlqn.js';
-export type {
-  ConvergenceReason,
-  DiffFunction,
-  FirstOrderOptions,
-  IterationReport,
-  LbfgsResult,
-} from './first-order-minimizer.js';
+export type { ConvergenceReason, DiffFunction, FirstOrderOptions, IterationReport, LbfgsResult } from './first-order-minimizer.js';
 export { strongWolfeLineSearch, interpolateCubic, type Bracket, type LineFunction } from './strong-wolfe-line-search.js';
 export { backtrackingLineSearch, type BacktrackingOptions } from './backtracking-line-search.js';
 export { ApproximateInverseHessian } from './approximate-inverse-hessian.js';

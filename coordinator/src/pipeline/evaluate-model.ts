@@ -49,7 +49,12 @@ export async function evaluateModel(
   const evaluator = binaryClassificationMetrics(testParts, { numBins: v2 ? 0 : 1000 });
   const spark = {
     compat: spec.compat,
-    trainingSummary: { areaUnderROC: summary.areaUnderROC, areaUnderPR: summary.areaUnderPR, numBins: v2 ? 100 : 1000, score: 'probability' },
+    trainingSummary: {
+      areaUnderROC: summary.areaUnderROC,
+      areaUnderPR: summary.areaUnderPR,
+      numBins: v2 ? 100 : 1000,
+      score: 'probability',
+    },
     evaluator: { areaUnderROC: evaluator.areaUnderROC, areaUnderPR: evaluator.areaUnderPR, numBins: v2 ? 0 : 1000, score: 'rawPrediction' },
     objectiveHistory: fit.objectiveHistory,
     totalIterations: v2 ? fit.objectiveHistory.length : fit.objectiveHistory.length - 1,

@@ -80,10 +80,14 @@ export function fitTransforms(
       const path = `pipeline.${kind}[${k}]`;
       const i = indexOf(name, path);
       if (i === labelCol) throw new JobSpecError(`${path}: '${name}' is the label column; the label is never a feature`, path);
-      if (i === weightCol) throw new JobSpecError(`${path}: '${name}' is the weight column (pipeline.weight); weights are never features`, path);
+      if (i === weightCol)
+        throw new JobSpecError(`${path}: '${name}' is the weight column (pipeline.weight); weights are never features`, path);
       if (dropped.has(i)) throw new JobSpecError(`${path}: '${name}' is also listed in pipeline.drop`, path);
       if (kind === 'categorical' && !isString(i)) {
-        throw new JobSpecError(`${path}: column '${name}' is ${schema[i]!.type}; only string columns are one-hot encoded in this version`, path);
+        throw new JobSpecError(
+          `${path}: column '${name}' is ${schema[i]!.type}; only string columns are one-hot encoded in this version`,
+          path,
+        );
       }
       if (kind === 'numeric' && isString(i)) {
         throw new JobSpecError(`${path}: column '${name}' is a string column; list it under pipeline.categorical`, path);
@@ -106,10 +110,7 @@ export function fitTransforms(
   const numClasses = labelValues.length;
   const resolvedFamily = resolveFamily(family, numClasses, label.name, labelValues);
 
-  const order =
-    pipeline.featureOrder === 'file'
-      ? [...categorical, ...numeric].sort((a, b) => a - b)
-      : [...categorical, ...numeric];
+  const order = pipeline.featureOrder === 'file' ? [...categorical, ...numeric].sort((a, b) => a - b) : [...categorical, ...numeric];
   let offset = 0;
   const features: FeatureInput[] = order.map((col) => {
     const name = names[col]!;
@@ -120,9 +121,17 @@ export function fitTransforms(
     const s = stats[col]!;
     if (s.kind !== 'string') throw new DataError('E_INTERNAL', `column '${name}': string statistics expected`);
     const values = [...s.counts.keys()];
-    const labels = orderLabels(values, values.map((v) => s.counts.get(v)!), pipeline.stringIndexer.orderType);
+    const labels = orderLabels(
+      values,
+      values.map((v) => s.counts.get(v)!),
+      pipeline.stringIndexer.orderType,
+    );
     if (labels.length === 0 && pipeline.stringIndexer.handleInvalid !== 'keep') {
-      throw new DataError('E_INVALID_VALUE', `${fileName}: column '${name}' has only nulls; StringIndexer cannot be fitted (use handleInvalid: keep or drop the column)`, { column: name });
+      throw new DataError(
+        'E_INVALID_VALUE',
+        `${fileName}: column '${name}' has only nulls; StringIndexer cannot be fitted (use handleInvalid: keep or drop the column)`,
+        { column: name },
+      );
     }
     const size = oneHotSize(labels.length, pipeline.oneHotEncoder.dropLast, pipeline.stringIndexer.handleInvalid);
     const input: FeatureInput = {
@@ -172,7 +181,10 @@ function resolveFamily(
   if (family === 'multinomial') return 'multinomial';
   if (numClasses <= 2) return 'binomial';
   if (family === 'auto') return 'multinomial';
-  const shown = labelValues.slice(0, 10).map((v) => `'${v}'`).join(', ');
+  const shown = labelValues
+    .slice(0, 10)
+    .map((v) => `'${v}'`)
+    .join(', ');
   throw new JobSpecError(
     `model.family: binomial needs a label with 2 classes, but label column '${labelName}' has ${numClasses} (${shown}${numClasses > 10 ? ', …' : ''}); use family: auto or multinomial`,
     'model.family',
@@ -196,12 +208,19 @@ function fitLabel(
   const name = schema[col]!.name;
   const s = stats[col]!;
   if (s.nullCount > 0 && pipeline.stringIndexer.handleInvalid !== 'skip') {
-    throw new DataError('E_LABEL', `${fileName}: label column '${name}' has ${s.nullCount} null value(s); fix the data or set pipeline.stringIndexer.handleInvalid: skip`, { column: name });
+    throw new DataError(
+      'E_LABEL',
+      `${fileName}: label column '${name}' has ${s.nullCount} null value(s); fix the data or set pipeline.stringIndexer.handleInvalid: skip`,
+      { column: name },
+    );
   }
   if (s.kind === 'string') {
     const values = [...s.counts.keys()];
     if (values.length < 2 || values.length > MAX_LABEL_CLASSES) {
-      const shown = values.slice(0, 10).map((v) => `'${v}'`).join(', ');
+      const shown = values
+        .slice(0, 10)
+        .map((v) => `'${v}'`)
+        .join(', ');
       throw new DataError(
         'E_LABEL',
         `${fileName}: label column '${name}' has ${values.length} distinct value(s) (${shown}${values.length > 10 ? ', …' : ''}); ` +
@@ -209,15 +228,23 @@ function fitLabel(
         { column: name, distinct: values.length },
       );
     }
-    const labels = orderLabels(values, values.map((v) => s.counts.get(v)!), pipeline.stringIndexer.orderType);
+    const labels = orderLabels(
+      values,
+      values.map((v) => s.counts.get(v)!),
+      pipeline.stringIndexer.orderType,
+    );
     return { label: { kind: 'string', column: col, name, labels }, labelValues: labels };
   }
   if (s.count > 0 && s.min === s.max) {
-    throw new DataError('E_LABEL', `${fileName}: numeric label column '${name}' has the single value ${s.min}; logistic regression needs at least 2 classes`, {
-      column: name,
-      min: s.min,
-      max: s.max,
-    });
+    throw new DataError(
+      'E_LABEL',
+      `${fileName}: numeric label column '${name}' has the single value ${s.min}; logistic regression needs at least 2 classes`,
+      {
+        column: name,
+        min: s.min,
+        max: s.max,
+      },
+    );
   }
   const top = Math.floor(s.max);
   if (s.count > 0 && !(top >= 0 && top < MAX_LABEL_CLASSES)) {
@@ -230,4 +257,3 @@ function fitLabel(
   const numClasses = Math.max(2, top + 1);
   return { label: { kind: 'numeric', column: col, name }, labelValues: Array.from({ length: numClasses }, (_, k) => String(k)) };
 }
-

@@ -66,7 +66,9 @@ export interface JobResult {
   readonly testRows: number;
   /** The family model.family resolved to; absent means binomial. */
   readonly family?: 'binomial' | 'multinomial';
-  readonly metrics: { readonly train: BinaryMetrics; readonly test: BinaryMetrics } | { readonly train: MulticlassMetrics; readonly test: MulticlassMetrics };
+  readonly metrics:
+    | { readonly train: BinaryMetrics; readonly test: BinaryMetrics }
+    | { readonly train: MulticlassMetrics; readonly test: MulticlassMetrics };
   /** Multinomial jobs: K, the K × d coefficient matrix (class-major, also in `coefficients`), the K intercepts and the class labels. */
   readonly multinomial?: {
     readonly numClasses: number;
@@ -101,7 +103,8 @@ export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult>
     return result;
   } catch (err) {
     await committer.abort().catch(() => undefined);
-    const e = err instanceof KindlingError ? err : new KindlingError('E_INTERNAL', (err as Error)?.message ?? String(err), {}, { cause: err });
+    const e =
+      err instanceof KindlingError ? err : new KindlingError('E_INTERNAL', (err as Error)?.message ?? String(err), {}, { cause: err });
     events.emit('job-failed', { jobId, code: e.code, message: e.message });
     throw e;
   } finally {
@@ -110,11 +113,23 @@ export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult>
 }
 
 /** Runs one op over every partition of the plan. */
-function stage<O extends TaskOp>(ctx: RunContext, plan: JobPlan, name: string, op: O, params: TaskParamsByOp[O]): Promise<TaskResultByOp[O][]> {
+function stage<O extends TaskOp>(
+  ctx: RunContext,
+  plan: JobPlan,
+  name: string,
+  op: O,
+  params: TaskParamsByOp[O],
+): Promise<TaskResultByOp[O][]> {
   return ctx.scheduler.runStage({ name, op, params, partitions: plan.partitions.length }, plan);
 }
 
-async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCommitter, recorder: RunRecorder, started: number): Promise<JobResult> {
+async function executeStages(
+  spec: JobSpec,
+  ctx: RunContext,
+  committer: OutputCommitter,
+  recorder: RunRecorder,
+  started: number,
+): Promise<JobResult> {
   const { jobId, membership, logger: log } = ctx;
   const file = spec.input.path;
   const fileName = basename(file);
@@ -159,9 +174,14 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
   const loadParts = await stage(ctx, loadedPlan, `load ${fileName}`, 'csv-load', {});
   const stats = taskOp('csv-load').merge(loadParts, loadedPlan);
   if (stats.rowCount === 0) {
-    throw new DataError('E_CSV_EMPTY', `${file}: no data rows${stats.malformedCount > 0 ? ` (${stats.malformedCount} malformed row(s) dropped)` : ''}`, { file });
+    throw new DataError(
+      'E_CSV_EMPTY',
+      `${file}: no data rows${stats.malformedCount > 0 ? ` (${stats.malformedCount} malformed row(s) dropped)` : ''}`,
+      { file },
+    );
   }
-  if (stats.malformedCount > 0) log.warn({ malformed: stats.malformedCount, mode: spec.input.csv.mode }, `${stats.malformedCount} malformed row(s) in ${fileName}`);
+  if (stats.malformedCount > 0)
+    log.warn({ malformed: stats.malformedCount, mode: spec.input.csv.mode }, `${stats.malformedCount} malformed row(s) in ${fileName}`);
 
   // 4. Fit StringIndexer / OneHotEncoder / VectorAssembler on the whole table (as the tutorial's Pipeline.fit does).
   const fitted = fitTransforms(schema, stats.columns, spec.pipeline, spec.split, fileName, spec.model.family);
@@ -207,7 +227,10 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
   const clock = new IterationClock(ctx.events);
   const fit = await trainLogisticRegression(
     async (beta, intercept) =>
-      taskOp('gradient').merge(await clock.measure(`gradient ${++evaluation}`, (name) => stage(ctx, plan, name, 'gradient', { beta, intercept })), plan),
+      taskOp('gradient').merge(
+        await clock.measure(`gradient ${++evaluation}`, (name) => stage(ctx, plan, name, 'gradient', { beta, intercept })),
+        plan,
+      ),
     summary,
     {
       maxIter: spec.model.maxIter,
@@ -225,7 +248,10 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
   const { metrics, testParts: testEval, spark } = await evaluateModel(ctx.scheduler, plan, fit, spec);
   // 9. Artifacts, into the staging folder.
   const featureNames = [...fitted.layout.names];
-  const uid = `LogisticRegression_${createHash('sha256').update(JSON.stringify([spec.name, spec.model])).digest('hex').slice(0, 12)}`;
+  const uid = `LogisticRegression_${createHash('sha256')
+    .update(JSON.stringify([spec.name, spec.model]))
+    .digest('hex')
+    .slice(0, 12)}`;
   await writeLogisticRegressionModel(committer.path('model'), {
     uid,
     numFeatures: fitted.layout.numFeatures,
@@ -260,7 +286,8 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
     for (const split of ['train', 'test'] as const) {
       const blocks = await stage(ctx, plan, `collect ${split} features`, 'features', { split });
       const dir = committer.path(`features/${split}`);
-      for (let p = 0; p < blocks.length; p++) await writeFeaturesPart(dir, p, blocks[p]!, fitted.layout.numericIndex, fitted.layout.numFeatures);
+      for (let p = 0; p < blocks.length; p++)
+        await writeFeaturesPart(dir, p, blocks[p]!, fitted.layout.numericIndex, fitted.layout.numFeatures);
     }
   }
   const durationMs = Date.now() - started;
@@ -276,7 +303,11 @@ async function executeStages(spec: JobSpec, ctx: RunContext, committer: OutputCo
     ...(spark ? { spark } : {}),
   };
   await committer.writeJson('metrics.json', metricsDoc);
-  await writeKfpOutputs(committer, { train: metrics.train, test: metrics.test, labels: [String(fitted.labelValues[0]), String(fitted.labelValues[1])] });
+  await writeKfpOutputs(committer, {
+    train: metrics.train,
+    test: metrics.test,
+    labels: [String(fitted.labelValues[0]), String(fitted.labelValues[1])],
+  });
   await committer.writeJson(
     'run.json',
     recorder.record({
@@ -352,7 +383,12 @@ async function openInput(file: string): Promise<FileRangeReader> {
     return await FileRangeReader.open(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new KindlingError('E_IO', `input ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { file }, { cause: err });
+    throw new KindlingError(
+      'E_IO',
+      `input ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
 }
 

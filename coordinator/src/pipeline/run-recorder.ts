@@ -41,7 +41,9 @@ export class RunRecorder {
       events.on('executor-added', (e) => this.clusterEvents.push({ event: 'executor-added', at: new Date().toISOString(), ...e })),
       events.on('executor-removed', (e) => this.clusterEvents.push({ event: 'executor-removed', at: new Date().toISOString(), ...e })),
       events.on('partitions-moved', (e) => this.clusterEvents.push({ event: 'partitions-moved', at: new Date().toISOString(), ...e })),
-      events.on('partition-recovered', (e) => this.clusterEvents.push({ event: 'partition-recovered', at: new Date().toISOString(), ...e })),
+      events.on('partition-recovered', (e) =>
+        this.clusterEvents.push({ event: 'partition-recovered', at: new Date().toISOString(), ...e }),
+      ),
     );
   }
 

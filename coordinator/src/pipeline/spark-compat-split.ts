@@ -55,7 +55,10 @@ export function sparkCompatSplit(
     }
   }
 
-  const keyColumns: SortKeyColumn[] = [{ kind: 'double', values: label }, { kind: 'vector', rows: vectors }];
+  const keyColumns: SortKeyColumn[] = [
+    { kind: 'double', values: label },
+    { kind: 'vector', rows: vectors },
+  ];
   const numColumns = parts[0]?.columns.length ?? 0;
   for (let c = 0; c < numColumns; c++) keyColumns.push(concatColumn(parts, c, total));
 

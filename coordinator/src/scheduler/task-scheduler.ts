@@ -99,7 +99,11 @@ export class TaskScheduler {
   ) {
     for (const client of membership.executors()) this.executors.set(client.id, { client, inFlight: new Set() });
     this.unsubscribe = membership.onChange((c) =>
-      this.post(c.type === 'added' ? { type: 'executor-added', executor: c.executor } : { type: 'executor-removed', executorId: c.executorId, reason: c.reason, lost: c.lost }),
+      this.post(
+        c.type === 'added'
+          ? { type: 'executor-added', executor: c.executor }
+          : { type: 'executor-removed', executorId: c.executorId, reason: c.reason, lost: c.lost },
+      ),
     );
   }
 
@@ -124,7 +128,14 @@ export class TaskScheduler {
     const launch: StageLauncher = (client, tasks, sink) =>
       client.launchTasks<O>(this.jobId, plan, { op: stage.op, params: stage.params, tasks }, sink);
     return new Promise<TaskResultByOp[O][]>((resolve, reject) => {
-      this.post({ type: 'stage-submitted', name: stage.name, partitions: stage.partitions, launch, resolve: (r) => resolve(r as TaskResultByOp[O][]), reject });
+      this.post({
+        type: 'stage-submitted',
+        name: stage.name,
+        partitions: stage.partitions,
+        launch,
+        resolve: (r) => resolve(r as TaskResultByOp[O][]),
+        reject,
+      });
     });
   }
 
@@ -234,9 +245,18 @@ export class TaskScheduler {
     const { partition, attempt, executorId } = success;
     // A drained executor's blocks are leaving with it: only a live one becomes the home.
     const recovery = this.executors.has(executorId) ? this.blocks.record(partition, executorId, this.clock.now()) : undefined;
-    const completed: TaskCompletedEvent = { stageId, partition, attempt, executorId, queuedMs: success.queuedMs, runMs: success.runMs, ...(kernelMs !== undefined ? { kernelMs } : {}) };
+    const completed: TaskCompletedEvent = {
+      stageId,
+      partition,
+      attempt,
+      executorId,
+      queuedMs: success.queuedMs,
+      runMs: success.runMs,
+      ...(kernelMs !== undefined ? { kernelMs } : {}),
+    };
     this.events.emit('task-completed', completed);
-    if (recovery) this.events.emit('partition-recovered', { partition, from: recovery.from, to: recovery.to, recoveryMs: recovery.recoveryMs });
+    if (recovery)
+      this.events.emit('partition-recovered', { partition, from: recovery.from, to: recovery.to, recoveryMs: recovery.recoveryMs });
     this.emitProgress(run);
   }
 
@@ -255,7 +275,10 @@ export class TaskScheduler {
     this.events.emit('task-failed', failed);
     if (!f.willRetry) return;
     const name = run.manager.taskSet.name;
-    this.log.warn({ stage: name, partition: f.partition, attempt: f.attempt, executor: f.executorId, code: f.error.code }, `task failed, retrying: ${f.error.message}`);
+    this.log.warn(
+      { stage: name, partition: f.partition, attempt: f.attempt, executor: f.executorId, code: f.error.code },
+      `task failed, retrying: ${f.error.message}`,
+    );
     // Its blocks may be what failed: let the retry go wherever there is room.
     this.blocks.forget(f.partition);
   }
@@ -312,7 +335,8 @@ export class TaskScheduler {
       // The contract says launchTasks never throws; if one does, fail its tasks rather than hang
       // (reports it did make are then stale and ignored).
       const error = toWireError(err);
-      for (const t of tasks) this.post({ type: 'task-updated', stageId, executorId, update: { taskId: t.taskId, partition: t.partition, ok: false, error } });
+      for (const t of tasks)
+        this.post({ type: 'task-updated', stageId, executorId, update: { taskId: t.taskId, partition: t.partition, ok: false, error } });
     }
   }
 
@@ -338,7 +362,9 @@ export class TaskScheduler {
     this.closed = true;
     this.queue.length = 0;
     for (const run of [...this.stages.values()]) {
-      run.manager.abort(new KindlingError('E_INTERNAL', `task scheduler of job ${this.jobId} closed while stage ${run.manager.taskSet.name} was running`));
+      run.manager.abort(
+        new KindlingError('E_INTERNAL', `task scheduler of job ${this.jobId} closed while stage ${run.manager.taskSet.name} was running`),
+      );
       this.settle(run);
     }
   }

@@ -15,7 +15,15 @@
  * go through the injected Clock and only hand a TaskSetTimer to `onTimer`; the owner passes
  * it back through `timerFired` from its loop, so no state changes inside a timer callback.
  */
-import { fromWireError, KindlingError, TaskFailedError, type ErrorCode, type ExecutorId, type TaskId, type WireError } from '@kindling/shared/compute';
+import {
+  fromWireError,
+  KindlingError,
+  TaskFailedError,
+  type ErrorCode,
+  type ExecutorId,
+  type TaskId,
+  type WireError,
+} from '@kindling/shared/compute';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { PartitionHomes } from '../storage/block-locations.js';
 import { LossBackoff } from './loss-backoff.js';
@@ -274,7 +282,12 @@ export class TaskSetManager<R = unknown> {
    */
   executorRemoved(executorId: ExecutorId, lost: boolean, reason: string): TaskFailure[] {
     if (!lost || this.outcome.status !== 'running') return [];
-    const error: WireError = { code: 'E_EXECUTOR_LOST', name: 'KindlingError', message: `executor ${executorId} lost: ${reason}`, details: { executorId } };
+    const error: WireError = {
+      code: 'E_EXECUTOR_LOST',
+      name: 'KindlingError',
+      message: `executor ${executorId} lost: ${reason}`,
+      details: { executorId },
+    };
     const out: TaskFailure[] = [];
     for (const task of [...this.running.values()]) {
       if (task.executorId !== executorId) continue;
@@ -298,7 +311,10 @@ export class TaskSetManager<R = unknown> {
     const remaining = this.taskSet.partitions - this.completed;
     this.end({
       status: 'failed',
-      error: new KindlingError('E_NO_EXECUTORS', `stage ${this.taskSet.name}: no executor registered within ${waitMs} ms to run the remaining ${remaining} task(s)`),
+      error: new KindlingError(
+        'E_NO_EXECUTORS',
+        `stage ${this.taskSet.name}: no executor registered within ${waitMs} ms to run the remaining ${remaining} task(s)`,
+      ),
     });
   }
 

@@ -15,7 +15,8 @@ async function readRows(file: string): Promise<{ rows: Record<string, any>[]; fo
   try {
     const rows: Record<string, any>[] = [];
     const cursor = reader.getCursor();
-    for (let r = (await cursor.next()) as Record<string, any> | null; r; r = (await cursor.next()) as Record<string, any> | null) rows.push(r);
+    for (let r = (await cursor.next()) as Record<string, any> | null; r; r = (await cursor.next()) as Record<string, any> | null)
+      rows.push(r);
     return { rows, footer: reader.getMetadata() };
   } finally {
     await reader.close();
@@ -29,19 +30,9 @@ const BLOCK: DesignBlock = {
   rowIds: Float64Array.from([10, 11, 12, 2 ** 40]),
   label: Float64Array.from([1, 0, 0, 1]),
   numNumeric: 2,
-  numeric: Float64Array.from([
-    2.5, -1e-300,
-    0, 7,
-    -0, 0,
-    Number.NaN, 0.1,
-  ]),
+  numeric: Float64Array.from([2.5, -1e-300, 0, 7, -0, 0, Number.NaN, 0.1]),
   numCategorical: 2,
-  categorical: Int32Array.from([
-    1, 5,
-    -1, 4,
-    -1, -1,
-    2, -1,
-  ]),
+  categorical: Int32Array.from([1, 5, -1, 4, -1, -1, 2, -1]),
 };
 
 t.test('features-writer: writes sparse vectors with ascending indices and zeros skipped', async (t) => {
@@ -50,18 +41,30 @@ t.test('features-writer: writes sparse vectors with ascending indices and zeros 
   t.equal(file, path.join(dir, 'part-00007.parquet'));
   const { rows, footer } = await readRows(file);
   t.equal(rows.length, 4);
-  t.same(rows.map((r) => Number(r['rowId'])), [10, 11, 12, 2 ** 40]);
-  t.same(rows.map((r) => r['label']), [1, 0, 0, 1]);
+  t.same(
+    rows.map((r) => Number(r['rowId'])),
+    [10, 11, 12, 2 ** 40],
+  );
+  t.same(
+    rows.map((r) => r['label']),
+    [1, 0, 0, 1],
+  );
   for (const r of rows) t.match(r['features'], { type: 0, size: 6 }, 'sparse vector of the layout size');
-  t.same(rows.map((r) => listOf(r['features'].indices)), [[0, 1, 3, 5], [0, 4], [], [0, 2, 3]]);
+  t.same(
+    rows.map((r) => listOf(r['features'].indices)),
+    [[0, 1, 3, 5], [0, 4], [], [0, 2, 3]],
+  );
   const values = rows.map((r) => listOf(r['features'].values));
   t.same(values.slice(0, 3), [[-1e-300, 1, 2.5, 1], [7, 1], []]);
   t.equal(values[3]?.[0], 0.1);
   t.equal(values[3]?.[1], 1);
-  t.ok(Number.isNaN(values[3]?.[2]), 'NaN is kept, as Spark\'s assembler does');
+  t.ok(Number.isNaN(values[3]?.[2]), "NaN is kept, as Spark's assembler does");
 
   const schema = JSON.parse(String(footer['org.apache.spark.sql.parquet.row.metadata'])) as { fields: { name: string; type: unknown }[] };
-  t.same(schema.fields.map((f) => f.name), ['rowId', 'label', 'features']);
+  t.same(
+    schema.fields.map((f) => f.name),
+    ['rowId', 'label', 'features'],
+  );
   t.match(schema.fields[2]?.type, { type: 'udt', class: 'org.apache.spark.ml.linalg.VectorUDT' });
 });
 

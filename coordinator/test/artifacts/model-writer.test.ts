@@ -4,7 +4,9 @@ import parquet from '@dsnp/parquetjs';
 import t from 'tap';
 import { readLogisticRegressionModel } from '../../src/artifacts/model-reader.js';
 import {
-  LOGISTIC_REGRESSION_MODEL_CLASS, writeLogisticRegressionModel, type LogisticRegressionModelData,
+  LOGISTIC_REGRESSION_MODEL_CLASS,
+  writeLogisticRegressionModel,
+  type LogisticRegressionModelData,
 } from '../../src/artifacts/model-writer.js';
 
 /** Values whose bits are easy to lose: -0, subnormal, extremes, non-terminating fractions. */
@@ -41,7 +43,7 @@ t.test('model-writer: a saved model reads back with bit-identical coefficients a
   t.equal(loaded.metadata['class'], LOGISTIC_REGRESSION_MODEL_CLASS);
 });
 
-t.test('model-writer: the folder has Spark\'s layout and a one-line metadata JSON', async (t) => {
+t.test("model-writer: the folder has Spark's layout and a one-line metadata JSON", async (t) => {
   const dir = path.join(t.testdir({}), 'model');
   await writeLogisticRegressionModel(dir, model());
   t.same(readdirSync(dir).sort(), ['data', 'metadata', 'model.json']);
@@ -74,12 +76,22 @@ t.test('model-writer: the Parquet footer carries the Spark schema with the UDT c
   const footer = reader.getMetadata();
   t.equal(footer['org.apache.spark.version'], '3.5.0');
   const schema = JSON.parse(String(footer['org.apache.spark.sql.parquet.row.metadata'])) as {
-    type: string; fields: { name: string; nullable: boolean; type: { type?: string; class?: string; pyClass?: string } }[];
+    type: string;
+    fields: { name: string; nullable: boolean; type: { type?: string; class?: string; pyClass?: string } }[];
   };
   t.equal(schema.type, 'struct');
-  t.same(schema.fields.map((f) => f.name), ['numClasses', 'numFeatures', 'interceptVector', 'coefficientMatrix', 'isMultinomial']);
-  t.match(schema.fields[2], { nullable: true, type: { type: 'udt', class: 'org.apache.spark.ml.linalg.VectorUDT', pyClass: 'pyspark.ml.linalg.VectorUDT' } });
-  t.match(schema.fields[3], { nullable: true, type: { type: 'udt', class: 'org.apache.spark.ml.linalg.MatrixUDT', pyClass: 'pyspark.ml.linalg.MatrixUDT' } });
+  t.same(
+    schema.fields.map((f) => f.name),
+    ['numClasses', 'numFeatures', 'interceptVector', 'coefficientMatrix', 'isMultinomial'],
+  );
+  t.match(schema.fields[2], {
+    nullable: true,
+    type: { type: 'udt', class: 'org.apache.spark.ml.linalg.VectorUDT', pyClass: 'pyspark.ml.linalg.VectorUDT' },
+  });
+  t.match(schema.fields[3], {
+    nullable: true,
+    type: { type: 'udt', class: 'org.apache.spark.ml.linalg.MatrixUDT', pyClass: 'pyspark.ml.linalg.MatrixUDT' },
+  });
   t.match(schema.fields[0], { type: 'integer', nullable: false });
 
   t.equal(Number(reader.getRowCount()), 1);
@@ -88,7 +100,10 @@ t.test('model-writer: the Parquet footer carries the Spark schema with the UDT c
   t.equal(row['numFeatures'], 8);
   t.equal(row['isMultinomial'], false);
   t.match(row['interceptVector'], { type: 1, size: null, indices: null });
-  t.same(row['interceptVector'].values.list.map((e: { element: number }) => e.element), [-2.5e-7]);
+  t.same(
+    row['interceptVector'].values.list.map((e: { element: number }) => e.element),
+    [-2.5e-7],
+  );
   t.match(row['coefficientMatrix'], { type: 1, numRows: 1, numCols: 8, colPtrs: null, rowIndices: null, isTransposed: true });
   t.equal(row['coefficientMatrix'].values.list.length, 8);
   const codec = reader.metadata?.row_groups[0]?.columns[0]?.meta_data?.codec;
@@ -97,17 +112,22 @@ t.test('model-writer: the Parquet footer carries the Spark schema with the UDT c
 
 t.test('model-writer: model.json gives coefficients by feature name', async (t) => {
   const dir = path.join(t.testdir({}), 'model');
-  await writeLogisticRegressionModel(dir, model({
-    numFeatures: 3, coefficients: Float64Array.from([1.5, -2, 0.25]), featureNames: ['age', 'job_x', 'age'],
-    extra: { trainingRows: 42 },
-  }));
+  await writeLogisticRegressionModel(
+    dir,
+    model({
+      numFeatures: 3,
+      coefficients: Float64Array.from([1.5, -2, 0.25]),
+      featureNames: ['age', 'job_x', 'age'],
+      extra: { trainingRows: 42 },
+    }),
+  );
   const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
   t.match(json, { uid: 'LogisticRegression_0123456789ab', numFeatures: 3, intercept: -2.5e-7, extra: { trainingRows: 42 } });
   t.same(json['coefficients'], { age: 1.5, job_x: -2, 'age#2': 0.25 }, 'a repeated name keeps its value');
   t.same(json['featureNames'], ['age', 'job_x', 'age']);
   t.same(json['coefficientVector'], [1.5, -2, 0.25]);
   const meta = JSON.parse(readFileSync(path.join(dir, 'metadata/part-00000'), 'utf8')) as Record<string, unknown>;
-  t.equal(meta['trainingRows'], 42, 'extra keys join the metadata line, as Spark\'s extraMetadata');
+  t.equal(meta['trainingRows'], 42, "extra keys join the metadata line, as Spark's extraMetadata");
 });
 
 t.test('model-writer: defaults follow the Spark version the model claims', async (t) => {

@@ -9,7 +9,10 @@ type TapTest = Parameters<Parameters<typeof t.test>[0]>[0];
 
 /** Resolves to what `promise` rejects with (fails the test when it resolves). */
 async function rejection(t: TapTest, promise: Promise<unknown>): Promise<KindlingError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   t.ok(err, 'rejects');
   return err as KindlingError;
 }

@@ -32,11 +32,14 @@ function columns(from: number, to: number): Parameters<ParquetFileWriter['writeR
   ];
 }
 
-async function readAll(file: string): Promise<{ rows: Record<string, unknown>[]; reader: Awaited<ReturnType<typeof parquet.ParquetReader.openFile>> }> {
+async function readAll(
+  file: string,
+): Promise<{ rows: Record<string, unknown>[]; reader: Awaited<ReturnType<typeof parquet.ParquetReader.openFile>> }> {
   const reader = await parquet.ParquetReader.openFile(file);
   const rows: Record<string, unknown>[] = [];
   const cursor = reader.getCursor();
-  for (let r = (await cursor.next()) as Record<string, unknown> | null; r; r = (await cursor.next()) as Record<string, unknown> | null) rows.push(r);
+  for (let r = (await cursor.next()) as Record<string, unknown> | null; r; r = (await cursor.next()) as Record<string, unknown> | null)
+    rows.push(r);
   return { rows, reader };
 }
 
@@ -61,8 +64,15 @@ for (const codec of ['UNCOMPRESSED', 'GZIP', 'SNAPPY'] as const) {
     t.equal(reader.metadata?.row_groups.length, 2);
     const chunk = reader.metadata?.row_groups[0]?.columns[0]?.meta_data;
     t.equal(chunk?.codec, { UNCOMPRESSED: 0, SNAPPY: 1, GZIP: 2 }[codec]);
-    t.same(reader.schema.fieldList.map((f) => [f.name, f.primitiveType, f.repetitionType]),
-      [['id', 'INT64', 'REQUIRED'], ['x', 'DOUBLE', 'REQUIRED'], ['n', 'INT32', 'OPTIONAL'], ['b', 'BOOLEAN', 'REQUIRED']]);
+    t.same(
+      reader.schema.fieldList.map((f) => [f.name, f.primitiveType, f.repetitionType]),
+      [
+        ['id', 'INT64', 'REQUIRED'],
+        ['x', 'DOUBLE', 'REQUIRED'],
+        ['n', 'INT32', 'OPTIONAL'],
+        ['b', 'BOOLEAN', 'REQUIRED'],
+      ],
+    );
   });
 }
 
@@ -101,13 +111,19 @@ t.test('parquet-file-writer: bad column data is an OutputError naming the file a
   const file = path.join(dir, 'bad.parquet');
   const writer = await ParquetFileWriter.open(file, flatSchema('UNCOMPRESSED'));
   const bad = columns(0, 4);
-  await t.rejects(writer.writeRowGroup(4, [{ values: [0, 1.5, 2, 3] }, ...bad.slice(1)]),
-    { code: 'E_OUTPUT', message: /bad\.parquet: column id: value 1 \(1\.5\) is not an INT64/ });
-  await t.rejects(writer.writeRowGroup(4, [bad[0]!, bad[1]!, { values: [1], definitionLevels: [1, 1, 0, 0] }, bad[3]!]),
-    { code: 'E_OUTPUT', message: /column n: 1 values for 2 defined entries/ });
+  await t.rejects(writer.writeRowGroup(4, [{ values: [0, 1.5, 2, 3] }, ...bad.slice(1)]), {
+    code: 'E_OUTPUT',
+    message: /bad\.parquet: column id: value 1 \(1\.5\) is not an INT64/,
+  });
+  await t.rejects(writer.writeRowGroup(4, [bad[0]!, bad[1]!, { values: [1], definitionLevels: [1, 1, 0, 0] }, bad[3]!]), {
+    code: 'E_OUTPUT',
+    message: /column n: 1 values for 2 defined entries/,
+  });
   await t.rejects(writer.writeRowGroup(5, bad), { code: 'E_OUTPUT', message: /4 values for 5 rows/ });
   await writer.abort();
   t.notOk(existsSync(file), 'abort removes the partial file');
-  await t.rejects(ParquetFileWriter.open(path.join(dir, 'missing', 'x.parquet'), flatSchema('GZIP')),
-    { code: 'E_OUTPUT', message: /missing\/x\.parquet/ });
+  await t.rejects(ParquetFileWriter.open(path.join(dir, 'missing', 'x.parquet'), flatSchema('GZIP')), {
+    code: 'E_OUTPUT',
+    message: /missing\/x\.parquet/,
+  });
 });

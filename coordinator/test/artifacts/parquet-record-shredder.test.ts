@@ -3,7 +3,13 @@ import parquet from '@dsnp/parquetjs';
 import t from 'tap';
 import { parquetNodesFromDefinition, RecordShredder } from '../../src/artifacts/parquet-record-shredder.js';
 import {
-  VECTOR_UDT, fromParquetList, parquetVector, sparkField, sparkStruct, toParquetList, writeParquetFile,
+  VECTOR_UDT,
+  fromParquetList,
+  parquetVector,
+  sparkField,
+  sparkStruct,
+  toParquetList,
+  writeParquetFile,
 } from '../../src/artifacts/spark-parquet.js';
 
 interface Expected {
@@ -33,7 +39,10 @@ function makeRows(count: number): { rows: Record<string, unknown>[]; expected: E
     const indices = Array.from({ length: len }, (_, k) => k * 3 + Math.floor(next() * 3));
     const values = indices.map((x) => x * 0.5 - 3);
     const nullIndices = next() < 0.2;
-    rows.push({ id: i, v: { type: i % 2, size: r < 0.2 ? null : 1000, indices: nullIndices ? null : toParquetList(indices), values: toParquetList(values) } });
+    rows.push({
+      id: i,
+      v: { type: i % 2, size: r < 0.2 ? null : 1000, indices: nullIndices ? null : toParquetList(indices), values: toParquetList(values) },
+    });
     expected.push({ id: i, v: { type: i % 2, size: r < 0.2 ? null : 1000, indices: nullIndices ? null : indices, values } });
   }
   return { rows, expected };
@@ -42,8 +51,13 @@ function makeRows(count: number): { rows: Record<string, unknown>[]; expected: E
 t.test('parquet-record-shredder: nested structs and lists read back exactly with parquetjs', async (t) => {
   const file = path.join(t.testdir({}), 'nested.parquet');
   const { rows, expected } = makeRows(2000);
-  await writeParquetFile(file, { id: { type: 'INT64', compression: 'GZIP' }, v: parquetVector('GZIP') },
-    sparkStruct([sparkField('id', 'long', false), sparkField('v', VECTOR_UDT, true)]), rows, { rowGroupSize: 700 });
+  await writeParquetFile(
+    file,
+    { id: { type: 'INT64', compression: 'GZIP' }, v: parquetVector('GZIP') },
+    sparkStruct([sparkField('id', 'long', false), sparkField('v', VECTOR_UDT, true)]),
+    rows,
+    { rowGroupSize: 700 },
+  );
   const reader = await parquet.ParquetReader.openFile(file);
   t.teardown(() => reader.close());
   t.equal(reader.metadata?.row_groups.length, 3);
@@ -55,12 +69,15 @@ t.test('parquet-record-shredder: nested structs and lists read back exactly with
       t.equal(i, expected.length, 'every row read back');
       break;
     }
-    const v = row['v'] === null || row['v'] === undefined ? null : {
-      type: row['v'].type,
-      size: row['v'].size ?? null,
-      indices: fromParquetList(row['v'].indices, 'indices'),
-      values: fromParquetList(row['v'].values, 'values'),
-    };
+    const v =
+      row['v'] === null || row['v'] === undefined
+        ? null
+        : {
+            type: row['v'].type,
+            size: row['v'].size ?? null,
+            indices: fromParquetList(row['v'].indices, 'indices'),
+            values: fromParquetList(row['v'].values, 'values'),
+          };
     if (JSON.stringify({ id: Number(row['id']), v }) !== JSON.stringify(expected[i])) mismatches++;
   }
   t.equal(mismatches, 0, 'every row equal');
@@ -86,9 +103,17 @@ t.test('parquet-record-shredder: rows that break the schema are OutputErrors nam
   const shredder = new RecordShredder(nodes, 'x.parquet');
   shredder.add({ a: 1, v: null });
   t.throws(() => shredder.add({ v: null }), { code: 'E_OUTPUT', message: /x\.parquet: row 1: missing required field a/ });
-  t.throws(() => shredder.add({ a: 2 ** 31, v: null }), { code: 'E_OUTPUT', message: /row 2: field a: 2147483648 is not a valid INT32 value/ });
-  t.throws(() => shredder.add({ a: 1, v: { type: 300, values: null } }), { code: 'E_OUTPUT', message: /field v\.type: 300 is not a valid INT_8 value/ });
+  t.throws(() => shredder.add({ a: 2 ** 31, v: null }), {
+    code: 'E_OUTPUT',
+    message: /row 2: field a: 2147483648 is not a valid INT32 value/,
+  });
+  t.throws(() => shredder.add({ a: 1, v: { type: 300, values: null } }), {
+    code: 'E_OUTPUT',
+    message: /field v\.type: 300 is not a valid INT_8 value/,
+  });
   t.throws(() => shredder.add({ a: [1, 2], v: null }), { code: 'E_OUTPUT', message: /too many values for field a/ });
-  t.throws(() => parquetNodesFromDefinition({ s: { type: 'UTF8' } }, 'y.parquet'),
-    { code: 'E_INTERNAL', message: /invalid Parquet schema for y\.parquet: s has type UTF8/ });
+  t.throws(() => parquetNodesFromDefinition({ s: { type: 'UTF8' } }, 'y.parquet'), {
+    code: 'E_INTERNAL',
+    message: /invalid Parquet schema for y\.parquet: s has type UTF8/,
+  });
 });

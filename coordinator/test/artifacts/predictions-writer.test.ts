@@ -18,7 +18,12 @@ async function readBack(file: string): Promise<ReadBack> {
     const cursor = reader.getCursor();
     for (let r = (await cursor.next()) as Record<string, unknown> | null; r; r = (await cursor.next()) as Record<string, unknown> | null) {
       if (typeof r['rowId'] !== 'bigint') throw new TypeError(`rowId ${String(r['rowId'])} is not read back as INT64`);
-      rows.push({ rowId: Number(r['rowId']), label: r['label'] as number, probability: r['probability'] as number, prediction: r['prediction'] as number });
+      rows.push({
+        rowId: Number(r['rowId']),
+        label: r['label'] as number,
+        probability: r['probability'] as number,
+        prediction: r['prediction'] as number,
+      });
     }
     const types: Record<string, string | undefined> = {};
     for (const [name, field] of Object.entries(reader.schema.fields)) types[name] = field.primitiveType;
@@ -59,15 +64,28 @@ t.test('predictions-writer: writes one part file per partition that reads back e
   t.same((await readBack(path.join(dir, 'part-00001.parquet'))).rows, [], 'an empty partition is an empty file');
   t.same((await readBack(path.join(dir, 'part-00002.parquet'))).rows, [{ rowId: 5, label: 1, probability: 5e-324, prediction: 0 }]);
 
-  const schema = JSON.parse(String(back0.footer['org.apache.spark.sql.parquet.row.metadata'])) as { fields: { name: string; type: string }[] };
-  t.same(schema.fields.map((f) => [f.name, f.type]), [['rowId', 'long'], ['label', 'double'], ['probability', 'double'], ['prediction', 'double']]);
+  const schema = JSON.parse(String(back0.footer['org.apache.spark.sql.parquet.row.metadata'])) as {
+    fields: { name: string; type: string }[];
+  };
+  t.same(
+    schema.fields.map((f) => [f.name, f.type]),
+    [
+      ['rowId', 'long'],
+      ['label', 'double'],
+      ['probability', 'double'],
+      ['prediction', 'double'],
+    ],
+  );
 });
 
 t.test('predictions-writer: large partitions are split into bounded row groups', async (t) => {
   const dir = t.testdir({});
   const writer = await PredictionsWriter.open(dir, { rowGroupRows: 1000 });
   const n = 2500;
-  const rows = part(Array.from({ length: n }, (_, i) => i * 7), Array.from({ length: n }, (_, i) => (i * 0.618033988749895) % 1));
+  const rows = part(
+    Array.from({ length: n }, (_, i) => i * 7),
+    Array.from({ length: n }, (_, i) => (i * 0.618033988749895) % 1),
+  );
   const file = await writer.writePart(0, rows);
   await writer.close();
   const back = await readBack(file);
@@ -75,7 +93,13 @@ t.test('predictions-writer: large partitions are split into bounded row groups',
   t.equal(back.rows.length, n);
   let mismatches = 0;
   back.rows.forEach((r, i) => {
-    if (r.rowId !== rows.rowIds[i] || r.label !== rows.label[i] || r.probability !== rows.probability[i] || r.prediction !== rows.prediction[i]) mismatches++;
+    if (
+      r.rowId !== rows.rowIds[i] ||
+      r.label !== rows.label[i] ||
+      r.probability !== rows.probability[i] ||
+      r.prediction !== rows.prediction[i]
+    )
+      mismatches++;
   });
   t.equal(mismatches, 0, 'every value equal');
 });
@@ -86,7 +110,10 @@ t.test('predictions-writer: refuses out-of-order partitions, ragged columns and 
   await writer.writePart(3, part([1], [0.5]));
   await t.rejects(writer.writePart(3, part([2], [0.5])), { code: 'E_INTERNAL', message: /increasing partition order/ });
   await t.rejects(writer.writePart(1, part([2], [0.5])), { code: 'E_INTERNAL' });
-  await t.rejects(writer.writePart(4, { ...part([1, 2], [0.5, 0.5]), label: new Float64Array(1) }), { code: 'E_INTERNAL', message: /lengths differ/ });
+  await t.rejects(writer.writePart(4, { ...part([1, 2], [0.5, 0.5]), label: new Float64Array(1) }), {
+    code: 'E_INTERNAL',
+    message: /lengths differ/,
+  });
   await t.rejects(writer.writePart(5, part([1.5], [0.5])), { code: 'E_INTERNAL', message: /rowId 1.5 is not an integer/ });
   t.notOk(existsSync(path.join(dir, 'part-00005.parquet')), 'a failed part leaves no file');
   await writer.writePart(6, part([6], [0.25]));

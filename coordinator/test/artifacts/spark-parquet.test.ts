@@ -10,8 +10,10 @@ t.test('spark-parquet: reads arrays in every layout Spark and parquetjs produce'
   t.same(fromParquetList({ bag: [{ array_element: 5 }] }, 'x'), [5], 'Hive-style bag');
   t.same(fromParquetList([6, 7n], 'x'), [6, 7], 'bare repeated field, INT64 as bigint');
   t.equal(fromParquetList(null, 'x'), null, 'null array');
-  t.throws(() => fromParquetList({ list: [{ element: 'a' }] }, 'file.parquet, column v'),
-    { code: 'E_SCHEMA', message: /^file\.parquet, column v: expected a number, found "a"/ });
+  t.throws(() => fromParquetList({ list: [{ element: 'a' }] }, 'file.parquet, column v'), {
+    code: 'E_SCHEMA',
+    message: /^file\.parquet, column v: expected a number, found "a"/,
+  });
   t.throws(() => fromParquetList(42, 'col'), { code: 'E_SCHEMA', message: /col: expected an array column, found 42/ });
 });
 

@@ -2,7 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { InProcessBus, PROTOCOL_VERSION, asJobId, asTaskId, subjects, type DriverHeartbeat, type TaskBatch, type TaskUpdate } from '@kindling/shared';
+import {
+  InProcessBus,
+  PROTOCOL_VERSION,
+  asJobId,
+  asTaskId,
+  subjects,
+  type DriverHeartbeat,
+  type TaskBatch,
+  type TaskUpdate,
+} from '@kindling/shared';
 import { ClusterBackend } from '../../src/cluster/cluster-backend.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { FakeExecutor, RecordingLogger, inferResult, plan, settle, silentTransportLog, type Teardown } from './wire-fakes.js';
@@ -25,7 +34,12 @@ async function setup(t: Teardown) {
   });
   const a = new FakeExecutor(bus, 'a');
   const clock = new ManualClock();
-  const backend = await ClusterBackend.start(transport, new RecordingLogger(), { driverId: DRIVER, heartbeatMs: HEARTBEAT_MS, executorTimeoutMs: 60_000, clock });
+  const backend = await ClusterBackend.start(transport, new RecordingLogger(), {
+    driverId: DRIVER,
+    heartbeatMs: HEARTBEAT_MS,
+    executorTimeoutMs: 60_000,
+    clock,
+  });
   await settle();
   t.teardown(async () => {
     await backend.close();
@@ -44,8 +58,14 @@ function batch(partition: number): TaskBatch<'csv-infer'> {
 t.test('cluster-backend: start discovers the executors already running and announces the driver', async (t) => {
   const { backend, announced } = await setup(t);
   t.equal(backend.driverId, DRIVER);
-  t.same(backend.executors().map((e) => e.id), ['a']);
-  t.same(backend.heartbeats().map((h) => h.executorId), ['a']);
+  t.same(
+    backend.executors().map((e) => e.id),
+    ['a'],
+  );
+  t.same(
+    backend.heartbeats().map((h) => h.executorId),
+    ['a'],
+  );
   t.match(announced, [{ type: 'driver-heartbeat', driverId: DRIVER, jobs: [] }]);
 });
 
@@ -68,10 +88,21 @@ t.test('cluster-backend: the driver heartbeat lists the jobs with live plans unt
 t.test('cluster-backend: serves a job input file to executors until the job is forgotten', async (t) => {
   const { input, a, backend, observer } = await setup(t);
   a.autoFinish = (m) => m.tasks.map((x) => ({ taskId: x.taskId, partition: x.partition, ok: true, result: inferResult(1) }));
-  backend.executors()[0]!.launchTasks(JOB, { ...plan(1, input, 1), fileSize: 12, partitions: [{ start: 4, end: 12, firstRowId: 0 }] }, batch(0), () => undefined);
+  backend
+    .executors()[0]!
+    .launchTasks(
+      JOB,
+      { ...plan(1, input, 1), fileSize: 12, partitions: [{ start: 4, end: 12, firstRowId: 0 }] },
+      batch(0),
+      () => undefined,
+    );
   await settle();
   const fetch = () =>
-    observer.request(s.fetchRange(DRIVER), { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'job-1', file: input, start: 4, end: 8 }, { expect: 'range-data', timeoutMs: 2000 });
+    observer.request(
+      s.fetchRange(DRIVER),
+      { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'job-1', file: input, start: 4, end: 8 },
+      { expect: 'range-data', timeoutMs: 2000 },
+    );
   const got = await fetch();
   t.equal(Buffer.from(got.bytes).toString('utf8'), '1,2\n');
   backend.forgetJob(JOB);

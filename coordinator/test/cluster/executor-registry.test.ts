@@ -13,7 +13,13 @@ class FakeConnector implements ExecutorConnector {
   private readonly unreachable = new Set<(id: ExecutorId, reason: string) => void>();
 
   clientFor(id: ExecutorId, slots: number, status: () => ExecutorStatus): ExecutorClient {
-    const client: ExecutorClient = { id, slots, launchTasks: () => undefined, dropJob: async () => undefined, status: async () => status() };
+    const client: ExecutorClient = {
+      id,
+      slots,
+      launchTasks: () => undefined,
+      dropJob: async () => undefined,
+      status: async () => status(),
+    };
     this.made.push(client);
     this.statusOf.set(id, status);
     return client;
@@ -37,7 +43,11 @@ function setup(t: Teardown, opts: { executorTimeoutMs?: number } = {}) {
   const clock = new ManualClock();
   const connector = new FakeConnector();
   const log = new RecordingLogger();
-  const registry = new ExecutorRegistry(transport, subjects(), connector, log, { clock, sweepMs: 100, executorTimeoutMs: opts.executorTimeoutMs ?? 1000 });
+  const registry = new ExecutorRegistry(transport, subjects(), connector, log, {
+    clock,
+    sweepMs: 100,
+    executorTimeoutMs: opts.executorTimeoutMs ?? 1000,
+  });
   const changes: MembershipChange[] = [];
   registry.onChange((c) => changes.push(c));
   const beat = async (id: string, over: Parameters<typeof heartbeat>[1] = {}) => {
@@ -59,7 +69,10 @@ t.test('executor-registry: registers an executor from its first heartbeat and an
   await beat('e1', { slots: 3 });
   await beat('e1', { slots: 3, runningTasks: 1 });
   t.same(changes.map(summary), ['added e1']);
-  t.same(registry.executors().map((e) => [e.id, e.slots]), [['e1', 3]]);
+  t.same(
+    registry.executors().map((e) => [e.id, e.slots]),
+    [['e1', 3]],
+  );
   t.equal(connector.made.length, 1, 'one client per executor');
   t.equal(registry.heartbeats()[0]?.runningTasks, 1, 'keeps the latest heartbeat');
 });
@@ -79,7 +92,10 @@ t.test('executor-registry: removes a draining executor without calling it lost a
   await beat('e1', { draining: true });
   t.same(changes.map(summary), ['added e1', 'removed e1 lost=false']);
   t.same(registry.executors(), []);
-  t.same(registry.heartbeats().map((h) => [h.executorId, h.draining]), [['e1', true]]);
+  t.same(
+    registry.heartbeats().map((h) => [h.executorId, h.draining]),
+    [['e1', true]],
+  );
   t.same(connector.lost, [], 'its running tasks still finish: nothing is failed');
 });
 
@@ -112,9 +128,15 @@ t.test('executor-registry: loses an executor silent past executorTimeoutMs and k
     clock.advance(300);
     await beat('alive');
   }
-  t.same(registry.executors().map((e) => e.id), ['alive']);
+  t.same(
+    registry.executors().map((e) => e.id),
+    ['alive'],
+  );
   t.same(changes.map(summary), ['added quiet', 'added alive', 'removed quiet lost=true']);
-  t.same(connector.lost.map((l) => l.id), ['quiet']);
+  t.same(
+    connector.lost.map((l) => l.id),
+    ['quiet'],
+  );
   t.match(connector.lost[0]?.reason, /no heartbeat for \d+ ms/);
 });
 
@@ -125,7 +147,11 @@ t.test('executor-registry: forgets a draining executor that falls silent without
   clock.advance(1200);
   t.same(changes.map(summary), ['added e1', 'removed e1 lost=false']);
   t.same(registry.heartbeats(), []);
-  t.same(connector.lost.map((l) => l.id), ['e1'], 'whatever it still ran is failed');
+  t.same(
+    connector.lost.map((l) => l.id),
+    ['e1'],
+    'whatever it still ran is failed',
+  );
 });
 
 t.test('executor-registry: markLost forgets the executor once and ignores unknown ids', async (t) => {

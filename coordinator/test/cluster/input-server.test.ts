@@ -58,7 +58,11 @@ t.test('input-server: refuses files that are not the input of the job with E_IO'
   const { input, other, server, executor, log } = setup(t);
   server.serveJob(asJobId('job-1'), input);
   server.serveJob(asJobId('job-2'), other);
-  await t.rejects(fetch(executor, 'job-1', other, 0, 3), { code: 'E_IO', message: /job job-1 has no input .*other\.csv on driver driver-1/ }, "another job's file");
+  await t.rejects(
+    fetch(executor, 'job-1', other, 0, 3),
+    { code: 'E_IO', message: /job job-1 has no input .*other\.csv on driver driver-1/ },
+    "another job's file",
+  );
   await t.rejects(fetch(executor, 'job-3', input, 0, 3), { code: 'E_IO' }, 'a job this driver does not run');
   await t.rejects(fetch(executor, 'job-1', '/etc/passwd', 0, 3), { code: 'E_IO' }, 'any other file');
   await t.rejects(fetch(executor, 'job-1', `${input}/../input.csv`, 0, 3), { code: 'E_IO' }, 'paths are compared as given, never resolved');

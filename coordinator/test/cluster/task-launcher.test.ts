@@ -18,7 +18,18 @@ import { ExecutorRegistry } from '../../src/cluster/executor-registry.js';
 import type { JobInputs } from '../../src/cluster/input-server.js';
 import { TaskLauncher } from '../../src/cluster/task-launcher.js';
 import { ManualClock } from '../fakes/manual-clock.js';
-import { FakeExecutor, RecordingLogger, ScriptedTransport, inferResult, noResponders, plan, refused, settle, silentTransportLog, type Teardown } from './wire-fakes.js';
+import {
+  FakeExecutor,
+  RecordingLogger,
+  ScriptedTransport,
+  inferResult,
+  noResponders,
+  plan,
+  refused,
+  settle,
+  silentTransportLog,
+  type Teardown,
+} from './wire-fakes.js';
 
 const DRIVER = 'driver-1';
 const TASK_TIMEOUT_MS = 10_000;
@@ -34,7 +45,10 @@ function setup(t: Teardown, opts: { registry?: boolean } = {}) {
   const served: Array<[JobId, string]> = [];
   const inputs: JobInputs = { serveJob: (jobId, file) => void served.push([jobId, file]) };
   const launcher = new TaskLauncher(transport, s, DRIVER, inputs, log, { clock, taskTimeoutMs: TASK_TIMEOUT_MS, launchTimeoutMs: 500 });
-  const registry = opts.registry === true ? new ExecutorRegistry(transport, s, launcher, log, { clock, sweepMs: 100, executorTimeoutMs: 60_000 }) : undefined;
+  const registry =
+    opts.registry === true
+      ? new ExecutorRegistry(transport, s, launcher, log, { clock, sweepMs: 100, executorTimeoutMs: 60_000 })
+      : undefined;
   const executors: FakeExecutor[] = [];
   const executor = (id: string): { fake: FakeExecutor; client: ExecutorClient } => {
     const fake = new FakeExecutor(bus, id);
@@ -90,11 +104,27 @@ t.test('task-launcher: registers a plan once per executor, job and version howev
   a.client.launchTasks(asJobId('job-2'), plan(1), batch(refs('j2', [0])), c.sink);
   b.client.launchTasks(JOB, plan(2), batch(refs('b', [0])), c.sink);
   await settle();
-  t.same(a.fake.plans.map((p) => [p.jobId, p.plan.version]), [['job-1', 1], ['job-1', 2], ['job-2', 1]]);
-  t.same(b.fake.plans.map((p) => [p.jobId, p.plan.version]), [['job-1', 2]]);
-  t.same(a.fake.plans.map((p) => p.driverId), [DRIVER, DRIVER, DRIVER]);
+  t.same(
+    a.fake.plans.map((p) => [p.jobId, p.plan.version]),
+    [
+      ['job-1', 1],
+      ['job-1', 2],
+      ['job-2', 1],
+    ],
+  );
+  t.same(
+    b.fake.plans.map((p) => [p.jobId, p.plan.version]),
+    [['job-1', 2]],
+  );
+  t.same(
+    a.fake.plans.map((p) => p.driverId),
+    [DRIVER, DRIVER, DRIVER],
+  );
   t.equal(c.updates.length, 10);
-  t.ok(c.updates.every((u) => u.ok), 'every task succeeded');
+  t.ok(
+    c.updates.every((u) => u.ok),
+    'every task succeeded',
+  );
 });
 
 t.test('task-launcher: sends one launch-tasks message per batch and routes each outcome to its task', async (t) => {
@@ -111,7 +141,11 @@ t.test('task-launcher: sends one launch-tasks message per batch and routes each 
   // Outcomes coalesced across batches and out of order, in several messages.
   const ok = (id: string, p: number): TaskOutcome => ({ taskId: id, partition: p, ok: true, result: inferResult(p * 10) });
   await a.fake.finish(DRIVER, 'job-1', [ok('x-p2', 2), ok('y-p1', 1), ok('x-p0', 0)]);
-  await a.fake.finish(DRIVER, 'job-1', [ok('x-p3', 3), { taskId: 'x-p1', partition: 1, ok: false, error: { code: 'E_CSV_MALFORMED', name: 'CsvParseError', message: 'bad' } }, ok('y-p0', 0)]);
+  await a.fake.finish(DRIVER, 'job-1', [
+    ok('x-p3', 3),
+    { taskId: 'x-p1', partition: 1, ok: false, error: { code: 'E_CSV_MALFORMED', name: 'CsvParseError', message: 'bad' } },
+    ok('y-p0', 0),
+  ]);
   await settle();
   t.same(first.updates.map((u) => u.taskId).sort(), ['x-p0', 'x-p1', 'x-p2', 'x-p3']);
   t.same(second.updates.map((u) => u.taskId).sort(), ['y-p0', 'y-p1']);
@@ -133,7 +167,11 @@ t.test('task-launcher: registers the plan again and relaunches once when the exe
   a.client.launchTasks(JOB, plan(3), batch(refs('again', [1, 2])), c.sink);
   await settle();
   t.equal(a.fake.plans.length, 2, 'registered again');
-  t.same(a.fake.launches.map((l) => l.tasks.map((x) => x.taskId)), [['first-p0'], ['again-p1', 'again-p2'], ['again-p1', 'again-p2']], 'refused, then relaunched with the same tasks');
+  t.same(
+    a.fake.launches.map((l) => l.tasks.map((x) => x.taskId)),
+    [['first-p0'], ['again-p1', 'again-p2'], ['again-p1', 'again-p2']],
+    'refused, then relaunched with the same tasks',
+  );
   t.same(codes(c.updates), ['ok', 'ok', 'ok'], 'transparent to the sink');
   t.ok(log.at('info').some((m) => /does not hold the plan/.test(m)));
 });
@@ -205,7 +243,11 @@ t.test('task-launcher: other request errors fail the batch with E_EXECUTOR_LOST 
   await settle();
   t.same(codes(c.updates), ['E_EXECUTOR_LOST']);
   t.match(c.updates[0], { ok: false, error: { details: { executorId: 'a', causeCode: 'E_IO' } } });
-  t.same(registry!.executors().map((e) => e.id), ['a'], 'still a member: only the heartbeat deadline or a no-responders code loses it');
+  t.same(
+    registry!.executors().map((e) => e.id),
+    ['a'],
+    'still a member: only the heartbeat deadline or a no-responders code loses it',
+  );
 });
 
 t.test('task-launcher: an invalid result fails only its own task with E_BAD_MESSAGE', async (t) => {
@@ -300,7 +342,11 @@ t.test('task-launcher: ignores outcomes of unknown tasks, duplicates and other e
   await a.fake.finish(DRIVER, 'job-1', [ok('t-p0', 0), ok('t-p0', 0)]); // the real one, duplicated
   await a.fake.finish(DRIVER, 'job-1', [ok('t-p0', 0), ok('t-p1', 1)]);
   await settle();
-  t.same(c.updates.map((u) => u.taskId), ['t-p0', 't-p1'], 'each task hears exactly one outcome');
+  t.same(
+    c.updates.map((u) => u.taskId),
+    ['t-p0', 't-p1'],
+    'each task hears exactly one outcome',
+  );
   t.equal(log.at('warn').filter((m) => /wrong executor/.test(m)).length, 3);
   t.ok(log.at('debug').filter((m) => /not in flight/.test(m)).length >= 3);
 });
@@ -322,7 +368,9 @@ t.test('task-launcher: a refused registration fails the batch with its code and 
   const a = executor('a');
   let refuse = true;
   a.fake.onPlan = () =>
-    refuse ? { type: 'ack', version: 2, ok: false, error: { code: 'E_INVALID_VALUE', name: 'KindlingError', message: 'plan too large' } } : { type: 'ack', version: 2, ok: true };
+    refuse
+      ? { type: 'ack', version: 2, ok: false, error: { code: 'E_INVALID_VALUE', name: 'KindlingError', message: 'plan too large' } }
+      : { type: 'ack', version: 2, ok: true };
   const c = collector();
   a.client.launchTasks(JOB, plan(1), batch(refs('t', [0])), c.sink);
   await settle();
@@ -344,7 +392,10 @@ t.test('task-launcher: dropJob sends drop-job and forgets what the executor held
   a.client.launchTasks(JOB, plan(1), batch(refs('t', [0])), c.sink);
   await settle();
   await a.client.dropJob(JOB);
-  t.same(a.fake.drops.map((d) => d.jobId), ['job-1']);
+  t.same(
+    a.fake.drops.map((d) => d.jobId),
+    ['job-1'],
+  );
   a.client.launchTasks(JOB, plan(1), batch(refs('u', [0])), c.sink);
   await settle();
   t.equal(a.fake.plans.length, 2, 'registered again after the drop');
@@ -373,7 +424,10 @@ t.test('task-launcher: a task id repeated in a batch is sent once and its repeat
   const c = collector();
   a.client.launchTasks(JOB, plan(1), batch([...refs('t', [0, 1]), ...refs('t', [1])]), c.sink);
   await settle();
-  t.same(a.fake.launches[0]?.tasks.map((x) => x.taskId), ['t-p0', 't-p1']);
+  t.same(
+    a.fake.launches[0]?.tasks.map((x) => x.taskId),
+    ['t-p0', 't-p1'],
+  );
   t.same(codes(c.updates).sort(), ['E_INTERNAL', 'ok', 'ok']);
 });
 

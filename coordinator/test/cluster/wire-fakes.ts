@@ -91,7 +91,12 @@ export class FakeExecutor {
   private readonly subs: Subscription[] = [];
   private readonly s;
 
-  constructor(bus: InProcessBus, id: string, prefix = 'kindling', private hb: ExecutorHeartbeat = heartbeat(id)) {
+  constructor(
+    bus: InProcessBus,
+    id: string,
+    prefix = 'kindling',
+    private hb: ExecutorHeartbeat = heartbeat(id),
+  ) {
     this.id = asExecutorId(id);
     this.transport = bus.connect({ prefix, log: silentTransportLog });
     this.s = subjects(prefix);
@@ -134,7 +139,13 @@ export class FakeExecutor {
 
   /** Publishes a tasks-finished to `driverId`, as this executor (or as `executorId`). */
   async finish(driverId: string, jobId: string, outcomes: TaskOutcome[], executorId: string = this.id): Promise<void> {
-    await this.transport.publish(this.s.taskResults(driverId), { type: 'tasks-finished', version: PROTOCOL_VERSION, executorId, jobId, outcomes });
+    await this.transport.publish(this.s.taskResults(driverId), {
+      type: 'tasks-finished',
+      version: PROTOCOL_VERSION,
+      executorId,
+      jobId,
+      outcomes,
+    });
   }
 
   /** The process dies: nothing answers on its subjects any more. */
@@ -160,7 +171,11 @@ export class ScriptedTransport implements Transport {
     return this.inner.publish(subject, msg);
   }
 
-  async request<T extends MessageType>(subject: string, msg: Message, opts: { readonly expect: T; readonly timeoutMs: number }): Promise<Extract<Message, { type: T }>> {
+  async request<T extends MessageType>(
+    subject: string,
+    msg: Message,
+    opts: { readonly expect: T; readonly timeoutMs: number },
+  ): Promise<Extract<Message, { type: T }>> {
     const err = this.requestErrors.get(subject);
     if (err !== undefined) throw err;
     return this.inner.request(subject, msg, opts);

@@ -15,7 +15,12 @@ export type Decide = (executor: FakeExecutorClient, partition: number) => ErrorC
  * Finishes open tasks, one executor after another, until none is open and no timer is armed
  * (advancing the clock by `stepMs` whenever only timers are left). Returns how many tasks it finished.
  */
-export function drive(executors: readonly FakeExecutorClient[], clock: ManualClock, decide: Decide = () => undefined, stepMs = 2000): number {
+export function drive(
+  executors: readonly FakeExecutorClient[],
+  clock: ManualClock,
+  decide: Decide = () => undefined,
+  stepMs = 2000,
+): number {
   let finished = 0;
   let turn = 0;
   for (let guard = 0; guard < 100_000; guard++) {

@@ -48,7 +48,11 @@ export class FakeExecutorClient implements ExecutorClient {
   maxOpen = 0;
   private readonly open = new Map<TaskId, OpenTask>();
 
-  constructor(id: string, readonly slots: number, private readonly reply?: FakeReply) {
+  constructor(
+    id: string,
+    readonly slots: number,
+    private readonly reply?: FakeReply,
+  ) {
     this.id = asExecutorId(id);
   }
 

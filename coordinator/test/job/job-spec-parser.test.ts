@@ -33,7 +33,10 @@ async function parse(t: TapTest, yaml: string, overrides?: JobSpecOverrides): Pr
 
 /** The JobSpecError that parsing `yaml` throws. */
 async function failure(t: TapTest, yaml: string, overrides?: JobSpecOverrides): Promise<JobSpecError> {
-  const err = await parse(t, yaml, overrides).then(() => undefined, (e: unknown) => e);
+  const err = await parse(t, yaml, overrides).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   t.ok(err, 'parsing fails');
   return err as JobSpecError;
 }
@@ -80,7 +83,9 @@ t.test('job-spec-parser: fills every default of a minimal spec', async (t) => {
 });
 
 t.test('job-spec-parser: keeps every explicit value', async (t) => {
-  const spec = await parse(t, `
+  const spec = await parse(
+    t,
+    `
 name: full
 compat: spark-2.3
 input:
@@ -107,7 +112,8 @@ pipeline:
 split: { weights: [0.8, 0.2], seed: -7 }
 model: { maxIter: 10, regParam: 0.01, elasticNetParam: 1, tol: 0, fitIntercept: false, standardization: false, threshold: 0.25 }
 output: { path: /tmp/kindling-out, mode: overwrite, predictions: false, features: true }
-`);
+`,
+  );
   t.equal(spec.name, 'full');
   t.equal(spec.compat, 'spark-2.3');
   t.strictSame(spec.input, {
@@ -126,8 +132,15 @@ output: { path: /tmp/kindling-out, mode: overwrite, predictions: false, features
   t.strictSame(spec.pipeline.assembler, { handleInvalid: 'skip' });
   t.strictSame(spec.split, { weights: [0.8, 0.2], seed: -7 });
   t.strictSame(spec.model, {
-    type: 'logistic-regression', maxIter: 10, regParam: 0.01, elasticNetParam: 1, tol: 0,
-    fitIntercept: false, standardization: false, threshold: 0.25, family: 'auto',
+    type: 'logistic-regression',
+    maxIter: 10,
+    regParam: 0.01,
+    elasticNetParam: 1,
+    tol: 0,
+    fitIntercept: false,
+    standardization: false,
+    threshold: 0.25,
+    family: 'auto',
   });
   t.strictSame(spec.output, { path: '/tmp/kindling-out', mode: 'overwrite', predictions: false, features: true });
 });
@@ -159,8 +172,14 @@ t.test('job-spec-parser: treats a key without a value as absent', async (t) => {
 
 t.test('job-spec-parser: reads byte sizes with binary units', async (t) => {
   const sizes: [unknown, number][] = [
-    [4096, 4096], ['4MiB', 4 * 1024 * 1024], ['512KiB', 512 * 1024], ['64MB', 64 * 1024 * 1024],
-    ['128m', 128 * 1024 * 1024], ['1.5 MiB', 1.5 * 1024 * 1024], ['2g', 2 * 1024 ** 3], ['100', 100],
+    [4096, 4096],
+    ['4MiB', 4 * 1024 * 1024],
+    ['512KiB', 512 * 1024],
+    ['64MB', 64 * 1024 * 1024],
+    ['128m', 128 * 1024 * 1024],
+    ['1.5 MiB', 1.5 * 1024 * 1024],
+    ['2g', 2 * 1024 ** 3],
+    ['100', 100],
   ];
   for (const [text, bytes] of sizes) {
     const spec = parseJobSpec({ input: { path: 'x.csv', maxPartitionBytes: text }, pipeline: { label: 'y' } }, '/jobs');
@@ -169,7 +188,11 @@ t.test('job-spec-parser: reads byte sizes with binary units', async (t) => {
   for (const bad of [0, -1, 1.5, '4 parsecs', 'MiB', true]) {
     t.throws(
       () => parseJobSpec({ input: { path: 'x.csv', maxPartitionBytes: bad }, pipeline: { label: 'y' } }, '/jobs'),
-      { code: 'E_JOB_SPEC', path: 'input.maxPartitionBytes', message: /^job spec: input\.maxPartitionBytes: expected a positive byte size/ },
+      {
+        code: 'E_JOB_SPEC',
+        path: 'input.maxPartitionBytes',
+        message: /^job spec: input\.maxPartitionBytes: expected a positive byte size/,
+      },
       `${JSON.stringify(bad)} is rejected`,
     );
   }
@@ -179,10 +202,19 @@ t.test('job-spec-parser: normalises split weights and rejects bad ones', async (
   const spec = (weights: unknown) => parseJobSpec({ input: { path: 'x.csv' }, pipeline: { label: 'y' }, split: { weights } }, '/jobs');
   t.strictSame(spec([7, 3]).split.weights, [0.7, 0.3]);
   t.strictSame(spec([1, 0]).split.weights, [1, 0]);
-  t.throws(() => spec([0, 0]), { path: 'split.weights', message: 'job spec: split.weights: expected weights with a positive sum, got [0,0]' });
-  t.throws(() => spec([1]), { path: 'split.weights', message: 'job spec: split.weights: expected a list of two non-negative numbers, got [1]' });
+  t.throws(() => spec([0, 0]), {
+    path: 'split.weights',
+    message: 'job spec: split.weights: expected weights with a positive sum, got [0,0]',
+  });
+  t.throws(() => spec([1]), {
+    path: 'split.weights',
+    message: 'job spec: split.weights: expected a list of two non-negative numbers, got [1]',
+  });
   t.throws(() => spec([0.5, 0.3, 0.2]), { path: 'split.weights', message: /got \[0.5,0.3,0.2\]$/ });
-  t.throws(() => spec([-1, 2]), { path: 'split.weights[0]', message: 'job spec: split.weights[0]: expected a non-negative number, got -1' });
+  t.throws(() => spec([-1, 2]), {
+    path: 'split.weights[0]',
+    message: 'job spec: split.weights[0]: expected a non-negative number, got -1',
+  });
   t.throws(() => spec('70/30'), { path: 'split.weights', message: /got "70\/30"$/ });
 });
 
@@ -209,15 +241,22 @@ t.test('job-spec-parser: explains each kind of bad value', async (t) => {
     ['output: { path: "" }', 'output.path: expected a folder path, got ""'],
     ['output: [a]', 'output: expected a mapping, got ["a"]'],
     ['input: { path: x.csv, delimiter: ";;" }\npipeline: { label: y }', 'input.delimiter: expected a single ASCII character, got ";;"'],
-    ['input: { path: x.csv, mode: FAILFST }\npipeline: { label: y }',
-      'input.mode: expected one of "FAILFAST", "DROPMALFORMED", "PERMISSIVE", got "FAILFST"; did you mean "FAILFAST"?'],
+    [
+      'input: { path: x.csv, mode: FAILFST }\npipeline: { label: y }',
+      'input.mode: expected one of "FAILFAST", "DROPMALFORMED", "PERMISSIVE", got "FAILFST"; did you mean "FAILFAST"?',
+    ],
     ['input: { path: x.csv, partitions: -2 }\npipeline: { label: y }', 'input.partitions: expected a positive integer, got -2'],
     ['input: { path: 42 }\npipeline: { label: y }', 'input.path: expected a path to the CSV file, got 42'],
     ['input: { path: x.csv }\npipeline: { label: y, categorical: [job, 3] }', 'pipeline.categorical[1]: expected a column name, got 3'],
-    ['input: { path: x.csv }\npipeline: { label: y, numeric: some }', 'pipeline.numeric: expected "auto" or a list of column names, got "some"'],
+    [
+      'input: { path: x.csv }\npipeline: { label: y, numeric: some }',
+      'pipeline.numeric: expected "auto" or a list of column names, got "some"',
+    ],
     ['input: { path: x.csv }\npipeline: { label: y, drop: day }', 'pipeline.drop: expected a list of column names, got "day"'],
-    ['input: { path: x.csv }\npipeline: { label: y, stringIndexer: { orderType: frequency } }',
-      'pipeline.stringIndexer.orderType: expected one of "frequencyDesc", "frequencyAsc", "alphabetDesc", "alphabetAsc", got "frequency"; did you mean "frequencyAsc"?'],
+    [
+      'input: { path: x.csv }\npipeline: { label: y, stringIndexer: { orderType: frequency } }',
+      'pipeline.stringIndexer.orderType: expected one of "frequencyDesc", "frequencyAsc", "alphabetDesc", "alphabetAsc", got "frequency"; did you mean "frequencyAsc"?',
+    ],
     ['split: { seed: 1.5 }', 'split.seed: expected an integer, got 1.5'],
     ['compat: spark-3.5', 'compat: expected one of "kindling", "spark-2.3", "spark-3.2", got "spark-3.5"; did you mean "spark-3.2"?'],
     ['name: a/b', 'name: expected a non-empty name without slashes or control characters, got "a/b"'],
@@ -334,7 +373,10 @@ t.test('job-spec-parser: names the --conf flag behind a bad or unknown override'
   err = await failure(t, MINIMAL, { conf: { 'model.': '5' } });
   t.equal(err.message, 'job.yaml: --conf model.=5: expected a dotted key such as model.maxIter');
   err = await failure(t, MINIMAL, { conf: { 'pipeline.drop': '[day, deposit]' } });
-  t.equal(err.message, 'job.yaml: pipeline.drop[1]: "deposit" is the label column; it cannot be dropped (--conf pipeline.drop=[day, deposit])');
+  t.equal(
+    err.message,
+    'job.yaml: pipeline.drop[1]: "deposit" is the label column; it cannot be dropped (--conf pipeline.drop=[day, deposit])',
+  );
 });
 
 t.test('job-spec-parser: lets --name, --output and --overwrite win over the file and --conf', async (t) => {
@@ -364,9 +406,12 @@ t.test('job-spec-parser: validates an in-memory document against a base folder',
   t.equal(spec.input.path, '/srv/jobs/x.csv');
   t.equal(spec.output.path, '/srv/jobs/out/job');
   t.notOk('specFile' in spec);
-  t.throws(() => parseJobSpec({ input: { path: 'x.csv' }, pipeline: { label: 'y' }, model: { tol: 'small' } }, '/srv', {}, 'nightly.yaml'), {
-    message: 'nightly.yaml: model.tol: expected a non-negative number, got "small"',
-  });
+  t.throws(
+    () => parseJobSpec({ input: { path: 'x.csv' }, pipeline: { label: 'y' }, model: { tol: 'small' } }, '/srv', {}, 'nightly.yaml'),
+    {
+      message: 'nightly.yaml: model.tol: expected a non-negative number, got "small"',
+    },
+  );
   t.throws(() => parseJobSpec('input', '/srv'), { message: 'job spec: expected a mapping at the top level, got "input"' });
 });
 

@@ -16,7 +16,13 @@ const JOB_YAML = 'name: bank-lr\ninput:\n  path: /app/examples/data/bank.csv\n';
 
 /** A Job as the API server returns it after `status` has been set by the Job controller. */
 function jobJson(status: Record<string, unknown>): unknown {
-  return { kind: 'Job', apiVersion: 'batch/v1', metadata: { name: JOB, namespace: 'ns', uid: 'job-uid-1', creationTimestamp: '2025-01-01T00:00:00Z' }, spec: { backoffLimit: 0 }, status };
+  return {
+    kind: 'Job',
+    apiVersion: 'batch/v1',
+    metadata: { name: JOB, namespace: 'ns', uid: 'job-uid-1', creationTimestamp: '2025-01-01T00:00:00Z' },
+    spec: { backoffLimit: 0 },
+    status,
+  };
 }
 
 function driverPodJson(phase: string, state: Record<string, unknown>): unknown {
@@ -26,9 +32,17 @@ function driverPodJson(phase: string, state: Record<string, unknown>): unknown {
     metadata: { resourceVersion: '9' },
     items: [
       {
-        metadata: { name: POD, namespace: 'ns', creationTimestamp: '2025-01-01T00:00:01Z', labels: { 'app.kubernetes.io/instance': JOB, 'batch.kubernetes.io/job-name': JOB } },
+        metadata: {
+          name: POD,
+          namespace: 'ns',
+          creationTimestamp: '2025-01-01T00:00:01Z',
+          labels: { 'app.kubernetes.io/instance': JOB, 'batch.kubernetes.io/job-name': JOB },
+        },
         spec: { containers: [{ name: 'driver', image: 'kindling:dev' }] },
-        status: { phase, containerStatuses: [{ name: 'driver', ready: phase === 'Running', restartCount: 0, image: 'kindling:dev', imageID: '', state }] },
+        status: {
+          phase,
+          containerStatuses: [{ name: 'driver', ready: phase === 'Running', restartCount: 0, image: 'kindling:dev', imageID: '', state }],
+        },
       },
     ],
   };
@@ -51,7 +65,14 @@ function createRoutes(created: { job?: V1Job; configMap?: V1ConfigMap; service?:
       path: JOBS,
       handle: (req) => {
         created.job = JSON.parse(req.body) as V1Job;
-        return { status: 201, json: { ...created.job, metadata: { ...created.job.metadata, uid: 'job-uid-1', creationTimestamp: '2025-01-01T00:00:00Z' }, status: {} } };
+        return {
+          status: 201,
+          json: {
+            ...created.job,
+            metadata: { ...created.job.metadata, uid: 'job-uid-1', creationTimestamp: '2025-01-01T00:00:00Z' },
+            status: {},
+          },
+        };
       },
     },
     {
@@ -108,12 +129,39 @@ t.test('cluster-job: submit creates the Job, then its ConfigMap owned by it; fol
   t.teardown(() => api.close());
   const kc = api.kubeConfig();
 
-  const submitted = await submitClusterJob(kc, 'ns', { jobName: JOB, jobYaml: JOB_YAML, image: 'kindling:dev', args: ['--conf', 'model.maxIter=5'] });
+  const submitted = await submitClusterJob(kc, 'ns', {
+    jobName: JOB,
+    jobYaml: JOB_YAML,
+    image: 'kindling:dev',
+    args: ['--conf', 'model.maxIter=5'],
+  });
   t.same(submitted, { namespace: 'ns', jobName: JOB, configMapName: `${JOB}-spec`, uid: 'job-uid-1' });
-  t.same(api.requests.map((r) => `${r.method} ${r.path}`), [`POST ${JOBS}`, `POST ${CONFIGMAPS}`, `POST ${SERVICES}`], 'Job first, so the ConfigMap and Service can name it as owner');
-  t.same(created.service?.metadata?.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: JOB, uid: 'job-uid-1' }], 'the Service goes with the Job');
+  t.same(
+    api.requests.map((r) => `${r.method} ${r.path}`),
+    [`POST ${JOBS}`, `POST ${CONFIGMAPS}`, `POST ${SERVICES}`],
+    'Job first, so the ConfigMap and Service can name it as owner',
+  );
+  t.same(
+    created.service?.metadata?.ownerReferences,
+    [{ apiVersion: 'batch/v1', kind: 'Job', name: JOB, uid: 'job-uid-1' }],
+    'the Service goes with the Job',
+  );
   const container = created.job?.spec?.template.spec?.containers[0];
-  t.same(container?.args, ['submit', '--master', '$(KINDLING_MASTER)', '--output', `/out/${JOB}`, '--no-progress', '--metrics-port', '9464', '--metrics-host', '0.0.0.0', '--conf', 'model.maxIter=5', '/etc/kindling/job.yaml']);
+  t.same(container?.args, [
+    'submit',
+    '--master',
+    '$(KINDLING_MASTER)',
+    '--output',
+    `/out/${JOB}`,
+    '--no-progress',
+    '--metrics-port',
+    '9464',
+    '--metrics-host',
+    '0.0.0.0',
+    '--conf',
+    'model.maxIter=5',
+    '/etc/kindling/job.yaml',
+  ]);
   t.equal(created.job?.spec?.backoffLimit, 0);
   t.equal(created.configMap?.data?.['job.yaml'], JOB_YAML);
   t.same(created.configMap?.metadata?.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: JOB, uid: 'job-uid-1' }]);
@@ -136,7 +184,12 @@ t.test('cluster-job: a failed driver Job is reported with its reason, exit code 
           job: {
             failed: 1,
             conditions: [
-              { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+              {
+                type: 'FailureTarget',
+                status: 'True',
+                reason: 'BackoffLimitExceeded',
+                message: 'Job has reached the specified backoff limit',
+              },
               { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
             ],
           },
@@ -149,12 +202,31 @@ t.test('cluster-job: a failed driver Job is reported with its reason, exit code 
   );
   t.teardown(() => api.close());
   const result = await followClusterJob(api.kubeConfig(), 'ns', JOB, { pollMs: 1 });
-  t.same(result, { jobName: JOB, succeeded: false, podName: POD, exitCode: 1, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', log });
+  t.same(result, {
+    jobName: JOB,
+    succeeded: false,
+    podName: POD,
+    exitCode: 1,
+    reason: 'BackoffLimitExceeded',
+    message: 'Job has reached the specified backoff limit',
+    log,
+  });
 });
 
 t.test('cluster-job: a driver image that cannot be pulled ends the follow instead of waiting forever', async (t) => {
   const api = await startFakeKubeApi(
-    followRoutes([{ job: { active: 1 }, phase: 'Pending', state: { waiting: { reason: 'ErrImageNeverPull', message: 'Container image "kindling:dev" is not present with pull policy of Never' } } }], 'never read'),
+    followRoutes(
+      [
+        {
+          job: { active: 1 },
+          phase: 'Pending',
+          state: {
+            waiting: { reason: 'ErrImageNeverPull', message: 'Container image "kindling:dev" is not present with pull policy of Never' },
+          },
+        },
+      ],
+      'never read',
+    ),
   );
   t.teardown(() => api.close());
   const result = await followClusterJob(api.kubeConfig(), 'ns', JOB, { pollMs: 1 });
@@ -162,12 +234,19 @@ t.test('cluster-job: a driver image that cannot be pulled ends the follow instea
   t.equal(result.reason, 'ErrImageNeverPull');
   t.match(result.message, /not present with pull policy of Never/);
   t.equal(result.log, '');
-  t.notOk(api.requests.some((r) => r.path.endsWith('/log')), 'no log is asked of a container that never started');
+  t.notOk(
+    api.requests.some((r) => r.path.endsWith('/log')),
+    'no log is asked of a container that never started',
+  );
 });
 
 t.test('cluster-job: a forbidden log read keeps the outcome and explains the missing pods/log rule', async (t) => {
   const routes = followRoutes([{ job: COMPLETE, phase: 'Succeeded', state: { terminated: { exitCode: 0 } } }], '');
-  routes[2] = { method: 'GET', path: `${PODS}/${POD}/log`, handle: () => kubeStatus(403, 'Forbidden', 'pods "x" is forbidden: cannot get resource "pods/log"') };
+  routes[2] = {
+    method: 'GET',
+    path: `${PODS}/${POD}/log`,
+    handle: () => kubeStatus(403, 'Forbidden', 'pods "x" is forbidden: cannot get resource "pods/log"'),
+  };
   const api = await startFakeKubeApi(routes);
   t.teardown(() => api.close());
   const result = await followClusterJob(api.kubeConfig(), 'ns', JOB, { pollMs: 1 });
@@ -187,20 +266,33 @@ t.test('cluster-job: follow gives up after timeoutMs naming the Job and its pod'
 t.test('cluster-job: when the ConfigMap cannot be created the Job is deleted again and the error names the rule', async (t) => {
   const created: { job?: V1Job } = {};
   const routes = createRoutes(created);
-  routes[1] = { method: 'POST', path: CONFIGMAPS, handle: () => kubeStatus(403, 'Forbidden', 'configmaps is forbidden: cannot create resource "configmaps"') };
+  routes[1] = {
+    method: 'POST',
+    path: CONFIGMAPS,
+    handle: () => kubeStatus(403, 'Forbidden', 'configmaps is forbidden: cannot create resource "configmaps"'),
+  };
   routes.push({ method: 'DELETE', path: `${JOBS}/${JOB}`, handle: () => ({ json: jobJson({}) }) });
   const api = await startFakeKubeApi(routes);
   t.teardown(() => api.close());
-  const err = (await submitClusterJob(api.kubeConfig(), 'ns', { jobName: JOB, jobYaml: JOB_YAML, image: 'kindling:dev' }).then(() => undefined, (e: unknown) => e)) as KindlingError;
+  const err = (await submitClusterJob(api.kubeConfig(), 'ns', { jobName: JOB, jobYaml: JOB_YAML, image: 'kindling:dev' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as KindlingError;
   t.equal(err.code, 'E_IO');
   t.match(err.message, /create configmaps "kindling-bank-lr-abc-spec" in namespace "ns".*verbs: \["create"\]/);
-  t.same(api.requests.map((r) => `${r.method} ${r.path}`), [`POST ${JOBS}`, `POST ${CONFIGMAPS}`, `DELETE ${JOBS}/${JOB}`]);
+  t.same(
+    api.requests.map((r) => `${r.method} ${r.path}`),
+    [`POST ${JOBS}`, `POST ${CONFIGMAPS}`, `DELETE ${JOBS}/${JOB}`],
+  );
 });
 
 t.test('cluster-job: invalid options are rejected before any request', async (t) => {
   const api = await startFakeKubeApi([]);
   t.teardown(() => api.close());
-  await t.rejects(submitClusterJob(api.kubeConfig(), 'ns', { jobName: 'Bank_LR', jobYaml: JOB_YAML, image: 'kindling:dev' }), { code: 'E_INVALID_VALUE', message: /jobName: "Bank_LR" is not a DNS-1123 label/ });
+  await t.rejects(submitClusterJob(api.kubeConfig(), 'ns', { jobName: 'Bank_LR', jobYaml: JOB_YAML, image: 'kindling:dev' }), {
+    code: 'E_INVALID_VALUE',
+    message: /jobName: "Bank_LR" is not a DNS-1123 label/,
+  });
   t.equal(api.requests.length, 0);
 });
 
@@ -213,7 +305,9 @@ t.test('cluster-job: delete removes the Job with its pods (background propagatio
   const result = await deleteClusterJob(api.kubeConfig(), 'ns', JOB);
   t.same(result, { jobDeleted: true, configMapDeleted: false });
   const del = api.requests[0]!;
-  const policy = del.query.get('propagationPolicy') ?? (del.body ? (JSON.parse(del.body) as { propagationPolicy?: string }).propagationPolicy : undefined);
+  const policy =
+    del.query.get('propagationPolicy') ??
+    (del.body ? (JSON.parse(del.body) as { propagationPolicy?: string }).propagationPolicy : undefined);
   t.equal(policy, 'Background', 'pods go with the Job');
   t.equal(api.requests[1]?.path, `${CONFIGMAPS}/${JOB}-spec`);
 });

@@ -39,7 +39,10 @@ const metricsRoute: Route = {
       apiVersion: 'metrics.k8s.io/v1beta1',
       metadata: {},
       items: [
-        usage('kindling-executor-0', [['250000000n', '123456Ki'], ['1m', '1Mi']]),
+        usage('kindling-executor-0', [
+          ['250000000n', '123456Ki'],
+          ['1m', '1Mi'],
+        ]),
         usage('kindling-executor-10', [['1500m', '2Gi']]),
       ],
     },
@@ -55,9 +58,27 @@ t.test('executor-pod-status: pods are merged with metrics-server usage, ordered 
   t.equal(report.metricsAvailable, true);
   t.equal(report.reason, undefined);
   t.same(report.pods, [
-    { name: 'kindling-executor-0', phase: 'Running', ready: true, restarts: 2, node: 'node-a', terminating: false, cpuMillicores: 251, memoryBytes: 123456 * 1024 + 1024 * 1024 },
+    {
+      name: 'kindling-executor-0',
+      phase: 'Running',
+      ready: true,
+      restarts: 2,
+      node: 'node-a',
+      terminating: false,
+      cpuMillicores: 251,
+      memoryBytes: 123456 * 1024 + 1024 * 1024,
+    },
     { name: 'kindling-executor-2', phase: 'Pending', ready: false, restarts: 0, node: 'node-a', terminating: false },
-    { name: 'kindling-executor-10', phase: 'Running', ready: true, restarts: 0, node: 'node-b', terminating: false, cpuMillicores: 1500, memoryBytes: 2 * 1024 ** 3 },
+    {
+      name: 'kindling-executor-10',
+      phase: 'Running',
+      ready: true,
+      restarts: 0,
+      node: 'node-b',
+      terminating: false,
+      cpuMillicores: 1500,
+      memoryBytes: 2 * 1024 ** 3,
+    },
   ]);
   for (const req of api.requests) t.equal(req.query.get('labelSelector'), EXECUTOR_SELECTOR, `${req.path} selects executor pods`);
 });
@@ -70,12 +91,21 @@ t.test('executor-pod-status: without metrics-server (404) the pods are listed an
 
   t.equal(report.metricsAvailable, false);
   t.equal(report.reason, 'metrics-server is not installed (metrics.k8s.io returned 404)');
-  t.same(report.pods.map((p) => p.name), ['kindling-executor-0', 'kindling-executor-2', 'kindling-executor-10']);
-  t.notOk(report.pods.some((p) => 'cpuMillicores' in p), 'no usage figures are invented');
+  t.same(
+    report.pods.map((p) => p.name),
+    ['kindling-executor-0', 'kindling-executor-2', 'kindling-executor-10'],
+  );
+  t.notOk(
+    report.pods.some((p) => 'cpuMillicores' in p),
+    'no usage figures are invented',
+  );
 });
 
 t.test('executor-pod-status: a metrics-server that is registered but down (plain-text 503) is reported as unavailable', async (t) => {
-  const api = await startFakeKubeApi([podsRoute, { method: 'GET', path: METRICS, handle: () => ({ status: 503, text: 'service unavailable\n' }) }]);
+  const api = await startFakeKubeApi([
+    podsRoute,
+    { method: 'GET', path: METRICS, handle: () => ({ status: 503, text: 'service unavailable\n' }) },
+  ]);
   t.teardown(() => api.close());
   const metrics = await podMetrics(api.kubeConfig(), 'ns');
   t.same(metrics, { available: false, reason: 'metrics-server is not available (metrics.k8s.io returned 503)' });
@@ -86,12 +116,18 @@ t.test('executor-pod-status: an RBAC denial on pods names the verb, resource, na
     {
       method: 'GET',
       path: PODS,
-      handle: () => kubeStatus(403, 'Forbidden', 'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "ns"', { kind: 'pods' }),
+      handle: () =>
+        kubeStatus(403, 'Forbidden', 'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "ns"', {
+          kind: 'pods',
+        }),
     },
     metricsRoute,
   ]);
   t.teardown(() => api.close());
-  const err = (await listExecutorPods(api.kubeConfig(), 'ns').then(() => undefined, (e: unknown) => e)) as KindlingError;
+  const err = (await listExecutorPods(api.kubeConfig(), 'ns').then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as KindlingError;
   t.equal(err.code, 'E_IO');
   t.match(err.message, /RBAC forbids: list pods in namespace "ns" \(403 Forbidden\)/);
   t.match(err.message, /\{ apiGroups: \[""\], resources: \["pods"\], verbs: \["list"\] \}/);
@@ -103,7 +139,16 @@ t.test('executor-pod-status: an RBAC denial on pods names the verb, resource, na
 t.test('executor-pod-status: an RBAC denial on metrics names the metrics.k8s.io rule', async (t) => {
   const api = await startFakeKubeApi([
     podsRoute,
-    { method: 'GET', path: METRICS, handle: () => kubeStatus(403, 'Forbidden', 'pods.metrics.k8s.io is forbidden: User "alice" cannot list resource "pods" in API group "metrics.k8s.io" in the namespace "ns"') },
+    {
+      method: 'GET',
+      path: METRICS,
+      handle: () =>
+        kubeStatus(
+          403,
+          'Forbidden',
+          'pods.metrics.k8s.io is forbidden: User "alice" cannot list resource "pods" in API group "metrics.k8s.io" in the namespace "ns"',
+        ),
+    },
   ]);
   t.teardown(() => api.close());
   await t.rejects(executorPodStatus(api.kubeConfig(), 'ns'), {
@@ -116,7 +161,10 @@ t.test('executor-pod-status: an unreachable API server is an E_IO error naming t
   const api = await startFakeKubeApi([]);
   const kc = api.kubeConfig();
   await api.close(); // nothing listens on that port any more
-  await t.rejects(listExecutorPods(kc, 'ns'), { code: 'E_IO', message: /cannot list pods in namespace "ns": the Kubernetes API server was not reached/ });
+  await t.rejects(listExecutorPods(kc, 'ns'), {
+    code: 'E_IO',
+    message: /cannot list pods in namespace "ns": the Kubernetes API server was not reached/,
+  });
 });
 
 t.test('executor-pod-status: a pod being deleted is reported as terminating', async (t) => {

@@ -25,7 +25,12 @@ function collector<T>(): { items: T[]; push: (v: T) => void; next: (n: number) =
 
 t.test('executor-pod-watch: a DELETED event reports the pod at once', async (t) => {
   const api = await startFakeKubeApi([
-    { method: 'GET', path: PODS, watch: false, handle: () => ({ json: podListJson('100', [podJson('kindling-executor-0'), podJson('kindling-executor-1')]) }) },
+    {
+      method: 'GET',
+      path: PODS,
+      watch: false,
+      handle: () => ({ json: podListJson('100', [podJson('kindling-executor-0'), podJson('kindling-executor-1')]) }),
+    },
     {
       method: 'GET',
       path: PODS,
@@ -104,7 +109,12 @@ t.test('executor-pod-watch: a dropped watch re-lists, reports pods lost in the g
 t.test('executor-pod-watch: an expired resourceVersion (ERROR 410 event) starts over from a fresh list', async (t) => {
   let watches = 0;
   const api = await startFakeKubeApi([
-    { method: 'GET', path: PODS, watch: false, handle: () => ({ json: podListJson(String(100 + watches), [podJson('kindling-executor-0')]) }) },
+    {
+      method: 'GET',
+      path: PODS,
+      watch: false,
+      handle: () => ({ json: podListJson(String(100 + watches), [podJson('kindling-executor-0')]) }),
+    },
     {
       method: 'GET',
       path: PODS,
@@ -126,17 +136,28 @@ t.test('executor-pod-watch: an expired resourceVersion (ERROR 410 event) starts 
   t.same(await deleted.next(1), ['kindling-executor-0']);
   stop();
   t.same(errors.items, [], 'an expired watch is routine, not an error');
-  t.same(api.requests.map((r) => r.query.get('watch') ?? 'list'), ['list', 'true', 'list', 'true']);
+  t.same(
+    api.requests.map((r) => r.query.get('watch') ?? 'list'),
+    ['list', 'true', 'list', 'true'],
+  );
 });
 
 t.test('executor-pod-watch: a forbidden watch is reported with the missing rule and retried with backoff', async (t) => {
   const api = await startFakeKubeApi([
     { method: 'GET', path: PODS, watch: false, handle: () => ({ json: podListJson('1', []) }) },
-    { method: 'GET', path: PODS, watch: true, handle: () => kubeStatus(403, 'Forbidden', 'pods is forbidden: cannot watch resource "pods"') },
+    {
+      method: 'GET',
+      path: PODS,
+      watch: true,
+      handle: () => kubeStatus(403, 'Forbidden', 'pods is forbidden: cannot watch resource "pods"'),
+    },
   ]);
   t.teardown(() => api.close());
   const errors = collector<KindlingError>();
-  const stop = watchExecutorPods(api.kubeConfig(), 'ns', () => t.fail('nothing was deleted'), errors.push, { initialBackoffMs: 5, maxBackoffMs: 10 });
+  const stop = watchExecutorPods(api.kubeConfig(), 'ns', () => t.fail('nothing was deleted'), errors.push, {
+    initialBackoffMs: 5,
+    maxBackoffMs: 10,
+  });
   t.teardown(stop);
   const [first, second] = await errors.next(2);
   stop();
@@ -151,7 +172,13 @@ t.test('executor-pod-watch: stop ends the watch and no callback fires afterwards
   ]);
   t.teardown(() => api.close());
   const synced = collector<readonly string[]>();
-  const stop = watchExecutorPods(api.kubeConfig(), 'ns', () => t.fail('no deletion'), (e) => t.fail(`no error: ${e.message}`), { onSynced: synced.push });
+  const stop = watchExecutorPods(
+    api.kubeConfig(),
+    'ns',
+    () => t.fail('no deletion'),
+    (e) => t.fail(`no error: ${e.message}`),
+    { onSynced: synced.push },
+  );
   await synced.next(1);
   while (!api.requests.some((r) => r.query.get('watch') === 'true')) await new Promise((r) => setImmediate(r));
   stop();

@@ -12,7 +12,13 @@ function scaleJson(replicas: number): Reply {
     json: {
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
-      metadata: { name: 'kindling-executor', namespace: 'ns', uid: 'u-1', resourceVersion: '42', creationTimestamp: '2025-01-01T00:00:00Z' },
+      metadata: {
+        name: 'kindling-executor',
+        namespace: 'ns',
+        uid: 'u-1',
+        resourceVersion: '42',
+        creationTimestamp: '2025-01-01T00:00:00Z',
+      },
       spec: { replicas },
       status: { replicas: 2, selector: 'app.kubernetes.io/component=executor,app.kubernetes.io/name=kindling' },
     },
@@ -22,7 +28,11 @@ function scaleJson(replicas: number): Reply {
 t.test('executor-scale: scaleExecutors reads the scale, then merge-patches spec.replicas', async (t) => {
   const api = await startFakeKubeApi([
     { method: 'GET', path: SCALE_PATH, handle: () => scaleJson(2) },
-    { method: 'PATCH', path: SCALE_PATH, handle: (req) => scaleJson((JSON.parse(req.body) as { spec: { replicas: number } }).spec.replicas) },
+    {
+      method: 'PATCH',
+      path: SCALE_PATH,
+      handle: (req) => scaleJson((JSON.parse(req.body) as { spec: { replicas: number } }).spec.replicas),
+    },
   ]);
   t.teardown(() => api.close());
 
@@ -65,11 +75,19 @@ t.test('executor-scale: an RBAC denial names the verb, the resource, the namespa
       method: 'PATCH',
       path: SCALE_PATH,
       handle: () =>
-        kubeStatus(403, 'Forbidden', 'statefulsets.apps "kindling-executor" is forbidden: User "system:serviceaccount:ns:default" cannot patch resource "statefulsets/scale" in API group "apps" in the namespace "ns"', { name: 'kindling-executor', group: 'apps', kind: 'statefulsets' }),
+        kubeStatus(
+          403,
+          'Forbidden',
+          'statefulsets.apps "kindling-executor" is forbidden: User "system:serviceaccount:ns:default" cannot patch resource "statefulsets/scale" in API group "apps" in the namespace "ns"',
+          { name: 'kindling-executor', group: 'apps', kind: 'statefulsets' },
+        ),
     },
   ]);
   t.teardown(() => api.close());
-  const err = (await scaleExecutors(api.kubeConfig(), 'ns', 3).then(() => undefined, (e: unknown) => e)) as KindlingError;
+  const err = (await scaleExecutors(api.kubeConfig(), 'ns', 3).then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as KindlingError;
   t.equal(err.code, 'E_IO');
   t.match(err.message, /RBAC forbids: patch statefulsets\/scale "kindling-executor" \(API group apps\) in namespace "ns"/);
   t.match(err.message, /apiGroups: \["apps"\], resources: \["statefulsets\/scale"\], verbs: \["patch"\]/);
@@ -79,5 +97,8 @@ t.test('executor-scale: an RBAC denial names the verb, the resource, the namespa
 t.test('executor-scale: a missing StatefulSet says Kindling may not be deployed there', async (t) => {
   const api = await startFakeKubeApi([]); // every path is a 404 Status
   t.teardown(() => api.close());
-  await t.rejects(scaleExecutors(api.kubeConfig(), 'ns', 3), { code: 'E_IO', message: /get statefulsets\/scale "kindling-executor".*not found \(404\).*kubectl apply -k/ });
+  await t.rejects(scaleExecutors(api.kubeConfig(), 'ns', 3), {
+    code: 'E_IO',
+    message: /get statefulsets\/scale "kindling-executor".*not found \(404\).*kubectl apply -k/,
+  });
 });

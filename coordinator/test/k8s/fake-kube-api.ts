@@ -58,7 +58,13 @@ export async function startFakeKubeApi(routes: readonly Route[]): Promise<FakeKu
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const rec: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(rec);
       const isWatch = url.searchParams.get('watch') === 'true';
       const route = routes.find((r) => r.method === rec.method && r.path === rec.path && (r.watch === undefined || r.watch === isWatch));
@@ -100,7 +106,10 @@ export function startWatchStream(res: http.ServerResponse): (type: string, objec
 }
 
 /** A pod as the API server returns it (the fields the k8s/ code reads, plus the usual ones). */
-export function podJson(name: string, o: { phase?: string; ready?: boolean; restarts?: number; node?: string; labels?: Record<string, string>; namespace?: string } = {}): Record<string, unknown> {
+export function podJson(
+  name: string,
+  o: { phase?: string; ready?: boolean; restarts?: number; node?: string; labels?: Record<string, string>; namespace?: string } = {},
+): Record<string, unknown> {
   const ready = o.ready ?? true;
   return {
     kind: 'Pod',
@@ -111,7 +120,11 @@ export function podJson(name: string, o: { phase?: string; ready?: boolean; rest
       uid: `uid-${name}`,
       resourceVersion: '100',
       creationTimestamp: '2025-01-01T00:00:00Z',
-      labels: o.labels ?? { 'app.kubernetes.io/name': 'kindling', 'app.kubernetes.io/component': 'executor', 'statefulset.kubernetes.io/pod-name': name },
+      labels: o.labels ?? {
+        'app.kubernetes.io/name': 'kindling',
+        'app.kubernetes.io/component': 'executor',
+        'statefulset.kubernetes.io/pod-name': name,
+      },
     },
     spec: { nodeName: o.node ?? 'node-a', containers: [{ name: 'executor', image: 'kindling:dev' }] },
     status: {
@@ -123,7 +136,15 @@ export function podJson(name: string, o: { phase?: string; ready?: boolean; rest
         { type: 'PodScheduled', status: 'True' },
       ],
       containerStatuses: [
-        { name: 'executor', ready, restartCount: o.restarts ?? 0, image: 'kindling:dev', imageID: 'docker://sha256:0', started: true, state: { running: { startedAt: '2025-01-01T00:00:05Z' } } },
+        {
+          name: 'executor',
+          ready,
+          restartCount: o.restarts ?? 0,
+          image: 'kindling:dev',
+          imageID: 'docker://sha256:0',
+          started: true,
+          state: { running: { startedAt: '2025-01-01T00:00:05Z' } },
+        },
       ],
     },
   };
@@ -136,6 +157,8 @@ export function podListJson(resourceVersion: string, items: readonly unknown[]):
 
 function send(res: http.ServerResponse, reply: Reply): void {
   const body = reply.text ?? JSON.stringify(reply.json ?? {});
-  res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? (reply.text !== undefined ? 'text/plain' : 'application/json') });
+  res.writeHead(reply.status ?? 200, {
+    'content-type': reply.contentType ?? (reply.text !== undefined ? 'text/plain' : 'application/json'),
+  });
   res.end(body);
 }

@@ -117,7 +117,11 @@ function solve(a: number[][], b: number[]): number[] {
  * (1/n) Σ [log(1 + e^m) − y m] + ½ Σ_j penalty_j β_j², over the non-constant features and an
  * intercept. Returns full-length coefficients (0 for constant features).
  */
-function newtonReference(ds: Dataset, summary: FeatureSummary, penalty: (j: number) => number): { coefficients: number[]; intercept: number } {
+function newtonReference(
+  ds: Dataset,
+  summary: FeatureSummary,
+  penalty: (j: number) => number,
+): { coefficients: number[]; intercept: number } {
   const d = summary.mean.length;
   const active = [...Array(d).keys()].filter((j) => summary.std[j] !== 0);
   const k = active.length + 1;
@@ -185,7 +189,10 @@ t.test('logistic-regression-trainer: scaled-space gradient matches finite differ
         up[i] = up[i]! + h;
         down[i] = down[i]! - h;
         const fd = ((await obj.evaluate(up)).value - (await obj.evaluate(down)).value) / (2 * h);
-        t.ok(Math.abs(fd - gradient[i]!) < 1e-7, `centering ${centering}, standardization ${standardization}, ∂/∂x${i}: ${gradient[i]} vs ${fd}`);
+        t.ok(
+          Math.abs(fd - gradient[i]!) < 1e-7,
+          `centering ${centering}, standardization ${standardization}, ∂/∂x${i}: ${gradient[i]} vs ${fd}`,
+        );
       }
     }
   }
@@ -213,20 +220,39 @@ t.test('logistic-regression-trainer: converges to the Newton/IRLS maximum-likeli
     const { oracle, calls } = inMemoryOracle(ds);
     const seen: number[] = [];
     const reports: OptimizerIterationTelemetry[] = [];
-    const fit = await trainLogisticRegression(oracle, summary, { ...base, centering }, { onIteration: (it) => (seen.push(it.iteration), reports.push(it)) });
+    const fit = await trainLogisticRegression(
+      oracle,
+      summary,
+      { ...base, centering },
+      { onIteration: (it) => (seen.push(it.iteration), reports.push(it)) },
+    );
     t.not(fit.reason, 'max-iterations', `centering ${centering}: ${fit.reason} after ${fit.iterations}`);
     t.equal(fit.evaluations, calls(), 'evaluations count oracle calls');
     t.equal(fit.coefficients[2], 0, 'constant feature coefficient is exactly 0');
     for (let j = 0; j < 5; j++) {
-      t.ok(Math.abs(fit.coefficients[j]! - ref.coefficients[j]!) < 1e-6, `centering ${centering}, β${j}: ${fit.coefficients[j]} vs ${ref.coefficients[j]}`);
+      t.ok(
+        Math.abs(fit.coefficients[j]! - ref.coefficients[j]!) < 1e-6,
+        `centering ${centering}, β${j}: ${fit.coefficients[j]} vs ${ref.coefficients[j]}`,
+      );
     }
     t.ok(Math.abs(fit.intercept - ref.intercept) < 1e-6, `centering ${centering}, intercept ${fit.intercept} vs ${ref.intercept}`);
-    t.same(seen, [...Array(seen.length).keys()].map((i) => i + 1), 'onIteration reports 1, 2, …');
+    t.same(
+      seen,
+      [...Array(seen.length).keys()].map((i) => i + 1),
+      'onIteration reports 1, 2, …',
+    );
     // Telemetry: the start point's call plus each report's evaluations are every oracle call;
     // losses are the objective history after the start (no line-search failure here).
     t.equal(1 + reports.reduce((s, r) => s + r.evaluations, 0), fit.evaluations, 'evaluations per iteration add up to the total');
-    t.ok(reports.every((r) => r.evaluations >= 1 && r.stepSize > 0 && Number.isFinite(r.gradNorm)), 'every iteration has a step, a gradient norm and >= 1 evaluation');
-    t.same(reports.map((r) => r.loss), fit.objectiveHistory.slice(1), 'reported losses are the objective history');
+    t.ok(
+      reports.every((r) => r.evaluations >= 1 && r.stepSize > 0 && Number.isFinite(r.gradNorm)),
+      'every iteration has a step, a gradient norm and >= 1 evaluation',
+    );
+    t.same(
+      reports.map((r) => r.loss),
+      fit.objectiveHistory.slice(1),
+      'reported losses are the objective history',
+    );
     fits.push(fit);
   }
   const [on, off] = fits as [LogisticRegressionFit, LogisticRegressionFit];
@@ -242,7 +268,10 @@ t.test('logistic-regression-trainer: L2 matches a Newton solve of the penalised 
     const ref = newtonReference(ds, summary, (j) => (standardization ? regParam * summary.std[j]! ** 2 : regParam));
     const fit = await trainLogisticRegression(inMemoryOracle(ds).oracle, summary, { ...base, regParam, standardization });
     for (let j = 0; j < 5; j++) {
-      t.ok(Math.abs(fit.coefficients[j]! - ref.coefficients[j]!) < 1e-6, `standardization ${standardization}, β${j}: ${fit.coefficients[j]} vs ${ref.coefficients[j]}`);
+      t.ok(
+        Math.abs(fit.coefficients[j]! - ref.coefficients[j]!) < 1e-6,
+        `standardization ${standardization}, β${j}: ${fit.coefficients[j]} vs ${ref.coefficients[j]}`,
+      );
     }
     t.ok(Math.abs(fit.intercept - ref.intercept) < 1e-6, `standardization ${standardization}, intercept`);
   }
@@ -251,7 +280,12 @@ t.test('logistic-regression-trainer: L2 matches a Newton solve of the penalised 
 t.test('logistic-regression-trainer: L1 zeroes small coefficients and meets the subgradient conditions', async (t) => {
   const regParam = 0.03;
   for (const standardization of [true, false]) {
-    const fit = await trainLogisticRegression(inMemoryOracle(ds).oracle, summary, { ...base, regParam, elasticNetParam: 1, standardization });
+    const fit = await trainLogisticRegression(inMemoryOracle(ds).oracle, summary, {
+      ...base,
+      regParam,
+      elasticNetParam: 1,
+      standardization,
+    });
     const { g, g0 } = await originalGradient(ds, fit.coefficients, fit.intercept);
     t.ok(Math.abs(g0) < 1e-5, `intercept gradient ${g0}`);
     let zeros = 0;

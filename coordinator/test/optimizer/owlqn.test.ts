@@ -32,7 +32,11 @@ t.test('owlqn: reported values include the L1 term and index strengths may be a 
   const x0 = Float64Array.of(1, 1, 1, 1, 1, 1);
   const r = await minimizeOwlqn(separable, x0, { maxIter: 1, tol: 1e-12, l1: (i) => l1[i]! });
   const smooth = (await separable(x0)).value;
-  t.equal(r.objectiveHistory[0], l1.reduce((s, v) => s + v, smooth), 'f(x0) + Σ l1_i·|x0_i|');
+  t.equal(
+    r.objectiveHistory[0],
+    l1.reduce((s, v) => s + v, smooth),
+    'f(x0) + Σ l1_i·|x0_i|',
+  );
   t.equal(r.objectiveHistory.length, 2);
   t.equal(r.reason, 'max-iterations');
   t.ok(r.objectiveHistory[1]! < r.objectiveHistory[0]!, 'the first step decreases the objective');
@@ -45,6 +49,8 @@ t.test('owlqn: with zero strengths behaves as a smooth minimiser', async (t) => 
 });
 
 t.test('owlqn: rejects negative or mis-sized strengths', async (t) => {
-  await t.rejects(minimizeOwlqn(separable, new Float64Array(6), { maxIter: 5, tol: 1e-6, l1: new Float64Array(5) }), { code: 'E_INVALID_VALUE' });
+  await t.rejects(minimizeOwlqn(separable, new Float64Array(6), { maxIter: 5, tol: 1e-6, l1: new Float64Array(5) }), {
+    code: 'E_INVALID_VALUE',
+  });
   await t.rejects(minimizeOwlqn(separable, new Float64Array(6), { maxIter: 5, tol: 1e-6, l1: () => -1 }), { code: 'E_INVALID_VALUE' });
 });

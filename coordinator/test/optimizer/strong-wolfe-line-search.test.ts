@@ -55,14 +55,19 @@ t.test('strong-wolfe-line-search: zooms with cubic interpolation after overshoot
 
 t.test('strong-wolfe-line-search: halves the step on NaN or infinite values', async (t) => {
   const { fn, trials } = recorded((s) =>
-    s > 1 ? { value: s > 3 ? Number.NaN : Number.POSITIVE_INFINITY, derivative: 0 } : { value: (s - 0.8) ** 2 - 0.64, derivative: 2 * (s - 0.8) },
+    s > 1
+      ? { value: s > 3 ? Number.NaN : Number.POSITIVE_INFINITY, derivative: 0 }
+      : { value: (s - 0.8) ** 2 - 0.64, derivative: 2 * (s - 0.8) },
   );
   t.equal(await strongWolfeLineSearch(fn, 4), 1);
   t.same(trials, [0, 4, 2, 1]);
 });
 
 t.test('strong-wolfe-line-search: fails on an ascent direction and after 10 growing trials', async (t) => {
-  await t.rejects(strongWolfeLineSearch(async (s) => ({ value: s, derivative: 1 }), 1), FirstOrderFailure);
+  await t.rejects(
+    strongWolfeLineSearch(async (s) => ({ value: s, derivative: 1 }), 1),
+    FirstOrderFailure,
+  );
   const { fn, trials } = recorded((s) => ({ value: -s, derivative: -1 }));
   const err = await strongWolfeLineSearch(fn, 1).catch((e: unknown) => e);
   t.ok(err instanceof FirstOrderFailure && err.kind === 'line-search-failed', 'line-search-failed');

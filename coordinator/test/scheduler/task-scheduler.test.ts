@@ -82,11 +82,17 @@ t.test('task-scheduler: retries an E_IO failure, and fails the task after exactl
   drive([ex], clock, (_, p) => (p === 3 && ioLeft-- > 0 ? 'E_IO' : undefined));
   const out: readonly InferPartial[] = await ok;
   t.equal(out[3]!.rowCount, 30, 'third attempt succeeded');
-  t.same(failed.map((f) => [f.event.partition, f.event.attempt, f.event.code, f.event.willRetry]), [
-    [3, 0, 'E_IO', true],
-    [3, 1, 'E_IO', true],
-  ]);
-  const ids = ex.launched().filter((r) => r.partition === 3).map((r) => r.taskId);
+  t.same(
+    failed.map((f) => [f.event.partition, f.event.attempt, f.event.code, f.event.willRetry]),
+    [
+      [3, 0, 'E_IO', true],
+      [3, 1, 'E_IO', true],
+    ],
+  );
+  const ids = ex
+    .launched()
+    .filter((r) => r.partition === 3)
+    .map((r) => r.taskId);
   t.equal(ids.length, 3);
   t.equal(new Set(ids).size, 3, 'task ids are unique per attempt');
 
@@ -107,8 +113,15 @@ t.test('task-scheduler: does not count executor losses toward maxTaskFailures; t
   const ok = scheduler.runStage(inferStage(1), plan);
   drive([ex], clock, () => (lossesLeft-- > 0 ? 'E_EXECUTOR_LOST' : undefined));
   t.same(rows(await ok), [0]);
-  t.same(failed.map((f) => f.event.willRetry), [true, true, true, true]);
-  t.same(failed.map((f) => f.event.attempt), [0, 0, 0, 0], 'losses do not advance the attempt');
+  t.same(
+    failed.map((f) => f.event.willRetry),
+    [true, true, true, true],
+  );
+  t.same(
+    failed.map((f) => f.event.attempt),
+    [0, 0, 0, 0],
+    'losses do not advance the attempt',
+  );
 
   const ex2 = new FakeExecutorClient('b', 1);
   const lossy = setup([ex2], { maxTaskFailures: 2 });
@@ -175,7 +188,10 @@ t.test('task-scheduler: an executor joining inside the wait lets the stage finis
   clock.advance(600);
   const late = new FakeExecutorClient('late', 2);
   membership.add(late);
-  t.same(added.map((e) => e.event), [{ executorId: 'late', slots: 2 }]);
+  t.same(
+    added.map((e) => e.event),
+    [{ executorId: 'late', slots: 2 }],
+  );
   t.same(late.openPartitions(), [0, 1]);
   clock.advance(1000);
   drive([late], clock);
@@ -196,22 +212,52 @@ t.test('task-scheduler: re-runs elsewhere the tasks of an executor removed mid-s
   const second = scheduler.runStage(inferStage(4), plan);
   t.same(a.openPartitions(), [0, 2]);
   membership.remove(a.id, true, 'pod deleted');
-  t.same(seen.slice(0, 3).map((e) => e.event), [
-    { executorId: 'a', lost: true, reason: 'pod deleted', partitions: [0, 2] },
-    { stageId: 1, partition: 0, attempt: 0, executorId: 'a', code: 'E_EXECUTOR_LOST', message: 'executor a lost: pod deleted', willRetry: true, queuedMs: 0, runMs: 0 },
-    { stageId: 1, partition: 2, attempt: 0, executorId: 'a', code: 'E_EXECUTOR_LOST', message: 'executor a lost: pod deleted', willRetry: true, queuedMs: 0, runMs: 0 },
-  ]);
+  t.same(
+    seen.slice(0, 3).map((e) => e.event),
+    [
+      { executorId: 'a', lost: true, reason: 'pod deleted', partitions: [0, 2] },
+      {
+        stageId: 1,
+        partition: 0,
+        attempt: 0,
+        executorId: 'a',
+        code: 'E_EXECUTOR_LOST',
+        message: 'executor a lost: pod deleted',
+        willRetry: true,
+        queuedMs: 0,
+        runMs: 0,
+      },
+      {
+        stageId: 1,
+        partition: 2,
+        attempt: 0,
+        executorId: 'a',
+        code: 'E_EXECUTOR_LOST',
+        message: 'executor a lost: pod deleted',
+        willRetry: true,
+        queuedMs: 0,
+        runMs: 0,
+      },
+    ],
+  );
   a.complete(0, { ...inferResult(0), rowCount: 999 });
   b.completeAll(inferResult);
   t.same(b.openPartitions(), [], 'still in backoff');
   clock.advance(100);
-  t.same(b.batches.at(-1)?.tasks.map((r) => r.partition), [0, 2], 'lost tasks re-run on b after the backoff, in one batch');
+  t.same(
+    b.batches.at(-1)?.tasks.map((r) => r.partition),
+    [0, 2],
+    'lost tasks re-run on b after the backoff, in one batch',
+  );
   b.completeAll(inferResult);
   t.same(rows(await second), [0, 10, 20, 30], 'the late report from the lost attempt is ignored');
-  t.same(seen.filter((e) => e.type === 'partition-recovered').map((e) => e.event), [
-    { partition: 0, from: 'a', to: 'b', recoveryMs: 100 },
-    { partition: 2, from: 'a', to: 'b', recoveryMs: 100 },
-  ]);
+  t.same(
+    seen.filter((e) => e.type === 'partition-recovered').map((e) => e.event),
+    [
+      { partition: 0, from: 'a', to: 'b', recoveryMs: 100 },
+      { partition: 2, from: 'a', to: 'b', recoveryMs: 100 },
+    ],
+  );
   t.equal(scheduler.homeOf(0), b.id);
   t.same(scheduler.executorIds(), [b.id]);
 });
@@ -241,7 +287,11 @@ t.test('task-scheduler: gives pending tasks to an executor added mid-stage', asy
   t.same(a.openPartitions(), [0]);
   const b = new FakeExecutorClient('b', 2);
   membership.add(b);
-  t.same(b.batches.map((x) => x.tasks.map((r) => r.partition)), [[1, 2]], 'one batch with the pending tasks');
+  t.same(
+    b.batches.map((x) => x.tasks.map((r) => r.partition)),
+    [[1, 2]],
+    'one batch with the pending tasks',
+  );
   drive([a, b], clock);
   t.same(rows(await stage), [0, 10, 20]);
 });
@@ -259,9 +309,26 @@ t.test('task-scheduler: moves partitions onto a new executor at the next stage b
   const moved = record(events, 'partitions-moved');
   a.batches.length = 0;
   const second = scheduler.runStage(inferStage(4), plan);
-  t.same(moved.map((e) => e.event), [{ moves: [{ partition: 3, from: 'a', to: 'b' }, { partition: 2, from: 'a', to: 'b' }] }]);
-  t.same(a.batches.map((x) => x.tasks.map((r) => r.partition)), [[0, 1]]);
-  t.same(b.batches.map((x) => x.tasks.map((r) => r.partition)), [[2, 3]], 'moved partitions land on the new executor');
+  t.same(
+    moved.map((e) => e.event),
+    [
+      {
+        moves: [
+          { partition: 3, from: 'a', to: 'b' },
+          { partition: 2, from: 'a', to: 'b' },
+        ],
+      },
+    ],
+  );
+  t.same(
+    a.batches.map((x) => x.tasks.map((r) => r.partition)),
+    [[0, 1]],
+  );
+  t.same(
+    b.batches.map((x) => x.tasks.map((r) => r.partition)),
+    [[2, 3]],
+    'moved partitions land on the new executor',
+  );
   drive([a, b], clock);
   await second;
   t.equal(scheduler.homeOf(3), b.id);
@@ -275,8 +342,14 @@ t.test('task-scheduler: keeps in-flight non-home tasks within slots × tasksPerS
   t.same([a.batches[0]?.tasks.length, b.batches[0]?.tasks.length], [4, 2], 'the first round fills slots × tasksPerSlot');
   drive([a, b], clock);
   await stage;
-  for (const [ex, cap] of [[a, 4], [b, 2]] as const) {
-    t.ok(ex.batches.every((x) => x.openAfter <= cap), `${ex.id}: open after each batch ≤ ${cap}`);
+  for (const [ex, cap] of [
+    [a, 4],
+    [b, 2],
+  ] as const) {
+    t.ok(
+      ex.batches.every((x) => x.openAfter <= cap),
+      `${ex.id}: open after each batch ≤ ${cap}`,
+    );
     t.equal(ex.maxOpen, cap);
   }
 });
@@ -315,10 +388,13 @@ t.test('task-scheduler: completes a stage of no partitions at once', async (t) =
   const { scheduler, events } = setup([new FakeExecutorClient('a', 1)]);
   const seen = record(events, 'stage-submitted', 'stage-completed');
   t.same(await scheduler.runStage(inferStage(0), plan), []);
-  t.same(seen.map((e) => e.event), [
-    { stageId: 0, name: 'infer', tasks: 0 },
-    { stageId: 0, name: 'infer', durationMs: 0, tasks: 0 },
-  ]);
+  t.same(
+    seen.map((e) => e.event),
+    [
+      { stageId: 0, name: 'infer', tasks: 0 },
+      { stageId: 0, name: 'infer', durationMs: 0, tasks: 0 },
+    ],
+  );
 });
 
 t.test('task-scheduler: close fails running stages, cancels their timers and stops following membership', async (t) => {

@@ -1,5 +1,13 @@
 import t from 'tap';
-import { asExecutorId, asTaskId, TaskFailedError, type ErrorCode, type ExecutorId, type TaskId, type WireError } from '@kindling/shared/compute';
+import {
+  asExecutorId,
+  asTaskId,
+  TaskFailedError,
+  type ErrorCode,
+  type ExecutorId,
+  type TaskId,
+  type WireError,
+} from '@kindling/shared/compute';
 import { TaskSetManager, type ExecutorOffer, type TaskLaunch, type TaskSetPolicy } from '../../src/scheduler/task-set-manager.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 
@@ -10,17 +18,13 @@ const B = asExecutorId('b');
 function setup(partitions: number, policy: TaskSetPolicy, homes = new Map<number, ExecutorId>()) {
   const clock = new ManualClock();
   let counter = 0;
-  const manager: TaskSetManager<number> = new TaskSetManager<number>(
-    { stageId: 7, name: 'infer', partitions },
-    policy,
-    {
-      clock,
-      homes: { homeOf: (p) => homes.get(p) },
-      newTaskId: (p, attempt) => asTaskId(`job.7.${p}.${attempt}.${counter++}`),
-      // No other loop here: deliver the timer straight back, as the scheduler does from its own.
-      onTimer: (timer) => manager.timerFired(timer),
-    },
-  );
+  const manager: TaskSetManager<number> = new TaskSetManager<number>({ stageId: 7, name: 'infer', partitions }, policy, {
+    clock,
+    homes: { homeOf: (p) => homes.get(p) },
+    newTaskId: (p, attempt) => asTaskId(`job.7.${p}.${attempt}.${counter++}`),
+    // No other loop here: deliver the timer straight back, as the scheduler does from its own.
+    onTimer: (timer) => manager.timerFired(timer),
+  });
   return { manager, clock, homes };
 }
 
@@ -40,7 +44,10 @@ function only(launches: TaskLaunch[]): TaskLaunch {
 t.test('task-set-manager: returns results in partition order whatever the completion order', async (t) => {
   const { manager } = setup(4, { maxTaskFailures: 1 });
   const launches = manager.offer([offer(A, 4)]);
-  t.same(launches.map((l) => l.partition), [0, 1, 2, 3]);
+  t.same(
+    launches.map((l) => l.partition),
+    [0, 1, 2, 3],
+  );
   const byPartition = new Map(launches.map((l) => [l.partition, l.taskId]));
   for (const p of [3, 1, 0]) {
     manager.taskSucceeded(byPartition.get(p)!, p * 10);
@@ -57,7 +64,7 @@ t.test('task-set-manager: retries an E_IO failure until maxTaskFailures attempts
   const attempts: number[] = [];
   const willRetry: boolean[] = [];
   manager.offer([offer(A, 1)]);
-  for (let launch = only(manager.offer([offer(B, 1)])); ; ) {
+  for (let launch = only(manager.offer([offer(B, 1)])); ;) {
     t.equal(launch.partition, 1);
     attempts.push(launch.attempt);
     const f = manager.taskFailed(launch.taskId, wire('E_IO', 'disk'))!;
@@ -99,7 +106,10 @@ t.test('task-set-manager: fails a task on its 9th executor loss', async (t) => {
     clock.advance(2000);
   }
   t.equal(launches, 9, 'eight losses are retried, the ninth is not');
-  t.match(manager.state(), { status: 'failed', error: { code: 'E_TASK_FAILED', message: /lost its executor 9 time\(s\); last: pod gone/ } });
+  t.match(manager.state(), {
+    status: 'failed',
+    error: { code: 'E_TASK_FAILED', message: /lost its executor 9 time\(s\); last: pod gone/ },
+  });
 });
 
 for (const code of ['E_EXECUTOR_LOST', 'E_NO_RESPONDERS'] as const) {
@@ -187,7 +197,10 @@ t.test('task-set-manager: fails with E_NO_EXECUTORS exactly executorWaitMs after
   clock.advance(499);
   t.equal(manager.state().status, 'running');
   clock.advance(1);
-  t.match(manager.state(), { status: 'failed', error: { code: 'E_NO_EXECUTORS', message: /infer: no executor registered within 500 ms to run the remaining 3 task/ } });
+  t.match(manager.state(), {
+    status: 'failed',
+    error: { code: 'E_NO_EXECUTORS', message: /infer: no executor registered within 500 ms to run the remaining 3 task/ },
+  });
 });
 
 t.test('task-set-manager: an offer with executors inside the wait cancels it', async (t) => {
@@ -213,7 +226,10 @@ t.test('task-set-manager: re-runs a lost executor’s tasks as losses; a drained
   const launches = manager.offer([offer(A, 2), offer(B, 1)]);
   const onA = launches.filter((l) => l.executorId === A);
   const onB = launches.filter((l) => l.executorId === B);
-  t.same(onA.map((l) => l.partition), [0, 2]);
+  t.same(
+    onA.map((l) => l.partition),
+    [0, 2],
+  );
   const failures = manager.executorRemoved(A, true, 'pod deleted');
   t.same(
     failures.map((f) => [f.partition, f.error.code, f.willRetry, f.retryDelayMs]),
@@ -227,7 +243,10 @@ t.test('task-set-manager: re-runs a lost executor’s tasks as losses; a drained
   manager.taskSucceeded(onB[0]!.taskId, 10);
   clock.advance(100);
   const relaunched = manager.offer([offer(asExecutorId('c'), 2)]);
-  t.same(relaunched.map((l) => l.partition), [0, 2]);
+  t.same(
+    relaunched.map((l) => l.partition),
+    [0, 2],
+  );
   for (const l of relaunched) manager.taskSucceeded(l.taskId, l.partition * 10);
   t.match(manager.state(), { status: 'succeeded', results: [0, 10, 20] });
 });

@@ -48,7 +48,9 @@ function readRange(lineage: PartitionLineage): Uint8Array {
     while (at < out.length) {
       const n = readSync(fd, out, at, out.length - at, start + at);
       if (n === 0) {
-        throw new KindlingError('E_IO', `${file}: file ended at byte ${start + at}, expected ${end} (was it changed while the job ran?)`, { file });
+        throw new KindlingError('E_IO', `${file}: file ended at byte ${start + at}, expected ${end} (was it changed while the job ran?)`, {
+          file,
+        });
       }
       at += n;
     }

@@ -205,5 +205,11 @@ export function blockBytes(block: Block): number {
     }
     return n;
   }
-  return block.rowIds.byteLength + block.label.byteLength + block.numeric.byteLength + block.categorical.byteLength + (block.weight?.byteLength ?? 0);
+  return (
+    block.rowIds.byteLength +
+    block.label.byteLength +
+    block.numeric.byteLength +
+    block.categorical.byteLength +
+    (block.weight?.byteLength ?? 0)
+  );
 }

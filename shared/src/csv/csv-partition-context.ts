@@ -116,7 +116,10 @@ export class PartitionContext {
     } else {
       err = new CsvParseError(
         `${name}: line ${r.recordLine} of partition ${s.index} (which starts at byte ${s.start}): ${reason}`,
-        s.file, r.recordLine, column, byteOffset,
+        s.file,
+        r.recordLine,
+        column,
+        byteOffset,
       );
       err.details.lineRelative = true;
       err.details.partitionStart = s.start;

@@ -26,8 +26,21 @@ import { PartitionContext, baseName } from './csv-partition-context.js';
 import { CR, FIELD_QUOTED, FIELD_SCRATCH, LF, lineBreakEnd } from './csv-record-parser.js';
 import type { ByteRangeReader } from './csv-split-planner.js';
 import {
-  T_BOOLEAN, T_DOUBLE, T_INT, T_LONG, T_NULL, T_STRING, classifyField, isNaNToken, joinTypes, parseBooleanField,
-  parseDoubleField, parseIntField, parseLongField, typeCode, typeName,
+  T_BOOLEAN,
+  T_DOUBLE,
+  T_INT,
+  T_LONG,
+  T_NULL,
+  T_STRING,
+  classifyField,
+  isNaNToken,
+  joinTypes,
+  parseBooleanField,
+  parseDoubleField,
+  parseIntField,
+  parseLongField,
+  typeCode,
+  typeName,
 } from './csv-type-inference.js';
 import { StringDictionaryBuilder } from './string-dictionary-builder.js';
 
@@ -121,7 +134,7 @@ export async function countNewlines(read: ByteRangeReader, end: number): Promise
   const CHUNK = 1 << 20;
   let count = 0;
   let pendingCR = false;
-  for (let off = 0; off < end; ) {
+  for (let off = 0; off < end;) {
     const want = Math.min(CHUNK, end - off);
     const chunk = await read(off, want);
     if (chunk.length === 0) break;
@@ -353,9 +366,10 @@ class LoadPass {
       const buf = (f & FIELD_SCRATCH) !== 0 ? reader.scratch : bytes;
       const s = reader.starts[c]!;
       const e = reader.ends[c]!;
-      const isNull = s === e
-        ? t !== T_STRING || (f & FIELD_QUOTED) === 0 || ctx.nullEmptyQuoted
-        : nullBytes.length > 0 && equalsBytes(buf, s, e, nullBytes);
+      const isNull =
+        s === e
+          ? t !== T_STRING || (f & FIELD_QUOTED) === 0 || ctx.nullEmptyQuoted
+          : nullBytes.length > 0 && equalsBytes(buf, s, e, nullBytes);
       tmpNull[c] = isNull ? 1 : 0;
       if (isNull || t === T_STRING) continue;
       const v = parseTyped(t, buf, s, e);

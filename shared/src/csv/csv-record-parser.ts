@@ -256,7 +256,13 @@ export class CsvRecordReader {
   }
 
   private finishQuoted(
-    buf: Uint8Array, seg: number, segEnd: number, nf: number, inScratch: boolean, scratchStart: number, ret: number,
+    buf: Uint8Array,
+    seg: number,
+    segEnd: number,
+    nf: number,
+    inScratch: boolean,
+    scratchStart: number,
+    ret: number,
   ): number {
     if (inScratch) {
       this.appendScratch(buf, seg, segEnd);

@@ -26,9 +26,7 @@
 import { KindlingError, JobSpecError } from '../errors.js';
 import type { CsvOptions, PartitionSource } from '../tasks.js';
 import { csvByteOptions, type CsvByteOptions } from './csv-options.js';
-import {
-  CR, CsvBoundaryScanner, CsvRecordReader, FIELD_SCRATCH, LF, REC_UNTERMINATED, recordHasStrayQuote,
-} from './csv-record-parser.js';
+import { CR, CsvBoundaryScanner, CsvRecordReader, FIELD_SCRATCH, LF, REC_UNTERMINATED, recordHasStrayQuote } from './csv-record-parser.js';
 
 /** Reads `length` bytes at `start` of the file; may return fewer at end of file. */
 export type ByteRangeReader = (start: number, length: number) => Promise<Uint8Array>;
@@ -137,7 +135,11 @@ interface FirstRecord {
 }
 
 async function readFirstRecord(
-  file: string, fileSize: number, read: ByteRangeReader, opts: CsvByteOptions, csv: CsvOptions,
+  file: string,
+  fileSize: number,
+  read: ByteRangeReader,
+  opts: CsvByteOptions,
+  csv: CsvOptions,
 ): Promise<FirstRecord> {
   const decoder = new TextDecoder('utf-8');
   for (let win = FIRST_WINDOW; ; win *= 4) {
@@ -153,20 +155,17 @@ async function readFirstRecord(
     }
     if (end === buf.length && !eof) continue; // the record may go on past the window
     if (csv.header && (reader.status & REC_UNTERMINATED) !== 0) {
-      throw new KindlingError(
-        'E_CSV_HEADER',
-        `${file}:${reader.recordLine}: the header has a quoted field that is never closed`,
-        { file, line: reader.recordLine },
-      );
+      throw new KindlingError('E_CSV_HEADER', `${file}:${reader.recordLine}: the header has a quoted field that is never closed`, {
+        file,
+        line: reader.recordLine,
+      });
     }
     const fields: string[] = [];
     for (let i = 0; i < reader.fieldCount; i++) {
       const src = (reader.flags[i]! & FIELD_SCRATCH) !== 0 ? reader.scratch : buf;
       fields.push(decoder.decode(src.subarray(reader.starts[i]!, reader.ends[i]!)));
     }
-    return csv.header
-      ? { fields, dataStart: end, dataFirstLine: reader.line }
-      : { fields, dataStart: bom, dataFirstLine: 1 };
+    return csv.header ? { fields, dataStart: end, dataFirstLine: reader.line } : { fields, dataStart: bom, dataFirstLine: 1 };
   }
 }
 

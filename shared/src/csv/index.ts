@@ -6,9 +6,12 @@
  */
 export { resolveCsvOptions, validateCsvOptions } from './csv-options.js';
 export {
-  defaultPartitionCount, headerNames, planCsvSplits, type ByteRangeReader, type CsvPlan, type PlanCsvSplitsArgs,
+  defaultPartitionCount,
+  headerNames,
+  planCsvSplits,
+  type ByteRangeReader,
+  type CsvPlan,
+  type PlanCsvSplitsArgs,
 } from './csv-split-planner.js';
 export { mergeInferPartials } from './csv-type-inference.js';
-export {
-  countNewlines, inferPartition, parsePartition, withAbsoluteLine, type ParsedPartition,
-} from './csv-partition-parser.js';
+export { countNewlines, inferPartition, parsePartition, withAbsoluteLine, type ParsedPartition } from './csv-partition-parser.js';

@@ -110,8 +110,14 @@ export class StringDictionaryBuilder {
       const at = i << 3;
       const code = slots[at]!;
       if (code < 0) break;
-      if (slots[at + 1] === h && slots[at + 2] === len && slots[at + 3] === k0 && slots[at + 4] === k1 &&
-        slots[at + 5] === k2 && (len <= 12 || this.tailEquals(code, buf, s))) {
+      if (
+        slots[at + 1] === h &&
+        slots[at + 2] === len &&
+        slots[at + 3] === k0 &&
+        slots[at + 4] === k1 &&
+        slots[at + 5] === k2 &&
+        (len <= 12 || this.tailEquals(code, buf, s))
+      ) {
         return code;
       }
       i = (i + 1) & mask;

@@ -100,12 +100,7 @@ const ASSIGNED_NONE = 255;
  * counted as skipped). Returns exactly sized SharedArrayBuffer-backed blocks. `fileName` is
  * only used in error messages.
  */
-export function encodePartition(
-  batch: ColumnBatch,
-  plan: EncodingPlan,
-  fileName: string,
-  splitAssignment?: Uint8Array,
-): EncodedPartition {
+export function encodePartition(batch: ColumnBatch, plan: EncodingPlan, fileName: string, splitAssignment?: Uint8Array): EncodedPartition {
   const n = batch.numRows;
   const rowIds = batch.rowIds;
   const { seed, trainFraction } = plan.split;
@@ -223,7 +218,8 @@ function rowWhere(fileName: string, rowIds: Float64Array, r: number): string {
 function labelReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string): (r: number) => number {
   const lp = plan.label;
   const numClasses = plan.numClasses ?? 2;
-  const numericRule = numClasses === 2 ? 'a numeric label must be exactly 0 or 1' : `a numeric label must be an integer class index 0..${numClasses - 1}`;
+  const numericRule =
+    numClasses === 2 ? 'a numeric label must be exactly 0 or 1' : `a numeric label must be an integer class index 0..${numClasses - 1}`;
   const rowIds = batch.rowIds;
   const fail = (r: number, value: string | number | null, why: string): DataError => {
     const shown = value === null ? 'a null value' : typeof value === 'string' ? `value '${value}'` : `value ${value}`;
@@ -279,12 +275,16 @@ function weightReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string):
     const w = col.values[r]!;
     if (!isNull && Number.isFinite(w) && w >= 0) return w;
     const shown = isNull ? 'a missing (null) value' : `value ${w}`;
-    throw new DataError('E_INVALID_VALUE', `${rowWhere(fileName, rowIds, r)}: weight column '${wp.name}' has ${shown}; instance weights must be finite and >= 0`, {
-      file: fileName,
-      rowId: rowIds[r],
-      column: wp.name,
-      value: isNull ? null : String(w),
-    });
+    throw new DataError(
+      'E_INVALID_VALUE',
+      `${rowWhere(fileName, rowIds, r)}: weight column '${wp.name}' has ${shown}; instance weights must be finite and >= 0`,
+      {
+        file: fileName,
+        rowId: rowIds[r],
+        column: wp.name,
+        value: isNull ? null : String(w),
+      },
+    );
   };
 }
 

@@ -54,32 +54,61 @@ export function evaluateBlock(
   const posScores = new Float64Array(n);
   const negScores = new Float64Array(n);
   const pred = opts.predictions
-    ? { rowIds: Float64Array.from(block.rowIds), label: Float64Array.from(label), probability: new Float64Array(n), prediction: new Float64Array(n) }
+    ? {
+        rowIds: Float64Array.from(block.rowIds),
+        label: Float64Array.from(label),
+        probability: new Float64Array(n),
+        prediction: new Float64Array(n),
+      }
     : undefined;
   const b = new Float64Array(beta.length + 1);
   b.set(beta);
   const out = new Float64Array(8);
   evaluateRowLoop(k, c)(
-    num, cat, label, n, b, w, intercept, useMargin, opts.threshold, posScores, negScores,
-    pred?.probability ?? null, pred?.prediction ?? null, LOSS_AT_EPS, LOSS_AT_ONE_MINUS_EPS, out,
+    num,
+    cat,
+    label,
+    n,
+    b,
+    w,
+    intercept,
+    useMargin,
+    opts.threshold,
+    posScores,
+    negScores,
+    pred?.probability ?? null,
+    pred?.prediction ?? null,
+    LOSS_AT_EPS,
+    LOSS_AT_ONE_MINUS_EPS,
+    out,
   );
   const np = out[0]!;
   const nn = out[1]!;
   const bad = out[7]!;
   if (bad >= 0) {
-    throw new KindlingError('E_INVALID_VALUE', `evaluate: the score of row id ${block.rowIds[bad]!} is NaN (non-finite coefficients or features)`, {
-      rowId: block.rowIds[bad],
-    });
+    throw new KindlingError(
+      'E_INVALID_VALUE',
+      `evaluate: the score of row id ${block.rowIds[bad]!} is NaN (non-finite coefficients or features)`,
+      {
+        rowId: block.rowIds[bad],
+      },
+    );
   }
   const [tp, fp, tn, fn, logLossSum] = [out[2]!, out[3]!, out[4]!, out[5]!, out[6]!];
 
-  const { scores, positives, negatives } = distinctDescending(sortScoresAscending(posScores.subarray(0, np)), sortScoresAscending(negScores.subarray(0, nn)));
+  const { scores, positives, negatives } = distinctDescending(
+    sortScoresAscending(posScores.subarray(0, np)),
+    sortScoresAscending(negScores.subarray(0, nn)),
+  );
   const partial: EvaluatePartial = { count: n, scores, positives, negatives, tp, fp, tn, fn, logLossSum };
   return pred === undefined ? partial : { ...partial, predictions: pred };
 }
 
 /** Merges two ascending-sorted score lists into distinct scores, descending, with counts. */
-function distinctDescending(pos: Float64Array, neg: Float64Array): { scores: Float64Array; positives: Float64Array; negatives: Float64Array } {
+function distinctDescending(
+  pos: Float64Array,
+  neg: Float64Array,
+): { scores: Float64Array; positives: Float64Array; negatives: Float64Array } {
   const cap = pos.length + neg.length;
   const scores = new Float64Array(cap);
   const positives = new Float64Array(cap);

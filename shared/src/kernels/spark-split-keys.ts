@@ -17,7 +17,12 @@ import { buildFeatureLayout } from '../ml/feature-layout.js';
 import { encodePartition } from './encode.js';
 
 /** Sort keys of one partition's rows; `keyColumns` are schema indices in file order. */
-export function sparkSplitKeys(batch: ColumnBatch, plan: EncodingPlan, keyColumns: readonly number[], fileName: string): SparkSplitKeysPartial {
+export function sparkSplitKeys(
+  batch: ColumnBatch,
+  plan: EncodingPlan,
+  keyColumns: readonly number[],
+  fileName: string,
+): SparkSplitKeysPartial {
   const { train: block } = encodePartition(batch, { ...plan, split: { seed: plan.split.seed, trainFraction: 1 } }, fileName);
   const n = block.numRows;
   const numericIndex = buildFeatureLayout(plan.features).numericIndex;

@@ -9,13 +9,15 @@ import type { EncodingPlan, PartitionLineage } from '../tasks.js';
 
 /** The schema of the partition's plan; throws E_INTERNAL when the plan has none yet. */
 export function requireSchema(lineage: PartitionLineage): Schema {
-  if (!lineage.schema) throw new KindlingError('E_INTERNAL', `partition ${lineage.source.index}: load task sent before the plan had a schema`);
+  if (!lineage.schema)
+    throw new KindlingError('E_INTERNAL', `partition ${lineage.source.index}: load task sent before the plan had a schema`);
   return lineage.schema;
 }
 
 /** The encoding of the partition's plan; throws E_INTERNAL when transforms are not fitted yet. */
 export function requireEncoding(lineage: PartitionLineage): EncodingPlan {
-  if (!lineage.encoding) throw new KindlingError('E_INTERNAL', `partition ${lineage.source.index}: task sent before the plan had an encoding`);
+  if (!lineage.encoding)
+    throw new KindlingError('E_INTERNAL', `partition ${lineage.source.index}: task sent before the plan had an encoding`);
   return lineage.encoding;
 }
 

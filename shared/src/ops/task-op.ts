@@ -48,7 +48,13 @@ export interface OpSchemas<P, R> {
 }
 
 /** One task op. P = params sent with each launch, R = per-partition result. */
-export interface TaskOpDefinition<Name extends string = string, P = unknown, R = unknown, K extends OpInputKind = OpInputKind, M = unknown> {
+export interface TaskOpDefinition<
+  Name extends string = string,
+  P = unknown,
+  R = unknown,
+  K extends OpInputKind = OpInputKind,
+  M = unknown,
+> {
   readonly name: Name;
   /** Wire schemas of the params and of the result, built over the codec's zod. */
   readonly schemas: (z: typeof Zod, kit: SchemaKit) => OpSchemas<P, R>;
@@ -74,6 +80,8 @@ export type DefinedOp<Name extends string, P, R, K extends OpInputKind, M> = Tas
   ([M] extends [never] ? unknown : { readonly merge: (parts: readonly R[], plan: JobPlan) => M });
 
 /** Declares an op; only types are checked here (identity at run time). */
-export function defineOp<Name extends string, P, R, K extends OpInputKind, M = never>(def: TaskOpDefinition<Name, P, R, K, M>): DefinedOp<Name, P, R, K, M> {
+export function defineOp<Name extends string, P, R, K extends OpInputKind, M = never>(
+  def: TaskOpDefinition<Name, P, R, K, M>,
+): DefinedOp<Name, P, R, K, M> {
   return def as DefinedOp<Name, P, R, K, M>;
 }

@@ -22,13 +22,18 @@ export function sparkSplitBounds(weights: readonly number[]): number[] {
   }
   weights.forEach((w, i) => {
     if (!Number.isFinite(w) || w < 0) {
-      throw new KindlingError('E_INVALID_VALUE', `randomSplit weight ${i} must be a finite number ≥ 0, got ${String(w)}`, { weights: [...weights], index: i });
+      throw new KindlingError('E_INVALID_VALUE', `randomSplit weight ${i} must be a finite number ≥ 0, got ${String(w)}`, {
+        weights: [...weights],
+        index: i,
+      });
     }
   });
   let sum = 0;
   for (const w of weights) sum += w;
   if (!(sum > 0)) {
-    throw new KindlingError('E_INVALID_VALUE', `randomSplit weights must have a positive sum, got [${weights.join(', ')}]`, { weights: [...weights] });
+    throw new KindlingError('E_INVALID_VALUE', `randomSplit weights must have a positive sum, got [${weights.join(', ')}]`, {
+      weights: [...weights],
+    });
   }
   const bounds = [0];
   let acc = 0;
@@ -87,19 +92,26 @@ export function sparkRandomSplitAssign(
 
 function checkSeed(seed: number): number {
   if (!Number.isSafeInteger(seed)) {
-    throw new KindlingError('E_INVALID_VALUE', `random seed must be an integer in ±(2^53 - 1) or a bigint, got ${String(seed)}`, { seed: String(seed) });
+    throw new KindlingError('E_INVALID_VALUE', `random seed must be an integer in ±(2^53 - 1) or a bigint, got ${String(seed)}`, {
+      seed: String(seed),
+    });
   }
   return seed;
 }
 
 function checkBounds(bounds: readonly number[]): void {
   if (bounds.length < 2 || bounds.length - 1 > NO_SPLIT) {
-    throw new KindlingError('E_INVALID_VALUE', `split bounds must list between 2 and ${NO_SPLIT + 1} values, got ${bounds.length}`, { bounds: [...bounds] });
+    throw new KindlingError('E_INVALID_VALUE', `split bounds must list between 2 and ${NO_SPLIT + 1} values, got ${bounds.length}`, {
+      bounds: [...bounds],
+    });
   }
   for (let i = 0; i < bounds.length; i++) {
     const b = bounds[i]!;
     if (Number.isNaN(b) || (i > 0 && b < bounds[i - 1]!)) {
-      throw new KindlingError('E_INVALID_VALUE', `split bounds must be non-decreasing numbers; bound ${i} is ${String(b)}`, { bounds: [...bounds], index: i });
+      throw new KindlingError('E_INVALID_VALUE', `split bounds must be non-decreasing numbers; bound ${i} is ${String(b)}`, {
+        bounds: [...bounds],
+        index: i,
+      });
     }
   }
 }

@@ -229,7 +229,12 @@ export function sparkRowOrder(columns: readonly SortKeyColumn[], numRows: number
   columns.forEach((col, i) => {
     const len = columnLength(col);
     if (len !== numRows) {
-      throw new KindlingError('E_INVALID_VALUE', `sort key column ${i} (${col.kind}) has ${len} rows, expected ${numRows}`, { column: i, kind: col.kind, rows: len, numRows });
+      throw new KindlingError('E_INVALID_VALUE', `sort key column ${i} (${col.kind}) has ${len} rows, expected ${numRows}`, {
+        column: i,
+        kind: col.kind,
+        rows: len,
+        numRows,
+      });
     }
   });
   const cmp = sparkRowComparator(columns);
@@ -251,16 +256,26 @@ export function compressVector(indices: Int32Array | null, values: Float64Array,
   }
   if (indices === null) {
     if (values.length !== size) {
-      throw new KindlingError('E_INVALID_VALUE', `dense vector has ${values.length} values but size ${size}`, { size, values: values.length });
+      throw new KindlingError('E_INVALID_VALUE', `dense vector has ${values.length} values but size ${size}`, {
+        size,
+        values: values.length,
+      });
     }
   } else {
     if (indices.length !== values.length) {
-      throw new KindlingError('E_INVALID_VALUE', `sparse vector has ${indices.length} indices but ${values.length} values`, { indices: indices.length, values: values.length });
+      throw new KindlingError('E_INVALID_VALUE', `sparse vector has ${indices.length} indices but ${values.length} values`, {
+        indices: indices.length,
+        values: values.length,
+      });
     }
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k]!;
       if (i < 0 || i >= size || (k > 0 && i <= indices[k - 1]!)) {
-        throw new KindlingError('E_INVALID_VALUE', `sparse vector index ${i} at position ${k} is out of [0, ${size}) or not increasing`, { position: k, index: i, size });
+        throw new KindlingError('E_INVALID_VALUE', `sparse vector index ${i} at position ${k} is out of [0, ${size}) or not increasing`, {
+          position: k,
+          index: i,
+          size,
+        });
       }
     }
   }

@@ -27,14 +27,20 @@ const TWO_POW_MINUS_53 = 1 / 9007199254740992;
 function toLong(seed: bigint | number): bigint {
   if (typeof seed === 'bigint') return BigInt.asIntN(64, seed);
   if (!Number.isSafeInteger(seed)) {
-    throw new KindlingError('E_INVALID_VALUE', `random seed must be an integer in ±(2^53 - 1) or a bigint, got ${String(seed)}`, { seed: String(seed) });
+    throw new KindlingError('E_INVALID_VALUE', `random seed must be an integer in ±(2^53 - 1) or a bigint, got ${String(seed)}`, {
+      seed: String(seed),
+    });
   }
   return BigInt(seed);
 }
 
 function checkBufferBytes(bufferBytes: number): void {
   if (bufferBytes !== 8 && bufferBytes !== 64) {
-    throw new KindlingError('E_INVALID_VALUE', `seed buffer length must be 8 (Spark 3.x) or 64 (Spark 2.x) bytes, got ${String(bufferBytes)}`, { bufferBytes });
+    throw new KindlingError(
+      'E_INVALID_VALUE',
+      `seed buffer length must be 8 (Spark 3.x) or 64 (Spark 2.x) bytes, got ${String(bufferBytes)}`,
+      { bufferBytes },
+    );
   }
 }
 

@@ -195,7 +195,8 @@ export class InProcessTransport implements Transport {
         try {
           collector.add(decodeMessage(b, this.bus.codec));
         } catch (e) {
-          if (!collector.badReply(e instanceof Error ? e : new KindlingError('E_BAD_MESSAGE', text(e)))) this.log.warn({ subject, reason: text(e) }, 'rejected reply');
+          if (!collector.badReply(e instanceof Error ? e : new KindlingError('E_BAD_MESSAGE', text(e))))
+            this.log.warn({ subject, reason: text(e) }, 'rejected reply');
         }
       },
     };

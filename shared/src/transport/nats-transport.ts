@@ -11,12 +11,29 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  connect, createInbox, credsAuthenticator, headers, nkeyAuthenticator, nuid,
-  type Msg, type NatsConnection, type NodeConnectionOptions, type Subscription as NatsSubscription,
+  connect,
+  createInbox,
+  credsAuthenticator,
+  headers,
+  nkeyAuthenticator,
+  nuid,
+  type Msg,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
 import {
-  CHUNK_ID_HEADER, CHUNK_INDEX_HEADER, ChunkAssembler, DEFAULT_MAX_MESSAGE_BYTES, chunkPayload, decodeMessage, encodeMessage,
-  errorAck, formatChunkHeader, parseChunkHeader, type CodecOptions,
+  CHUNK_ID_HEADER,
+  CHUNK_INDEX_HEADER,
+  ChunkAssembler,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  chunkPayload,
+  decodeMessage,
+  encodeMessage,
+  errorAck,
+  formatChunkHeader,
+  parseChunkHeader,
+  type CodecOptions,
 } from '../codec.js';
 import { KindlingError, fromWireError } from '../errors.js';
 import { subjects, type Message, type MessageType, type Subjects } from '../protocol.js';
@@ -80,9 +97,13 @@ export class NatsTransport implements Transport {
     this.assembler = new ChunkAssembler({ maxMessageBytes, maxPendingBytes: tuning.maxPendingBytes, timeoutMs: chunkTimeoutMs });
     this.flushEveryBytes = tuning.flushEveryBytes ?? 4 * 1024 * 1024;
     this.lastMaxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
-    this.sweeper = setInterval(() => {
-      for (const id of this.assembler.expire()) this.log.warn({ id, timeoutMs: chunkTimeoutMs }, 'incomplete chunked message dropped after timeout');
-    }, Math.max(100, Math.min(5_000, chunkTimeoutMs / 2)));
+    this.sweeper = setInterval(
+      () => {
+        for (const id of this.assembler.expire())
+          this.log.warn({ id, timeoutMs: chunkTimeoutMs }, 'incomplete chunked message dropped after timeout');
+      },
+      Math.max(100, Math.min(5_000, chunkTimeoutMs / 2)),
+    );
     this.sweeper.unref();
     void this.watchStatus();
   }
@@ -91,8 +112,14 @@ export class NatsTransport implements Transport {
    * Connects to NATS. Rejects with KindlingError 'E_IO' naming the servers and the reason
    * (refused, bad credentials, TLS failure, unreadable TLS file). Reconnects forever by default.
    */
-  static async connect(opts: NatsConnectionOptions, log: TransportLogger = stderrTransportLogger, tuning: NatsTransportTuning = {}): Promise<NatsTransport> {
-    const servers = (typeof opts.servers === 'string' ? opts.servers.split(',') : [...opts.servers]).map((s) => s.trim()).filter((s) => s !== '');
+  static async connect(
+    opts: NatsConnectionOptions,
+    log: TransportLogger = stderrTransportLogger,
+    tuning: NatsTransportTuning = {},
+  ): Promise<NatsTransport> {
+    const servers = (typeof opts.servers === 'string' ? opts.servers.split(',') : [...opts.servers])
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     if (servers.length === 0) throw new KindlingError('E_IO', 'no NATS server given (servers is empty)');
     const options: NodeConnectionOptions = {
       servers,
@@ -103,14 +130,25 @@ export class NatsTransport implements Transport {
       ...(opts.user !== undefined ? { user: opts.user, pass: opts.pass ?? '' } : {}),
       ...(opts.token !== undefined ? { token: opts.token } : {}),
       ...(opts.tls !== undefined ? { tls: readTlsFiles(opts.tls) } : {}),
-      ...(opts.nkeySeedFile !== undefined ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(new TextDecoder().decode(readSecretFile(opts.nkeySeedFile, 'NKey seed file')).trim())) } : {}),
+      ...(opts.nkeySeedFile !== undefined
+        ? {
+            authenticator: nkeyAuthenticator(
+              new TextEncoder().encode(new TextDecoder().decode(readSecretFile(opts.nkeySeedFile, 'NKey seed file')).trim()),
+            ),
+          }
+        : {}),
       ...(opts.credsFile !== undefined ? { authenticator: credsAuthenticator(readSecretFile(opts.credsFile, 'credentials file')) } : {}),
     };
     let nc: NatsConnection;
     try {
       nc = await connect(options);
     } catch (err) {
-      throw new KindlingError('E_IO', `cannot connect to NATS at ${servers.join(',')}: ${describeConnectError(err, options, opts)}`, { servers }, { cause: err });
+      throw new KindlingError(
+        'E_IO',
+        `cannot connect to NATS at ${servers.join(',')}: ${describeConnectError(err, options, opts)}`,
+        { servers },
+        { cause: err },
+      );
     }
     const t = new NatsTransport(nc, opts.prefix ?? 'kindling', log, tuning);
     log.info?.({ server: nc.getServer(), maxPayload: t.maxPayload, name: opts.name }, 'connected to NATS');
@@ -318,7 +356,9 @@ export class NatsTransport implements Transport {
         const whole = this.assemble(key, m);
         if (whole !== undefined) collector.add(decodeMessage(whole, this.codec));
       } catch (e) {
-        const failed = collector.badReply(new KindlingError(errorCode(e) ?? 'E_BAD_MESSAGE', `reply to ${subject}: ${errorText(e)}`, { subject }, { cause: e }));
+        const failed = collector.badReply(
+          new KindlingError(errorCode(e) ?? 'E_BAD_MESSAGE', `reply to ${subject}: ${errorText(e)}`, { subject }, { cause: e }),
+        );
         if (!failed) this.log.warn({ subject, code: errorCode(e), reason: errorText(e) }, 'rejected reply');
       }
     });
@@ -430,7 +470,10 @@ function describeConnectError(err: unknown, options: NodeConnectionOptions, opts
   }
   if (err instanceof Error && (err.name === 'TimeoutError' || text === 'timeout')) {
     // A TLS server that requires client certificates drops such clients silently.
-    const hint = opts.tls !== undefined && opts.tls.certFile === undefined ? ' (if the server requires client certificates, set tls.certFile and tls.keyFile)' : '';
+    const hint =
+      opts.tls !== undefined && opts.tls.certFile === undefined
+        ? ' (if the server requires client certificates, set tls.certFile and tls.keyFile)'
+        : '';
     return `no answer within ${options.timeout ?? 0} ms${hint}`;
   }
   // The server requires TLS (nats.js then upgrades on its own) but its certificate is not

@@ -53,7 +53,11 @@ export interface Transport {
    * Sends a request and resolves with the one reply, which must be of type `expect`
    * (otherwise rejects with E_BAD_MESSAGE). Rejects on timeout or when nobody listens.
    */
-  request<T extends MessageType>(subject: string, msg: Message, opts: { readonly expect: T; readonly timeoutMs: number }): Promise<Extract<Message, { type: T }>>;
+  request<T extends MessageType>(
+    subject: string,
+    msg: Message,
+    opts: { readonly expect: T; readonly timeoutMs: number },
+  ): Promise<Extract<Message, { type: T }>>;
   /** Sends a request and collects every reply that arrives within `timeoutMs`. */
   requestMany(subject: string, msg: Message, opts: { readonly timeoutMs: number }): Promise<Message[]>;
   /**

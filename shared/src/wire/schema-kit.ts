@@ -140,7 +140,10 @@ export function makeSchemaKit(z: typeof Zod) {
       /** Known once transforms are fitted. */
       encoding: encodingPlan.optional(),
     })
-    .refine((p) => p.partitions.every((q) => q.end <= p.fileSize), { error: 'expected every partition to end within fileSize', path: ['partitions'] });
+    .refine((p) => p.partitions.every((q) => q.end <= p.fileSize), {
+      error: 'expected every partition to end within fileSize',
+      path: ['partitions'],
+    });
 
   /** A train or test block of encoded rows (the cached input of gradient and evaluation passes). */
   const designBlock = z

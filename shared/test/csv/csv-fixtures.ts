@@ -6,8 +6,22 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
-  CsvParseError, KindlingError, DEFAULT_CSV_OPTIONS, countNewlines, withAbsoluteLine, dictionaryValue, inferPartition, mergeInferPartials, parsePartition, planCsvSplits,
-  type ByteRangeReader, type ColumnBatch, type CsvOptions, type CsvPlan, type InferPartial, type Schema,
+  CsvParseError,
+  KindlingError,
+  DEFAULT_CSV_OPTIONS,
+  countNewlines,
+  withAbsoluteLine,
+  dictionaryValue,
+  inferPartition,
+  mergeInferPartials,
+  parsePartition,
+  planCsvSplits,
+  type ByteRangeReader,
+  type ColumnBatch,
+  type CsvOptions,
+  type CsvPlan,
+  type InferPartial,
+  type Schema,
 } from '../../src/index.js';
 
 /** Mulberry32: small, fast, deterministic. */
@@ -77,7 +91,14 @@ export function makeTrickyCsv(seed: number, o: TrickyCsvOptions): TrickyCsv {
       else if (k < 0.9 && esc !== q) value += esc;
       else value += pick(WORDS);
     }
-    const inner = esc === q ? value.split(q).join(q + q) : value.split(esc).join(esc + esc).split(q).join(esc + q);
+    const inner =
+      esc === q
+        ? value.split(q).join(q + q)
+        : value
+            .split(esc)
+            .join(esc + esc)
+            .split(q)
+            .join(esc + q);
     return { raw: q + inner + q, value };
   };
   const cell = (): { raw: string; value: string } => {
@@ -138,11 +159,13 @@ export async function readRange(f: CountingFile, start: number, end: number): Pr
 export function batchRows(batch: ColumnBatch): (string | number | null)[][] {
   const rows: (string | number | null)[][] = [];
   for (let i = 0; i < batch.numRows; i++) {
-    rows.push(batch.columns.map((col) => {
-      if (col.kind === 'numeric') return col.nulls && col.nulls[i] === 1 ? null : col.values[i]!;
-      const code = col.codes[i]!;
-      return code < 0 ? null : dictionaryValue(col.dict, code);
-    }));
+    rows.push(
+      batch.columns.map((col) => {
+        if (col.kind === 'numeric') return col.nulls && col.nulls[i] === 1 ? null : col.values[i]!;
+        const code = col.codes[i]!;
+        return code < 0 ? null : dictionaryValue(col.dict, code);
+      }),
+    );
   }
   return rows;
 }
@@ -168,7 +191,10 @@ export async function readCsvFile(
   const f = openCounting(path);
   try {
     const plan = await planCsvSplits({
-      file: path, fileSize: f.size, read: f.read, csv,
+      file: path,
+      fileSize: f.size,
+      read: f.read,
+      csv,
       maxPartitionBytes: planOpts.maxPartitionBytes ?? 128 << 20,
       ...(planOpts.partitions !== undefined ? { partitions: planOpts.partitions } : {}),
       ...(planOpts.exactSplits !== undefined ? { exactSplits: planOpts.exactSplits } : {}),
@@ -205,7 +231,13 @@ export async function readCsvFile(
       batches.push(r.batch);
     });
     return {
-      plan, schema, batches, rows: batches.flatMap(batchRows), lineCounts: partials.map((p) => p.lineCount), malformed, planBytesRead,
+      plan,
+      schema,
+      batches,
+      rows: batches.flatMap(batchRows),
+      lineCounts: partials.map((p) => p.lineCount),
+      malformed,
+      planBytesRead,
     };
   } finally {
     f.close();

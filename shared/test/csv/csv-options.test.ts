@@ -26,16 +26,45 @@ t.test('csv-options: an unset escape follows the quote; \\t means tab', async (t
 });
 
 t.test('csv-options: rejects bad characters with the path of the field', async (t) => {
-  t.equal(pathOf(() => resolveCsvOptions({ delimiter: ',,' })), 'input.delimiter');
-  t.equal(pathOf(() => resolveCsvOptions({ delimiter: '' })), 'input.delimiter');
-  t.equal(pathOf(() => resolveCsvOptions({ quote: '«' })), 'input.quote', 'multi-byte characters are refused');
-  t.equal(pathOf(() => resolveCsvOptions({ escape: '\n' })), 'input.escape', 'line breaks are refused');
-  t.equal(pathOf(() => resolveCsvOptions({ delimiter: '"' })), 'input.delimiter', 'delimiter must differ from quote');
-  t.equal(pathOf(() => resolveCsvOptions({ mode: 'LENIENT' as CsvOptions['mode'] })), 'input.mode');
-  t.equal(pathOf(() => validateCsvOptions({ ...DEFAULT_CSV_OPTIONS, header: 'yes' as unknown as boolean }, 'job.csv')), 'job.csv.header');
-  t.throws(() => resolveCsvOptions({ delimiter: ',,' }), { code: 'E_JOB_SPEC', message: /input\.delimiter must be exactly one character, got ",,"/ });
+  t.equal(
+    pathOf(() => resolveCsvOptions({ delimiter: ',,' })),
+    'input.delimiter',
+  );
+  t.equal(
+    pathOf(() => resolveCsvOptions({ delimiter: '' })),
+    'input.delimiter',
+  );
+  t.equal(
+    pathOf(() => resolveCsvOptions({ quote: '«' })),
+    'input.quote',
+    'multi-byte characters are refused',
+  );
+  t.equal(
+    pathOf(() => resolveCsvOptions({ escape: '\n' })),
+    'input.escape',
+    'line breaks are refused',
+  );
+  t.equal(
+    pathOf(() => resolveCsvOptions({ delimiter: '"' })),
+    'input.delimiter',
+    'delimiter must differ from quote',
+  );
+  t.equal(
+    pathOf(() => resolveCsvOptions({ mode: 'LENIENT' as CsvOptions['mode'] })),
+    'input.mode',
+  );
+  t.equal(
+    pathOf(() => validateCsvOptions({ ...DEFAULT_CSV_OPTIONS, header: 'yes' as unknown as boolean }, 'job.csv')),
+    'job.csv.header',
+  );
+  t.throws(() => resolveCsvOptions({ delimiter: ',,' }), {
+    code: 'E_JOB_SPEC',
+    message: /input\.delimiter must be exactly one character, got ",,"/,
+  });
 });
 
 t.test('csv-options: accepts every valid combination', async (t) => {
-  t.doesNotThrow(() => validateCsvOptions({ ...DEFAULT_CSV_OPTIONS, delimiter: '|', quote: "'", escape: '\\', nullValue: 'NA', mode: 'PERMISSIVE' }));
+  t.doesNotThrow(() =>
+    validateCsvOptions({ ...DEFAULT_CSV_OPTIONS, delimiter: '|', quote: "'", escape: '\\', nullValue: 'NA', mode: 'PERMISSIVE' }),
+  );
 });

@@ -3,8 +3,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import {
-  CsvParseError, DEFAULT_CSV_OPTIONS, countNewlines, dictionaryValues, fromWireError, inferPartition, parsePartition,
-  resolveCsvOptions, toWireError, withAbsoluteLine, type PartitionSource, type Schema,
+  CsvParseError,
+  DEFAULT_CSV_OPTIONS,
+  countNewlines,
+  dictionaryValues,
+  fromWireError,
+  inferPartition,
+  parsePartition,
+  resolveCsvOptions,
+  toWireError,
+  withAbsoluteLine,
+  type PartitionSource,
+  type Schema,
 } from '../../src/index.js';
 import { batchRows, makeTrickyCsv, openCounting, prng, readCsvFile } from './csv-fixtures.js';
 
@@ -26,13 +36,20 @@ function catchError(fn: () => unknown): CsvParseError {
   throw new CsvParseError('expected an error', '', 0, undefined, 0);
 }
 
-const PEOPLE: Schema = [{ name: 'name', type: 'string' }, { name: 'age', type: 'int' }, { name: 'score', type: 'double' }];
+const PEOPLE: Schema = [
+  { name: 'name', type: 'string' },
+  { name: 'age', type: 'int' },
+  { name: 'score', type: 'double' },
+];
 const NAMES = PEOPLE.map((f) => f.name);
 
 t.test('csv-partition-parser: reads bank.csv into the documented schema, rows and means', async (t) => {
   const r = await readCsvFile(BANK);
   const ints = new Set(['age', 'balance', 'day', 'duration', 'campaign', 'pdays', 'previous']);
-  t.same(r.schema.map((f) => f.type), r.plan.columnNames.map((n) => (ints.has(n) ? 'int' : 'string')));
+  t.same(
+    r.schema.map((f) => f.type),
+    r.plan.columnNames.map((n) => (ints.has(n) ? 'int' : 'string')),
+  );
   t.equal(r.rows.length, 11162);
   t.equal(r.plan.sources.length, 4, 'a 0.9 MB file gets 4 partitions by default');
   const ageCol = r.schema.findIndex((f) => f.name === 'age');
@@ -83,7 +100,10 @@ t.test('csv-partition-parser: returns SharedArrayBuffer-backed, exactly sized co
       const st = partial.columns[i]!;
       if (st.kind !== 'string') throw new CsvParseError('wrong stats kind', '', 0, i, 0);
       t.same(st.values, dictionaryValues(col.dict), 'stats list values in code order');
-      t.equal(st.counts.reduce((a, b) => a + b, 0), 11162);
+      t.equal(
+        st.counts.reduce((a, b) => a + b, 0),
+        11162,
+      );
     }
   }
   const job = partial.columns[1]!;
@@ -100,10 +120,14 @@ t.test('csv-partition-parser: FAILFAST names file, line and column', async (t) =
   t.equal(err.column, 1);
   t.equal(err.file, '/data/people.csv');
   t.equal(err.byteOffset, text.indexOf('cid'));
-  const count = catchError(() => parsePartition(enc.encode('a,1,2\nb,2\n'), source(enc.encode('a,1,2\nb,2\n'), NAMES), DEFAULT_CSV_OPTIONS, PEOPLE, 0, 17));
+  const count = catchError(() =>
+    parsePartition(enc.encode('a,1,2\nb,2\n'), source(enc.encode('a,1,2\nb,2\n'), NAMES), DEFAULT_CSV_OPTIONS, PEOPLE, 0, 17),
+  );
   t.equal(count.message, 'people.csv:18: expected 3 fields, found 2');
   t.equal(count.column, undefined);
-  const extra = catchError(() => inferPartition(enc.encode('a,1,2\n\nb,2,3,4\n'), source(enc.encode('a,1,2\n\nb,2,3,4\n'), NAMES), DEFAULT_CSV_OPTIONS, 1));
+  const extra = catchError(() =>
+    inferPartition(enc.encode('a,1,2\n\nb,2,3,4\n'), source(enc.encode('a,1,2\n\nb,2,3,4\n'), NAMES), DEFAULT_CSV_OPTIONS, 1),
+  );
   t.equal(extra.message, 'people.csv:3: expected 3 fields, found 4', 'the inference pass checks field counts too');
 });
 
@@ -140,7 +164,14 @@ t.test('csv-partition-parser: DROPMALFORMED drops bad records, counts them, and 
   t.equal(same.batch.numRows, inf.rowCount, 'with the inferred schema both passes keep the same records');
   t.equal(same.partial.malformedCount, inf.malformedCount);
   const { batch, partial } = parsePartition(bytes, src, csv, PEOPLE, 10, 1);
-  t.same(batchRows(batch), [['ann', 31, 1.5], ['dee', 41, NaN]], 'with age as int, bob is dropped too');
+  t.same(
+    batchRows(batch),
+    [
+      ['ann', 31, 1.5],
+      ['dee', 41, NaN],
+    ],
+    'with age as int, bob is dropped too',
+  );
   t.equal(partial.malformedCount, 4);
   t.same(Array.from(batch.rowIds), [10, 11]);
   const names = batch.columns[0]!;
@@ -157,7 +188,11 @@ t.test('csv-partition-parser: PERMISSIVE pads, truncates and nulls malformed rec
   t.equal(inf.malformedCount, 3, 'short, long and unterminated records');
   const { batch, partial } = parsePartition(bytes, src, csv, PEOPLE, 0, 1);
   t.same(batchRows(batch), [
-    ['ann', 31, 1.5], ['bob', null, null], ['cid', 40, 2.5], ['dee', null, 7], ['open,5,6', null, null],
+    ['ann', 31, 1.5],
+    ['bob', null, null],
+    ['cid', 40, 2.5],
+    ['dee', null, 7],
+    ['open,5,6', null, null],
   ]);
   t.equal(partial.malformedCount, 4);
   const age = partial.columns[1]!;
@@ -180,27 +215,64 @@ t.test('csv-partition-parser: an unterminated quote is malformed in the last par
   );
   const noNewline = enc.encode('a,1,2\nb,"2');
   t.equal(inferPartition(noNewline, source(noNewline, NAMES), resolveCsvOptions({ mode: 'PERMISSIVE' }), 1).malformedCount, 1);
-  const badQuote = catchError(() => parsePartition(enc.encode('"x"y,1,2\n'), source(enc.encode('"x"y,1,2\n'), NAMES), DEFAULT_CSV_OPTIONS, PEOPLE, 0, 9));
+  const badQuote = catchError(() =>
+    parsePartition(enc.encode('"x"y,1,2\n'), source(enc.encode('"x"y,1,2\n'), NAMES), DEFAULT_CSV_OPTIONS, PEOPLE, 0, 9),
+  );
   t.equal(badQuote.message, 'people.csv:9: column 0 (name): unexpected character after the closing quote');
 });
 
 t.test('csv-partition-parser: empty fields and nullValue are null; quoted empty follows Spark', async (t) => {
-  const schema: Schema = [{ name: 's', type: 'string' }, { name: 'i', type: 'int' }, { name: 'd', type: 'double' }];
+  const schema: Schema = [
+    { name: 's', type: 'string' },
+    { name: 'i', type: 'int' },
+    { name: 'd', type: 'double' },
+  ];
   const names = ['s', 'i', 'd'];
   const text = ',,\n"","",""\nNA,NA,NA\n"NA","NA","NA"\nx,1,1\n';
   const bytes = enc.encode(text);
   const dflt = parsePartition(bytes, source(bytes, names), resolveCsvOptions({ mode: 'PERMISSIVE' }), schema, 0, 1);
-  t.same(batchRows(dflt.batch).slice(0, 2), [[null, null, null], [null, null, null]], "nullValue '': quoted empty is null too");
+  t.same(
+    batchRows(dflt.batch).slice(0, 2),
+    [
+      [null, null, null],
+      [null, null, null],
+    ],
+    "nullValue '': quoted empty is null too",
+  );
   t.same(batchRows(dflt.batch)[2], ['NA', null, null], 'NA is text for strings, unparsable for numbers');
   const na = parsePartition(bytes, source(bytes, names), resolveCsvOptions({ nullValue: 'NA' }), schema, 0, 1);
-  t.same(batchRows(na.batch), [
-    [null, null, null], ['', null, null], [null, null, null], [null, null, null], ['x', 1, 1],
-  ], "nullValue 'NA': quoted empty is an empty string (null in numeric columns); NA, quoted or not, is null");
+  t.same(
+    batchRows(na.batch),
+    [
+      [null, null, null],
+      ['', null, null],
+      [null, null, null],
+      [null, null, null],
+      ['x', 1, 1],
+    ],
+    "nullValue 'NA': quoted empty is an empty string (null in numeric columns); NA, quoted or not, is null",
+  );
   const inf = inferPartition(bytes, source(bytes, names), resolveCsvOptions({ nullValue: 'NA' }), 1);
   t.same(inf.types, ['string', 'int', 'int'], 'nulls do not widen types');
-  const ints = parsePartition(enc.encode('-1,5\n3,-1\n'), source(enc.encode('-1,5\n3,-1\n'), ['a', 'b']),
-    resolveCsvOptions({ nullValue: '-1' }), [{ name: 'a', type: 'int' }, { name: 'b', type: 'int' }], 0, 1);
-  t.same(batchRows(ints.batch), [[null, 5], [3, null]], 'a numeric-looking nullValue is honoured on the fast path');
+  const ints = parsePartition(
+    enc.encode('-1,5\n3,-1\n'),
+    source(enc.encode('-1,5\n3,-1\n'), ['a', 'b']),
+    resolveCsvOptions({ nullValue: '-1' }),
+    [
+      { name: 'a', type: 'int' },
+      { name: 'b', type: 'int' },
+    ],
+    0,
+    1,
+  );
+  t.same(
+    batchRows(ints.batch),
+    [
+      [null, 5],
+      [3, null],
+    ],
+    'a numeric-looking nullValue is honoured on the fast path',
+  );
 });
 
 t.test('csv-partition-parser: quoted and unquoted spellings of the same data give identical batches', async (t) => {
@@ -208,13 +280,23 @@ t.test('csv-partition-parser: quoted and unquoted spellings of the same data giv
   const plain: string[] = [];
   const quoted: string[] = [];
   for (let i = 0; i < 3000; i++) {
-    const row = [`v${Math.floor(rnd() * 50)}`, String(Math.floor(rnd() * 2e6) - 1e6), (rnd() * 100).toFixed(3), rnd() < 0.5 ? 'true' : 'FALSE', 'long-value-with-a-shared-prefix-' + Math.floor(rnd() * 400)];
+    const row = [
+      `v${Math.floor(rnd() * 50)}`,
+      String(Math.floor(rnd() * 2e6) - 1e6),
+      (rnd() * 100).toFixed(3),
+      rnd() < 0.5 ? 'true' : 'FALSE',
+      'long-value-with-a-shared-prefix-' + Math.floor(rnd() * 400),
+    ];
     if (rnd() < 0.05) row[1] = '';
     plain.push(row.join(','));
     quoted.push(row.map((v) => (v === '' ? v : `"${v}"`)).join(','));
   }
   const schema: Schema = [
-    { name: 'a', type: 'string' }, { name: 'b', type: 'int' }, { name: 'c', type: 'double' }, { name: 'd', type: 'boolean' }, { name: 'e', type: 'string' },
+    { name: 'a', type: 'string' },
+    { name: 'b', type: 'int' },
+    { name: 'c', type: 'double' },
+    { name: 'd', type: 'boolean' },
+    { name: 'e', type: 'string' },
   ];
   const names = schema.map((f) => f.name);
   const p = enc.encode(plain.join('\n') + '\n');
@@ -225,7 +307,10 @@ t.test('csv-partition-parser: quoted and unquoted spellings of the same data giv
   t.same(a.partial, b.partial);
   t.same(inferPartition(p, source(p, names), DEFAULT_CSV_OPTIONS, 1).types, ['string', 'int', 'double', 'boolean', 'string']);
   const e = a.batch.columns[4]!;
-  t.ok(e.kind === 'string' && e.dict.size === new Set(plain.map((r) => r.split(',')[4])).size, 'long values sharing a prefix stay distinct');
+  t.ok(
+    e.kind === 'string' && e.dict.size === new Set(plain.map((r) => r.split(',')[4])).size,
+    'long values sharing a prefix stay distinct',
+  );
 });
 
 t.test('csv-partition-parser: infers types per partition, widening as values come', async (t) => {
@@ -233,7 +318,10 @@ t.test('csv-partition-parser: infers types per partition, widening as values com
   const bytes = enc.encode(text.slice(text.indexOf('\n') + 1));
   const names = ['a', 'b', 'c', 'd', 'e', 'f'];
   t.same(inferPartition(bytes, source(bytes, names), DEFAULT_CSV_OPTIONS, 2).types, ['int', 'long', 'double', 'boolean', 'string', null]);
-  t.same(inferPartition(bytes, source(bytes, names), resolveCsvOptions({ inferSchema: false }), 2).types, names.map(() => 'string'));
+  t.same(
+    inferPartition(bytes, source(bytes, names), resolveCsvOptions({ inferSchema: false }), 2).types,
+    names.map(() => 'string'),
+  );
   const flip = enc.encode('1\ntrue\n');
   t.same(inferPartition(flip, source(flip, ['x']), DEFAULT_CSV_OPTIONS, 1).types, ['string'], 'int then boolean is string');
 });
@@ -242,7 +330,10 @@ t.test('csv-partition-parser: grows its arrays when records get shorter than the
   const long = Array.from({ length: 3000 }, (_, i) => `${'x'.repeat(200)}${i % 7},${i}`).join('\n');
   const short = Array.from({ length: 200000 }, (_, i) => `s${i % 3},${i}`).join('\n');
   const bytes = enc.encode(long + '\n' + short + '\n');
-  const schema: Schema = [{ name: 'k', type: 'string' }, { name: 'n', type: 'int' }];
+  const schema: Schema = [
+    { name: 'k', type: 'string' },
+    { name: 'n', type: 'int' },
+  ];
   const { batch, partial } = parsePartition(bytes, source(bytes, ['k', 'n']), DEFAULT_CSV_OPTIONS, schema, 0, 1);
   t.equal(batch.numRows, 203000);
   const n = batch.columns[1]!;
@@ -268,8 +359,13 @@ t.test('csv-partition-parser: countNewlines agrees with the line numbers of the 
     if (off > bytes.length) continue;
     t.equal(await countNewlines(f.read, off), at[off], `offset ${off}`);
   }
-  const inf = inferPartition(bytes, { file: path, index: 0, start: 0, end: bytes.length, numColumns: 3, columnNames: ['a', 'b', 'c'] },
-    resolveCsvOptions({ header: false, inferSchema: false }), 1, bytes.length);
+  const inf = inferPartition(
+    bytes,
+    { file: path, index: 0, start: 0, end: bytes.length, numColumns: 3, columnNames: ['a', 'b', 'c'] },
+    resolveCsvOptions({ header: false, inferSchema: false }),
+    1,
+    bytes.length,
+  );
   t.equal(inf.lineCount, naive, 'lineCount of a partition = line breaks in its bytes');
   t.equal(inf.rowCount, 4000);
   f.close();
@@ -289,17 +385,29 @@ t.test('csv-partition-parser: an int column reads the same values on the fast an
   const bytes = enc.encode(text);
   const src = source(bytes, names);
   t.same(inferPartition(bytes, src, DEFAULT_CSV_OPTIONS, 1).types, ['int', 'string']);
-  const schema: Schema = [{ name: 'n', type: 'int' }, { name: 'tag', type: 'string' }];
+  const schema: Schema = [
+    { name: 'n', type: 'int' },
+    { name: 'tag', type: 'string' },
+  ];
   const { batch } = parsePartition(bytes, src, DEFAULT_CSV_OPTIONS, schema, 0, 1);
   const col = batch.columns[0]!;
   if (col.kind !== 'numeric') throw new Error('int column is not numeric');
   const expected = values.flatMap((v) => [Number(v) || 0, Number(v) || 0]);
   t.same(Array.from(col.values), expected);
 
-  for (const [wide, type] of [['2147483648', 'long'], ['-2147483649', 'long'], ['-', 'string'], ['1-2', 'string']] as const) {
+  for (const [wide, type] of [
+    ['2147483648', 'long'],
+    ['-2147483649', 'long'],
+    ['-', 'string'],
+    ['1-2', 'string'],
+  ] as const) {
     for (const quoted of [false, true]) {
       const b = enc.encode(`1,a\n${wide},${quoted ? '"b"' : 'b'}\n`);
-      t.same(inferPartition(b, source(b, names), DEFAULT_CSV_OPTIONS, 1).types[0], type, `${wide} (${quoted ? 'general' : 'fast'} path) widens to ${type}`);
+      t.same(
+        inferPartition(b, source(b, names), DEFAULT_CSV_OPTIONS, 1).types[0],
+        type,
+        `${wide} (${quoted ? 'general' : 'fast'} path) widens to ${type}`,
+      );
     }
   }
 });

@@ -2,7 +2,12 @@ import t from 'tap';
 import { type CsvOptions } from '../../src/index.js';
 import { csvByteOptions, resolveCsvOptions } from '../../src/csv/csv-options.js';
 import {
-  CsvBoundaryScanner, CsvRecordReader, FIELD_QUOTED, FIELD_SCRATCH, REC_BAD_QUOTE, REC_UNTERMINATED,
+  CsvBoundaryScanner,
+  CsvRecordReader,
+  FIELD_QUOTED,
+  FIELD_SCRATCH,
+  REC_BAD_QUOTE,
+  REC_UNTERMINATED,
 } from '../../src/csv/csv-record-parser.js';
 import { makeTrickyCsv } from './csv-fixtures.js';
 
@@ -42,16 +47,30 @@ function tokenize(text: string, csv: Partial<CsvOptions> = {}): { records: Rec[]
 const fields = (text: string, csv: Partial<CsvOptions> = {}): string[][] => tokenize(text, csv).records.map((r) => r.fields);
 
 t.test('csv-record-parser: splits plain records on LF, CRLF and bare CR', async (t) => {
-  t.same(fields('a,b\nc,d\r\ne,f\rg,h'), [['a', 'b'], ['c', 'd'], ['e', 'f'], ['g', 'h']]);
+  t.same(fields('a,b\nc,d\r\ne,f\rg,h'), [
+    ['a', 'b'],
+    ['c', 'd'],
+    ['e', 'f'],
+    ['g', 'h'],
+  ]);
   t.same(fields('a,b\n'), [['a', 'b']], 'a final newline adds no record');
   t.same(fields('a,b'), [['a', 'b']], 'a final record without newline is read');
-  t.same(fields('a,,\n,b,'), [['a', '', ''], ['', 'b', '']], 'empty fields are kept, trailing delimiter gives one more field');
+  t.same(
+    fields('a,,\n,b,'),
+    [
+      ['a', '', ''],
+      ['', 'b', ''],
+    ],
+    'empty fields are kept, trailing delimiter gives one more field',
+  );
 });
 
 t.test('csv-record-parser: keeps delimiters, doubled quotes and line breaks inside quoted fields', async (t) => {
   t.same(fields('"a,b","say ""hi""",c\n'), [['a,b', 'say "hi"', 'c']]);
   t.same(fields('"line1\nline2",x\r\n"crlf\r\ninside",y\n"cr\ronly",z'), [
-    ['line1\nline2', 'x'], ['crlf\r\ninside', 'y'], ['cr\ronly', 'z'],
+    ['line1\nline2', 'x'],
+    ['crlf\r\ninside', 'y'],
+    ['cr\ronly', 'z'],
   ]);
   t.same(fields('""\n"",""'), [[''], ['', '']], 'quoted empty fields');
   t.same(fields('""""'), [['"']], 'a field holding only a quote');
@@ -81,8 +100,19 @@ t.test('csv-record-parser: flags a quoted field left open at the end of input', 
 
 t.test('csv-record-parser: skips blank lines and counts every physical line', async (t) => {
   const { records, lines } = tokenize('\n\na,b\n\r\n\rc,"x\ny"\n\nd,e\n\n');
-  t.same(records.map((r) => r.fields), [['a', 'b'], ['c', 'x\ny'], ['d', 'e']]);
-  t.same(records.map((r) => r.line), [3, 6, 9], 'line of each record start, counting lines inside quotes');
+  t.same(
+    records.map((r) => r.fields),
+    [
+      ['a', 'b'],
+      ['c', 'x\ny'],
+      ['d', 'e'],
+    ],
+  );
+  t.same(
+    records.map((r) => r.line),
+    [3, 6, 9],
+    'line of each record start, counting lines inside quotes',
+  );
   t.equal(lines, 10, 'every line break is counted, blank lines included');
 });
 
@@ -121,8 +151,19 @@ t.test('csv-record-parser: resumeInQuotes finishes a record from inside a quoted
 });
 
 t.test('csv-record-parser: the boundary scanner finds the same record starts as the tokenizer', async (t) => {
-  for (const [seed, escape] of [[1, undefined], [2, undefined], [3, '\\'], [4, undefined]] as const) {
-    const csv = makeTrickyCsv(seed, { rows: 300, cols: 4, blankLines: true, newlines: ['\n', '\r\n', '\r'], ...(escape ? { escape } : {}) });
+  for (const [seed, escape] of [
+    [1, undefined],
+    [2, undefined],
+    [3, '\\'],
+    [4, undefined],
+  ] as const) {
+    const csv = makeTrickyCsv(seed, {
+      rows: 300,
+      cols: 4,
+      blankLines: true,
+      newlines: ['\n', '\r\n', '\r'],
+      ...(escape ? { escape } : {}),
+    });
     const opts = resolveCsvOptions(escape ? { escape } : {});
     const buf = enc.encode(csv.text);
     const { starts } = tokenize(csv.text, escape ? { escape } : {});
@@ -148,7 +189,10 @@ t.test('csv-record-parser: the boundary scanner finds the same record starts as 
     if (tail >= target) found.push(tail);
     // The tokenizer skips blank lines, so its starts are a subset of the scanner's.
     const set = new Set(found);
-    t.ok(starts.every((s) => s >= buf.length || set.has(s)), `seed ${seed}: tokenizer starts ⊆ scanner starts`);
+    t.ok(
+      starts.every((s) => s >= buf.length || set.has(s)),
+      `seed ${seed}: tokenizer starts ⊆ scanner starts`,
+    );
     t.notOk(scanner.inQuotes, `seed ${seed}: ends outside quotes`);
   }
 });

@@ -18,16 +18,23 @@ t.test('csv-split-planner: random split counts over tricky files give identical 
     const path = join(dir, `${name}.csv`);
     writeFileSync(path, fx.text);
     const whole = await readCsvFile(path, csv, { partitions: 1 });
-    t.same(whole.rows.map((r) => r.map((v) => v ?? '')), fx.records, `${name}: the generator's records, read as one partition`);
+    t.same(
+      whole.rows.map((r) => r.map((v) => v ?? '')),
+      fx.records,
+      `${name}: the generator's records, read as one partition`,
+    );
     for (let i = 0; i < 8; i++) {
       const parts = 2 + Math.floor(rnd() * 60);
       const r = await readCsvFile(path, csv, { partitions: parts });
       t.same(r.rows, whole.rows, `${name}, ${parts} partitions`);
-      t.equal(r.lineCounts.reduce((a, b) => a + b, 0), whole.lineCounts[0], `${name}, ${parts} partitions: line counts add up`);
+      t.equal(
+        r.lineCounts.reduce((a, b) => a + b, 0),
+        whole.lineCounts[0],
+        `${name}, ${parts} partitions: line counts add up`,
+      );
     }
   }
 });
-
 
 t.test('csv-split-planner: malformed records are handled the same way whatever the partitioning', async (t) => {
   const dir = t.testdir();
@@ -47,7 +54,11 @@ t.test('csv-split-planner: malformed records are handled the same way whatever t
   for (const mode of ['DROPMALFORMED', 'PERMISSIVE'] as const) {
     const csv = resolveCsvOptions({ mode });
     const whole = await readCsvFile(path, csv, { partitions: 1 });
-    t.same(whole.schema.map((f) => f.type), ['string', 'string', 'double'], `${mode}: inferred over the kept records`);
+    t.same(
+      whole.schema.map((f) => f.type),
+      ['string', 'string', 'double'],
+      `${mode}: inferred over the kept records`,
+    );
     for (const parts of [2, 5, 11, 23]) {
       const r = await readCsvFile(path, csv, { partitions: parts });
       t.same(r.rows, whole.rows, `${mode}, ${parts} partitions: same rows`);
@@ -55,11 +66,18 @@ t.test('csv-split-planner: malformed records are handled the same way whatever t
     }
   }
   for (const parts of [1, 4]) {
-    const err = await readCsvFile(path, resolveCsvOptions({}), { partitions: parts }).then(() => null, (e: unknown) => e);
+    const err = await readCsvFile(path, resolveCsvOptions({}), { partitions: parts }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     t.ok(err instanceof CsvParseError, 'FAILFAST stops at the first bad record');
     if (!(err instanceof CsvParseError)) continue;
     const m = /^dirty\.csv:(\d+): column 1 \(label\): unexpected character after the closing quote$/.exec(err.message);
     t.ok(m, err.message);
-    t.match(readFileSync(path, 'utf8').split('\n')[err.line - 1], /^\d+,"bad"quote,2$/, `${parts} partitions: line ${err.line} is that record`);
+    t.match(
+      readFileSync(path, 'utf8').split('\n')[err.line - 1],
+      /^\d+,"bad"quote,2$/,
+      `${parts} partitions: line ${err.line} is that record`,
+    );
   }
 });

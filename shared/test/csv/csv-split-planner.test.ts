@@ -2,14 +2,24 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import {
-  DEFAULT_CSV_OPTIONS, defaultPartitionCount, headerNames, parsePartition, planCsvSplits, resolveCsvOptions,
-  type CsvOptions, type CsvPlan,
+  DEFAULT_CSV_OPTIONS,
+  defaultPartitionCount,
+  headerNames,
+  parsePartition,
+  planCsvSplits,
+  resolveCsvOptions,
+  type CsvOptions,
+  type CsvPlan,
 } from '../../src/index.js';
 import { csvByteOptions } from '../../src/csv/csv-options.js';
 import { CsvRecordReader } from '../../src/csv/csv-record-parser.js';
 import { openCounting, prng, readCsvFile, readRange } from './csv-fixtures.js';
 
-async function plan(path: string, csv: CsvOptions = DEFAULT_CSV_OPTIONS, extra: { partitions?: number; maxPartitionBytes?: number; exactSplits?: boolean } = {}): Promise<CsvPlan & { bytesRead: number }> {
+async function plan(
+  path: string,
+  csv: CsvOptions = DEFAULT_CSV_OPTIONS,
+  extra: { partitions?: number; maxPartitionBytes?: number; exactSplits?: boolean } = {},
+): Promise<CsvPlan & { bytesRead: number }> {
   const f = openCounting(path);
   try {
     const p = await planCsvSplits({ file: path, fileSize: f.size, read: f.read, csv, maxPartitionBytes: 128 << 20, ...extra });
@@ -44,7 +54,10 @@ t.test('csv-split-planner: reads header names with Spark fixes, BOM and CRLF', a
   t.same(h.columnNames, ['id0', 'na,me', '_c2', 'ID3', 'x'], 'empty → _c<i>, case-insensitive duplicates get their index');
   t.equal(h.headerEnd, 3 + 'id,"na,me",,ID,x\r\n'.length);
   t.equal(h.dataFirstLine, 2);
-  t.same(h.sources.map((s) => s.numColumns), [5]);
+  t.same(
+    h.sources.map((s) => s.numColumns),
+    [5],
+  );
   const nh = await plan(join(dir, 'nh.csv'), resolveCsvOptions({ header: false }));
   t.same(nh.columnNames, ['_c0', '_c1', '_c2']);
   t.equal(nh.headerEnd, 3, 'without a header, data starts after the BOM');
@@ -64,7 +77,14 @@ t.test('csv-split-planner: rejects empty files and accepts header-only ones', as
     const r = await readCsvFile(join(dir, name));
     t.equal(r.plan.sources.length, 1, `${name}: one partition`);
     t.equal(r.rows.length, 0, `${name}: no rows`);
-    t.same(r.schema, [{ name: 'a', type: 'string' }, { name: 'b', type: 'string' }], 'columns of only nulls are string');
+    t.same(
+      r.schema,
+      [
+        { name: 'a', type: 'string' },
+        { name: 'b', type: 'string' },
+      ],
+      'columns of only nulls are string',
+    );
   }
   const unterminated = t.testdir({ 'u.csv': '"a,b\n1,2\n' });
   await t.rejects(plan(join(unterminated, 'u.csv')), { code: 'E_CSV_HEADER' });
@@ -79,8 +99,14 @@ t.test('csv-split-planner: partition count depends on data size and options only
   const dir = t.testdir({ 'tiny.csv': 'a\n1\n2\n3\n' });
   const p = await plan(join(dir, 'tiny.csv'), DEFAULT_CSV_OPTIONS, { partitions: 10 });
   t.ok(p.sources.length <= 3 && p.sources.length >= 1, `tiny file: ${p.sources.length} partitions, duplicates merged`);
-  t.ok(p.sources.every((s) => s.end > s.start), 'no empty partitions');
-  t.same(p.sources.map((s) => s.index), p.sources.map((_, i) => i));
+  t.ok(
+    p.sources.every((s) => s.end > s.start),
+    'no empty partitions',
+  );
+  t.same(
+    p.sources.map((s) => s.index),
+    p.sources.map((_, i) => i),
+  );
   t.equal(p.sources[0]!.start, 2);
   t.equal(p.sources[p.sources.length - 1]!.end, 8);
   await t.rejects(plan(join(dir, 'tiny.csv'), DEFAULT_CSV_OPTIONS, { partitions: 0 }), { code: 'E_JOB_SPEC' });
@@ -91,7 +117,9 @@ t.test('csv-split-planner: cuts inside multi-line quoted fields still give the w
   const rnd = prng(3);
   const lines = ['id,text,n'];
   for (let i = 0; i < 400; i++) {
-    const body = Array.from({ length: 1 + Math.floor(rnd() * 30) }, (_, k) => `line ${k}, with "" quotes and, commas`).join(i % 2 ? '\n' : '\r\n');
+    const body = Array.from({ length: 1 + Math.floor(rnd() * 30) }, (_, k) => `line ${k}, with "" quotes and, commas`).join(
+      i % 2 ? '\n' : '\r\n',
+    );
     lines.push(`${i},"${body}",${i * 2}`);
   }
   const path = join(dir, 'multi.csv');
@@ -104,7 +132,10 @@ t.test('csv-split-planner: cuts inside multi-line quoted fields still give the w
   for (const parts of [2, 3, 7, 16, 50]) {
     const r = await readCsvFile(path, DEFAULT_CSV_OPTIONS, { partitions: parts });
     t.same(r.rows, whole.rows, `${parts} partitions: same records`);
-    t.ok(r.plan.sources.every((s) => starts.has(s.start)), `${parts} partitions: every cut is a record start`);
+    t.ok(
+      r.plan.sources.every((s) => starts.has(s.start)),
+      `${parts} partitions: every cut is a record start`,
+    );
     // How many targets fell inside a quoted field (i.e. not already a record start)?
     const dataBytes = bytes.length - whole.plan.headerEnd;
     for (let k = 1; k < parts; k++) if (!starts.has(whole.plan.headerEnd + Math.floor((k * dataBytes) / parts))) insideQuotes++;
@@ -146,17 +177,29 @@ t.test('csv-split-planner: a wrong guess fails loudly and exactSplits recovers',
   const blob = Array.from({ length: 60000 }, (_, i) => `plain text line ${i}`).join('\n');
   writeFileSync(path, `note\nfirst\n"${blob}"\nlast\n`);
   const f = openCounting(path);
-  const guessed = await planCsvSplits({ file: path, fileSize: f.size, read: f.read, csv: DEFAULT_CSV_OPTIONS, partitions: 2, maxPartitionBytes: 1 << 30 });
+  const guessed = await planCsvSplits({
+    file: path,
+    fileSize: f.size,
+    read: f.read,
+    csv: DEFAULT_CSV_OPTIONS,
+    partitions: 2,
+    maxPartitionBytes: 1 << 30,
+  });
   const s0 = guessed.sources[0]!;
   const schema = [{ name: 'note', type: 'string' as const }];
   const bytes = await readRange(f, s0.start, s0.end);
-  t.throws(() => parsePartition(bytes, s0, DEFAULT_CSV_OPTIONS, schema, 0, 2, f.size),
-    { code: 'E_CSV_MALFORMED', details: { splitPlanError: true } });
+  t.throws(() => parsePartition(bytes, s0, DEFAULT_CSV_OPTIONS, schema, 0, 2, f.size), {
+    code: 'E_CSV_MALFORMED',
+    details: { splitPlanError: true },
+  });
   f.close();
   const r = await readCsvFile(path, DEFAULT_CSV_OPTIONS, { partitions: 2 }).catch((e: unknown) => e);
   t.ok(r instanceof Error, 'the engine path reports the bad plan');
   const exact = await plan(path, DEFAULT_CSV_OPTIONS, { partitions: 2, exactSplits: true });
   t.equal(exact.sources.length, 2);
   const g = await readCsvFile(path, DEFAULT_CSV_OPTIONS, { partitions: 1 });
-  t.same(g.rows.map((x) => x[0]), ['first', blob, 'last']);
+  t.same(
+    g.rows.map((x) => x[0]),
+    ['first', blob, 'last'],
+  );
 });

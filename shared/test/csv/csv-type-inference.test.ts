@@ -1,8 +1,19 @@
 import t from 'tap';
 import { mergeInferPartials, type InferPartial } from '../../src/index.js';
 import {
-  T_BOOLEAN, T_DOUBLE, T_INT, T_LONG, T_NULL, T_STRING, classifyField, joinTypes, parseDoubleField, parseIntField,
-  parseLongField, parseBooleanField, isNaNToken,
+  T_BOOLEAN,
+  T_DOUBLE,
+  T_INT,
+  T_LONG,
+  T_NULL,
+  T_STRING,
+  classifyField,
+  joinTypes,
+  parseDoubleField,
+  parseIntField,
+  parseLongField,
+  parseBooleanField,
+  isNaNToken,
 } from '../../src/csv/csv-type-inference.js';
 import { prng } from './csv-fixtures.js';
 
@@ -18,15 +29,47 @@ const dbl = (s: string): number => {
 
 t.test('csv-type-inference: classifies values as Spark tries them (int → long → double → boolean → string)', async (t) => {
   const cases: [string, number][] = [
-    ['0', T_INT], ['-0', T_INT], ['+5', T_INT], ['007', T_INT], ['2147483647', T_INT], ['-2147483648', T_INT],
-    ['2147483648', T_LONG], ['-2147483649', T_LONG], ['9223372036854775807', T_LONG], ['-9223372036854775808', T_LONG],
-    ['9223372036854775808', T_DOUBLE], ['123456789012345678901234567890', T_DOUBLE],
-    ['1.5', T_DOUBLE], ['.5', T_DOUBLE], ['5.', T_DOUBLE], ['-1e10', T_DOUBLE], ['1E+05', T_DOUBLE], ['2.5e-3', T_DOUBLE],
-    ['NaN', T_DOUBLE], ['-NaN', T_DOUBLE], ['Infinity', T_DOUBLE], ['+Infinity', T_DOUBLE], ['-Infinity', T_DOUBLE],
-    ['Inf', T_DOUBLE], ['-Inf', T_DOUBLE],
-    ['true', T_BOOLEAN], ['FALSE', T_BOOLEAN], ['True', T_BOOLEAN],
-    ['+Inf', T_STRING], ['1e', T_STRING], ['.', T_STRING], ['-', T_STRING], ['+', T_STRING], [' 5', T_STRING], ['5 ', T_STRING],
-    ['0x10', T_STRING], ['1d', T_STRING], ['1,5', T_STRING], ['2020-01-01', T_STRING], ['yes', T_STRING], ['nan', T_STRING],
+    ['0', T_INT],
+    ['-0', T_INT],
+    ['+5', T_INT],
+    ['007', T_INT],
+    ['2147483647', T_INT],
+    ['-2147483648', T_INT],
+    ['2147483648', T_LONG],
+    ['-2147483649', T_LONG],
+    ['9223372036854775807', T_LONG],
+    ['-9223372036854775808', T_LONG],
+    ['9223372036854775808', T_DOUBLE],
+    ['123456789012345678901234567890', T_DOUBLE],
+    ['1.5', T_DOUBLE],
+    ['.5', T_DOUBLE],
+    ['5.', T_DOUBLE],
+    ['-1e10', T_DOUBLE],
+    ['1E+05', T_DOUBLE],
+    ['2.5e-3', T_DOUBLE],
+    ['NaN', T_DOUBLE],
+    ['-NaN', T_DOUBLE],
+    ['Infinity', T_DOUBLE],
+    ['+Infinity', T_DOUBLE],
+    ['-Infinity', T_DOUBLE],
+    ['Inf', T_DOUBLE],
+    ['-Inf', T_DOUBLE],
+    ['true', T_BOOLEAN],
+    ['FALSE', T_BOOLEAN],
+    ['True', T_BOOLEAN],
+    ['+Inf', T_STRING],
+    ['1e', T_STRING],
+    ['.', T_STRING],
+    ['-', T_STRING],
+    ['+', T_STRING],
+    [' 5', T_STRING],
+    ['5 ', T_STRING],
+    ['0x10', T_STRING],
+    ['1d', T_STRING],
+    ['1,5', T_STRING],
+    ['2020-01-01', T_STRING],
+    ['yes', T_STRING],
+    ['nan', T_STRING],
   ];
   for (const [v, want] of cases) t.equal(classify(v), want, JSON.stringify(v));
 });
@@ -51,8 +94,11 @@ t.test('csv-type-inference: merges partition results in order; all-null columns 
     ['a', 'b', 'c', 'd', 'e'],
   );
   t.same(schema, [
-    { name: 'a', type: 'long' }, { name: 'b', type: 'string' }, { name: 'c', type: 'double' },
-    { name: 'd', type: 'string' }, { name: 'e', type: 'int' },
+    { name: 'a', type: 'long' },
+    { name: 'b', type: 'string' },
+    { name: 'c', type: 'double' },
+    { name: 'd', type: 'string' },
+    { name: 'e', type: 'int' },
   ]);
   t.throws(() => mergeInferPartials([p(['int'])], ['a', 'b']), { code: 'E_INTERNAL' });
 });
@@ -73,8 +119,26 @@ t.test('csv-type-inference: parses integers exactly and checks their range', asy
 });
 
 t.test('csv-type-inference: parses doubles to the same bits as Number()', async (t) => {
-  const fixed = ['0', '-0.0', '1.5', '0.1', '0.30000000000000004', '123456789.123456789', '1e22', '1e23', '9007199254740993',
-    '2.2250738585072014e-308', '4.9e-324', '1e-400', '1.7976931348623157e308', '1e400', '.000001', '5.', '-.5e-3', '00012.50'];
+  const fixed = [
+    '0',
+    '-0.0',
+    '1.5',
+    '0.1',
+    '0.30000000000000004',
+    '123456789.123456789',
+    '1e22',
+    '1e23',
+    '9007199254740993',
+    '2.2250738585072014e-308',
+    '4.9e-324',
+    '1e-400',
+    '1.7976931348623157e308',
+    '1e400',
+    '.000001',
+    '5.',
+    '-.5e-3',
+    '00012.50',
+  ];
   for (const s of fixed) t.ok(Object.is(dbl(s), Number(s)), `${s} → ${Number(s)}`);
   const rnd = prng(7);
   let mismatches = 0;

@@ -78,7 +78,14 @@ interface PlanInput {
   jobColumn?: number;
 }
 
-function makePlan({ handleInvalid = 'error', dropLast = true, numericHandleInvalid = 'error', trainFraction = 1, numericLabel = false, jobColumn = 0 }: PlanInput = {}): EncodingPlan {
+function makePlan({
+  handleInvalid = 'error',
+  dropLast = true,
+  numericHandleInvalid = 'error',
+  trainFraction = 1,
+  numericLabel = false,
+  jobColumn = 0,
+}: PlanInput = {}): EncodingPlan {
   const { features, numFeatures } = placeFeatureInputs([
     { kind: 'onehot', column: jobColumn, name: 'job', labels: GLOBAL_JOBS, handleInvalid, dropLast },
     { kind: 'numeric', column: 1, name: 'age' },
@@ -184,17 +191,27 @@ t.test('encode: labels must be one of two classes or exactly 0 and 1', async (t)
 });
 
 t.test('encode: multinomial plans take K string classes and integer class indices 0..K-1', async (t) => {
-  const three = { ...makePlan(), label: { kind: 'string' as const, column: 2, name: 'deposit', labels: ['no', 'yes', 'maybe'] }, numClasses: 3 };
+  const three = {
+    ...makePlan(),
+    label: { kind: 'string' as const, column: 2, name: 'deposit', labels: ['no', 'yes', 'maybe'] },
+    numClasses: 3,
+  };
   const ok = encodePartition(makeBatch({ rows: [0, 1, 2], deposit: ['maybe', 'yes', 'no'] }), three, 'f');
   t.same([...ok.train.label], [2, 1, 0], 'StringIndexer order gives the class index');
   const numeric = { ...makePlan({ numericLabel: true }), numClasses: 3 };
   t.same([...encodePartition(makeBatch({ rows: [0, 1, 2], flag: [2, 0, 1] }), numeric, 'f').train.label], [2, 0, 1]);
   for (const bad of [2.5, -1, 3]) {
-    t.throws(() => encodePartition(makeBatch({ rows: [0, 1], flag: [1, bad] }), numeric, 'iris.csv'), {
-      code: 'E_LABEL',
-      message: new RegExp(`iris\\.csv: data record 102 \\(row id 101\\): label column 'flag' has value ${bad}; a numeric label must be an integer class index 0\\.\\.2`),
-      details: { column: 'flag', value: bad, rowId: 101 },
-    }, `label ${bad} is refused with its record`);
+    t.throws(
+      () => encodePartition(makeBatch({ rows: [0, 1], flag: [1, bad] }), numeric, 'iris.csv'),
+      {
+        code: 'E_LABEL',
+        message: new RegExp(
+          `iris\\.csv: data record 102 \\(row id 101\\): label column 'flag' has value ${bad}; a numeric label must be an integer class index 0\\.\\.2`,
+        ),
+        details: { column: 'flag', value: bad, rowId: 101 },
+      },
+      `label ${bad} is refused with its record`,
+    );
   }
 });
 
@@ -213,7 +230,10 @@ t.test('encode: the split depends only on the seed and the row id, not on partit
     const ids = sharedFloat64(to - from);
     for (let i = from; i < to; i++) ids[i - from] = i;
     return {
-      schema: [{ name: 'y', type: 'int' }, { name: 'x', type: 'double' }],
+      schema: [
+        { name: 'y', type: 'int' },
+        { name: 'x', type: 'double' },
+      ],
       numRows: to - from,
       rowIds: ids,
       columns: [

@@ -61,7 +61,10 @@ t.test('evaluate: merging partition score lists equals evaluating all rows at on
   t.same([...merged.scores], [...all.scores]);
   t.same([...merged.positives], [...all.positives]);
   t.same([...merged.negatives], [...all.negatives]);
-  t.equal(parts.reduce((a, p) => a + p.tp + p.fp + p.tn + p.fn, 0), 3000);
+  t.equal(
+    parts.reduce((a, p) => a + p.tp + p.fp + p.tn + p.fn, 0),
+    3000,
+  );
 });
 
 t.test('evaluate: a NaN score is reported with its row id', async (t) => {

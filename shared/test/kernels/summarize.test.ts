@@ -14,7 +14,8 @@ t.test('summarize: mean and unbiased std equal a direct computation on the dense
     const col = rows.map((x) => x[f]!);
     const mean = col.reduce((a, v) => a + v, 0) / col.length;
     const std = Math.sqrt(col.reduce((a, v) => a + (v - mean) ** 2, 0) / (col.length - 1));
-    if (!close(s.mean[f]!, mean, 1e-12) || !close(s.std[f]!, std, 1e-12)) bad.push(`feature ${f}: ${s.mean[f]}/${s.std[f]} vs ${mean}/${std}`);
+    if (!close(s.mean[f]!, mean, 1e-12) || !close(s.std[f]!, std, 1e-12))
+      bad.push(`feature ${f}: ${s.mean[f]}/${s.std[f]} vs ${mean}/${std}`);
   }
   t.same(bad, []);
   t.equal(s.count, 700);

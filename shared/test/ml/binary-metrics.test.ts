@@ -24,8 +24,24 @@ function partialOf(points: [number, number][], confusion = { tp: 0, fp: 0, tn: 0
 const close = (a: number, b: number): boolean => Math.abs(a - b) < 1e-12;
 
 // Six points: positives at 0.9, 0.7, 0.6; negatives at 0.8, 0.5, 0.4 (split over two partitions).
-const A = partialOf([[0.9, 1], [0.7, 1], [0.5, 0]], { tp: 2, fp: 0, tn: 1, fn: 0 }, 1.5);
-const B = partialOf([[0.8, 0], [0.6, 1], [0.4, 0]], { tp: 1, fp: 1, tn: 1, fn: 0 }, 2.1);
+const A = partialOf(
+  [
+    [0.9, 1],
+    [0.7, 1],
+    [0.5, 0],
+  ],
+  { tp: 2, fp: 0, tn: 1, fn: 0 },
+  1.5,
+);
+const B = partialOf(
+  [
+    [0.8, 0],
+    [0.6, 1],
+    [0.4, 0],
+  ],
+  { tp: 1, fp: 1, tn: 1, fn: 0 },
+  2.1,
+);
 
 t.test('binary-metrics: exact areas equal the values computed by hand', async (t) => {
   const m = binaryClassificationMetrics([A, B], { numBins: 0 });
@@ -34,12 +50,31 @@ t.test('binary-metrics: exact areas equal the values computed by hand', async (t
   // PR: (0,1) (1/3,1) (1/3,1/2) (2/3,2/3) (1,3/4) (1,3/5) (1,1/2) → 1/3 + 7/36 + 17/72 = 55/72.
   t.ok(close(m.areaUnderPR, 55 / 72), `PR area ${m.areaUnderPR}`);
   t.equal(m.curvePoints, 6);
-  t.same(m.roc.map((p) => [p.fpr, p.tpr]), [
-    [0, 0], [0, 1 / 3], [1 / 3, 1 / 3], [1 / 3, 2 / 3], [1 / 3, 1], [2 / 3, 1], [1, 1], [1, 1],
-  ]);
-  t.same(m.pr.map((p) => [p.recall, p.precision]), [
-    [0, 1], [1 / 3, 1], [1 / 3, 1 / 2], [2 / 3, 2 / 3], [1, 3 / 4], [1, 3 / 5], [1, 1 / 2],
-  ]);
+  t.same(
+    m.roc.map((p) => [p.fpr, p.tpr]),
+    [
+      [0, 0],
+      [0, 1 / 3],
+      [1 / 3, 1 / 3],
+      [1 / 3, 2 / 3],
+      [1 / 3, 1],
+      [2 / 3, 1],
+      [1, 1],
+      [1, 1],
+    ],
+  );
+  t.same(
+    m.pr.map((p) => [p.recall, p.precision]),
+    [
+      [0, 1],
+      [1 / 3, 1],
+      [1 / 3, 1 / 2],
+      [2 / 3, 2 / 3],
+      [1, 3 / 4],
+      [1, 3 / 5],
+      [1, 1 / 2],
+    ],
+  );
 });
 
 t.test('binary-metrics: binned areas follow Spark grouping of ⌊#scores / numBins⌋ scores', async (t) => {
@@ -80,16 +115,34 @@ t.test('binary-metrics: threshold metrics follow Spark MulticlassMetrics definit
 
 t.test('binary-metrics: merging distinct-score lists sums counts of equal scores exactly', async (t) => {
   const parts = [
-    partialOf([[3, 1], [2, 0], [2, 1], [-1, 0]]),
+    partialOf([
+      [3, 1],
+      [2, 0],
+      [2, 1],
+      [-1, 0],
+    ]),
     partialOf([]),
-    partialOf([[5, 0], [2, 1], [0.5, 1], [-1, 1]]),
-    partialOf([[2, 0], [1, 1]]),
+    partialOf([
+      [5, 0],
+      [2, 1],
+      [0.5, 1],
+      [-1, 1],
+    ]),
+    partialOf([
+      [2, 0],
+      [1, 1],
+    ]),
   ];
   const merged = mergeScoreCounts(parts);
   t.same([...merged.scores], [5, 3, 2, 1, 0.5, -1]);
   t.same([...merged.positives], [0, 1, 2, 1, 1, 1]);
   t.same([...merged.negatives], [1, 0, 2, 0, 0, 1]);
-  const unsorted = { ...partialOf([[1, 1]]), scores: Float64Array.of(1, 2), positives: Float64Array.of(1, 1), negatives: Float64Array.of(0, 0) };
+  const unsorted = {
+    ...partialOf([[1, 1]]),
+    scores: Float64Array.of(1, 2),
+    positives: Float64Array.of(1, 1),
+    negatives: Float64Array.of(0, 0),
+  };
   t.throws(() => mergeScoreCounts([unsorted]), { code: 'E_INTERNAL', message: /not strictly descending/ });
 });
 
@@ -124,7 +177,18 @@ t.test('binary-metrics: plotted curves keep at most 200 points, ends included', 
 });
 
 t.test('binary-metrics: a split with one class or no rows gives defined figures', async (t) => {
-  const onlyPos = binaryClassificationMetrics([partialOf([[0.9, 1], [0.2, 1]], { tp: 1, fp: 0, tn: 0, fn: 1 })], { numBins: 0 });
+  const onlyPos = binaryClassificationMetrics(
+    [
+      partialOf(
+        [
+          [0.9, 1],
+          [0.2, 1],
+        ],
+        { tp: 1, fp: 0, tn: 0, fn: 1 },
+      ),
+    ],
+    { numBins: 0 },
+  );
   t.equal(onlyPos.areaUnderROC, 1, 'FPR is 0 without negatives: (0,0) (0,.5) (0,1) (1,1)');
   t.equal(onlyPos.accuracy, 0.5);
   t.equal(onlyPos.weightedPrecision, 1);
@@ -169,7 +233,11 @@ function referenceCurves(all: [number, number][], numBins: number) {
 t.test('binary-metrics: the k-way merge and one-pass curves give the former bits on many parts with ties', async (t) => {
   let seed = 2018;
   const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  for (const [partsCount, rows] of [[1, 500], [7, 3000], [64, 20000]] as const) {
+  for (const [partsCount, rows] of [
+    [1, 500],
+    [7, 3000],
+    [64, 20000],
+  ] as const) {
     const all: [number, number][] = [];
     const parts: EvaluatePartial[] = [];
     for (let p = 0; p < partsCount; p++) {
@@ -190,15 +258,25 @@ t.test('binary-metrics: the k-way merge and one-pass curves give the former bits
     t.equal(m.areaUnderROC, ref.roc, `${partsCount} parts: ROC area bit for bit`);
     t.equal(m.areaUnderPR, ref.pr, `${partsCount} parts: PR area bit for bit`);
     const n = ref.fpr.length;
-    const rocIdx = n + 2 <= MAX_PLOT_POINTS ? [...Array(n + 2).keys()] : Array.from({ length: MAX_PLOT_POINTS }, (_, i) => Math.round((i * (n + 1)) / (MAX_PLOT_POINTS - 1)));
+    const rocIdx =
+      n + 2 <= MAX_PLOT_POINTS
+        ? [...Array(n + 2).keys()]
+        : Array.from({ length: MAX_PLOT_POINTS }, (_, i) => Math.round((i * (n + 1)) / (MAX_PLOT_POINTS - 1)));
     t.same(
       m.roc,
       rocIdx.map((i) =>
-        i === 0 ? { fpr: 0, tpr: 0 } : i === n + 1 ? { fpr: 1, tpr: 1 } : { fpr: ref.fpr[i - 1], tpr: ref.tpr[i - 1], threshold: ref.merged.scores[i - 1] },
+        i === 0
+          ? { fpr: 0, tpr: 0 }
+          : i === n + 1
+            ? { fpr: 1, tpr: 1 }
+            : { fpr: ref.fpr[i - 1], tpr: ref.tpr[i - 1], threshold: ref.merged.scores[i - 1] },
       ),
       `${partsCount} parts: thinned ROC points`,
     );
-    const prIdx = n + 1 <= MAX_PLOT_POINTS ? [...Array(n + 1).keys()] : Array.from({ length: MAX_PLOT_POINTS }, (_, i) => Math.round((i * n) / (MAX_PLOT_POINTS - 1)));
+    const prIdx =
+      n + 1 <= MAX_PLOT_POINTS
+        ? [...Array(n + 1).keys()]
+        : Array.from({ length: MAX_PLOT_POINTS }, (_, i) => Math.round((i * n) / (MAX_PLOT_POINTS - 1)));
     t.same(
       m.pr,
       prIdx.map((i) => (i === 0 ? { recall: 0, precision: ref.prec[0] } : { recall: ref.tpr[i - 1], precision: ref.prec[i - 1] })),

@@ -51,11 +51,14 @@ t.test('column-stats: merged numeric moments equal a direct computation over all
   const str = merged.columns[1]!;
   if (str.kind !== 'string') throw new Error('expected string stats');
   t.equal(str.nullCount, 2);
-  t.same([...str.counts.entries()], [
-    ['x', 3],
-    ['y', 3],
-    ['z', 3],
-  ]);
+  t.same(
+    [...str.counts.entries()],
+    [
+      ['x', 3],
+      ['y', 3],
+      ['z', 3],
+    ],
+  );
 });
 
 t.test('column-stats: a column with fewer than two values has NaN std, and no values NaN min/max/mean', async (t) => {

@@ -14,7 +14,12 @@ t.test('feature-layout: one-hot sizes follow Spark (n − 1 with dropLast, n wit
 
 t.test('feature-layout: the bank pipeline gives 30 named slots, numeric inputs last', async (t) => {
   const cats: [string, string[]][] = [
-    ['job', 'management blue-collar technician admin. services retired self-employed student unemployed entrepreneur housemaid unknown'.split(' ')],
+    [
+      'job',
+      'management blue-collar technician admin. services retired self-employed student unemployed entrepreneur housemaid unknown'.split(
+        ' ',
+      ),
+    ],
     ['marital', ['married', 'single', 'divorced']],
     ['education', ['secondary', 'tertiary', 'primary', 'unknown']],
     ['default', ['no', 'yes']],
@@ -24,8 +29,19 @@ t.test('feature-layout: the bank pipeline gives 30 named slots, numeric inputs l
     ['poutcome', ['unknown', 'failure', 'success', 'other']],
   ];
   const drafts: FeatureInputDraft[] = [
-    ...cats.map(([name, labels], i): FeatureInputDraft => ({ kind: 'onehot', column: i, name, labels, handleInvalid: 'error', dropLast: true })),
-    ...['age', 'balance', 'duration', 'campaign', 'pdays', 'previous'].map((name, i): FeatureInputDraft => ({ kind: 'numeric', column: 10 + i, name })),
+    ...cats.map(([name, labels], i): FeatureInputDraft => ({
+      kind: 'onehot',
+      column: i,
+      name,
+      labels,
+      handleInvalid: 'error',
+      dropLast: true,
+    })),
+    ...['age', 'balance', 'duration', 'campaign', 'pdays', 'previous'].map((name, i): FeatureInputDraft => ({
+      kind: 'numeric',
+      column: 10 + i,
+      name,
+    })),
   ];
   const { features, numFeatures } = placeFeatureInputs(drafts);
   const layout = buildFeatureLayout(features);
@@ -33,12 +49,39 @@ t.test('feature-layout: the bank pipeline gives 30 named slots, numeric inputs l
   t.equal(layout.numFeatures, 30);
   t.same(layout.numericIndex, [24, 25, 26, 27, 28, 29]);
   t.same(layout.names.slice(0, 12), [
-    'job_management', 'job_blue-collar', 'job_technician', 'job_admin.', 'job_services', 'job_retired',
-    'job_self-employed', 'job_student', 'job_unemployed', 'job_entrepreneur', 'job_housemaid', 'marital_married',
+    'job_management',
+    'job_blue-collar',
+    'job_technician',
+    'job_admin.',
+    'job_services',
+    'job_retired',
+    'job_self-employed',
+    'job_student',
+    'job_unemployed',
+    'job_entrepreneur',
+    'job_housemaid',
+    'marital_married',
   ]);
-  t.same(layout.names.slice(21), ['poutcome_unknown', 'poutcome_failure', 'poutcome_success', 'age', 'balance', 'duration', 'campaign', 'pdays', 'previous']);
+  t.same(layout.names.slice(21), [
+    'poutcome_unknown',
+    'poutcome_failure',
+    'poutcome_success',
+    'age',
+    'balance',
+    'duration',
+    'campaign',
+    'pdays',
+    'previous',
+  ]);
   t.same(features.map((f) => (f.kind === 'onehot' ? [f.offset, f.size] : null)).slice(0, 8), [
-    [0, 11], [11, 2], [13, 3], [16, 1], [17, 1], [18, 1], [19, 2], [21, 3],
+    [0, 11],
+    [11, 2],
+    [13, 3],
+    [16, 1],
+    [17, 1],
+    [18, 1],
+    [19, 2],
+    [21, 3],
   ]);
 });
 

@@ -63,7 +63,10 @@ t.test('random-split: different seeds give different assignments', async (t) => 
 t.test('random-split: a draw depends only on (seed, row id)', async (t) => {
   const ids = [0, 1, 2, 12345, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 53 - 1];
   const forward = ids.map((id) => splitDraw(2018, id));
-  const backward = [...ids].reverse().map((id) => splitDraw(2018, id)).reverse();
+  const backward = [...ids]
+    .reverse()
+    .map((id) => splitDraw(2018, id))
+    .reverse();
   t.same(forward, backward);
   t.equal(new Set(forward).size, ids.length, 'row ids that share their low 32 bits still differ');
   // Pinned values: changing the hash silently re-splits every saved job.

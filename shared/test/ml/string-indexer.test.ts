@@ -53,12 +53,28 @@ t.test('string-indexer: ties between astral and high-BMP values follow the chose
 });
 
 t.test('string-indexer: merging partition counts equals counting all rows, in first-seen order', async (t) => {
-  const merged = mergeStringStats([stats([['x', 2], ['y', 1]], 3), stats([]), stats([['z', 4], ['x', 5]])]);
-  t.same([...merged.entries()], [
-    ['x', 7],
-    ['y', 1],
-    ['z', 4],
+  const merged = mergeStringStats([
+    stats(
+      [
+        ['x', 2],
+        ['y', 1],
+      ],
+      3,
+    ),
+    stats([]),
+    stats([
+      ['z', 4],
+      ['x', 5],
+    ]),
   ]);
+  t.same(
+    [...merged.entries()],
+    [
+      ['x', 7],
+      ['y', 1],
+      ['z', 4],
+    ],
+  );
   t.same(labelsFromCounts(merged, 'frequencyDesc'), ['x', 'z', 'y']);
 });
 

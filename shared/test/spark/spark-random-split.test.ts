@@ -60,7 +60,7 @@ t.test('spark-random-split: assignment equals what each split’s BernoulliCellS
         assigned.forEach((v, r) => {
           if (v === k) mine.push(r);
         });
-        t.equal(mine.join(","), rows.join(","), `split ${k}, partition ${p}, ${bufferBytes}-byte seed buffer`);
+        t.equal(mine.join(','), rows.join(','), `split ${k}, partition ${p}, ${bufferBytes}-byte seed buffer`);
       });
       t.equal(count(assigned, 1), 0, 'a zero-weight split gets no rows');
       t.equal(count(assigned, NO_SPLIT), 0, 'every row is in some split');

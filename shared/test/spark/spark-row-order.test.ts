@@ -86,7 +86,10 @@ t.test('spark-row-order: integer columns compare numerically, nulls first, bigin
 t.test('spark-row-order: later columns break ties of earlier ones, in column order', async (t) => {
   const label = Float64Array.from([1, 0, 1, 0]);
   const rows = [sparse(3, [0], [1]), dense([1, 1, 1]), sparse(3, [1], [1]), sparse(3, [0], [2])];
-  const cols: SortKeyColumn[] = [{ kind: 'double', values: label }, { kind: 'vector', rows }];
+  const cols: SortKeyColumn[] = [
+    { kind: 'double', values: label },
+    { kind: 'vector', rows },
+  ];
   t.same(order(cols, 4), [3, 1, 0, 2]);
   const cmp = sparkRowComparator(cols);
   t.ok(cmp(3, 1) < 0);
@@ -109,7 +112,10 @@ t.test('spark-row-order: rows equal on every key keep their input order', async 
 });
 
 t.test('spark-row-order: a key column of the wrong length is rejected', async (t) => {
-  t.throws(() => sparkRowOrder([{ kind: 'string', ranks: new Int32Array(3) }], 4), { code: 'E_INVALID_VALUE', message: /column 0 \(string\) has 3 rows, expected 4/ });
+  t.throws(() => sparkRowOrder([{ kind: 'string', ranks: new Int32Array(3) }], 4), {
+    code: 'E_INVALID_VALUE',
+    message: /column 0 \(string\) has 3 rows, expected 4/,
+  });
 });
 
 t.test('spark-row-order: compressVector picks sparse iff 1.5 × (nnz + 1) < size', async (t) => {
@@ -128,7 +134,10 @@ t.test('spark-row-order: compressVector drops zeros when sparse and places entri
   t.same(Array.from(s.indices!), [1, 9]);
   t.same(Array.from(s.values), [2, Number.NaN]);
   const fromDense = compressVector(null, Float64Array.from([0, 0, 0, 0, 0, 5, 0, 0]), 8);
-  t.same({ type: fromDense.type, indices: Array.from(fromDense.indices!), values: Array.from(fromDense.values) }, { type: 0, indices: [5], values: [5] });
+  t.same(
+    { type: fromDense.type, indices: Array.from(fromDense.indices!), values: Array.from(fromDense.values) },
+    { type: 0, indices: [5], values: [5] },
+  );
   const d = compressVector(Int32Array.from([0, 2]), Float64Array.from([3, 4]), 3);
   t.same({ type: d.type, indices: d.indices, values: Array.from(d.values) }, { type: 1, indices: null, values: [3, 0, 4] });
 });

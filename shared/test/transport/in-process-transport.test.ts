@@ -52,7 +52,20 @@ t.test('in-process-transport: request, requestMany, no responders, timeout and h
   for (const id of ['e0', 'e1']) {
     const ex = bus.connect();
     ex.subscribe(ex.subjects.discover, async (_m, reply) => {
-      await reply?.({ type: 'executor-heartbeat', version: v, executorId: id, slots: 1, runningTasks: 0, cachedBlocks: 0, cachedBytes: 0, rssBytes: 0, jobs: [], draining: false, startedAt: 0, sentAt: 0 });
+      await reply?.({
+        type: 'executor-heartbeat',
+        version: v,
+        executorId: id,
+        slots: 1,
+        runningTasks: 0,
+        cachedBlocks: 0,
+        cachedBytes: 0,
+        rssBytes: 0,
+        jobs: [],
+        draining: false,
+        startedAt: 0,
+        sentAt: 0,
+      });
     });
     ex.subscribe(ex.subjects.launchTasks(id), (m, reply) => {
       if (m.type !== 'launch-tasks') return;
@@ -69,9 +82,15 @@ t.test('in-process-transport: request, requestMany, no responders, timeout and h
   });
   const many = await driver.requestMany(driver.subjects.discover, { type: 'discover-executors', version: v }, { timeoutMs: 50 });
   t.strictSame(many.map((m) => (m.type === 'executor-heartbeat' ? m.executorId : '?')).sort(), ['e0', 'e1']);
-  t.strictSame(await errorOf(driver.request('nobody.home', launch, { expect: 'ack', timeoutMs: 1_000 })), { code: 'E_NO_RESPONDERS', message: 'no responders on nobody.home' });
+  t.strictSame(await errorOf(driver.request('nobody.home', launch, { expect: 'ack', timeoutMs: 1_000 })), {
+    code: 'E_NO_RESPONDERS',
+    message: 'no responders on nobody.home',
+  });
   driver.subscribe('silent', () => undefined);
-  t.strictSame(await errorOf(driver.request('silent', launch, { expect: 'ack', timeoutMs: 30 })), { code: 'E_IO', message: 'request to silent timed out after 30 ms' });
+  t.strictSame(await errorOf(driver.request('silent', launch, { expect: 'ack', timeoutMs: 30 })), {
+    code: 'E_IO',
+    message: 'request to silent timed out after 30 ms',
+  });
 });
 
 t.test('in-process-transport: invalid bytes are logged and dropped; the subscription keeps working', async (t) => {
@@ -96,9 +115,13 @@ t.test('in-process-transport: the size limit applies and queue groups deliver on
   t.equal((await errorOf(a.publish('x', { type: 'range-data', version: v, bytes: new Uint8Array(2_000) })))?.code, 'E_BAD_MESSAGE');
   const counts = [0, 0, 0];
   for (let i = 0; i < 3; i++) {
-    bus.connect().subscribe('work', () => {
-      counts[i]!++;
-    }, { queue: 'q' });
+    bus.connect().subscribe(
+      'work',
+      () => {
+        counts[i]!++;
+      },
+      { queue: 'q' },
+    );
   }
   for (let i = 0; i < 9; i++) await a.publish('work', { type: 'drop-job', version: v, jobId: `j${i}` });
   await a.flush();

@@ -22,7 +22,11 @@ const spec = (name: string, file = bankJob, conf: Record<string, string> = {}): 
   parseJobSpecFile(file, { output: join(scratch, name), conf });
 
 function sameResult(t: Tap, a: JobResult, b: JobResult, what: string): void {
-  t.same(Buffer.from(a.coefficients.buffer, a.coefficients.byteOffset, a.coefficients.byteLength), Buffer.from(b.coefficients.buffer, b.coefficients.byteOffset, b.coefficients.byteLength), `${what}: coefficients bit-identical`);
+  t.same(
+    Buffer.from(a.coefficients.buffer, a.coefficients.byteOffset, a.coefficients.byteLength),
+    Buffer.from(b.coefficients.buffer, b.coefficients.byteOffset, b.coefficients.byteLength),
+    `${what}: coefficients bit-identical`,
+  );
   t.ok(Object.is(a.intercept, b.intercept), `${what}: intercept bit-identical`);
   t.same(a.objectiveHistory, b.objectiveHistory, `${what}: objective history`);
   t.same(a.metrics, b.metrics, `${what}: metrics`);
@@ -59,7 +63,7 @@ t.test('cluster mode: two jobs submitted at once to one pool both finish with th
   t.equal((b.spark as { evaluator: { areaUnderROC: number } }).evaluator.areaUnderROC, 0.8858324614449619, 'and its published test AUC');
 });
 
-t.test('cluster mode: executors free a job\'s blocks when it ends and when its driver is killed', async (t) => {
+t.test("cluster mode: executors free a job's blocks when it ends and when its driver is killed", async (t) => {
   const cluster = await LocalCluster.start(2, { executorArgs: ['--driver-timeout-ms', '1500'] });
   t.teardown(() => cluster.stop());
   await runOnCluster(await spec('free-after'), cluster.connectionOptions('driver-free'));
@@ -67,7 +71,26 @@ t.test('cluster mode: executors free a job\'s blocks when it ends and when its d
   for (const hb of await cluster.discover()) t.equal(hb.cachedBytes, 0, `${hb.executorId} holds nothing after the job`);
 
   // A driver process killed with SIGKILL mid-training never says goodbye.
-  const driver = spawn(process.execPath, [cliMain, 'submit', '--master', cluster.url, '--no-progress', '--log-level', 'warn', '--output', join(scratch, 'killed'), '--conf', 'model.maxIter=200', '--conf', 'model.tol=0', bankJob], { stdio: 'ignore' });
+  const driver = spawn(
+    process.execPath,
+    [
+      cliMain,
+      'submit',
+      '--master',
+      cluster.url,
+      '--no-progress',
+      '--log-level',
+      'warn',
+      '--output',
+      join(scratch, 'killed'),
+      '--conf',
+      'model.maxIter=200',
+      '--conf',
+      'model.tol=0',
+      bankJob,
+    ],
+    { stdio: 'ignore' },
+  );
   let held = 0;
   const deadline = Date.now() + 20_000;
   while (held === 0 && Date.now() < deadline) {
@@ -114,9 +137,31 @@ t.test('cluster mode: kindling cluster up, submit --master nats:// and cluster d
   t.equal(up.code, 0, up.err);
   const url = /cluster up: (nats:\/\/\S+) with 2 of 2 executor\(s\) registered/.exec(up.out)?.[1];
   t.ok(url, up.out);
-  const submitted = await run(['submit', '--master', url!, '--json', '--no-progress', '--log-level', 'warn', '--output', join(scratch, 'cli-cluster-out'), bankJob]);
+  const submitted = await run([
+    'submit',
+    '--master',
+    url!,
+    '--json',
+    '--no-progress',
+    '--log-level',
+    'warn',
+    '--output',
+    join(scratch, 'cli-cluster-out'),
+    bankJob,
+  ]);
   t.equal(submitted.code, 0, submitted.err);
-  const local = await run(['submit', '--master', 'local[2]', '--json', '--no-progress', '--log-level', 'warn', '--output', join(scratch, 'cli-local-out'), bankJob]);
+  const local = await run([
+    'submit',
+    '--master',
+    'local[2]',
+    '--json',
+    '--no-progress',
+    '--log-level',
+    'warn',
+    '--output',
+    join(scratch, 'cli-local-out'),
+    bankJob,
+  ]);
   const a = JSON.parse(submitted.out) as { metrics: unknown; objectiveHistory: unknown };
   const b = JSON.parse(local.out) as { metrics: unknown; objectiveHistory: unknown };
   t.same(a.metrics, b.metrics, 'the CLI prints the same metrics for the cluster and local[2]');
@@ -133,5 +178,8 @@ t.test('cluster mode: a token-protected NATS server admits the job and refuses a
   const r = await runOnCluster(await spec('auth'), cluster.connectionOptions('driver-auth'));
   t.equal(r.trainRows + r.testRows, 11162, 'the job ran on the authenticated executor');
   const { NatsTransport } = await import('@kindling/shared');
-  await t.rejects(NatsTransport.connect({ servers: cluster.url, token: 'wrong', name: 'intruder' }), { code: 'E_IO', message: /authorization/i });
+  await t.rejects(NatsTransport.connect({ servers: cluster.url, token: 'wrong', name: 'intruder' }), {
+    code: 'E_IO',
+    message: /authorization/i,
+  });
 });

@@ -20,7 +20,9 @@ t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
 
 // A bank-like file big enough that training spans seconds, so faults land mid-phase.
 const bigCsv = join(scratch, 'bank-60k.csv');
-execFileSync(process.execPath, [resolve(repoRoot, 'scripts/gen-bank-like.mjs'), '--rows', '60000', '--out', bigCsv, '--seed', '11'], { stdio: 'ignore' });
+execFileSync(process.execPath, [resolve(repoRoot, 'scripts/gen-bank-like.mjs'), '--rows', '60000', '--out', bigCsv, '--seed', '11'], {
+  stdio: 'ignore',
+});
 
 let outputs = 0;
 const spec = (conf: Record<string, string> = {}): Promise<JobSpec> =>
@@ -93,7 +95,9 @@ t.test('faults: executors added while the job runs take tasks and the result is 
   // training (46 iterations over 200k rows) and get partitions at the next stage boundary.
   // Starting them at a later stage raced the job's end once iterations got cheap.
   const longCsv = join(scratch, 'bank-200k.csv');
-  execFileSync(process.execPath, [resolve(repoRoot, 'scripts/gen-bank-like.mjs'), '--rows', '200000', '--out', longCsv, '--seed', '12'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [resolve(repoRoot, 'scripts/gen-bank-like.mjs'), '--rows', '200000', '--out', longCsv, '--seed', '12'], {
+    stdio: 'ignore',
+  });
   const long = { 'input.path': longCsv, 'model.maxIter': '100', 'model.tol': '0' };
   const base = await runLocal(await spec(long), 2);
   const cluster = await LocalCluster.start(1);

@@ -33,7 +33,10 @@ export class LocalCluster {
   ) {}
 
   /** Starts the server and `count` executors (executor-0…), and waits until all registered. */
-  static async start(count: number, opts: { cores?: number; server?: NatsServerOptions; connection?: Omit<NatsConnectionOptions, 'servers'>; executorArgs?: string[] } = {}): Promise<LocalCluster> {
+  static async start(
+    count: number,
+    opts: { cores?: number; server?: NatsServerOptions; connection?: Omit<NatsConnectionOptions, 'servers'>; executorArgs?: string[] } = {},
+  ): Promise<LocalCluster> {
     const server = await NatsServerProcess.start({ port: 0, jetstream: true, ...opts.server });
     const cluster = new LocalCluster(server, opts.connection?.prefix ?? 'kindling', opts.connection ?? {});
     try {
@@ -57,8 +60,26 @@ export class LocalCluster {
 
   /** Starts one more executor process. */
   startExecutor(id: string, cores = 1, extraArgs: readonly string[] = []): ExecutorProcess {
-    const args = [executorMain, '--master', this.url, '--id', id, '--cores', String(cores), '--prefix', this.prefix, '--health-port', '0', '--heartbeat-ms', '250', ...extraArgs];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...connectionEnv(this.connection) } });
+    const args = [
+      executorMain,
+      '--master',
+      this.url,
+      '--id',
+      id,
+      '--cores',
+      String(cores),
+      '--prefix',
+      this.prefix,
+      '--health-port',
+      '0',
+      '--heartbeat-ms',
+      '250',
+      ...extraArgs,
+    ];
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...connectionEnv(this.connection) },
+    });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -72,7 +93,11 @@ export class LocalCluster {
   async discover(): Promise<ExecutorHeartbeat[]> {
     const transport = await NatsTransport.connect(this.connectionOptions('test-discover'));
     try {
-      const replies = await transport.requestMany(subjects(this.prefix).discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { timeoutMs: 300 });
+      const replies = await transport.requestMany(
+        subjects(this.prefix).discover,
+        { type: 'discover-executors', version: PROTOCOL_VERSION },
+        { timeoutMs: 300 },
+      );
       return replies.filter((m): m is ExecutorHeartbeat => m.type === 'executor-heartbeat');
     } finally {
       await transport.close();

@@ -14,7 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'kindling-bad-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 // bank.csv lists every 'yes' row before the 'no' rows: interleave them so any prefix has both labels.
-const allLines = readFileSync(bankCsv, 'utf8').split('\n').filter((l) => l.length > 0);
+const allLines = readFileSync(bankCsv, 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0);
 const yes = allLines.filter((l) => l.endsWith(',yes'));
 const no = allLines.filter((l) => l.endsWith(',no'));
 const bankLines = [allLines[0]!, ...yes.flatMap((l, i) => (no[i] ? [l, no[i]!] : [l]))];
@@ -42,7 +44,10 @@ async function rejects(t: Test, spec: JobSpec, code: string, pattern: RegExp) {
   t.equal(err?.code, code, `code ${code}: ${err?.message}`);
   t.match(err?.message ?? '', pattern);
   t.notOk(existsSync(spec.output.path), 'no output folder is left behind');
-  t.notOk(readdirSync(dir).some((f) => f.includes('staging')), 'no staging folder is left behind');
+  t.notOk(
+    readdirSync(dir).some((f) => f.includes('staging')),
+    'no staging folder is left behind',
+  );
 }
 
 t.test('bad input: a malformed row fails FAILFAST with the file line number', async (t) => {
@@ -71,13 +76,23 @@ t.test('bad input: a missing label column names the column and the available one
 t.test('bad input: family binomial on a label with three values is refused', async (t) => {
   const lines = bankLines.slice(0, 500).map((l, i) => (i > 0 && i % 7 === 0 ? l.replace(/,(yes|no)$/, ',maybe') : l));
   writeFileSync(join(dir, 'three.csv'), lines.join('\n') + '\n');
-  await rejects(t, job('three.csv', { model: { family: 'binomial' } }), 'E_JOB_SPEC', /model\.family: binomial needs a label with 2 classes, but label column 'deposit' has 3 \(.*'maybe'/);
+  await rejects(
+    t,
+    job('three.csv', { model: { family: 'binomial' } }),
+    'E_JOB_SPEC',
+    /model\.family: binomial needs a label with 2 classes, but label column 'deposit' has 3 \(.*'maybe'/,
+  );
 });
 
 t.test('bad input: a label with a single value is refused', async (t) => {
   const lines = bankLines.slice(0, 500).map((l, i) => (i > 0 ? l.replace(/,(yes|no)$/, ',yes') : l));
   writeFileSync(join(dir, 'one.csv'), lines.join('\n') + '\n');
-  await rejects(t, job('one.csv'), 'E_LABEL', /one\.csv: label column 'deposit' has 1 distinct value\(s\) \('yes'\); logistic regression needs 2 to 1000 classes/);
+  await rejects(
+    t,
+    job('one.csv'),
+    'E_LABEL',
+    /one\.csv: label column 'deposit' has 1 distinct value\(s\) \('yes'\); logistic regression needs 2 to 1000 classes/,
+  );
 });
 
 t.test('bad input: an empty file and a header-only file are clear errors', async (t) => {
@@ -92,16 +107,19 @@ t.test('bad input: a missing input file is named', async (t) => {
 });
 
 t.test('bad input: an invalid job spec names the bad field before any work', async (t) => {
-  t.throws(
-    () => parseJobSpec({ name: 'x', input: { path: 'bank.csv' }, pipeline: { label: 'deposit' }, model: { maxIter: 'ten' } }, dir),
-    { code: 'E_JOB_SPEC', message: /model\.maxIter/ },
-  );
+  t.throws(() => parseJobSpec({ name: 'x', input: { path: 'bank.csv' }, pipeline: { label: 'deposit' }, model: { maxIter: 'ten' } }, dir), {
+    code: 'E_JOB_SPEC',
+    message: /model\.maxIter/,
+  });
 });
 
 t.test('bad input: an unwritable output folder fails before any work', async (t) => {
   writeFileSync(join(dir, 'a-file'), 'not a folder');
   const spec = job('bank.csv', {}, join(dir, 'a-file', 'out'));
-  const err = await runLocal(spec, 1).then(() => undefined, (e: { code: string; message: string }) => e);
+  const err = await runLocal(spec, 1).then(
+    () => undefined,
+    (e: { code: string; message: string }) => e,
+  );
   t.equal(err?.code, 'E_OUTPUT');
   t.match(err?.message ?? '', /a-file/);
 });

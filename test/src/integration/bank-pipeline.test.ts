@@ -32,7 +32,7 @@ t.test('bank pipeline: test AUC is in line with Spark MLlib on the same pipeline
   // Spark's published test areaUnderROC for this pipeline family is 0.8858 (shared/data/README.md);
   // converged fits over random 70/30 splits range 0.8806–0.8911.
   const test = r.metrics.test as BinaryMetrics; // a binomial job (family auto, two label values)
-  t.ok(test.areaUnderROC > 0.87 && test.areaUnderROC < 0.90, `test AUC ${test.areaUnderROC}`);
+  t.ok(test.areaUnderROC > 0.87 && test.areaUnderROC < 0.9, `test AUC ${test.areaUnderROC}`);
   t.ok(r.metrics.test.accuracy > 0.77 && r.metrics.test.accuracy < 0.84, `test accuracy ${r.metrics.test.accuracy}`);
   t.equal(r.trainRows + r.testRows, 11162, 'every row is in exactly one split');
   const frac = r.trainRows / (r.trainRows + r.testRows);
@@ -47,8 +47,14 @@ t.test('bank pipeline: features follow the assembler layout with the label exclu
   const r = results.get(2)!;
   // job 11, marital 2, education 3, housing 1, loan 1, poutcome 3 one-hot slots + 6 numeric.
   t.equal(r.featureNames.length, 27);
-  t.notOk(r.featureNames.some((n) => n.startsWith('deposit')), 'the label is never a feature');
-  t.notOk(r.featureNames.some((n) => /^(contact|day|month|default)/.test(n)), 'dropped columns are gone');
+  t.notOk(
+    r.featureNames.some((n) => n.startsWith('deposit')),
+    'the label is never a feature',
+  );
+  t.notOk(
+    r.featureNames.some((n) => /^(contact|day|month|default)/.test(n)),
+    'dropped columns are gone',
+  );
   t.equal(r.featureNames[0], 'job_management', 'most frequent category first');
   t.notOk(r.featureNames.includes('job_unknown'), 'least frequent category is the dropped last one');
   t.same(r.featureNames.slice(-6), ['age', 'balance', 'duration', 'campaign', 'pdays', 'previous']);
@@ -58,7 +64,11 @@ t.test('bank pipeline: 1, 2 and 4 threads give bit-identical coefficients and me
   const base = results.get(1)!;
   for (const threads of [2, 4]) {
     const r = results.get(threads)!;
-    t.same(Buffer.from(r.coefficients.buffer, r.coefficients.byteOffset, r.coefficients.byteLength), Buffer.from(base.coefficients.buffer, base.coefficients.byteOffset, base.coefficients.byteLength), `coefficients, local[${threads}]`);
+    t.same(
+      Buffer.from(r.coefficients.buffer, r.coefficients.byteOffset, r.coefficients.byteLength),
+      Buffer.from(base.coefficients.buffer, base.coefficients.byteOffset, base.coefficients.byteLength),
+      `coefficients, local[${threads}]`,
+    );
     t.equal(Object.is(r.intercept, base.intercept), true, `intercept, local[${threads}]`);
     t.same(r.objectiveHistory, base.objectiveHistory, `objective history, local[${threads}]`);
     t.same(r.metrics, base.metrics, `metrics, local[${threads}]`);
@@ -73,8 +83,14 @@ t.test('bank pipeline: writes metrics, model, predictions and run record atomica
   for (const f of ['_SUCCESS', 'metrics.json', 'run.json', 'model/metadata/part-00000', 'model/data']) {
     t.ok(existsSync(join(out, f)), `${f} exists`);
   }
-  t.ok(readdirSync(join(out, 'predictions')).some((f) => f.endsWith('.parquet')), 'predictions parquet parts');
-  t.notOk(readdirSync(scratch).some((f) => f.includes('staging')), 'no staging folder left behind');
+  t.ok(
+    readdirSync(join(out, 'predictions')).some((f) => f.endsWith('.parquet')),
+    'predictions parquet parts',
+  );
+  t.notOk(
+    readdirSync(scratch).some((f) => f.includes('staging')),
+    'no staging folder left behind',
+  );
 
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   const r = results.get(2)!;

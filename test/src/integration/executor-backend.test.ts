@@ -56,7 +56,11 @@ function launch(driverId: string, jobId: string, taskId: string, batch: OpWithPa
 
 /** Registers a plan with an executor as a driver does; resolves with the Ack. */
 function register(driver: Transport, executorId: string, driverId: string, jobId: string, plan: JobPlan) {
-  return driver.request(S.registerPlan(executorId), { type: 'register-plan', version: PROTOCOL_VERSION, driverId, jobId, plan }, { expect: 'ack', timeoutMs: 5000 });
+  return driver.request(
+    S.registerPlan(executorId),
+    { type: 'register-plan', version: PROTOCOL_VERSION, driverId, jobId, plan },
+    { expect: 'ack', timeoutMs: 5000 },
+  );
 }
 
 /** Collects the task outcomes sent to one driver and waits for a given task's. */
@@ -109,12 +113,27 @@ async function rig(t: { teardown(fn: () => unknown): void }, id: string, driverT
   const driver = await NatsTransport.connect({ servers: server.url, prefix: PREFIX, name: `driver-of-${id}` });
   const store = new BlockStore();
   const executor = new Executor({ id, runner: new TaskRunner(store, pool), store });
-  const backend = new ExecutorBackend({ executorId: id, prefix: PREFIX, transport, executor, log, driverTimeoutMs, sweepIntervalMs: 50, ...(outcomeHoldMs !== undefined && { outcomeHoldMs }) });
+  const backend = new ExecutorBackend({
+    executorId: id,
+    prefix: PREFIX,
+    transport,
+    executor,
+    log,
+    driverTimeoutMs,
+    sweepIntervalMs: 50,
+    ...(outcomeHoldMs !== undefined && { outcomeHoldMs }),
+  });
   const hb = new Heartbeater({
     executorId: id,
     slots: 1,
     intervalMs: 1000,
-    state: () => ({ runningTasks: executor.runningTasks(), jobs: backend.jobs(), draining: executor.isDraining, cachedBlocks: store.stats().blocks, cachedBytes: store.stats().bytes }),
+    state: () => ({
+      runningTasks: executor.runningTasks(),
+      jobs: backend.jobs(),
+      draining: executor.isDraining,
+      cachedBlocks: store.stats().blocks,
+      cachedBytes: store.stats().bytes,
+    }),
     publish: (m) => backend.publishHeartbeat(m),
     log,
   });
@@ -131,7 +150,12 @@ async function rig(t: { teardown(fn: () => unknown): void }, id: string, driverT
     executor,
     store,
     log,
-    heartbeat: () => driver.request(S.discover, { type: 'discover-executors', version: PROTOCOL_VERSION }, { expect: 'executor-heartbeat', timeoutMs: 5000 }),
+    heartbeat: () =>
+      driver.request(
+        S.discover,
+        { type: 'discover-executors', version: PROTOCOL_VERSION },
+        { expect: 'executor-heartbeat', timeoutMs: 5000 },
+      ),
   };
 }
 
@@ -141,7 +165,10 @@ t.test('executor-backend: runs a launched csv-infer task and publishes its Infer
   await r.driver.flush();
   const plan = csvPlan(t.testdir(), 'people.csv', '1,ann,2.5\n2,bob,3\n3,,4e2\n');
   t.equal((await register(r.driver, 'exec-infer', 'd1', 'job-1', plan)).ok, true);
-  const accepted = await r.driver.request(S.launchTasks('exec-infer'), launch('d1', 'job-1', 't-1', { op: 'csv-infer', params: {} }), { expect: 'tasks-accepted', timeoutMs: 5000 });
+  const accepted = await r.driver.request(S.launchTasks('exec-infer'), launch('d1', 'job-1', 't-1', { op: 'csv-infer', params: {} }), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
   t.same(accepted, { type: 'tasks-accepted', version: PROTOCOL_VERSION, accepted: true });
   const done = await results.next('t-1');
   t.equal(done.ok, true);
@@ -160,7 +187,10 @@ t.test('executor-backend: a malformed CSV comes back as ok:false with E_CSV_MALF
   const results = resultsOf(r.driver, 'd1');
   await r.driver.flush();
   await register(r.driver, 'exec-bad', 'd1', 'job-2', csvPlan(t.testdir(), 'bad.csv', '1,ann,2.5\n2,"bob,3\n'));
-  const accepted = await r.driver.request(S.launchTasks('exec-bad'), launch('d1', 'job-2', 't-2', { op: 'csv-infer', params: {} }), { expect: 'tasks-accepted', timeoutMs: 5000 });
+  const accepted = await r.driver.request(S.launchTasks('exec-bad'), launch('d1', 'job-2', 't-2', { op: 'csv-infer', params: {} }), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
   t.equal(accepted.accepted, true);
   const done = await results.next('t-2');
   t.equal(done.ok, false);
@@ -168,7 +198,6 @@ t.test('executor-backend: a malformed CSV comes back as ok:false with E_CSV_MALF
     t.equal(done.error.code, 'E_CSV_MALFORMED');
     t.match(done.error.message, /bad\.csv/, 'the error names the file');
   }
-  
 });
 
 t.test('executor-backend: garbage on every subject leaves the executor serving', async (t) => {
@@ -176,7 +205,13 @@ t.test('executor-backend: garbage on every subject leaves the executor serving',
   const results = resultsOf(r.driver, 'd1');
   const raw = await connect({ servers: server.url, name: 'garbage' });
   t.teardown(() => raw.close());
-  const listened = [S.registerPlan('exec-garbage'), S.launchTasks('exec-garbage'), S.dropJob('exec-garbage'), S.discover, S.driverHeartbeats];
+  const listened = [
+    S.registerPlan('exec-garbage'),
+    S.launchTasks('exec-garbage'),
+    S.dropJob('exec-garbage'),
+    S.discover,
+    S.driverHeartbeats,
+  ];
   const junk: Uint8Array[] = [
     new Uint8Array(0),
     new TextEncoder().encode(`{"type":"launch-tasks","version":${PROTOCOL_VERSION}}`),
@@ -193,13 +228,20 @@ t.test('executor-backend: garbage on every subject leaves the executor serving',
   }
   await raw.flush();
   // Well-formed messages of the wrong type on a command subject are refused, not run.
-  const wrong = await r.driver.request(S.launchTasks('exec-garbage'), { type: 'drop-job', version: PROTOCOL_VERSION, jobId: 'x' }, { expect: 'ack', timeoutMs: 5000 });
+  const wrong = await r.driver.request(
+    S.launchTasks('exec-garbage'),
+    { type: 'drop-job', version: PROTOCOL_VERSION, jobId: 'x' },
+    { expect: 'ack', timeoutMs: 5000 },
+  );
   t.equal(wrong.ok, false);
   t.equal(wrong.error?.code, 'E_BAD_MESSAGE');
   // A valid plan and launch afterwards still run.
   await r.driver.flush();
   await register(r.driver, 'exec-garbage', 'd1', 'job-3', csvPlan(t.testdir(), 'ok.csv', '7,zed,1.5\n'));
-  const accepted = await r.driver.request(S.launchTasks('exec-garbage'), launch('d1', 'job-3', 't-3', { op: 'csv-infer', params: {} }), { expect: 'tasks-accepted', timeoutMs: 5000 });
+  const accepted = await r.driver.request(S.launchTasks('exec-garbage'), launch('d1', 'job-3', 't-3', { op: 'csv-infer', params: {} }), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
   t.equal(accepted.accepted, true);
   const done = await results.next('t-3');
   t.equal(done.ok, true);
@@ -211,18 +253,32 @@ t.test('executor-backend: refuses launches while draining, without the plan, or 
   const plan = csvPlan(t.testdir(), 'x.csv', '1,a,1\n');
   const old = { ...launch('d1', 'job-4', 't-4', { op: 'csv-infer', params: {} }), version: PROTOCOL_VERSION + 1 } as unknown as Message;
   // The codec drops messages of another version before any handler: the driver times out.
-  const refusedVersion = await r.driver.request(S.launchTasks('exec-refuse'), old, { expect: 'tasks-accepted', timeoutMs: 300 }).catch((e: Error) => e);
+  const refusedVersion = await r.driver
+    .request(S.launchTasks('exec-refuse'), old, { expect: 'tasks-accepted', timeoutMs: 300 })
+    .catch((e: Error) => e);
   t.ok(refusedVersion instanceof Error, 'a launch of another protocol version gets no answer');
-  const noPlan = await r.driver.request(S.launchTasks('exec-refuse'), launch('d1', 'job-4', 't-5', { op: 'csv-infer', params: {} }), { expect: 'tasks-accepted', timeoutMs: 5000 });
+  const noPlan = await r.driver.request(S.launchTasks('exec-refuse'), launch('d1', 'job-4', 't-5', { op: 'csv-infer', params: {} }), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
   t.equal(noPlan.accepted, false);
   t.equal(noPlan.error?.code, 'E_PLAN_MISSING', 'a launch before its plan is refused as such');
   await register(r.driver, 'exec-refuse', 'd1', 'job-4', plan);
-  const stale = await r.driver.request(S.launchTasks('exec-refuse'), launch('d1', 'job-4', 't-6', { op: 'csv-infer', params: {} }, 2), { expect: 'tasks-accepted', timeoutMs: 5000 });
+  const stale = await r.driver.request(S.launchTasks('exec-refuse'), launch('d1', 'job-4', 't-6', { op: 'csv-infer', params: {} }, 2), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
   t.equal(stale.error?.code, 'E_PLAN_MISSING', 'a launch naming another plan version is refused');
-  const otherDriver = await r.driver.request(S.launchTasks('exec-refuse'), launch('d2', 'job-4', 't-7', { op: 'csv-infer', params: {} }), { expect: 'tasks-accepted', timeoutMs: 5000 });
+  const otherDriver = await r.driver.request(S.launchTasks('exec-refuse'), launch('d2', 'job-4', 't-7', { op: 'csv-infer', params: {} }), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
   t.equal(otherDriver.error?.code, 'E_PLAN_MISSING', "another driver's launch for the job is refused");
   r.executor.drain();
-  const refused = await r.driver.request(S.launchTasks('exec-refuse'), launch('d1', 'job-4', 't-8', { op: 'csv-infer', params: {} }), { expect: 'tasks-accepted', timeoutMs: 5000 });
+  const refused = await r.driver.request(S.launchTasks('exec-refuse'), launch('d1', 'job-4', 't-8', { op: 'csv-infer', params: {} }), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
   t.equal(refused.accepted, false);
   t.equal(refused.error?.code, 'E_EXECUTOR_LOST');
   t.match(refused.error?.message, /draining/);
@@ -237,12 +293,24 @@ t.test('executor-backend: one launch runs several partitions and their outcomes 
   const base = csvPlan(t.testdir(), 'two.csv', '1,ann,2.5\n2,bob,3\n3,cy,4\n');
   const p0 = base.partitions[0]!;
   const cut = p0.start + Buffer.byteLength('1,ann,2.5\n');
-  const plan: JobPlan = { ...base, partitions: [{ ...p0, end: cut }, { start: cut, end: p0.end, firstRowId: 1, firstLine: 3 }] };
+  const plan: JobPlan = {
+    ...base,
+    partitions: [
+      { ...p0, end: cut },
+      { start: cut, end: p0.end, firstRowId: 1, firstLine: 3 },
+    ],
+  };
   await register(r.driver, 'exec-batch', 'd1', 'job-b', plan);
   let messages = 0;
   r.driver.subscribe(S.taskResults('d1'), () => void messages++);
   await r.driver.flush();
-  const msg: LaunchTasks = { ...launch('d1', 'job-b', 'b-0', { op: 'csv-infer', params: {} }), tasks: [{ taskId: 'b-0', partition: 0 }, { taskId: 'b-1', partition: 1 }] };
+  const msg: LaunchTasks = {
+    ...launch('d1', 'job-b', 'b-0', { op: 'csv-infer', params: {} }),
+    tasks: [
+      { taskId: 'b-0', partition: 0 },
+      { taskId: 'b-1', partition: 1 },
+    ],
+  };
   t.equal((await r.driver.request(S.launchTasks('exec-batch'), msg, { expect: 'tasks-accepted', timeoutMs: 5000 })).accepted, true);
   const [a, b] = [await results.next('b-0'), await results.next('b-1')];
   t.equal(a.ok && b.ok, true);
@@ -260,13 +328,20 @@ t.test('executor-backend: DropJob frees the job blocks', async (t) => {
   const results = resultsOf(r.driver, 'd1');
   await r.driver.flush();
   await register(r.driver, 'exec-drop', 'd1', 'job-5', csvPlan(t.testdir(), 'load.csv', '1,ann,2.5\n2,bob,3\n'));
-  await r.driver.request(S.launchTasks('exec-drop'), launch('d1', 'job-5', 't-6', { op: 'csv-load', params: {} }), { expect: 'tasks-accepted', timeoutMs: 5000 });
+  await r.driver.request(S.launchTasks('exec-drop'), launch('d1', 'job-5', 't-6', { op: 'csv-load', params: {} }), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
   const done = await results.next('t-6');
   t.equal(done.ok, true);
   const before = await r.heartbeat();
   t.equal(before.cachedBlocks, 1, 'csv-load caches the rows block');
   t.ok(before.cachedBytes > 0);
-  const ack = await r.driver.request(S.dropJob('exec-drop'), { type: 'drop-job', version: PROTOCOL_VERSION, jobId: 'job-5' }, { expect: 'ack', timeoutMs: 5000 });
+  const ack = await r.driver.request(
+    S.dropJob('exec-drop'),
+    { type: 'drop-job', version: PROTOCOL_VERSION, jobId: 'job-5' },
+    { expect: 'ack', timeoutMs: 5000 },
+  );
   t.equal(ack.ok, true);
   const after = await r.heartbeat();
   t.equal(after.cachedBytes, 0);
@@ -280,10 +355,20 @@ t.test('executor-backend: frees the blocks of a driver silent past the timeout',
   const results = resultsOf(r.driver, 'd-silent');
   await r.driver.flush();
   await register(r.driver, 'exec-silent', 'd-silent', 'job-6', csvPlan(t.testdir(), 'load.csv', '1,ann,2.5\n2,bob,3\n'));
-  await r.driver.request(S.launchTasks('exec-silent'), launch('d-silent', 'job-6', 't-7', { op: 'csv-load', params: {} }), { expect: 'tasks-accepted', timeoutMs: 5000 });
+  await r.driver.request(S.launchTasks('exec-silent'), launch('d-silent', 'job-6', 't-7', { op: 'csv-load', params: {} }), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
   t.equal((await results.next('t-7')).ok, true);
   // While the driver heartbeats, its blocks stay, well past the timeout.
-  const beat = () => r.driver.publish(S.driverHeartbeats, { type: 'driver-heartbeat', version: PROTOCOL_VERSION, driverId: 'd-silent', jobs: ['job-6'], sentAt: Date.now() });
+  const beat = () =>
+    r.driver.publish(S.driverHeartbeats, {
+      type: 'driver-heartbeat',
+      version: PROTOCOL_VERSION,
+      driverId: 'd-silent',
+      jobs: ['job-6'],
+      sentAt: Date.now(),
+    });
   for (let i = 0; i < 15; i++) {
     await beat();
     await new Promise((res) => setTimeout(res, 100));

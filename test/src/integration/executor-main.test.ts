@@ -46,7 +46,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 
 t.test('main: is alive but not ready until NATS answers, then ready', async (t) => {
   const natsPort = await freePort();
-  const config = parseExecutorArgs(['--master', `nats://127.0.0.1:${natsPort}`, '--id', 'exec-late', '--cores', '1', '--health-port', '0', '--prefix', 'km1'], {});
+  const config = parseExecutorArgs(
+    ['--master', `nats://127.0.0.1:${natsPort}`, '--id', 'exec-late', '--cores', '1', '--health-port', '0', '--prefix', 'km1'],
+    {},
+  );
   const handle = await startExecutor(config, quiet);
   t.teardown(() => handle.stop('test over'));
   t.equal(handle.id, 'exec-late');
@@ -85,10 +88,22 @@ async function driverOn(url: string, prefix: string, driverId: string) {
   await transport.flush();
   /** Registers `plan` for `jobId` with the executor, then launches csv-infer on partition 0. */
   const inferOn = async (executorId: string, jobId: string, taskId: string, plan: JobPlan) => {
-    await transport.request(S.registerPlan(executorId), { type: 'register-plan', version: PROTOCOL_VERSION, driverId, jobId, plan }, { expect: 'ack', timeoutMs: 5000 });
+    await transport.request(
+      S.registerPlan(executorId),
+      { type: 'register-plan', version: PROTOCOL_VERSION, driverId, jobId, plan },
+      { expect: 'ack', timeoutMs: 5000 },
+    );
     return transport.request(
       S.launchTasks(executorId),
-      { type: 'launch-tasks', version: PROTOCOL_VERSION, driverId, jobId, planVersion: plan.version, batch: { op: 'csv-infer', params: {} }, tasks: [{ taskId, partition: 0 }] },
+      {
+        type: 'launch-tasks',
+        version: PROTOCOL_VERSION,
+        driverId,
+        jobId,
+        planVersion: plan.version,
+        batch: { op: 'csv-infer', params: {} },
+        tasks: [{ taskId, partition: 0 }],
+      },
       { expect: 'tasks-accepted', timeoutMs: 5000 },
     );
   };
@@ -100,7 +115,10 @@ t.test('main: drains on stop, not ready while draining, and waits for the runnin
   t.teardown(() => server.stop());
   const driver = await driverOn(server.url, 'km2', 'drv');
   t.teardown(() => driver.transport.close());
-  const config = parseExecutorArgs(['--master', server.url, '--id', 'exec-drain', '--cores', '1', '--health-port', '0', '--prefix', 'km2', '--grace-ms', '20000'], {});
+  const config = parseExecutorArgs(
+    ['--master', server.url, '--id', 'exec-drain', '--cores', '1', '--health-port', '0', '--prefix', 'km2', '--grace-ms', '20000'],
+    {},
+  );
   const handle = await startExecutor(config, quiet);
   t.teardown(() => handle.stop('test over'));
   await handle.ready;
@@ -134,7 +152,15 @@ t.test('main: drains on stop, not ready while draining, and waits for the runnin
   t.match(r.body, /draining/);
   const refused = await driver.transport.request(
     driver.S.launchTasks('exec-drain'),
-    { type: 'launch-tasks', version: PROTOCOL_VERSION, driverId: 'drv', jobId: 'job-d', planVersion: 1, batch: { op: 'csv-infer', params: {} }, tasks: [{ taskId: 't-e', partition: 0 }] },
+    {
+      type: 'launch-tasks',
+      version: PROTOCOL_VERSION,
+      driverId: 'drv',
+      jobId: 'job-d',
+      planVersion: 1,
+      batch: { op: 'csv-infer', params: {} },
+      tasks: [{ taskId: 't-e', partition: 0 }],
+    },
     { expect: 'tasks-accepted', timeoutMs: 5000 },
   );
   t.equal(refused.accepted, false, 'a draining executor takes no new task');
@@ -153,7 +179,25 @@ t.test('main: tasks still running at the end of the grace period are reported lo
   t.teardown(() => server.stop());
   const driver = await driverOn(server.url, 'km3', 'drv');
   t.teardown(() => driver.transport.close());
-  const config = parseExecutorArgs(['--master', server.url, '--id', 'exec-late-task', '--cores', '1', '--health-port', '0', '--prefix', 'km3', '--grace-ms', '300', '--fetch-timeout-ms', '1000'], {});
+  const config = parseExecutorArgs(
+    [
+      '--master',
+      server.url,
+      '--id',
+      'exec-late-task',
+      '--cores',
+      '1',
+      '--health-port',
+      '0',
+      '--prefix',
+      'km3',
+      '--grace-ms',
+      '300',
+      '--fetch-timeout-ms',
+      '1000',
+    ],
+    {},
+  );
   const handle = await startExecutor(config, quiet);
   t.teardown(() => handle.stop('test over'));
   await handle.ready;
@@ -181,9 +225,29 @@ t.test('main: the built bin drains on SIGTERM, heartbeating draining first, and 
   t.teardown(() => driver.transport.close());
   const dir = t.testdir();
   writeFileSync(join(dir, 'x.csv'), 'a\n1\n');
-  const child = spawn(process.execPath, [MAIN, '--master', server.url, '--id', 'exec-bin', '--cores', '1', '--health-port', '0', '--prefix', 'km4', '--heartbeat-ms', '200', '--grace-ms', '5000'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      '--master',
+      server.url,
+      '--id',
+      'exec-bin',
+      '--cores',
+      '1',
+      '--health-port',
+      '0',
+      '--prefix',
+      'km4',
+      '--heartbeat-ms',
+      '200',
+      '--grace-ms',
+      '5000',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -194,7 +258,10 @@ t.test('main: the built bin drains on SIGTERM, heartbeating draining first, and 
   });
 
   await until('a heartbeat from the bin', () => driver.heartbeats.find((h) => h.executorId === 'exec-bin' && !h.draining));
-  const started = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const started = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const healthPort = started.find((l) => l.msg === 'executor starting')?.healthPort as number;
   t.equal((await readyz(healthPort)).status, 200);
 
@@ -208,7 +275,13 @@ t.test('main: the built bin drains on SIGTERM, heartbeating draining first, and 
   await driver.transport.flush();
   const after = driver.heartbeats.slice(beatsBefore).filter((h) => h.executorId === 'exec-bin');
   t.ok(after.length > 0 && after[0]!.draining, 'the first heartbeat after SIGTERM says draining');
-  const lines = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-  t.ok(lines.every((l) => typeof l.level === 'number' && typeof l.time === 'number' && typeof l.msg === 'string'), 'logs are JSON lines');
+  const lines = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.ok(
+    lines.every((l) => typeof l.level === 'number' && typeof l.time === 'number' && typeof l.msg === 'string'),
+    'logs are JSON lines',
+  );
   t.ok(lines.some((l) => l.msg === 'executor stopped' && l.reason === 'SIGTERM' && l.drained === true));
 });

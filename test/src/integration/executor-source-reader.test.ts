@@ -4,7 +4,13 @@ import t from 'tap';
 import { NatsServerProcess } from '@kindling/cli';
 import { SourceReader, type ExecutorLogger } from '@kindling/executor/process';
 import {
-  DEFAULT_CSV_OPTIONS, NatsTransport, PROTOCOL_VERSION, asJobId, subjects, type FetchRange, type PartitionSource,
+  DEFAULT_CSV_OPTIONS,
+  NatsTransport,
+  PROTOCOL_VERSION,
+  asJobId,
+  subjects,
+  type FetchRange,
+  type PartitionSource,
 } from '@kindling/shared';
 
 const quiet: ExecutorLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -30,7 +36,14 @@ driver.subscribe(subjects(PREFIX).fetchRange('drv'), async (m, reply) => {
 });
 await driver.flush();
 
-const source = (file: string, start: number, end: number): PartitionSource => ({ file, index: 0, start, end, numColumns: 1, columnNames: ['h'] });
+const source = (file: string, start: number, end: number): PartitionSource => ({
+  file,
+  index: 0,
+  start,
+  end,
+  numColumns: 1,
+  columnNames: ['h'],
+});
 
 t.test('source-reader: a readable file of the right size is read locally, decided once per job', async (t) => {
   const file = join(t.testdir(), 'local.csv');
@@ -90,7 +103,10 @@ t.test('source-reader: a driver that sends the wrong length or does not answer f
   shortBy = 3;
   t.teardown(() => void (shortBy = 0));
   await t.rejects(reader.fetch('j4', 'drv', '/data/x.csv', 2, 40), { code: 'E_BAD_MESSAGE', message: /sent 35 bytes of \/data\/x\.csv/ });
-  await t.rejects(reader.fetch('j4', 'nobody', '/data/x.csv', 2, 40), { code: 'E_IO', message: /cannot fetch bytes 2–40 of \/data\/x\.csv from driver nobody/ });
+  await t.rejects(reader.fetch('j4', 'nobody', '/data/x.csv', 2, 40), {
+    code: 'E_IO',
+    message: /cannot fetch bytes 2–40 of \/data\/x\.csv from driver nobody/,
+  });
 });
 
 t.test('source-reader: a fetched range is kept for the next pass (inference, then load) and then let go', async (t) => {

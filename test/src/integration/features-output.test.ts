@@ -19,7 +19,9 @@ t.test('features output: writes every row of each split as a sparse assembled ve
   const counts: Record<string, number> = {};
   for (const split of ['train', 'test']) {
     const dir = join(out, 'features', split);
-    const parts = readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort();
+    const parts = readdirSync(dir)
+      .filter((f) => f.endsWith('.parquet'))
+      .sort();
     t.equal(parts.length, 4, `${split}: one part per partition`);
     counts[split] = 0;
     for (const part of parts) {

@@ -2,15 +2,33 @@ import t from 'tap';
 import { connect, headers } from '@nats-io/transport-node';
 import { Packr } from 'msgpackr';
 import { NatsServerProcess } from '@kindling/cli';
-import { KindlingError, NatsTransport, PROTOCOL_VERSION, encodeMessage, type ExecutorHeartbeat, type Message, type TransportStatus } from '@kindling/shared';
+import {
+  KindlingError,
+  NatsTransport,
+  PROTOCOL_VERSION,
+  encodeMessage,
+  type ExecutorHeartbeat,
+  type Message,
+  type TransportStatus,
+} from '@kindling/shared';
 import { collectingLogger, sampleMessages, waitFor } from '../harness/shared-fixtures.js';
 
 const v = PROTOCOL_VERSION;
 
 function heartbeat(executorId: string, runningTasks = 0): ExecutorHeartbeat {
   return {
-    type: 'executor-heartbeat', version: v, executorId, slots: 2, runningTasks, cachedBlocks: 0, cachedBytes: 0, rssBytes: 1,
-    jobs: [], draining: false, startedAt: 1, sentAt: 2,
+    type: 'executor-heartbeat',
+    version: v,
+    executorId,
+    slots: 2,
+    runningTasks,
+    cachedBlocks: 0,
+    cachedBytes: 0,
+    rssBytes: 1,
+    jobs: [],
+    draining: false,
+    startedAt: 1,
+    sentAt: 2,
   };
 }
 
@@ -77,16 +95,23 @@ t.test('nats-transport: a failing handler answers the requester with its error',
     throw new KindlingError('E_BLOCK_MISSING', 'no block p1/train');
   });
   await b.flush();
-  const e = await errorOf(a.request('test.fail', { type: 'drop-job', version: v, jobId: 'j' }, { expect: 'tasks-accepted', timeoutMs: 5_000 }));
+  const e = await errorOf(
+    a.request('test.fail', { type: 'drop-job', version: v, jobId: 'j' }, { expect: 'tasks-accepted', timeoutMs: 5_000 }),
+  );
   t.strictSame(e, { code: 'E_BLOCK_MISSING', message: 'no block p1/train' });
-  t.ok(log.lines.some((l) => l.msg === 'message handler failed' && l.obj.subject === 'test.fail'), 'logged');
+  t.ok(
+    log.lines.some((l) => l.msg === 'message handler failed' && l.obj.subject === 'test.fail'),
+    'logged',
+  );
   // An invalid answer is never sent; the requester learns why at once.
   b.subscribe('test.badanswer', async (_m, reply) => {
     const bad: Message = JSON.parse('{"type":"tasks-accepted","version":2,"accepted":"yes"}');
     await reply?.(bad);
   });
   await b.flush();
-  const e2 = await errorOf(a.request('test.badanswer', { type: 'drop-job', version: v, jobId: 'j' }, { expect: 'tasks-accepted', timeoutMs: 5_000 }));
+  const e2 = await errorOf(
+    a.request('test.badanswer', { type: 'drop-job', version: v, jobId: 'j' }, { expect: 'tasks-accepted', timeoutMs: 5_000 }),
+  );
   t.strictSame(e2, { code: 'E_BAD_MESSAGE', message: 'tasks-accepted: accepted: expected boolean, received string' });
 });
 
@@ -112,7 +137,11 @@ t.test('nats-transport: requestMany collects one reply per responder', async (t)
   }
   const replies = await asker.requestMany(asker.subjects.discover, { type: 'discover-executors', version: v }, { timeoutMs: 500 });
   t.strictSame(replies.map((r) => (r.type === 'executor-heartbeat' ? r.executorId : r.type)).sort(), ['e0', 'e1', 'e2']);
-  t.strictSame(await asker.requestMany('test.empty', { type: 'discover-executors', version: v }, { timeoutMs: 5_000 }), [], 'no responders: none');
+  t.strictSame(
+    await asker.requestMany('test.empty', { type: 'discover-executors', version: v }, { timeoutMs: 5_000 }),
+    [],
+    'no responders: none',
+  );
 });
 
 t.test('nats-transport: a queue group hands each message to one member', async (t) => {
@@ -120,14 +149,22 @@ t.test('nats-transport: a queue group hands each message to one member', async (
   const members = [await transport('q-0'), await transport('q-1')];
   const seen: number[][] = [[], []];
   members.forEach((m, i) =>
-    m.subscribe('test.queue', (msg) => {
-      if (msg.type === 'executor-heartbeat') seen[i]!.push(msg.runningTasks);
-    }, { queue: 'workers' }),
+    m.subscribe(
+      'test.queue',
+      (msg) => {
+        if (msg.type === 'executor-heartbeat') seen[i]!.push(msg.runningTasks);
+      },
+      { queue: 'workers' },
+    ),
   );
   for (const m of members) await m.flush();
   for (let i = 0; i < 40; i++) await a.publish('test.queue', heartbeat('x', i));
   await waitFor(() => seen[0]!.length + seen[1]!.length === 40, 5_000, '40 deliveries');
-  t.strictSame([...seen[0]!, ...seen[1]!].sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i), 'each exactly once');
+  t.strictSame(
+    [...seen[0]!, ...seen[1]!].sort((x, y) => x - y),
+    Array.from({ length: 40 }, (_, i) => i),
+    'each exactly once',
+  );
 });
 
 t.test('nats-transport: a 64 MiB RangeData round-trips byte-identical through a 1 MiB max_payload', async (t) => {
@@ -147,10 +184,14 @@ t.test('nats-transport: a 64 MiB RangeData round-trips byte-identical through a 
     if (m.type === 'fetch-range') await reply?.({ type: 'range-data', version: v, bytes: data });
   });
   await b.flush();
-  const r = await a.request('test.big', { type: 'fetch-range', version: v, jobId: 'j', file: '/f', start: 0, end: size }, {
-    expect: 'range-data',
-    timeoutMs: 30_000,
-  });
+  const r = await a.request(
+    'test.big',
+    { type: 'fetch-range', version: v, jobId: 'j', file: '/f', start: 0, end: size },
+    {
+      expect: 'range-data',
+      timeoutMs: 30_000,
+    },
+  );
   t.equal(r.bytes.length, size);
   t.ok(Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.length).equals(Buffer.from(data.buffer)), 'identical bytes');
   // And a chunked *request* works too (publish path of the requester).
@@ -160,7 +201,11 @@ t.test('nats-transport: a 64 MiB RangeData round-trips byte-identical through a 
     await reply?.({ type: 'ack', version: v, ok: true });
   });
   await b.flush();
-  const ack = await a.request('test.bigin', { type: 'range-data', version: v, bytes: data.subarray(0, 5 * 1024 * 1024 + 7) }, { expect: 'ack', timeoutMs: 30_000 });
+  const ack = await a.request(
+    'test.bigin',
+    { type: 'range-data', version: v, bytes: data.subarray(0, 5 * 1024 * 1024 + 7) },
+    { expect: 'ack', timeoutMs: 30_000 },
+  );
   t.equal(ack.ok, true);
   t.equal(gotBig, 5 * 1024 * 1024 + 7);
 });
@@ -177,7 +222,10 @@ t.test('nats-transport: garbage published raw is dropped with a log line and the
   const before = log.lines.length;
   raw.publish('test.garbage', new TextEncoder().encode('definitely not msgpack'));
   raw.publish('test.garbage', packr.pack({ type: 'drop-job', version: 7, jobId: 'j' }));
-  raw.publish('test.garbage', packr.pack({ type: 'launch-tasks', version: v, driverId: 'd', jobId: 'j', planVersion: 1, tasks: [{ taskId: 't', partition: 0 }] }));
+  raw.publish(
+    'test.garbage',
+    packr.pack({ type: 'launch-tasks', version: v, driverId: 'd', jobId: 'j', planVersion: 1, tasks: [{ taskId: 't', partition: 0 }] }),
+  );
   const h = headers();
   h.set('Kindling-Msg', 'abc');
   h.set('Kindling-Chunk', 'seven of nine');
@@ -193,19 +241,28 @@ t.test('nats-transport: garbage published raw is dropped with a log line and the
   t.strictSame(got, [{ type: 'drop-job', version: v, jobId: 'after-garbage' }]);
   const rejected = log.lines.slice(before).filter((l) => l.msg === 'rejected message');
   t.equal(rejected.length, 5, 'one log line per bad message');
-  t.ok(rejected.every((l) => l.obj.subject === 'test.garbage'), 'lines name the subject');
-  t.match(rejected.map((l) => `${String(l.obj.code)} ${String(l.obj.reason)}`), [
-    /^E_BAD_MESSAGE undecodable message/,
-    /^E_PROTOCOL_VERSION drop-job: protocol version 7/,
-    /^E_BAD_MESSAGE launch-tasks: batch: /,
-    /^E_BAD_MESSAGE bad Kindling-Chunk header/,
-    /^E_BAD_MESSAGE message .*orphan: chunk 3\/4 arrived without the chunks before it/,
-  ]);
+  t.ok(
+    rejected.every((l) => l.obj.subject === 'test.garbage'),
+    'lines name the subject',
+  );
+  t.match(
+    rejected.map((l) => `${String(l.obj.code)} ${String(l.obj.reason)}`),
+    [
+      /^E_BAD_MESSAGE undecodable message/,
+      /^E_PROTOCOL_VERSION drop-job: protocol version 7/,
+      /^E_BAD_MESSAGE launch-tasks: batch: /,
+      /^E_BAD_MESSAGE bad Kindling-Chunk header/,
+      /^E_BAD_MESSAGE message .*orphan: chunk 3\/4 arrived without the chunks before it/,
+    ],
+  );
 });
 
 t.test('nats-transport: oversized and incomplete chunked messages are dropped with a log line', async (t) => {
   const a = await transport('limit-pub');
-  const small = await NatsTransport.connect({ servers: server.url, name: 'limit-sub' }, log, { maxMessageBytes: 2 * 1024 * 1024, chunkTimeoutMs: 200 });
+  const small = await NatsTransport.connect({ servers: server.url, name: 'limit-sub' }, log, {
+    maxMessageBytes: 2 * 1024 * 1024,
+    chunkTimeoutMs: 200,
+  });
   open.push(small);
   const got: Message[] = [];
   small.subscribe('test.limits', (m) => {
@@ -223,14 +280,21 @@ t.test('nats-transport: oversized and incomplete chunked messages are dropped wi
   await raw.flush();
   await raw.close();
   await a.publish('test.limits', { type: 'drop-job', version: v, jobId: 'small-enough' });
-  await waitFor(() => log.lines.slice(before).some((l) => l.msg === 'incomplete chunked message dropped after timeout'), 5_000, 'timeout line');
+  await waitFor(
+    () => log.lines.slice(before).some((l) => l.msg === 'incomplete chunked message dropped after timeout'),
+    5_000,
+    'timeout line',
+  );
   t.strictSame(got, [{ type: 'drop-job', version: v, jobId: 'small-enough' }]);
   t.ok(
     log.lines.slice(before).some((l) => l.msg === 'rejected message' && /exceeds the limit of 2097152 bytes/.test(String(l.obj.reason))),
     'the oversized message is logged',
   );
-  t.equal((await errorOf(small.publish('test.limits', { type: 'range-data', version: v, bytes: new Uint8Array(3 * 1024 * 1024) })))?.code,
-    'E_BAD_MESSAGE', 'and never sent');
+  t.equal(
+    (await errorOf(small.publish('test.limits', { type: 'range-data', version: v, bytes: new Uint8Array(3 * 1024 * 1024) })))?.code,
+    'E_BAD_MESSAGE',
+    'and never sent',
+  );
 });
 
 t.test('nats-transport: an invalid reply fails the request with E_BAD_MESSAGE', async (t) => {
@@ -287,5 +351,9 @@ t.test('nats-transport: close drains and reports closed', async (t) => {
   await a.close();
   await a.close();
   await waitFor(() => statuses.includes('closed'), 5_000, 'closed status');
-  t.equal((await errorOf(a.publish('test.close', { type: 'discover-executors', version: v })))?.code, 'E_IO', 'publish after close fails with E_IO');
+  t.equal(
+    (await errorOf(a.publish('test.close', { type: 'discover-executors', version: v })))?.code,
+    'E_IO',
+    'publish after close fails with E_IO',
+  );
 });

@@ -79,7 +79,12 @@ function checkKubectl(): void {
   const run = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
   if (run.error) {
     const missing = (run.error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new KindlingError('E_IO', missing ? `kubectl is not installed; the k8s/ manifests are rendered with \`kubectl kustomize\`. ${INSTALL_HINT}` : `kubectl could not run: ${run.error.message}`);
+    throw new KindlingError(
+      'E_IO',
+      missing
+        ? `kubectl is not installed; the k8s/ manifests are rendered with \`kubectl kustomize\`. ${INSTALL_HINT}`
+        : `kubectl could not run: ${run.error.message}`,
+    );
   }
   let kustomize = '';
   try {
@@ -88,7 +93,8 @@ function checkKubectl(): void {
     // Very old kubectl without -o json: reported below as an unknown version.
   }
   const major = Number(/^v?(\d+)\./.exec(kustomize)?.[1] ?? 0);
-  if (major < 5) throw new KindlingError('E_IO', `kubectl's kustomize is ${kustomize || 'unknown'}, k8s/ needs v5 or newer. ${INSTALL_HINT}`);
+  if (major < 5)
+    throw new KindlingError('E_IO', `kubectl's kustomize is ${kustomize || 'unknown'}, k8s/ needs v5 or newer. ${INSTALL_HINT}`);
   checkedKubectl = true;
 }
 

@@ -13,14 +13,27 @@ import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IRole, IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import {
-  DRIVER_METRICS_PORT, DRIVER_UI_PORT, EXECUTOR_GRACE_MS, EXECUTOR_HEALTH_PORT, EXECUTOR_LABELS, KINDLING_RESOURCES, KINDLING_UID, NATS_CLIENT_PORT, NATS_LABELS,
-  PART_OF_LABEL, cpuMillicores, memoryBytes,
+  DRIVER_METRICS_PORT,
+  DRIVER_UI_PORT,
+  EXECUTOR_GRACE_MS,
+  EXECUTOR_HEALTH_PORT,
+  EXECUTOR_LABELS,
+  KINDLING_RESOURCES,
+  KINDLING_UID,
+  NATS_CLIENT_PORT,
+  NATS_LABELS,
+  PART_OF_LABEL,
+  cpuMillicores,
+  memoryBytes,
 } from '@kindling/coordinator/k8s';
 import { repoRoot } from '../harness/paths.js';
 import { renderKustomize, validateObject, type KubeObject } from './manifest-schema.js';
 import { restrictedPodViolations } from './pod-security.js';
 
-const OVERLAYS = readdirSync(resolve(repoRoot, 'k8s/overlays'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const OVERLAYS = readdirSync(resolve(repoRoot, 'k8s/overlays'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 const RENDERS = ['base', ...OVERLAYS];
 const cache = new Map<string, KubeObject[]>();
 
@@ -71,21 +84,33 @@ function envValue(c: IContainer, name: string): string | undefined {
 
 t.test('manifests: a missing or too old kubectl fails with an install hint instead of skipping', async (t) => {
   // Runs before any real render (the kubectl check is remembered once it passes).
-  const bin = t.testdir({ empty: {}, kubectl: '#!/bin/sh\necho \'{"clientVersion":{"gitVersion":"v1.20.2"},"kustomizeVersion":"v2.0.3"}\'\n' });
+  const bin = t.testdir({
+    empty: {},
+    kubectl: '#!/bin/sh\necho \'{"clientVersion":{"gitVersion":"v1.20.2"},"kustomizeVersion":"v2.0.3"}\'\n',
+  });
   chmodSync(resolve(bin, 'kubectl'), 0o755);
   const path = process.env['PATH'];
   try {
     process.env['PATH'] = resolve(bin, 'empty');
-    t.throws(() => renderKustomize(resolve(repoRoot, 'k8s/base')), { code: 'E_IO', message: /kubectl is not installed.*Install kubectl 1\.27 or newer/ });
+    t.throws(() => renderKustomize(resolve(repoRoot, 'k8s/base')), {
+      code: 'E_IO',
+      message: /kubectl is not installed.*Install kubectl 1\.27 or newer/,
+    });
     process.env['PATH'] = bin;
-    t.throws(() => renderKustomize(resolve(repoRoot, 'k8s/base')), { code: 'E_IO', message: /kustomize is v2\.0\.3, k8s\/ needs v5 or newer/ });
+    t.throws(() => renderKustomize(resolve(repoRoot, 'k8s/base')), {
+      code: 'E_IO',
+      message: /kustomize is v2\.0\.3, k8s\/ needs v5 or newer/,
+    });
   } finally {
     process.env['PATH'] = path;
   }
 });
 
 t.test('manifests: the minikube and production overlays exist', async (t) => {
-  t.same(OVERLAYS.filter((o) => o === 'minikube' || o === 'production'), ['minikube', 'production']);
+  t.same(
+    OVERLAYS.filter((o) => o === 'minikube' || o === 'production'),
+    ['minikube', 'production'],
+  );
 });
 
 for (const name of RENDERS) {
@@ -96,10 +121,14 @@ for (const name of RENDERS) {
     const keys = objects.map((o) => `${o.kind}/${o.metadata.name}`);
     t.same([...new Set(keys)].sort(), [...keys].sort(), 'no object is defined twice');
     if (name !== 'base') {
-      for (const obj of objects.filter((o) => o.kind !== 'Namespace')) t.equal(obj.metadata.namespace, 'kindling', `${obj.kind} ${obj.metadata.name} is in namespace kindling`);
+      for (const obj of objects.filter((o) => o.kind !== 'Namespace'))
+        t.equal(obj.metadata.namespace, 'kindling', `${obj.kind} ${obj.metadata.name} is in namespace kindling`);
       t.equal(find<KubeObject>(objects, 'Namespace', 'kindling').metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
     } else {
-      t.notOk(objects.some((o) => o.metadata.namespace !== undefined || o.kind === 'Namespace'), 'the base names no namespace');
+      t.notOk(
+        objects.some((o) => o.metadata.namespace !== undefined || o.kind === 'Namespace'),
+        'the base names no namespace',
+      );
     }
   });
 
@@ -118,8 +147,14 @@ for (const name of RENDERS) {
     const c = container(sts, 'executor');
     t.same(c.args, ['executor']);
     t.same(pod.containers.length, 1);
-    t.same(c.env?.find((e) => e.name === 'POD_NAME')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } }, 'the executor id is the pod name');
-    t.same(c.env?.find((e) => e.name === 'KINDLING_NATS_TOKEN')?.valueFrom, { secretKeyRef: { name: KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey } });
+    t.same(
+      c.env?.find((e) => e.name === 'POD_NAME')?.valueFrom,
+      { fieldRef: { fieldPath: 'metadata.name' } },
+      'the executor id is the pod name',
+    );
+    t.same(c.env?.find((e) => e.name === 'KINDLING_NATS_TOKEN')?.valueFrom, {
+      secretKeyRef: { name: KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey },
+    });
     t.same(c.envFrom, [{ configMapRef: { name: KINDLING_RESOURCES.configMap } }]);
     t.equal(envValue(c, 'KINDLING_HEALTH_PORT'), String(EXECUTOR_HEALTH_PORT));
 
@@ -127,8 +162,15 @@ for (const name of RENDERS) {
     t.equal(c.livenessProbe?.httpGet?.path, '/healthz');
     t.equal(probePort(c, c.readinessProbe), EXECUTOR_HEALTH_PORT, 'readiness probes the health port');
     t.equal(probePort(c, c.livenessProbe), EXECUTOR_HEALTH_PORT, 'liveness probes the health port');
-    t.same(spec.template.metadata?.annotations, { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(EXECUTOR_HEALTH_PORT), 'prometheus.io/path': '/metrics' }, 'Prometheus scrapes /metrics on the health port');
-    t.ok(c.ports?.some((p) => p.containerPort === EXECUTOR_HEALTH_PORT), 'which the container declares');
+    t.same(
+      spec.template.metadata?.annotations,
+      { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(EXECUTOR_HEALTH_PORT), 'prometheus.io/path': '/metrics' },
+      'Prometheus scrapes /metrics on the health port',
+    );
+    t.ok(
+      c.ports?.some((p) => p.containerPort === EXECUTOR_HEALTH_PORT),
+      'which the container declares',
+    );
 
     const graceMs = Number(envValue(c, 'KINDLING_GRACE_MS'));
     t.equal(graceMs, EXECUTOR_GRACE_MS);
@@ -156,7 +198,9 @@ for (const name of RENDERS) {
       }
     }
     const sts = find<IStatefulSet>(objects, 'StatefulSet', KINDLING_RESOURCES.executorStatefulSet);
-    const cores = Number((find<KubeObject>(objects, 'ConfigMap', KINDLING_RESOURCES.configMap)['data'] as Record<string, string>)['KINDLING_EXECUTOR_CORES']);
+    const cores = Number(
+      (find<KubeObject>(objects, 'ConfigMap', KINDLING_RESOURCES.configMap)['data'] as Record<string, string>)['KINDLING_EXECUTOR_CORES'],
+    );
     const cpuLimit = cpuMillicores(String(container(sts, 'executor').resources?.limits?.['cpu']));
     t.ok(Number.isInteger(cores) && cores >= 1 && cores * 1000 <= cpuLimit, `${cores} worker threads fit a ${cpuLimit}m CPU limit`);
   });
@@ -173,8 +217,14 @@ for (const name of RENDERS) {
 
   t.test(`manifests: ${name} RBAC is one namespaced Role with exactly the driver's verbs`, async (t) => {
     const objects = render(name);
-    t.notOk(objects.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'), 'no cluster-scoped RBAC');
-    t.same(objects.filter((o) => o.kind === 'Role').map((o) => o.metadata.name), [KINDLING_RESOURCES.driverServiceAccount]);
+    t.notOk(
+      objects.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'),
+      'no cluster-scoped RBAC',
+    );
+    t.same(
+      objects.filter((o) => o.kind === 'Role').map((o) => o.metadata.name),
+      [KINDLING_RESOURCES.driverServiceAccount],
+    );
     const role = find<IRole>(objects, 'Role', KINDLING_RESOURCES.driverServiceAccount);
     t.same(role.rules, [
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
@@ -215,23 +265,56 @@ for (const name of RENDERS) {
     t.same(nats?.spec?.policyTypes, ['Ingress']);
     t.equal(nats?.spec?.ingress?.length, 1);
     t.same(nats?.spec?.ingress?.[0]?.from, [{ podSelector: { matchLabels: PART_OF_LABEL } }], 'only part-of=kindling pods');
-    t.ok(nats?.spec?.ingress?.[0]?.ports?.some((p) => p.port === NATS_CLIENT_PORT && p.protocol === 'TCP'), 'the NATS client port');
+    t.ok(
+      nats?.spec?.ingress?.[0]?.ports?.some((p) => p.port === NATS_CLIENT_PORT && p.protocol === 'TCP'),
+      'the NATS client port',
+    );
 
     const exec = policies.find((p) => sameLabels(p.spec?.podSelector.matchLabels, EXECUTOR_LABELS));
     t.same(exec?.spec?.policyTypes, ['Ingress', 'Egress']);
-    t.same(exec?.spec?.ingress, [{ ports: [{ protocol: 'TCP', port: EXECUTOR_HEALTH_PORT }] }], 'executors admit only the probe/metrics port');
+    t.same(
+      exec?.spec?.ingress,
+      [{ ports: [{ protocol: 'TCP', port: EXECUTOR_HEALTH_PORT }] }],
+      'executors admit only the probe/metrics port',
+    );
     const driver = policies.find((p) => p.metadata?.name === 'kindling-driver');
-    t.same(driver?.spec?.ingress, [{ ports: [{ protocol: 'TCP', port: DRIVER_UI_PORT }, { protocol: 'TCP', port: DRIVER_METRICS_PORT }] }], 'drivers admit only their UI and metrics ports');
+    t.same(
+      driver?.spec?.ingress,
+      [
+        {
+          ports: [
+            { protocol: 'TCP', port: DRIVER_UI_PORT },
+            { protocol: 'TCP', port: DRIVER_METRICS_PORT },
+          ],
+        },
+      ],
+      'drivers admit only their UI and metrics ports',
+    );
     const egress = exec?.spec?.egress ?? [];
-    t.same(egress[0], { to: [{ podSelector: { matchLabels: NATS_LABELS } }], ports: [{ protocol: 'TCP', port: NATS_CLIENT_PORT }] }, 'executors reach NATS');
-    t.ok(egress.slice(1).every((r) => r.to === undefined && (r.ports ?? []).every((p) => p.port === 53)), 'and otherwise only DNS');
+    t.same(
+      egress[0],
+      { to: [{ podSelector: { matchLabels: NATS_LABELS } }], ports: [{ protocol: 'TCP', port: NATS_CLIENT_PORT }] },
+      'executors reach NATS',
+    );
+    t.ok(
+      egress.slice(1).every((r) => r.to === undefined && (r.ports ?? []).every((p) => p.port === 53)),
+      'and otherwise only DNS',
+    );
 
     const natsPods = find<IStatefulSet>(objects, 'StatefulSet', 'kindling-nats').spec?.template.metadata?.labels;
     t.match(natsPods, PART_OF_LABEL);
     const client = find<IService>(objects, 'Service', KINDLING_RESOURCES.natsService);
-    t.ok(client.spec?.ports?.some((p) => p.port === NATS_CLIENT_PORT), 'Service kindling-nats serves 4222');
-    t.ok(client.spec?.ports?.some((p) => p.port === 8222), 'and 8222 monitoring');
-    const master = (find<KubeObject>(objects, 'ConfigMap', KINDLING_RESOURCES.configMap)['data'] as Record<string, string>)['KINDLING_MASTER'];
+    t.ok(
+      client.spec?.ports?.some((p) => p.port === NATS_CLIENT_PORT),
+      'Service kindling-nats serves 4222',
+    );
+    t.ok(
+      client.spec?.ports?.some((p) => p.port === 8222),
+      'and 8222 monitoring',
+    );
+    const master = (find<KubeObject>(objects, 'ConfigMap', KINDLING_RESOURCES.configMap)['data'] as Record<string, string>)[
+      'KINDLING_MASTER'
+    ];
     t.equal(master, `nats://${KINDLING_RESOURCES.natsService}:${NATS_CLIENT_PORT}`);
   });
 
@@ -247,7 +330,9 @@ for (const name of RENDERS) {
     const claim = sts.spec?.volumeClaimTemplates?.find((v) => v.metadata?.name === dataMount?.name);
     t.ok(claim, '/data is a PersistentVolumeClaim template');
     t.ok(memoryBytes(String(claim?.spec?.resources?.requests?.['storage'])) >= 1024 ** 3, 'of at least 1Gi');
-    t.same(c.env?.find((e) => e.name === 'NATS_TOKEN')?.valueFrom, { secretKeyRef: { name: KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey } });
+    t.same(c.env?.find((e) => e.name === 'NATS_TOKEN')?.valueFrom, {
+      secretKeyRef: { name: KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey },
+    });
     const conf = (find<KubeObject>(objects, 'ConfigMap', 'kindling-nats-config')['data'] as Record<string, string>)['nats.conf'];
     t.match(conf, /authorization\s*\{\s*token:\s*\$NATS_TOKEN\s*\}/, 'the server requires the token');
     t.equal(probePort(c, c.livenessProbe), 8222);
@@ -292,14 +377,31 @@ t.test('manifests: production runs 4 larger executors from a registry image and 
   t.equal(sts.spec?.replicas, 4);
   t.match(c.image, /^ghcr\.io\/[^/]+\/kindling:\d+\.\d+\.\d+$/, 'a registry image with a version tag');
   t.not(c.imagePullPolicy, 'Never');
-  t.ok(cpuMillicores(String(c.resources?.requests?.['cpu'])) > cpuMillicores(String(container(find<IStatefulSet>(render('minikube'), 'StatefulSet', KINDLING_RESOURCES.executorStatefulSet), 'executor').resources?.requests?.['cpu'])), 'bigger than minikube');
-  t.notOk(objects.some((o) => o.kind === 'Secret'), 'no Secret is rendered: the published example token never reaches production');
+  t.ok(
+    cpuMillicores(String(c.resources?.requests?.['cpu'])) >
+      cpuMillicores(
+        String(
+          container(find<IStatefulSet>(render('minikube'), 'StatefulSet', KINDLING_RESOURCES.executorStatefulSet), 'executor').resources
+            ?.requests?.['cpu'],
+        ),
+      ),
+    'bigger than minikube',
+  );
+  t.notOk(
+    objects.some((o) => o.kind === 'Secret'),
+    'no Secret is rendered: the published example token never reaches production',
+  );
 });
 
 t.test('manifests: the schema check catches a careless edit', async (t) => {
-  const sts = structuredClone(render('base').find((o) => o.kind === 'StatefulSet' && o.metadata.name === KINDLING_RESOURCES.executorStatefulSet)!) as unknown as { spec: { replicas: unknown; selector?: unknown } };
+  const sts = structuredClone(
+    render('base').find((o) => o.kind === 'StatefulSet' && o.metadata.name === KINDLING_RESOURCES.executorStatefulSet)!,
+  ) as unknown as { spec: { replicas: unknown; selector?: unknown } };
   sts.spec.replicas = '2'; // what an unquoted-vs-quoted YAML slip produces
-  t.throws(() => validateObject(sts as unknown as KubeObject), { code: 'E_SCHEMA', message: /StatefulSet kindling-executor: .*replicas must be integer/ });
+  t.throws(() => validateObject(sts as unknown as KubeObject), {
+    code: 'E_SCHEMA',
+    message: /StatefulSet kindling-executor: .*replicas must be integer/,
+  });
   delete sts.spec.selector;
   sts.spec.replicas = 2;
   t.throws(() => validateObject(sts as unknown as KubeObject), { message: /must have required property '?selector'?/ });

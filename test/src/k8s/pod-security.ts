@@ -7,7 +7,16 @@
 import type { IPodSpec } from 'kubernetes-models/v1';
 
 /** Volume types "restricted" allows. */
-const ALLOWED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+const ALLOWED_VOLUMES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 
 /**
  * Lists how a pod spec breaks the restricted profile, plus Kindling's own rules (read-only
@@ -18,9 +27,11 @@ export function restrictedPodViolations(owner: string, spec: IPodSpec): string[]
   const sc = spec.securityContext;
   if (sc?.runAsNonRoot !== true) out.push(`${owner}: securityContext.runAsNonRoot is not true`);
   if (sc?.runAsUser === 0) out.push(`${owner}: runs as uid 0`);
-  if (sc?.seccompProfile?.type !== 'RuntimeDefault' && sc?.seccompProfile?.type !== 'Localhost') out.push(`${owner}: seccompProfile is not RuntimeDefault`);
+  if (sc?.seccompProfile?.type !== 'RuntimeDefault' && sc?.seccompProfile?.type !== 'Localhost')
+    out.push(`${owner}: seccompProfile is not RuntimeDefault`);
   if (spec.hostNetwork || spec.hostPID || spec.hostIPC) out.push(`${owner}: uses a host namespace`);
-  if (spec.enableServiceLinks !== false) out.push(`${owner}: enableServiceLinks is not false (service links inject KINDLING_NATS_* / KINDLING_EXECUTOR_* variables)`);
+  if (spec.enableServiceLinks !== false)
+    out.push(`${owner}: enableServiceLinks is not false (service links inject KINDLING_NATS_* / KINDLING_EXECUTOR_* variables)`);
   for (const v of spec.volumes ?? []) {
     const type = Object.keys(v).find((k) => k !== 'name') ?? '(none)';
     if (!ALLOWED_VOLUMES.has(type)) out.push(`${owner}: volume ${v.name} is a ${type}, not allowed by "restricted"`);
