@@ -9,7 +9,8 @@ import { html, fmt, type Html } from './html.js';
 /** One series of a line chart. */
 export interface Series {
   readonly label: string;
-  readonly points: ReadonlyArray<readonly [number, number]>;
+  /** [x, y] or [x, y, threshold]: the cursor readout shows the threshold when a point has one. */
+  readonly points: ReadonlyArray<readonly [number, number] | readonly [number, number, number]>;
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];

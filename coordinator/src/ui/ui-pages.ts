@@ -427,7 +427,10 @@ function modelPage(s: StatusStore): Html {
 }
 
 function evaluation(test: Record<string, unknown>, coefs: Array<{ name: string; value: number }>, intercept: number): Html {
-  const roc = ((test['roc'] ?? []) as Array<{ fpr: number; tpr: number }>).map((p) => [p.fpr, p.tpr] as const);
+  // Interior ROC points carry the score threshold they stand for: the cursor readout shows it.
+  const roc = ((test['roc'] ?? []) as Array<{ fpr: number; tpr: number; threshold?: number }>).map((p) =>
+    p.threshold !== undefined && Number.isFinite(p.threshold) ? ([p.fpr, p.tpr, p.threshold] as const) : ([p.fpr, p.tpr] as const),
+  );
   const pr = ((test['pr'] ?? []) as Array<{ recall: number; precision: number }>).map((p) => [p.recall, p.precision] as const);
   const scalars = ['areaUnderROC', 'areaUnderPR', 'accuracy', 'precision', 'recall', 'f1', 'logLoss', 'count'];
   return html`<h3>Evaluation (test set)</h3>
