@@ -30,7 +30,7 @@ import {
   type TaskParamsByOp,
   type TaskResultByOp,
 } from '@kindling/shared/compute';
-import { OutputCommitter, PredictionsWriter, writeFeaturesPart, writeLogisticRegressionModel } from '../artifacts/index.js';
+import { OutputCommitter, writeLogisticRegressionModel } from '../artifacts/index.js';
 import { writeKfpOutputs } from '../artifacts/kfp-outputs.js';
 import type { ExecutorMembership } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -44,6 +44,7 @@ import { fitTransforms } from './fit-transforms.js';
 import { finishMultinomialJob } from './multinomial-job.js';
 import { sparkCompatSplit } from './spark-compat-split.js';
 import { RunRecorder } from './run-recorder.js';
+import { writeRowOutputs } from './row-outputs.js';
 import type { StageRunner } from './stage-runner.js';
 
 export type { StageRequest, StageRunner } from './stage-runner.js';
@@ -272,24 +273,14 @@ async function executeStages(
     },
     sparkVersion: spec.compat === 'spark-2.3' ? '2.3.0' : '3.5.0',
   });
-  if (spec.output.predictions) {
-    const writer = await PredictionsWriter.open(committer.path('predictions'));
-    for (let p = 0; p < testEval.length; p++) {
-      const rows = testEval[p]!.predictions;
-      if (rows) await writer.writePart(p, rows);
-    }
-    await writer.close();
-  }
-  if (spec.output.features) {
-    // The assembled vectors of every row, per split: the cached design blocks come back one
-    // stage per split and are written as Spark-style sparse vectors, one part per partition.
-    for (const split of ['train', 'test'] as const) {
-      const blocks = await stage(ctx, plan, `collect ${split} features`, 'features', { split });
-      const dir = committer.path(`features/${split}`);
-      for (let p = 0; p < blocks.length; p++)
-        await writeFeaturesPart(dir, p, blocks[p]!, fitted.layout.numericIndex, fitted.layout.numFeatures);
-    }
-  }
+  await writeRowOutputs(
+    ctx.scheduler,
+    plan,
+    committer,
+    spec,
+    fitted,
+    testEval.map((t) => t.predictions),
+  );
   const durationMs = Date.now() - started;
   const metricsDoc = {
     job: spec.name,

@@ -19,13 +19,14 @@ import {
   type TaskParamsByOp,
   type TaskResultByOp,
 } from '@kindling/shared/compute';
-import { PredictionsWriter, writeFeaturesPart, writeMultinomialModel, type OutputCommitter } from '../artifacts/index.js';
+import { writeMultinomialModel, type OutputCommitter } from '../artifacts/index.js';
 import type { ExecutorMembership } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { JobSpec } from '../job/job-spec.js';
 import { trainMultinomialLogisticRegression, type MultinomialFit } from '../ml/multinomial-trainer.js';
 import type { FittedPipeline } from './fit-transforms.js';
 import type { RunRecorder } from './run-recorder.js';
+import { writeRowOutputs } from './row-outputs.js';
 import type { StageRunner } from './stage-runner.js';
 
 /** The parts of the runner's RunContext this module uses (declared here: job-runner imports this module). */
@@ -151,22 +152,15 @@ export async function finishMultinomialJob(input: MultinomialJobInput): Promise<
     },
     sparkVersion: spec.compat === 'spark-2.3' ? '2.3.0' : '3.5.0',
   });
-  if (spec.output.predictions) {
-    const writer = await PredictionsWriter.open(committer.path('predictions'), { numClasses: fit.numClasses });
-    for (let p = 0; p < testParts.length; p++) {
-      const scored = testParts[p]!.predictions;
-      if (scored) await writer.writePart(p, scored);
-    }
-    await writer.close();
-  }
-  if (spec.output.features) {
-    for (const split of ['train', 'test'] as const) {
-      const blocks = await stage(ctx, plan, `collect ${split} features`, 'features', { split });
-      const dir = committer.path(`features/${split}`);
-      for (let p = 0; p < blocks.length; p++)
-        await writeFeaturesPart(dir, p, blocks[p]!, fitted.layout.numericIndex, fitted.layout.numFeatures);
-    }
-  }
+  await writeRowOutputs(
+    ctx.scheduler,
+    plan,
+    committer,
+    spec,
+    fitted,
+    testParts.map((t) => t.predictions),
+    fit.numClasses,
+  );
 
   const durationMs = Date.now() - started;
   const labels = Object.fromEntries(fitted.labelValues.map((v, k) => [String(k), v]));
