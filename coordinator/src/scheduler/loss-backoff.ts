@@ -31,14 +31,13 @@ export class LossBackoff {
     this.arm();
   }
 
-  /** Removes and returns, ascending, the partitions whose delay has passed. */
+  /**
+   * Removes and returns, ascending, the partitions whose delay has passed. Called after the
+   * timer fired; partitions not yet due by `now()` (a timer may fire a millisecond before
+   * Date.now() reaches its due time) stay, behind a fresh timer.
+   */
   takeDue(): number[] {
     const now = this.clock.now();
-    // The timer that fired, or one already superseded: either way it guards nothing now.
-    if (this.timer && this.timer.at <= now) {
-      this.clock.clearTimeout(this.timer.handle);
-      this.timer = undefined;
-    }
     const due: number[] = [];
     for (const [p, at] of this.readyAt) if (at <= now) due.push(p);
     for (const p of due) this.readyAt.delete(p);
@@ -60,6 +59,12 @@ export class LossBackoff {
     if (this.timer) this.clock.clearTimeout(this.timer.handle);
     this.timer = undefined;
     if (next === Infinity) return;
-    this.timer = { handle: this.clock.setTimeout(this.onDue, next - this.clock.now()), at: next };
+    const handle = this.clock.setTimeout(() => {
+      // A fired timer guards nothing: forgetting it here (not by comparing `at` with now(),
+      // which a timer firing early fails) lets the next arm() set a new one.
+      if (this.timer?.handle === handle) this.timer = undefined;
+      this.onDue();
+    }, next - this.clock.now());
+    this.timer = { handle, at: next };
   }
 }

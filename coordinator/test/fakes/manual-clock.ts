@@ -1,13 +1,18 @@
 /**
  * ManualClock: a Clock whose time moves only when a test calls advance(ms). Timers fire in
  * due order (ties in the order they were set), each seeing now() equal to its due time, so
- * "nothing before the delay, right after it" can be asserted to the millisecond.
+ * "nothing before the delay, right after it" can be asserted to the millisecond. With
+ * `firesEarlyMs` a timer longer than that sees now() that much before its due time, as Node's
+ * timers (on a monotonic clock) can against Date.now(); shorter ones fire on time, so a
+ * re-armed timer always moves time on.
  */
 import type { Clock, TimerHandle } from '../../src/clock.js';
 
 interface ManualTimer {
   readonly seq: number;
   due: number;
+  /** How far before `due` now() reads when it fires. */
+  readonly early: number;
   readonly fn: () => void;
   /** Set for intervals: the period to re-arm with. */
   readonly every?: number;
@@ -19,8 +24,11 @@ export class ManualClock implements Clock {
   private seq = 0;
   private readonly timers = new Map<TimerHandle, ManualTimer>();
 
-  constructor(start = 0) {
+  private readonly firesEarlyMs: number;
+
+  constructor(start = 0, options: { readonly firesEarlyMs?: number } = {}) {
     this.time = start;
+    this.firesEarlyMs = options.firesEarlyMs ?? 0;
   }
 
   /** The current manual time, ms. */
@@ -31,7 +39,8 @@ export class ManualClock implements Clock {
   /** Arms `fn` for now + ms (negative counts as 0). */
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const handle = {};
-    this.timers.set(handle, { seq: this.seq++, due: this.time + Math.max(0, ms), fn });
+    const early = ms > this.firesEarlyMs ? this.firesEarlyMs : 0;
+    this.timers.set(handle, { seq: this.seq++, due: this.time + Math.max(0, ms), early, fn });
     return handle;
   }
 
@@ -44,7 +53,7 @@ export class ManualClock implements Clock {
   setInterval(fn: () => void, ms: number): TimerHandle {
     const handle = {};
     const every = Math.max(1, ms);
-    this.timers.set(handle, { seq: this.seq++, due: this.time + every, fn, every });
+    this.timers.set(handle, { seq: this.seq++, due: this.time + every, early: 0, fn, every });
     return handle;
   }
 
@@ -60,7 +69,7 @@ export class ManualClock implements Clock {
       const next = this.nextDue();
       if (!next || next[1].due > end) break;
       const [handle, timer] = next;
-      this.time = timer.due;
+      this.time = Math.max(this.time, timer.due - timer.early);
       if (timer.every === undefined) this.timers.delete(handle);
       else timer.due += timer.every;
       timer.fn();
