@@ -15,3 +15,4 @@ export {
   VECTOR_UDT_CLASS,
   readParquetFile,
 } from './spark-parquet.js';
+export type * from './pipeline-model-data.js';
