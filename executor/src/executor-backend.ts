@@ -237,6 +237,7 @@ export class ExecutorBackend {
             ok: true,
             result: u.value,
             ...(u.kernelMs !== undefined ? { kernelMs: u.kernelMs } : {}),
+            ...(u.blocks !== undefined ? { blocks: [...u.blocks] } : {}),
           }
         : { taskId: u.taskId, partition: u.partition, ok: false, error: u.error },
     );

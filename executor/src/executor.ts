@@ -60,7 +60,7 @@ interface JobState {
 export interface ExecutorOptions {
   readonly id: string;
   readonly runner: Pick<TaskRunner, 'run'>;
-  readonly store: Pick<BlockStore, 'dropJob'>;
+  readonly store: Pick<BlockStore, 'dropJob' | 'partitionBlocks'>;
   readonly metrics?: TaskMetricsSink;
 }
 
@@ -130,7 +130,9 @@ export class Executor {
     try {
       const t0 = performance.now();
       const value = await this.opts.runner.run(launch.jobId, job.plan, launch.op, launch.params, ref.partition);
-      update = { taskId: ref.taskId, partition: ref.partition, ok: true, value, kernelMs: performance.now() - t0 };
+      const kernelMs = performance.now() - t0;
+      const blocks = this.opts.store.partitionBlocks(launch.jobId, ref.partition);
+      update = { taskId: ref.taskId, partition: ref.partition, ok: true, value, kernelMs, blocks };
       this.opts.metrics?.taskSucceeded(launch.op);
     } catch (err) {
       const error = toWireError(err);

@@ -24,7 +24,7 @@ async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: numb
   const driver = bus.connect({ prefix: 'kt', log: quiet });
   const finish: Array<(v: unknown) => void> = [];
   const runner = { run: () => new Promise<unknown>((resolve) => finish.push(resolve)) };
-  const executor = new Executor({ id: 'e0', runner, store: { dropJob: () => 0 } });
+  const executor = new Executor({ id: 'e0', runner, store: { dropJob: () => 0, partitionBlocks: () => [] } });
   const backend = new ExecutorBackend({
     executorId: 'e0',
     prefix: 'kt',

@@ -28,7 +28,7 @@ function manualRunner() {
 function rig() {
   const runner = manualRunner();
   const dropped: string[] = [];
-  const executor = new Executor({ id: 'e0', runner, store: { dropJob: (j) => (dropped.push(j), 0) } });
+  const executor = new Executor({ id: 'e0', runner, store: { dropJob: (j) => (dropped.push(j), 0), partitionBlocks: () => [] } });
   const updates: TaskUpdate[] = [];
   const launch = (version: number, tasks: Array<[string, number]>) =>
     executor.launch(

@@ -11,7 +11,7 @@
 import type { WireError } from './errors.js';
 import type { ExecutorId, JobId, TaskId } from './ids.js';
 import type { TaskOp, TaskParamsByOp, TaskResultByOp } from './ops/registry.js';
-import type { JobPlan } from './tasks.js';
+import type { BlockName, JobPlan } from './tasks.js';
 
 /** A snapshot of what an executor holds and runs, for status displays and tests. */
 export interface ExecutorStatus {
@@ -37,6 +37,12 @@ export interface TaskBatch<O extends TaskOp = TaskOp> {
   readonly tasks: readonly TaskRef[];
 }
 
+/** One cached block of a partition, as an executor reports it after a task. */
+export interface CachedBlock {
+  readonly name: BlockName;
+  readonly bytes: number;
+}
+
 /** How one task of a batch ended. */
 export type TaskUpdate<R = unknown> =
   | {
@@ -44,7 +50,10 @@ export type TaskUpdate<R = unknown> =
       readonly partition: number;
       readonly ok: true;
       readonly value: R;
-      /** The executor's time from taking the task to its result (input, worker thread, op), ms. */ readonly kernelMs?: number;
+      /** The executor's time from taking the task to its result (input, worker thread, op), ms. */
+      readonly kernelMs?: number;
+      /** The partition's blocks cached on the executor once the task ended, with their bytes (the Storage page). */
+      readonly blocks?: readonly CachedBlock[];
     }
   | { readonly taskId: TaskId; readonly partition: number; readonly ok: false; readonly error: WireError };
 

@@ -68,7 +68,18 @@ const executorHeartbeat = z.object({
 /** One task's outcome inside TasksFinished; `result` is validated by the driver, which knows the op. */
 const taskOutcome = z.discriminatedUnion('ok', [
   // kernelMs: the executor's own time from taking the task to its result (optional: older executors omit it).
-  z.object({ taskId: nonEmpty, partition: count, ok: z.literal(true), result: z.unknown(), kernelMs: finite.nonnegative().optional() }),
+  // blocks: the partition's blocks cached on the executor after the task, for the driver's Storage page (optional).
+  z.object({
+    taskId: nonEmpty,
+    partition: count,
+    ok: z.literal(true),
+    result: z.unknown(),
+    kernelMs: finite.nonnegative().optional(),
+    blocks: z
+      .array(z.object({ name: z.enum(['rows', 'train', 'test']), bytes: count }))
+      .max(3)
+      .optional(),
+  }),
   z.object({ taskId: nonEmpty, partition: count, ok: z.literal(false), error: wireError }),
 ]);
 

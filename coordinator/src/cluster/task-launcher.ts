@@ -393,6 +393,7 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
         ok: true,
         value,
         ...(o.kernelMs !== undefined ? { kernelMs: o.kernelMs } : {}),
+        ...(o.blocks !== undefined ? { blocks: o.blocks } : {}),
       });
     }
   }

@@ -28,6 +28,8 @@ export interface DriverEvents {
     queuedMs?: number;
     runMs?: number;
     kernelMs?: number;
+    /** The partition's blocks cached on that executor after the task (absent from executors that do not report them). */
+    blocks?: Array<{ name: string; bytes: number }>;
   };
   'executor-added': { executorId: string; slots: number };
   'executor-removed': { executorId: string; lost: boolean; reason: string; partitions: number[] };

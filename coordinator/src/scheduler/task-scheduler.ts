@@ -17,6 +17,7 @@ import {
   asTaskId,
   KindlingError,
   toWireError,
+  type CachedBlock,
   type ExecutorClient,
   type ExecutorId,
   type JobId,
@@ -227,7 +228,7 @@ export class TaskScheduler {
     this.executors.get(executorId)?.inFlight.delete(update.taskId);
     const run = this.stages.get(stageId);
     if (run) {
-      if (update.ok) this.reportSuccess(run, update.taskId, update.value, update.kernelMs);
+      if (update.ok) this.reportSuccess(run, update.taskId, update.value, update.kernelMs, update.blocks);
       else {
         const failure = run.manager.taskFailed(update.taskId, update.error);
         if (failure) this.reportFailure(run, failure);
@@ -238,7 +239,7 @@ export class TaskScheduler {
     this.reviveOffers();
   }
 
-  private reportSuccess(run: StageRun, taskId: TaskId, value: unknown, kernelMs?: number): void {
+  private reportSuccess(run: StageRun, taskId: TaskId, value: unknown, kernelMs?: number, blocks?: readonly CachedBlock[]): void {
     const success = run.manager.taskSucceeded(taskId, value);
     if (!success) return;
     const { stageId } = run;
@@ -253,6 +254,7 @@ export class TaskScheduler {
       queuedMs: success.queuedMs,
       runMs: success.runMs,
       ...(kernelMs !== undefined ? { kernelMs } : {}),
+      ...(blocks !== undefined ? { blocks: blocks.map((b) => ({ name: b.name, bytes: b.bytes })) } : {}),
     };
     this.events.emit('task-completed', completed);
     if (recovery)

@@ -5,7 +5,7 @@
  * Spark's where they mean the same (runMs → executorRunTime, queuedMs → schedulerDelay); the
  * ones Spark lacks keep Kindling names. Used by ui-router.ts. THREADING: pure functions.
  */
-import type { StatusStore, StageRow, TaskRow } from './status-store.js';
+import { CACHED_DATASETS, type StatusStore, type StageRow, type TaskRow } from './status-store.js';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString().replace('Z', 'GMT'));
 
@@ -185,6 +185,42 @@ export function executorsJson(store: StatusStore): object[] {
     lastHeartbeat: iso(e.heartbeat?.sentAt),
     draining: e.heartbeat?.draining ?? false,
   }));
+}
+
+/** Spark's storage level string for Kindling's blocks: deserialized columns in executor memory, one copy. */
+const STORAGE_LEVEL = 'Memory Deserialized 1x Replicated';
+
+/**
+ * /storage/rdd (Spark's RDDStorageInfo list): one entry per cached dataset — `rows` (the parsed
+ * input), `train` and `test` (design blocks) — with ids 0, 1, 2 by CACHED_DATASETS order. With
+ * `detail`, also dataDistribution (per executor) and partitions (`rdd_<id>_<partition>` blocks).
+ */
+export function storageJson(store: StatusStore, detail: boolean): Array<Record<string, unknown>> {
+  const partitions = detail ? store.cachedPage(0, Number.MAX_SAFE_INTEGER).rows : [];
+  return store.storage().map((d) => {
+    const id = CACHED_DATASETS.indexOf(d.name);
+    return {
+      id,
+      name: d.name,
+      numPartitions: d.numPartitions,
+      numCachedPartitions: d.cachedPartitions,
+      storageLevel: STORAGE_LEVEL,
+      memoryUsed: d.bytes,
+      diskUsed: 0,
+      ...(detail && {
+        dataDistribution: d.byExecutor.map((e) => ({ address: e.executorId, memoryUsed: e.bytes, diskUsed: 0, partitions: e.partitions })),
+        partitions: partitions
+          .filter((c) => c.blocks.has(d.name))
+          .map((c) => ({
+            blockName: `rdd_${id}_${c.partition}`,
+            storageLevel: STORAGE_LEVEL,
+            memoryUsed: c.blocks.get(d.name),
+            diskUsed: 0,
+            executors: [c.executorId],
+          })),
+      }),
+    };
+  });
 }
 
 /** /environment: the job spec as run and the conf, as Spark's property lists. */

@@ -60,6 +60,28 @@ export interface ExecutorRow {
   readonly events: Array<{ ts: number; what: string }>;
 }
 
+/** One partition's cached blocks, where the driver last saw them (the executor that last ran a task on it). */
+export interface CachedPartitionRow {
+  readonly partition: number;
+  readonly executorId: string;
+  /** Block name → bytes. */
+  readonly blocks: ReadonlyMap<string, number>;
+  readonly updatedAt: number;
+}
+
+/** One cached dataset (Spark's RDD on the Storage page): a block name across the job's partitions. */
+export interface CachedDataset {
+  readonly name: string;
+  readonly numPartitions: number;
+  readonly cachedPartitions: number;
+  readonly bytes: number;
+  /** Per executor: partitions of this dataset it holds and their bytes, by executor id. */
+  readonly byExecutor: ReadonlyArray<{ executorId: string; partitions: number; bytes: number }>;
+}
+
+/** The datasets a job caches, in the order its stages build them. */
+export const CACHED_DATASETS: readonly string[] = ['rows', 'train', 'test'];
+
 /** Overall state of the run. */
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'INCOMPLETE';
 
@@ -101,6 +123,8 @@ export class StatusStore {
   readonly executors = new Map<string, ExecutorRow>();
   readonly iterations: Array<Record<string, unknown>> = [];
   readonly moves: Array<{ ts: number; partition: number; from: string; to: string }> = [];
+  /** Partition → its cached blocks as last reported (task-completed records that carry `blocks`). */
+  readonly cached = new Map<number, CachedPartitionRow>();
   /** Bumped on every change; the SSE stream sends it as the event id. */
   version = 0;
   private taskSeq = 0;
@@ -204,6 +228,7 @@ export class StatusStore {
           const st = this.stages.get(row.stageId);
           if (st) st.failed++;
         }
+        if (!failed && Array.isArray(r['blocks'])) this.noteBlocks(row.partition, row.executorId, r['blocks'], ts);
         const ex = this.executor(row.executorId, ts);
         if (failed) ex.failedTasks++;
         else ex.completedTasks++;
@@ -224,6 +249,8 @@ export class StatusStore {
         ex.lost = r['lost'] === true;
         ex.removeReason = s('reason');
         ex.events.push({ ts, what: ex.lost ? `lost: ${ex.removeReason}` : `drained: ${ex.removeReason}` });
+        // Its blocks are gone (lost) or leaving (drained): the partitions are cached nowhere until rebuilt.
+        for (const [p, c] of this.cached) if (c.executorId === ex.id) this.cached.delete(p);
         break;
       }
       case 'executor-heartbeat': {
@@ -324,6 +351,46 @@ export class StatusStore {
       return c !== 0 ? sign * c : a.taskId - b.taskId;
     });
     return { total: st.tasks.length, tasks: sorted.slice(opts.offset, opts.offset + opts.length) };
+  }
+
+  /** The cached datasets (rows, train, test) with per-executor distribution; datasets never cached are left out. */
+  storage(): CachedDataset[] {
+    const out: CachedDataset[] = [];
+    for (const name of CACHED_DATASETS) {
+      let cachedPartitions = 0;
+      let bytes = 0;
+      const by = new Map<string, { executorId: string; partitions: number; bytes: number }>();
+      for (const c of this.cached.values()) {
+        const b = c.blocks.get(name);
+        if (b === undefined) continue;
+        cachedPartitions++;
+        bytes += b;
+        let e = by.get(c.executorId);
+        if (!e) by.set(c.executorId, (e = { executorId: c.executorId, partitions: 0, bytes: 0 }));
+        e.partitions++;
+        e.bytes += b;
+      }
+      if (cachedPartitions === 0) continue;
+      const byExecutor = [...by.values()].sort((a, b) => a.executorId.localeCompare(b.executorId));
+      out.push({ name, numPartitions: this.partitions, cachedPartitions, bytes, byExecutor });
+    }
+    return out;
+  }
+
+  /** Cached partitions in partition order, one page of them. */
+  cachedPage(offset: number, length: number): { total: number; rows: CachedPartitionRow[] } {
+    const rows = [...this.cached.values()].sort((a, b) => a.partition - b.partition);
+    return { total: rows.length, rows: rows.slice(offset, offset + length) };
+  }
+
+  private noteBlocks(partition: number, executorId: string, blocks: unknown[], ts: number): void {
+    const m = new Map<string, number>();
+    for (const b of blocks) {
+      const { name, bytes } = (b ?? {}) as { name?: unknown; bytes?: unknown };
+      if (typeof name === 'string' && typeof bytes === 'number' && Number.isFinite(bytes)) m.set(name, bytes);
+    }
+    if (m.size === 0) this.cached.delete(partition);
+    else this.cached.set(partition, { partition, executorId, blocks: m, updatedAt: ts });
   }
 
   /** All failed task attempts (retried or final), newest last. */

@@ -31,6 +31,7 @@ const TABS: ReadonlyArray<[string, string]> = [
   ['jobs', 'Jobs'],
   ['stages', 'Stages'],
   ['executors', 'Executors'],
+  ['storage', 'Storage'],
   ['environment', 'Environment'],
   ['model', 'Model'],
 ];
@@ -49,6 +50,8 @@ export function renderPage(store: StatusStore, q: PageQuery): RenderedPage {
     }
     case 'executors':
       return { status: 200, title: 'Executors', body: executorsPage(store) };
+    case 'storage':
+      return { status: 200, title: 'Storage', body: storagePage(store, q) };
     case 'environment':
       return { status: 200, title: 'Environment', body: environmentPage(store) };
     case 'model':
@@ -260,6 +263,103 @@ function stagePage(s: StatusStore, id: number, q: PageQuery): Html {
         )}
       </tbody>
     </table>`;
+}
+
+/** Rows of the cached-partition table per page. */
+const STORAGE_PAGE_ROWS = 100;
+
+/**
+ * Storage: what each executor caches, as Spark's Storage tab shows RDDs — per dataset (rows,
+ * train, test) the cached partitions, fraction cached and bytes, their spread over executors,
+ * then every cached partition with its executor and block sizes (paginated). Figures are the
+ * executors' own block sizes, reported with each task's outcome.
+ */
+function storagePage(s: StatusStore, q: PageQuery): Html {
+  const datasets = s.storage();
+  if (datasets.length === 0)
+    return html`<h2>Storage</h2>
+      <p class="muted" id="storage-empty">No cached partitions reported yet.</p>`;
+  const offset = Math.max(0, q.offset ?? 0);
+  const length = Math.min(1000, Math.max(1, q.length ?? STORAGE_PAGE_ROWS));
+  const page = s.cachedPage(offset, length);
+  const link = (o: number): string => `?page=storage&offset=${o}&length=${length}`;
+  const done = s.status !== 'RUNNING';
+  return html`<h2>Storage</h2>
+    ${done ? html`<p class="muted">As last reported: executors free a job's blocks when the job ends.</p>` : ''}
+    <table class="grid" id="storage-table">
+      <thead>
+        <tr>
+          <th>Dataset</th>
+          <th>Storage level</th>
+          <th>Cached partitions</th>
+          <th>Fraction cached</th>
+          <th>Size in memory</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${datasets.map(
+          (d) =>
+            html`<tr data-dataset="${d.name}">
+              <td>${d.name}</td>
+              <td>Memory, deserialized, 1 replica</td>
+              <td>${d.cachedPartitions} / ${d.numPartitions}</td>
+              <td>${d.numPartitions > 0 ? `${((100 * d.cachedPartitions) / d.numPartitions).toFixed(1)} %` : '–'}</td>
+              <td>${fmtBytes(d.bytes)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <h3>Data distribution</h3>
+    <table class="grid" id="storage-executors">
+      <thead>
+        <tr>
+          <th>Executor</th>
+          ${datasets.map(
+            (d) =>
+              html`<th>${d.name} partitions</th>
+                <th>${d.name} bytes</th>`,
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        ${[...new Set(datasets.flatMap((d) => d.byExecutor.map((e) => e.executorId)))].sort().map(
+          (id) =>
+            html`<tr data-executor="${id}">
+              <td>${id}</td>
+              ${datasets.map((d) => {
+                const e = d.byExecutor.find((x) => x.executorId === id);
+                return html`<td>${e?.partitions ?? 0}</td>
+                  <td>${fmtBytes(e?.bytes ?? 0)}</td>`;
+              })}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <h3>Cached partitions (${page.total})</h3>
+    <table class="grid" id="storage-partitions">
+      <thead>
+        <tr>
+          <th>Partition</th>
+          <th>Executor</th>
+          ${datasets.map((d) => html`<th>${d.name}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${page.rows.map(
+          (c) =>
+            html`<tr data-partition="${c.partition}">
+              <td>${c.partition}</td>
+              <td>${c.executorId}</td>
+              ${datasets.map((d) => html`<td>${c.blocks.has(d.name) ? fmtBytes(c.blocks.get(d.name)) : '–'}</td>`)}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <p class="pager">
+      ${offset > 0 ? html`<a href="${link(Math.max(0, offset - length))}">‹ previous</a>` : ''}
+      ${page.total > 0 ? `${offset + 1}–${Math.min(page.total, offset + length)} of ${page.total}` : ''}
+      ${offset + length < page.total ? html`<a href="${link(offset + length)}">next ›</a>` : ''}
+    </p>`;
 }
 
 function executorsPage(s: StatusStore): Html {

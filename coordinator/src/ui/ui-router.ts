@@ -14,6 +14,7 @@ import {
   jobsJson,
   metricsJson,
   stageJson,
+  storageJson,
   taskJson,
   taskSummaryJson,
 } from './rest-api.js';
@@ -123,6 +124,12 @@ export function serveApi(run: MountedRun, parts: string[], url: URL, res: Server
     }
     case 'stages':
       return serveStages(run, rest, url, res);
+    case 'storage': {
+      if (rest[0] !== 'rdd') return notFoundJson(`unknown endpoint storage/${rest.join('/')}`);
+      if (rest.length === 1) return sendJson(res, 200, storageJson(s, false));
+      const rdd = storageJson(s, true).find((d) => String(d['id']) === rest[1]);
+      return rdd && rest.length === 2 ? sendJson(res, 200, rdd) : notFoundJson(`unknown cached dataset id ${rest[1] ?? ''}`);
+    }
     default:
       return notFoundJson(`unknown endpoint ${what}`);
   }

@@ -9,7 +9,10 @@
  * Owned by the TaskRunner (the only writer); read by status reporting (heartbeats, metrics).
  * THREADING: main thread only; workers see blocks only as task inputs.
  */
-import type { BlockName, ColumnBatch, DesignBlock, JobId } from '@kindling/shared/compute';
+import type { BlockName, CachedBlock, ColumnBatch, DesignBlock, JobId } from '@kindling/shared/compute';
+
+/** Every block name, in the order a partition's blocks are reported. */
+const BLOCK_NAMES: readonly BlockName[] = ['rows', 'train', 'test'];
 
 /** What a block holds: loaded rows, or an encoded train/test design block. */
 export type Block = ColumnBatch | DesignBlock;
@@ -116,6 +119,16 @@ export class BlockStore {
       if (e.live) this.pinnedBytes -= e.bytes;
       this.evict();
     }
+  }
+
+  /** The blocks of one partition held now, with their bytes (without touching their LRU order). */
+  partitionBlocks(jobId: JobId, partition: number): CachedBlock[] {
+    const out: CachedBlock[] = [];
+    for (const name of BLOCK_NAMES) {
+      const e = this.entries.get(keyString({ jobId, partition, name }));
+      if (e) out.push({ name, bytes: e.bytes });
+    }
+    return out;
   }
 
   has(key: BlockKey): boolean {

@@ -150,6 +150,20 @@ t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-
     'the event log records the loss',
   );
 
+  // Storage: the lost executor's partitions were rebuilt on the survivor, which holds them all.
+  await execs.goto(`${url}?page=storage`);
+  t.equal(
+    await execs.locator('#storage-executors tr[data-executor="executor-1"]').count(),
+    0,
+    'the lost executor holds no cached partitions',
+  );
+  t.match(
+    await execs.locator('#storage-table tr[data-dataset="train"] td').nth(2).textContent(),
+    /^(\d+) \/ \1$/,
+    'every train partition is cached again after the loss',
+  );
+  await execs.goto(`${url}?page=executors`);
+
   mkdirSync(join(repoRoot, 'docs/images'), { recursive: true });
   await model.setViewportSize({ width: 1280, height: 1300 });
   await model.screenshot({ path: join(repoRoot, 'docs/images/ui-model.png'), fullPage: false });
