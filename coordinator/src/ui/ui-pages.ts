@@ -531,7 +531,12 @@ function evaluation(test: Record<string, unknown>, coefs: Array<{ name: string; 
   const roc = ((test['roc'] ?? []) as Array<{ fpr: number; tpr: number; threshold?: number }>).map((p) =>
     p.threshold !== undefined && Number.isFinite(p.threshold) ? ([p.fpr, p.tpr, p.threshold] as const) : ([p.fpr, p.tpr] as const),
   );
-  const pr = ((test['pr'] ?? []) as Array<{ recall: number; precision: number }>).map((p) => [p.recall, p.precision] as const);
+  // PR points after the first carry their threshold too (the score of the curve's step).
+  const pr = ((test['pr'] ?? []) as Array<{ recall: number; precision: number; threshold?: number }>).map((p) =>
+    p.threshold !== undefined && Number.isFinite(p.threshold)
+      ? ([p.recall, p.precision, p.threshold] as const)
+      : ([p.recall, p.precision] as const),
+  );
   const scalars = ['areaUnderROC', 'areaUnderPR', 'accuracy', 'precision', 'recall', 'f1', 'logLoss', 'count'];
   return html`<h3>Evaluation (test set)</h3>
     <table class="grid" id="metrics-table">

@@ -32,6 +32,8 @@ export interface RocPoint {
 export interface PrPoint {
   readonly recall: number;
   readonly precision: number;
+  /** The score at or above which this point predicts positive (absent at the prepended recall-0 point). */
+  readonly threshold?: number;
 }
 
 /** Everything the evaluate stage reports for one split. */
@@ -285,7 +287,7 @@ export function binaryClassificationMetrics(parts: readonly EvaluatePartial[], o
       ri++;
     }
     if (prAt[pi] === i + 1) {
-      pr.push({ recall: tpr, precision });
+      pr.push({ recall: tpr, precision, threshold: points.scores[i]! });
       pi++;
     }
     px = fpr;

@@ -279,7 +279,11 @@ t.test('binary-metrics: the k-way merge and one-pass curves give the former bits
         : Array.from({ length: MAX_PLOT_POINTS }, (_, i) => Math.round((i * n) / (MAX_PLOT_POINTS - 1)));
     t.same(
       m.pr,
-      prIdx.map((i) => (i === 0 ? { recall: 0, precision: ref.prec[0] } : { recall: ref.tpr[i - 1], precision: ref.prec[i - 1] })),
+      prIdx.map((i) =>
+        i === 0
+          ? { recall: 0, precision: ref.prec[0] }
+          : { recall: ref.tpr[i - 1], precision: ref.prec[i - 1], threshold: ref.merged.scores[i - 1] },
+      ),
       `${partsCount} parts: thinned PR points`,
     );
     const binned = binaryClassificationMetrics(parts, { numBins: 100 });

@@ -138,6 +138,25 @@ t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-
     roc.map((p) => (p.threshold === undefined ? [p.fpr, p.tpr] : [p.fpr, p.tpr, p.threshold])),
     "the ROC chart plots the job's ROC curve",
   );
+  // PR: the chart plots the job's PR curve, and the readout under the cursor names the threshold.
+  const pr = (final['metrics'] as { test: { pr: Array<{ recall: number; precision: number; threshold?: number }> } }).test.pr;
+  const prPoints = JSON.parse((await model.locator('#pr-chart svg').getAttribute('data-points'))!) as number[][][];
+  t.same(
+    prPoints[0],
+    pr.map((p) => (p.threshold === undefined ? [p.recall, p.precision] : [p.recall, p.precision, p.threshold])),
+    "the PR chart plots the job's PR curve",
+  );
+  // hover() scrolls the chart into view and moves the mouse to its centre.
+  await model.locator('#pr-chart svg').hover();
+  await model.waitForFunction(() => (document.querySelector('#pr-chart svg .readout')?.textContent ?? '') !== '', undefined, {
+    timeout: 10_000,
+  });
+  const readout = (await model.locator('#pr-chart svg .readout').textContent()) ?? '';
+  const shown = /threshold ([\d.e+-]+)/.exec(readout)?.[1];
+  t.ok(
+    shown !== undefined && pr.some((p) => p.threshold !== undefined && p.threshold.toPrecision(4) === shown),
+    `the PR readout shows a threshold of the curve (${readout})`,
+  );
   const failures = log.records.filter((r) => r.event === 'task-failed' && r['executorId'] === 'executor-1').length;
   await execs.reload();
   t.equal(
