@@ -97,7 +97,15 @@ function stripPrefix(message: string): string {
  * (and 2 more problems)`; details.path is the field's path.
  */
 export function parseWithSchema<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
+  let r: ReturnType<typeof schema.safeParse>;
+  try {
+    r = schema.safeParse(value);
+  } catch (err) {
+    // zod 4's .readonly() freezes the input even when the inner check failed, and freezing a
+    // non-empty typed array throws a TypeError: a peer sending bytes where a list belongs must
+    // still get a refusal, not crash the listener (found by test/message-fuzz.test.ts).
+    throw badMessage(`${what}: a value of the wrong kind (${err instanceof Error ? err.message : String(err)})`, '');
+  }
   if (r.success) return r.data;
   const issues = r.error.issues;
   const first = issues[0];

@@ -298,7 +298,7 @@ function applyOverrides(doc: Record<string, unknown>, o: JobSpecOverrides, where
 /** A --conf value is YAML scalar text (`20`, `true`, `[a, b]`); text YAML cannot read stays a string. */
 function parseScalar(text: string): unknown {
   try {
-    return parseYaml(text);
+    return parseYaml(text, { logLevel: 'error' });
   } catch {
     return text;
   }
