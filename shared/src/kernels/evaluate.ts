@@ -61,6 +61,7 @@ export function evaluateBlock(
         prediction: new Float64Array(n),
       }
     : undefined;
+  if (block.weight !== undefined) return evaluateWeighted(block, w, beta, intercept, useMargin, opts, pred);
   const b = new Float64Array(beta.length + 1);
   b.set(beta);
   const out = new Float64Array(8);
@@ -102,6 +103,123 @@ export function evaluateBlock(
   );
   const partial: EvaluatePartial = { count: n, scores, positives, negatives, tp, fp, tn, fn, logLossSum };
   return pred === undefined ? partial : { ...partial, predictions: pred };
+}
+
+/**
+ * A weighted block (pipeline.weight): as Spark's evaluators with weightCol, every count becomes
+ * a sum of weights — the curves' positives/negatives per distinct score, the confusion cells
+ * and the log-loss sum — and `weightSum` gives the total. The margin is summed in the row
+ * loop's order (categorical slots in input order, then numeric products, then + intercept), so
+ * scores have the same bits as unweighted scoring. Rows of weight 0 keep their score (a point
+ * with zero counts, which moves no curve), as in Spark.
+ */
+function evaluateWeighted(
+  block: DesignBlock,
+  w: Float64Array,
+  beta: Float64Array,
+  intercept: number,
+  useMargin: boolean,
+  opts: EvaluateOptions,
+  pred: { probability: Float64Array; prediction: Float64Array } | undefined,
+): EvaluatePartial {
+  const n = block.numRows;
+  const k = block.numNumeric;
+  const c = block.numCategorical;
+  const { numeric: num, categorical: cat, label } = block;
+  const weight = block.weight!;
+  const posScores = new Float64Array(n);
+  const posWeights = new Float64Array(n);
+  const negScores = new Float64Array(n);
+  const negWeights = new Float64Array(n);
+  let np = 0;
+  let nn = 0;
+  let tp = 0;
+  let fp = 0;
+  let tn = 0;
+  let fn = 0;
+  let logLossSum = 0;
+  let weightSum = 0;
+  for (let r = 0, p = 0, q = 0; r < n; r++, p += k, q += c) {
+    let dot = 0;
+    for (let j = 0; j < c; j++) {
+      const f = cat[q + j]!;
+      if (f >= 0) dot += beta[f]!;
+    }
+    for (let j = 0; j < k; j++) dot += w[j]! * num[p + j]!;
+    const m = dot + intercept;
+    const p0 = 1 / (1 + Math.exp(m));
+    const p1 = 1 - p0;
+    const score = (useMargin ? m : p1) + 0;
+    if (score !== score) {
+      throw new KindlingError(
+        'E_INVALID_VALUE',
+        `evaluate: the score of row id ${block.rowIds[r]!} is NaN (non-finite coefficients or features)`,
+        {
+          rowId: block.rowIds[r],
+        },
+      );
+    }
+    const wr = weight[r]!;
+    const y = label[r];
+    const predicted = p1 > opts.threshold ? 1 : 0;
+    const py = y === 1 ? p1 : p0;
+    logLossSum += wr * (py < EPS ? LOSS_AT_EPS : py > 1 - EPS ? LOSS_AT_ONE_MINUS_EPS : -Math.log(py));
+    weightSum += wr;
+    if (y === 1) {
+      posScores[np] = score;
+      posWeights[np++] = wr;
+      if (predicted === 1) tp += wr;
+      else fn += wr;
+    } else {
+      negScores[nn] = score;
+      negWeights[nn++] = wr;
+      if (predicted === 1) fp += wr;
+      else tn += wr;
+    }
+    if (pred !== undefined) {
+      pred.probability[r] = p1;
+      pred.prediction[r] = predicted;
+    }
+  }
+  const { scores, positives, negatives } = distinctWeightedDescending(
+    byScoreAscending(posScores.subarray(0, np), posWeights.subarray(0, np)),
+    byScoreAscending(negScores.subarray(0, nn), negWeights.subarray(0, nn)),
+  );
+  const partial: EvaluatePartial = { count: n, weightSum, scores, positives, negatives, tp, fp, tn, fn, logLossSum };
+  return pred === undefined ? partial : { ...partial, predictions: pred as NonNullable<EvaluatePartial['predictions']> };
+}
+
+/** Scores ascending with their weights alongside (an index sort: weighted jobs only). */
+function byScoreAscending(scores: Float64Array, weights: Float64Array): { scores: Float64Array; weights: Float64Array } {
+  const idx = Uint32Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  return { scores: Float64Array.from(idx, (i) => scores[i]!), weights: Float64Array.from(idx, (i) => weights[i]!) };
+}
+
+/** Merges two ascending (score, weight) lists into distinct scores, descending, with summed weights. */
+function distinctWeightedDescending(
+  pos: { scores: Float64Array; weights: Float64Array },
+  neg: { scores: Float64Array; weights: Float64Array },
+): { scores: Float64Array; positives: Float64Array; negatives: Float64Array } {
+  const cap = pos.scores.length + neg.scores.length;
+  const scores = new Float64Array(cap);
+  const positives = new Float64Array(cap);
+  const negatives = new Float64Array(cap);
+  let i = pos.scores.length - 1;
+  let j = neg.scores.length - 1;
+  let out = -1;
+  while (i >= 0 || j >= 0) {
+    const s = j < 0 || (i >= 0 && pos.scores[i]! >= neg.scores[j]!) ? pos.scores[i]! : neg.scores[j]!;
+    out++;
+    scores[out] = s;
+    let a = 0;
+    while (i >= 0 && pos.scores[i] === s) a += pos.weights[i--]!;
+    let b = 0;
+    while (j >= 0 && neg.scores[j] === s) b += neg.weights[j--]!;
+    positives[out] = a;
+    negatives[out] = b;
+  }
+  const len = out + 1;
+  return { scores: scores.slice(0, len), positives: positives.slice(0, len), negatives: negatives.slice(0, len) };
 }
 
 /** Merges two ascending-sorted score lists into distinct scores, descending, with counts. */

@@ -9,6 +9,10 @@
  * descending, runs of ⌊#scores / numBins⌋ scores merged (score = the run's last, lowest),
  * cumulative counts, trapezoid sums. The PR area adds the prepended (0, first precision)
  * segment last, as Spark's per-partition AreaUnderCurve does.
+ *
+ * Weighted jobs (pipeline.weight) arrive with summed weights in place of counts, as Spark's
+ * evaluators take weightCol: the curves, confusion cells and positives/negatives are weights,
+ * log loss is Σ w·loss / Σ w, and `count` stays the number of rows.
  */
 import { KindlingError } from '../errors.js';
 import type { EvaluatePartial } from '../tasks.js';
@@ -57,7 +61,9 @@ export interface BinaryMetrics {
   /** Mean log loss, probabilities clipped to [1e-15, 1 − 1e-15]. */
   readonly logLoss: number;
   readonly confusion: { readonly tp: number; readonly fp: number; readonly tn: number; readonly fn: number };
+  /** Rows evaluated (not weights). */
   readonly count: number;
+  /** Σ weights of label 1 (rows when unweighted); `negatives` likewise for label 0. */
   readonly positives: number;
   readonly negatives: number;
   /** Points of the (binned) curves the areas were computed on, before thinning. */
@@ -92,7 +98,8 @@ function checkDescending(p: ScoreCounts, which: number): void {
 /**
  * Exact merge of per-partition distinct-score lists (each strictly descending): equal
  * scores are combined by summing their counts. Counts are integers, so the result does not
- * depend on the order of the parts.
+ * depend on the order of the parts; weights are doubles, summed in the heap's pop order, which
+ * depends only on the parts (partition order), never on the executors.
  *
  * A k-way merge over a binary max-heap of the parts' heads: one pass, O(n log k) for n
  * scores in k parts, no sort and no buffer beyond the output. The former "sort everything,
@@ -234,8 +241,11 @@ export function binaryClassificationMetrics(parts: readonly EvaluatePartial[], o
   let tn = 0;
   let fn = 0;
   let logLossSum = 0;
+  // Σ weights: a weighted partial says it; an unweighted one weighs 1 per row.
+  let weightSum = 0;
   for (const p of parts) {
     count += p.count;
+    weightSum += p.weightSum ?? p.count;
     tp += p.tp;
     fp += p.fp;
     tn += p.tn;
@@ -333,7 +343,7 @@ export function binaryClassificationMetrics(parts: readonly EvaluatePartial[], o
     weightedPrecision: empty ? NaN : weightedPrecision,
     weightedRecall: empty ? NaN : weightedRecall,
     weightedF1: empty ? NaN : weightedF1,
-    logLoss: count === 0 ? NaN : logLossSum / count,
+    logLoss: weightSum === 0 ? NaN : logLossSum / weightSum,
     confusion: { tp, fp, tn, fn },
     count,
     positives,

@@ -257,12 +257,16 @@ export function makeSchemaKit(z: typeof Zod) {
       count,
       /** Distinct scores, strictly descending. */
       scores: float64Array,
+      /** Per distinct score: rows (or, for a weighted block, summed weights) with label 1 and 0. */
       positives: float64Array,
       negatives: float64Array,
-      tp: count,
-      fp: count,
-      tn: count,
-      fn: count,
+      /** Confusion cells at the threshold: rows, or summed weights for a weighted block. */
+      tp: finite.nonnegative(),
+      fp: finite.nonnegative(),
+      tn: finite.nonnegative(),
+      fn: finite.nonnegative(),
+      /** Σ weights of a weighted block (pipeline.weight); absent: every row weighs 1 (weightSum = count). */
+      weightSum: finite.nonnegative().optional(),
       /** Σ −[y log p + (1−y) log(1−p)], p clipped to [1e-15, 1 − 1e-15]. */
       logLossSum: float,
       /** Present when predictions were asked for: one entry per row, in block order. */
