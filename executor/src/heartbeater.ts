@@ -65,6 +65,7 @@ export class Heartbeater {
       ...(s.evictions !== undefined && { evictions: s.evictions }),
       ...(s.rebuilds !== undefined && { rebuilds: s.rebuilds }),
       ...(s.peakCachedBytes !== undefined && { peakCachedBytes: s.peakCachedBytes }),
+      cpuMillis: cpuMillis(),
     };
   }
 
@@ -93,6 +94,12 @@ export class Heartbeater {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The process's CPU time so far (all threads, user + system), ms. */
+function cpuMillis(): number {
+  const u = process.cpuUsage();
+  return Math.round((u.user + u.system) / 1000);
 }
 
 function errorText(err: unknown): string {

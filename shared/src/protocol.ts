@@ -63,6 +63,8 @@ const executorHeartbeat = z.object({
   rebuilds: count.optional(),
   /** Most bytes the block store held at once, since start. */
   peakCachedBytes: count.optional(),
+  /** CPU time (user + system) the process has used since it started, ms: drivers chart its rate. */
+  cpuMillis: count.optional(),
 });
 
 /** One task's outcome inside TasksFinished; `result` is validated by the driver, which knows the op. */

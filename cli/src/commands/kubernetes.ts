@@ -165,4 +165,21 @@ export function watchPodsForBackend(namespace: string, backend: ClusterBackend, 
   );
 }
 
+/**
+ * Executor pods' usage from metrics-server, for the UI's CPU and memory charts of a k8s:// job:
+ * undefined while metrics.k8s.io is not available (no metrics-server), so the charts fall back
+ * to the executors' heartbeats.
+ */
+export function podUsageSampler(
+  namespace: string,
+): () => Promise<ReadonlyMap<string, { cpuCores: number; memoryBytes: number }> | undefined> {
+  const k8s = import('@kindling/coordinator/k8s');
+  return async () => {
+    const { loadKubeConfig, podMetrics } = await k8s;
+    const m = await podMetrics(loadKubeConfig(), namespace);
+    if (!m.available) return undefined;
+    return new Map([...m.pods].map(([pod, u]) => [pod, { cpuCores: u.cpuMillicores / 1000, memoryBytes: u.memoryBytes }]));
+  };
+}
+
 export type { JobResult };

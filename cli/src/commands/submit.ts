@@ -14,7 +14,7 @@ import { errorLine, errorStack, exitCodeFor, interruptedError, type ExitCode, ty
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { parseMaster, type Master } from '../master-url.js';
 import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js';
-import { submitToKubernetes, watchPodsForBackend, type KubernetesSubmitOptions } from './kubernetes.js';
+import { podUsageSampler, submitToKubernetes, watchPodsForBackend, type KubernetesSubmitOptions } from './kubernetes.js';
 import { renderMetricsTable } from '../metrics-table.js';
 import { parseMetricsPort, startMetricsEndpoint } from '../metrics-endpoint.js';
 import { ConsoleProgressBar } from '../progress-bar.js';
@@ -313,6 +313,7 @@ async function runOnCluster(
     attachConsole(driver.events, logger, bar);
     const backend = driver.backend!;
     observer?.watchHeartbeats(() => backend.heartbeats());
+    if (k8sNamespace) observer?.watchPodUsage(podUsageSampler(k8sNamespace));
     const stopWatch = k8sNamespace ? await watchPodsForBackend(k8sNamespace, backend, logger) : undefined;
     const metrics = await startMetricsEndpoint(options, driver.events, backend, logger).catch(async (err: unknown) => {
       stopWatch?.();

@@ -38,6 +38,7 @@ export interface DriverObserverOptions {
 export class DriverObserver {
   private readonly offs: Array<() => void> = [];
   private sampler: NodeJS.Timeout | undefined;
+  private podSampler: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly store: StatusStore,
@@ -111,6 +112,7 @@ export class DriverObserver {
           rssBytes: h.rssBytes,
           draining: h.draining,
           sentAt: h.sentAt,
+          ...(h.cpuMillis !== undefined && { cpuMillis: h.cpuMillis }),
         };
         this.log?.append(rec);
         this.store.apply(rec);
@@ -121,10 +123,39 @@ export class DriverObserver {
     this.sampler.unref();
   }
 
+  /**
+   * Samples executor pods' usage as metrics-server reports it (k8s:// masters) into the log and
+   * the store until finish(): `usage()` gives CPU cores and memory bytes per executor (pod name),
+   * or undefined while metrics are unavailable. metrics-server refreshes about every 15 s.
+   */
+  watchPodUsage(usage: () => Promise<ReadonlyMap<string, { cpuCores: number; memoryBytes: number }> | undefined>, everyMs = 15_000): void {
+    let busy = false;
+    const sample = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        for (const [executorId, u] of (await usage()) ?? []) {
+          const rec = { event: 'executor-pod-usage', ts: Date.now(), executorId, cpuCores: u.cpuCores, memoryBytes: u.memoryBytes };
+          this.log?.append(rec);
+          this.store.apply(rec);
+        }
+      } catch {
+        // A failed sample leaves a gap in the chart; the next one may succeed.
+      } finally {
+        busy = false;
+      }
+    };
+    void sample();
+    this.podSampler = setInterval(() => void sample(), everyMs);
+    this.podSampler.unref();
+  }
+
   /** Records the job's outcome, copies the log into a committed output folder, stops sampling. */
   finish(outcome: { result: JobResult } | { error: unknown }, logger: Logger): void {
     if (this.sampler) clearInterval(this.sampler);
+    if (this.podSampler) clearInterval(this.podSampler);
     this.sampler = undefined;
+    this.podSampler = undefined;
     for (const off of this.offs.splice(0)) off();
     if ('result' in outcome) {
       this.log?.finishWith(outcome.result);
@@ -155,6 +186,7 @@ export class DriverObserver {
   /** Stops the UI (after finish()). */
   async close(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
+    if (this.podSampler) clearInterval(this.podSampler);
     this.log?.close();
     await this.ui?.close();
   }

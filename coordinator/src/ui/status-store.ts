@@ -56,6 +56,13 @@ export interface ExecutorRow {
   heartbeat?: { runningTasks: number; cachedBlocks: number; cachedBytes: number; rssBytes: number; draining: boolean; sentAt: number };
   /** RSS samples over time, [ts, bytes]. */
   readonly rss: Array<[number, number]>;
+  /** CPU in cores over time, [ts, cores]: the rate of the heartbeats' CPU time between two beats. */
+  readonly cpu: Array<[number, number]>;
+  /** metrics-server's figures for the executor's pod (k8s:// masters): [ts, cores] and [ts, bytes]. */
+  readonly podCpu: Array<[number, number]>;
+  readonly podMemory: Array<[number, number]>;
+  /** The last heartbeat's CPU time and send time, for the next rate. */
+  lastCpu?: { cpuMillis: number; sentAt: number };
   /** Lifecycle events, for the executors timeline. */
   readonly events: Array<{ ts: number; what: string }>;
 }
@@ -265,6 +272,20 @@ export class StatusStore {
           sentAt: n('sentAt') || ts,
         };
         ex.rss.push([ts, n('rssBytes')]);
+        if (typeof r['cpuMillis'] === 'number') {
+          const now = { cpuMillis: r['cpuMillis'], sentAt: n('sentAt') || ts };
+          const prev = ex.lastCpu;
+          // A restarted process starts its CPU time again: no rate across the restart.
+          if (prev && now.sentAt > prev.sentAt && now.cpuMillis >= prev.cpuMillis)
+            ex.cpu.push([ts, (now.cpuMillis - prev.cpuMillis) / (now.sentAt - prev.sentAt)]);
+          ex.lastCpu = now;
+        }
+        break;
+      }
+      case 'executor-pod-usage': {
+        const ex = this.executor(s('executorId'), ts);
+        ex.podCpu.push([ts, n('cpuCores')]);
+        ex.podMemory.push([ts, n('memoryBytes')]);
         break;
       }
       case 'partitions-moved':
@@ -403,7 +424,20 @@ export class StatusStore {
     if (!ex)
       this.executors.set(
         id,
-        (ex = { id, slots: 0, addedAt: ts, lost: false, completedTasks: 0, failedTasks: 0, totalRunMs: 0, rss: [], events: [] }),
+        (ex = {
+          id,
+          slots: 0,
+          addedAt: ts,
+          lost: false,
+          completedTasks: 0,
+          failedTasks: 0,
+          totalRunMs: 0,
+          rss: [],
+          cpu: [],
+          podCpu: [],
+          podMemory: [],
+          events: [],
+        }),
       );
     return ex;
   }

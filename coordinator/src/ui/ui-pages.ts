@@ -380,9 +380,18 @@ function executorsPage(s: StatusStore): Html {
     </tr>`;
   });
   const failed = s.failedTasks();
-  const rss = [...s.executors.values()]
-    .filter((e) => e.rss.length > 0)
-    .map((e) => ({ label: e.id, points: e.rss.map(([t, b]) => [(t - (s.startedAt ?? t)) / 1000, b / 2 ** 20] as const) }));
+  // metrics-server's pod figures when the master is k8s:// (what the kubelet accounts: the
+  // container's working set and CPU), else the executors' own heartbeats (process RSS, CPU time).
+  const t0 = (t: number): number => (t - (s.startedAt ?? t)) / 1000;
+  const execs = [...s.executors.values()];
+  const fromPods = execs.some((e) => e.podCpu.length > 0);
+  const rss = execs
+    .filter((e) => (fromPods ? e.podMemory : e.rss).length > 0)
+    .map((e) => ({ label: e.id, points: (fromPods ? e.podMemory : e.rss).map(([t, b]) => [t0(t), b / 2 ** 20] as const) }));
+  const cpu = execs
+    .filter((e) => (fromPods ? e.podCpu : e.cpu).length > 0)
+    .map((e) => ({ label: e.id, points: (fromPods ? e.podCpu : e.cpu).map(([t, c]) => [t0(t), c] as const) }));
+  const source = fromPods ? 'metrics-server' : 'heartbeats';
   return html`<h2>Executors (${s.executors.size})</h2>
     <table class="grid" id="executors-table">
       <thead>
@@ -404,7 +413,15 @@ function executorsPage(s: StatusStore): Html {
         ${rows}
       </tbody>
     </table>
-    ${rss.length ? lineChart('rss-chart', 'Executor RSS (MiB) over time (s)', rss, { xLabel: 's', yLabel: 'MiB' }) : html`<p class="muted">No executor memory figures (local mode has no heartbeats).</p>`}
+    ${
+      rss.length
+        ? lineChart('rss-chart', `Executor memory (MiB, ${fromPods ? 'pod working set' : 'RSS'}, from ${source}) over time (s)`, rss, {
+            xLabel: 's',
+            yLabel: 'MiB',
+          })
+        : html`<p class="muted">No executor memory figures (local mode has no heartbeats).</p>`
+    }
+    ${cpu.length ? lineChart('cpu-chart', `Executor CPU (cores, from ${source}) over time (s)`, cpu, { xLabel: 's', yLabel: 'cores' }) : ''}
     <h3>Failed and retried task attempts (${failed.length})</h3>
     <table class="grid" id="failed-tasks">
       <thead>
