@@ -184,7 +184,10 @@ t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-
   // Executors: CPU from the real executors' heartbeats, one series per executor.
   await execs.goto(`${url}?page=executors`);
   const cpuSeries = JSON.parse((await execs.locator('#cpu-chart svg').getAttribute('data-points'))!) as number[][][];
-  t.ok(cpuSeries.length >= 1 && cpuSeries.every((pts) => pts.every(([, c]) => c! >= 0 && c! < 64)), `CPU series charted (${cpuSeries.length})`);
+  t.ok(
+    cpuSeries.length >= 1 && cpuSeries.every((pts) => pts.every(([, c]) => c! >= 0 && c! < 64)),
+    `CPU series charted (${cpuSeries.length})`,
+  );
 
   mkdirSync(join(repoRoot, 'docs/images'), { recursive: true });
   await model.setViewportSize({ width: 1280, height: 1300 });
