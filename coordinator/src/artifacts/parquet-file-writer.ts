@@ -10,11 +10,18 @@
  * (StringType), as parquet-mr writes them. Output reads back with parquetjs and DuckDB (tests)
  * and pyarrow 25 (checked by hand).
  *
- * Kept instead of the library (hyparquet-writer 0.17.0) by the issue's 2× rule: on this machine
- * (2 × AMD EPYC, node 20) `node scripts/bench/parquet-writer.mjs` measured, for 3M prediction
- * rows, FILL_IN. hyparquet-writer's
- * files are smaller (dictionary encoding) but it takes values one by one and nested columns
- * only as one JS object per row.
+ * Kept instead of the library (hyparquet-writer 0.17.0) by the issue's 2× rule (replace it only
+ * if the library is within 2×). `node scripts/bench/parquet-writer.mjs --runs 3` on 2 × AMD EPYC,
+ * node 20, noisy (load ~8), medians of 3:
+ *   predictions, 3M rows (rowId, label, probability, prediction): this writer 345 ms (8.7M rows/s,
+ *     peak RSS 155 MB); hyparquet-writer 3,570 ms (0.84M rows/s, 348 MB) — 10.3× slower; 3,043 ms
+ *     with PLAIN forced (no dictionary attempt) — 8.8×; parquetjs 88k rows/s on 300k rows;
+ *   scored, 3M rows (rowId, a string column, dense probability VectorUDT, prediction), through
+ *     parquet-table-writer.ts: 2,506 ms vs 19,692 ms — 7.9× (RSS 257 vs 1,020 MB);
+ *   features, 1M rows (sparse VectorUDT, GZIP): 7.5 s vs 15.4 s — 2.05× (216 vs 849 MB).
+ * hyparquet-writer's files are smaller (dictionary encoding: 49 vs 96 MB of predictions), but it
+ * checks and writes values one at a time and takes nested columns only as one JS object per row.
+ * Every shape here (VectorUDT/MatrixUDT structs, 3-level lists, key/value footer) it could write.
  */
 import { promises as fs } from 'node:fs';
 import { endianness } from 'node:os';
