@@ -123,4 +123,21 @@ t.test('iris multinomial job: pipeline-model/ has the multinomial LR of model/ a
   t.equal(bits(pm.classifier.model.interceptVector), bits(m.interceptVector));
   t.equal(pm.encoding.numClasses, m.numClasses);
   t.equal(pm.labelValues.length, m.numClasses);
+
+  // model/'s data file (MatrixUDT, VectorUDT) through DuckDB: the same doubles, row-major (isTransposed).
+  const duck = await (await DuckDBInstance.create(':memory:')).connect();
+  const dataDir = join(output, 'model', 'data');
+  const parquet = join(
+    dataDir,
+    readdirSync(dataDir).find((n) => n.endsWith('.parquet'))!,
+  );
+  const [row] = (await duck.runAndReadAll(`SELECT * FROM read_parquet('${parquet}')`)).getRowObjectsJS() as {
+    numClasses: number;
+    isMultinomial: boolean;
+    coefficientMatrix: { numRows: number; values: number[]; isTransposed: boolean };
+    interceptVector: { values: number[] };
+  }[];
+  t.match(row, { numClasses: m.numClasses, isMultinomial: true, coefficientMatrix: { numRows: m.numClasses, isTransposed: true } });
+  t.strictSame(row!.coefficientMatrix.values, Array.from(m.coefficientMatrix));
+  t.strictSame(row!.interceptVector.values, Array.from(m.interceptVector));
 });
