@@ -94,3 +94,19 @@ t.test('input-server: answers nothing once closed', async (t) => {
   server.close();
   await t.rejects(fetch(executor, 'job-1', input, 0, 4), { message: /no responders/ }, 'nobody listens on the fetch subject');
 });
+
+t.test('input-server: serves every file of a multi-file job, and no other file of their folder', async (t) => {
+  const { dir, input, other, server, executor } = setup(t);
+  const second = join(dir, 'part-2.csv');
+  writeFileSync(second, 'id,amount\n9,90\n');
+  server.serveJob(asJobId('job-1'), [input, second]);
+  t.same(Buffer.from((await fetch(executor, 'job-1', input, 0, 2)).bytes).toString('utf8'), 'id');
+  t.same(Buffer.from((await fetch(executor, 'job-1', second, 10, 14)).bytes).toString('utf8'), '9,90');
+  await t.rejects(fetch(executor, 'job-1', other, 0, 3), { code: 'E_IO' }, 'a file of the same folder that is not in the plan');
+  server.serveJob(asJobId('job-1'), [input]);
+  t.same(
+    Buffer.from((await fetch(executor, 'job-1', second, 10, 14)).bytes).toString('utf8'),
+    '9,90',
+    'a later plan version keeps earlier files',
+  );
+});
