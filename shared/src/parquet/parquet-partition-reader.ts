@@ -5,16 +5,19 @@
  * input, the partition's bytes as partition-bytes.ts lays them out: the row groups' span
  * [start, end) followed by the file's footer.
  *
- * Decoding is hyparquet's, column chunk by column chunk (synchronous: the bytes are already
- * in memory), with hyparquet-compressors for snappy, gzip, zstd, brotli and lz4 pages.
+ * Decoding is hyparquet's (page headers, decompression with hyparquet-compressors for snappy,
+ * gzip, zstd, brotli and lz4, levels, plain/dictionary/delta encodings), driven page by page
+ * here, synchronously: the bytes are already in memory.
  * Values are kept raw (byte arrays, day counts, timestamp units) and converted here: strings
  * go straight from their UTF-8 bytes into the column's dictionary, as the CSV parser's do.
  */
 import { parquetSchema, type ColumnChunk, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { readColumn } from 'hyparquet/src/column.js';
+import { parquetHeader, type readColumn } from 'hyparquet/src/column.js';
+import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
+import { readPlain } from 'hyparquet/src/plain.js';
 import { getTreePath } from 'hyparquet/src/schema.js';
-import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { KindlingError } from '../errors.js';
 import type { Schema } from '../columnar/schema.js';
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
@@ -93,15 +96,17 @@ export function loadParquetPartition(bytes: Uint8Array, source: PartitionSource,
       if (!chunk)
         throw new KindlingError('E_INPUT_FORMAT', `${source.file}: row group ${g0 + k} has no column ${field.name}`, { file: source.file });
       const n = Number(g.num_rows);
-      const values = decodeChunk(bytes, source, tree, chunk, n, g0 + k);
-      if (values.length !== n) {
+      const got = decodeChunk(bytes, source, tree, chunk, sink, at, g0 + k);
+      if (got !== n) {
         throw new KindlingError(
           'E_INPUT_FORMAT',
-          `${source.file}: column ${field.name} of row group ${g0 + k} has ${values.length} values for ${n} rows`,
-          { file: source.file, column: field.name },
+          `${source.file}: column ${field.name} of row group ${g0 + k} has ${got} values for ${n} rows`,
+          {
+            file: source.file,
+            column: field.name,
+          },
         );
       }
-      sink.put(values, at);
       at += n;
     }
     const { column, stat } = sink.finish();
@@ -116,31 +121,35 @@ export function loadParquetPartition(bytes: Uint8Array, source: PartitionSource,
   };
 }
 
-/** A column chunk's values, raw (see RAW_PARSERS), nulls as null/undefined. */
+/**
+ * Decodes one column chunk page by page into `sink` at row `at`, returning the rows written.
+ * The page loop is this module's rather than hyparquet's readColumn: for flat columns it can
+ * skip hyparquet's general list assembly (which boxes every value into an array) and map a
+ * dictionary page's entries to Kindling codes once per entry instead of once per row.
+ */
 function decodeChunk(
   bytes: Uint8Array,
   source: PartitionSource,
   tree: ReturnType<typeof parquetSchema>,
   chunk: ColumnChunk,
-  rows: number,
+  sink: ColumnSink,
+  at: number,
   group: number,
-): ArrayLike<unknown> {
+): number {
   const meta = chunk.meta_data!;
+  const column = meta.path_in_schema.join('.');
   const start = chunkStart(chunk) - source.start;
   const length = Number(meta.total_compressed_size);
   if (start < 0 || start + length > source.end - source.start) {
-    throw new KindlingError(
-      'E_INPUT_FORMAT',
-      `${source.file}: column chunk ${meta.path_in_schema.join('.')} of row group ${group} lies outside the partition`,
-      {
-        file: source.file,
-      },
-    );
+    throw new KindlingError('E_INPUT_FORMAT', `${source.file}: column chunk ${column} of row group ${group} lies outside the partition`, {
+      file: source.file,
+    });
   }
   const schemaPath = getTreePath(tree, meta.path_in_schema);
+  const element = schemaPath[schemaPath.length - 1]!.element;
   const decoder: ColumnDecoder = {
     pathInSchema: meta.path_in_schema,
-    element: schemaPath[schemaPath.length - 1]!.element,
+    element,
     schemaPath,
     type: meta.type,
     codec: meta.codec,
@@ -148,22 +157,58 @@ function decodeChunk(
     parsers: RAW_PARSERS,
     utf8: true,
   };
-  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset + start, length), offset: 0 };
-  let data: ArrayLike<unknown>[];
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, length);
+  const reader = { view, offset: 0 };
+  const nullable = element.repetition_type !== 'REQUIRED';
+  let rows = 0;
   try {
-    data = readColumn(reader, { groupStart: 0, selectStart: 0, selectEnd: rows, groupRows: rows }, decoder).data as ArrayLike<unknown>[];
+    while (reader.offset < length) {
+      const header = parquetHeader(reader);
+      const compressed = new Uint8Array(view.buffer, view.byteOffset + reader.offset, header.compressed_page_size);
+      reader.offset += header.compressed_page_size;
+      if (header.type === 'DICTIONARY_PAGE') {
+        const page = decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, compressors);
+        const plain = readPlain(
+          { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 },
+          meta.type,
+          header.dictionary_page_header!.num_values,
+          element.type_length,
+        );
+        sink.setDictionary(convert(plain, decoder));
+        continue;
+      }
+      let levels: ArrayLike<number>;
+      let data: ArrayLike<unknown>;
+      let encoding: string;
+      if (header.type === 'DATA_PAGE') {
+        const page = decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, compressors);
+        const r = readDataPage(page, header.data_page_header!, decoder);
+        levels = r.definitionLevels ?? [];
+        data = r.dataPage;
+        encoding = header.data_page_header!.encoding;
+      } else if (header.type === 'DATA_PAGE_V2') {
+        const r = readDataPageV2(compressed, header, decoder);
+        levels = r.definitionLevels ?? [];
+        data = r.dataPage;
+        encoding = header.data_page_header_v2!.encoding;
+      } else {
+        continue; // index pages carry no values
+      }
+      const dictionary = encoding.endsWith('_DICTIONARY');
+      const n = nullable && levels.length > 0 ? levels.length : data.length;
+      sink.putPage(at + rows, n, nullable ? levels : null, dictionary ? data : convert(data as never, decoder), dictionary);
+      rows += n;
+    }
   } catch (err) {
+    if (err instanceof KindlingError) throw err;
     throw new KindlingError(
       'E_INPUT_FORMAT',
-      `${source.file}: cannot decode column ${meta.path_in_schema.join('.')} of row group ${group} (${meta.codec}): ${(err as Error).message}`,
-      { file: source.file, column: meta.path_in_schema.join('.'), rowGroup: group },
+      `${source.file}: cannot decode column ${column} of row group ${group} (${meta.codec}): ${(err as Error).message}`,
+      { file: source.file, column, rowGroup: group },
       { cause: err },
     );
   }
-  if (data.length === 1) return data[0]!;
-  const out: unknown[] = [];
-  for (const d of data) for (let i = 0; i < d.length; i++) out.push(d[i]);
-  return out;
+  return rows;
 }
 
 /** Accumulates one column's values into its Kindling form. */
@@ -172,6 +217,10 @@ class ColumnSink {
   private nulls: Uint8Array | null = null;
   private readonly codes: Int32Array | null;
   private readonly dict: StringDictionaryBuilder | null;
+  /** The current dictionary page's entries (raw), and per entry its converted value or Kindling code. */
+  private dictionary: ArrayLike<unknown> = [];
+  private entryValues: Float64Array = new Float64Array(0);
+  private entryCodes: Int32Array = new Int32Array(0);
 
   constructor(
     private readonly col: ParquetColumn,
@@ -183,35 +232,64 @@ class ColumnSink {
     this.dict = isString ? new StringDictionaryBuilder(64) : null;
   }
 
-  put(src: ArrayLike<unknown>, at: number): void {
-    const { col } = this;
+  /** A new dictionary page: its entries are converted lazily, once each. */
+  setDictionary(entries: ArrayLike<unknown>): void {
+    this.dictionary = entries;
+    if (this.values !== null) this.entryValues = Float64Array.from({ length: entries.length }, (_, i) => this.number(entries[i]));
+    else this.entryCodes = new Int32Array(entries.length).fill(-2);
+  }
+
+  /**
+   * Writes one page of `n` rows at row `at`: `levels` are the definition levels (null for a
+   * required column; below 1 is null), `data` the non-null values or, for a dictionary-encoded
+   * page, their dictionary indices.
+   */
+  putPage(at: number, n: number, levels: ArrayLike<number> | null, data: ArrayLike<unknown>, byIndex: boolean): void {
+    if (at + n > this.rows) throw new KindlingError('E_INPUT_FORMAT', `more values than rows in column ${this.col.name}`, {});
+    let k = 0;
     if (this.values !== null) {
       const values = this.values;
-      for (let i = 0; i < src.length; i++) {
-        const v = src[i];
-        if (v === null || v === undefined) {
+      const entries = this.entryValues;
+      for (let i = 0; i < n; i++) {
+        if (levels !== null && levels[i] === 0) {
           values[at + i] = NaN;
           (this.nulls ??= sharedUint8(this.rows))[at + i] = 1;
-        } else {
-          values[at + i] = col.kind === 'boolean' ? (v ? 1 : 0) : Number(v);
+          continue;
         }
+        const v = data[k++];
+        values[at + i] = byIndex ? entries[v as number]! : this.number(v);
       }
       return;
     }
     const codes = this.codes!;
-    const dict = this.dict!;
-    for (let i = 0; i < src.length; i++) {
-      const v = src[i];
-      if (v === null || v === undefined) {
+    for (let i = 0; i < n; i++) {
+      if (levels !== null && levels[i] === 0) {
         codes[at + i] = -1;
         continue;
       }
-      const b =
-        col.kind === 'string'
-          ? (v as Uint8Array)
-          : utf8.encode(col.kind === 'date' ? formatDate(Number(v)) : formatTimestamp(v as bigint, col));
-      codes[at + i] = dict.add(b, 0, b.length);
+      const v = data[k++];
+      if (byIndex) {
+        const e = v as number;
+        let code = this.entryCodes[e]!;
+        if (code === -2) code = this.entryCodes[e] = this.code(this.dictionary[e]);
+        codes[at + i] = code;
+      } else {
+        codes[at + i] = this.code(v);
+      }
     }
+  }
+
+  private number(v: unknown): number {
+    return this.col.kind === 'boolean' ? (v ? 1 : 0) : Number(v);
+  }
+
+  private code(v: unknown): number {
+    const { col } = this;
+    const b =
+      col.kind === 'string'
+        ? (v as Uint8Array)
+        : utf8.encode(col.kind === 'date' ? formatDate(Number(v)) : formatTimestamp(v as bigint, col));
+    return this.dict!.add(b, 0, b.length);
   }
 
   finish(): { column: Column; stat: ColumnStats } {
