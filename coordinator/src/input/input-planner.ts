@@ -78,7 +78,7 @@ export async function planInputFiles(input: InputSpec, exactSplits: boolean, ver
   const first = detected[0]!;
   const other = detected.find((f) => f.format !== first.format);
   if (other !== undefined) {
-    throw new KindlingError(
+    throw new DataError(
       'E_INPUT_FORMAT',
       `${other.path} is ${other.format} but ${first.path} is ${first.format}: one input holds one format`,
       {
@@ -155,7 +155,7 @@ async function planCsv(input: InputSpec, files: readonly InputFile[], exactSplit
     const expected = heads[0];
     if (expected !== undefined && !sameNames(expected.columnNames, head.columnNames)) {
       const what = input.csv.header ? 'header' : 'number of columns';
-      throw new KindlingError(
+      throw new DataError(
         'E_CSV_HEADER',
         `${f.path}: its ${what} differs from ${files[0]!.path}: expected columns [${expected.columnNames.join(', ')}], found [${head.columnNames.join(', ')}]`,
         { file: f.path, expected: expected.columnNames, found: head.columnNames },
@@ -255,7 +255,7 @@ async function gzipHead(file: string, input: InputSpec): Promise<CsvHead> {
     );
   } catch (err) {
     const msg = (err as Error).message;
-    throw new KindlingError(
+    throw new DataError(
       'E_INPUT_FORMAT',
       `${file}: cannot decompress: ${msg === 'unexpected end of file' ? 'the gzip stream is truncated' : msg}`,
       { file },
@@ -281,7 +281,7 @@ async function planParquet(input: InputSpec, files: readonly InputFile[], versio
       const columns = parquetColumns(metadata, f.path);
       const differs = footers[0] && columnsDiffer(footers[0].columns, columns);
       if (differs) {
-        throw new KindlingError('E_SCHEMA', `${f.path}: its schema differs from ${files[0]!.path}: ${differs}`, { file: f.path });
+        throw new DataError('E_SCHEMA', `${f.path}: its schema differs from ${files[0]!.path}: ${differs}`, { file: f.path });
       }
       footers.push({ columns, spans: rowGroupSpans(metadata, f.path), footerStart });
     } finally {

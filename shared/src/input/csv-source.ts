@@ -6,7 +6,7 @@
  * naming the file. Node's zlib reads multi-member gzip files (concatenated streams) whole.
  */
 import { gunzipSync } from 'node:zlib';
-import { KindlingError } from '../errors.js';
+import { DataError } from '../errors.js';
 import type { PartitionSource } from '../tasks.js';
 
 /** A partition's records as the CSV parser reads them. */
@@ -23,7 +23,7 @@ export function gunzipFile(bytes: Uint8Array, file: string): Uint8Array {
     return gunzipSync(bytes);
   } catch (err) {
     const why = (err as Error).message === 'unexpected end of file' ? 'the gzip stream is truncated' : (err as Error).message;
-    throw new KindlingError('E_INPUT_FORMAT', `${file}: cannot decompress: ${why}`, { file }, { cause: err });
+    throw new DataError('E_INPUT_FORMAT', `${file}: cannot decompress: ${why}`, { file }, { cause: err });
   }
 }
 

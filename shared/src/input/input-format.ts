@@ -6,7 +6,7 @@
  * compressions Kindling cannot decompress (bzip2, zstd, xz, lz4, zip), named by file.
  * Pure: the driver reads the bytes (see coordinator/src/input/input-planner.ts).
  */
-import { KindlingError } from '../errors.js';
+import { DataError } from '../errors.js';
 import type { InputCompression, InputFormat } from '../tasks.js';
 
 /** What `input.format` asks for: decide per file, or insist on one format. */
@@ -59,13 +59,13 @@ export function detectInputFormat(
   const namedParquet = /\.parquet$/i.test(file) || /\.parq$/i.test(file);
   if (parquet) {
     if (declared === 'csv') {
-      throw new KindlingError('E_INPUT_FORMAT', `${file} is a Parquet file (PAR1 magic), but input.format is csv`, { file });
+      throw new DataError('E_INPUT_FORMAT', `${file} is a Parquet file (PAR1 magic), but input.format is csv`, { file });
     }
     return { format: 'parquet', compression: 'none' };
   }
   if (declared === 'parquet' || (declared === 'auto' && namedParquet)) {
     const why = isPar1(head, 0) ? 'it starts with PAR1 but does not end with it (truncated?)' : 'no PAR1 magic at its start and end';
-    throw new KindlingError('E_INPUT_FORMAT', `${file} is not a Parquet file: ${why}`, { file });
+    throw new DataError('E_INPUT_FORMAT', `${file} is not a Parquet file: ${why}`, { file });
   }
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     return /\.gz$/i.test(file)
@@ -74,7 +74,7 @@ export function detectInputFormat(
   }
   for (const u of UNSUPPORTED) {
     if (startsWith(head, u.magic) || u.ext.test(file)) {
-      throw new KindlingError(
+      throw new DataError(
         'E_INPUT_FORMAT',
         `${file}: unsupported compression (${u.name}); Kindling reads plain and gzip-compressed CSV, and Parquet`,
         { file, compression: u.name },

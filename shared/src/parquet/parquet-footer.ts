@@ -5,7 +5,7 @@
  * reader, a worker from the tail of its partition's bytes).
  */
 import { parquetMetadata, type ColumnChunk, type FileMetaData, type RowGroup } from 'hyparquet';
-import { KindlingError } from '../errors.js';
+import { DataError } from '../errors.js';
 
 /** Length of the trailer: metadata length (4 bytes, little-endian) + `PAR1`. */
 export const PARQUET_TRAILER = 8;
@@ -24,17 +24,13 @@ export function footerLength(trailer: Uint8Array, file: string, fileSize: number
   const dv = new DataView(trailer.buffer, trailer.byteOffset, trailer.byteLength);
   const n = trailer.length;
   if (n < PARQUET_TRAILER || dv.getUint32(n - 4, true) !== 0x31524150) {
-    throw new KindlingError('E_INPUT_FORMAT', `${file} is not a Parquet file: it does not end with PAR1`, { file });
+    throw new DataError('E_INPUT_FORMAT', `${file} is not a Parquet file: it does not end with PAR1`, { file });
   }
   const len = dv.getUint32(n - 8, true);
   if (len + PARQUET_TRAILER + 4 > fileSize) {
-    throw new KindlingError(
-      'E_INPUT_FORMAT',
-      `${file}: Parquet footer of ${len} bytes does not fit a file of ${fileSize} bytes (truncated?)`,
-      {
-        file,
-      },
-    );
+    throw new DataError('E_INPUT_FORMAT', `${file}: Parquet footer of ${len} bytes does not fit a file of ${fileSize} bytes (truncated?)`, {
+      file,
+    });
   }
   return len;
 }
@@ -44,12 +40,7 @@ export function parseParquetFooter(footer: Uint8Array, file: string): FileMetaDa
   try {
     return parquetMetadata(footer);
   } catch (err) {
-    throw new KindlingError(
-      'E_INPUT_FORMAT',
-      `${file}: cannot read the Parquet footer: ${(err as Error).message}`,
-      { file },
-      { cause: err },
-    );
+    throw new DataError('E_INPUT_FORMAT', `${file}: cannot read the Parquet footer: ${(err as Error).message}`, { file }, { cause: err });
   }
 }
 
@@ -67,8 +58,8 @@ export function rowGroupSpans(metadata: FileMetaData, file: string): RowGroupSpa
     let bytes = 0;
     for (const c of rg.columns) {
       if (c.file_path)
-        throw new KindlingError('E_INPUT_FORMAT', `${file}: row group ${i} keeps columns in another file (${c.file_path})`, { file });
-      if (!c.meta_data) throw new KindlingError('E_INPUT_FORMAT', `${file}: row group ${i} has a column without metadata`, { file });
+        throw new DataError('E_INPUT_FORMAT', `${file}: row group ${i} keeps columns in another file (${c.file_path})`, { file });
+      if (!c.meta_data) throw new DataError('E_INPUT_FORMAT', `${file}: row group ${i} has a column without metadata`, { file });
       const s = chunkStart(c);
       const size = Number(c.meta_data.total_compressed_size);
       start = Math.min(start, s);

@@ -18,7 +18,7 @@ import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import { getTreePath } from 'hyparquet/src/schema.js';
-import { KindlingError } from '../errors.js';
+import { DataError, KindlingError } from '../errors.js';
 import type { Schema } from '../columnar/schema.js';
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
 import { sharedFloat64, sharedInt32, sharedUint8 } from '../columnar/shared-arrays.js';
@@ -80,25 +80,21 @@ export function loadParquetPartition(bytes: Uint8Array, source: PartitionSource,
   schema.forEach((field) => {
     const pc = columns.find((x) => x.name === field.name);
     if (pc === undefined || pc.type !== field.type) {
-      throw new KindlingError(
-        'E_SCHEMA',
-        `${source.file}: column ${JSON.stringify(field.name)} is not the ${field.type} column of the plan`,
-        {
-          file: source.file,
-          column: field.name,
-        },
-      );
+      throw new DataError('E_SCHEMA', `${source.file}: column ${JSON.stringify(field.name)} is not the ${field.type} column of the plan`, {
+        file: source.file,
+        column: field.name,
+      });
     }
     const sink = new ColumnSink(pc, rows);
     let at = 0;
     for (const [k, g] of groups.entries()) {
       const chunk = g.columns.find((x) => x.meta_data?.path_in_schema[0] === field.name);
       if (!chunk)
-        throw new KindlingError('E_INPUT_FORMAT', `${source.file}: row group ${g0 + k} has no column ${field.name}`, { file: source.file });
+        throw new DataError('E_INPUT_FORMAT', `${source.file}: row group ${g0 + k} has no column ${field.name}`, { file: source.file });
       const n = Number(g.num_rows);
       const got = decodeChunk(bytes, source, tree, chunk, sink, at, g0 + k);
       if (got !== n) {
-        throw new KindlingError(
+        throw new DataError(
           'E_INPUT_FORMAT',
           `${source.file}: column ${field.name} of row group ${g0 + k} has ${got} values for ${n} rows`,
           {
@@ -141,7 +137,7 @@ function decodeChunk(
   const start = chunkStart(chunk) - source.start;
   const length = Number(meta.total_compressed_size);
   if (start < 0 || start + length > source.end - source.start) {
-    throw new KindlingError('E_INPUT_FORMAT', `${source.file}: column chunk ${column} of row group ${group} lies outside the partition`, {
+    throw new DataError('E_INPUT_FORMAT', `${source.file}: column chunk ${column} of row group ${group} lies outside the partition`, {
       file: source.file,
     });
   }
@@ -201,7 +197,7 @@ function decodeChunk(
     }
   } catch (err) {
     if (err instanceof KindlingError) throw err;
-    throw new KindlingError(
+    throw new DataError(
       'E_INPUT_FORMAT',
       `${source.file}: cannot decode column ${column} of row group ${group} (${meta.codec}): ${(err as Error).message}`,
       { file: source.file, column, rowGroup: group },
@@ -245,7 +241,7 @@ class ColumnSink {
    * page, their dictionary indices.
    */
   putPage(at: number, n: number, levels: ArrayLike<number> | null, data: ArrayLike<unknown>, byIndex: boolean): void {
-    if (at + n > this.rows) throw new KindlingError('E_INPUT_FORMAT', `more values than rows in column ${this.col.name}`, {});
+    if (at + n > this.rows) throw new DataError('E_INPUT_FORMAT', `more values than rows in column ${this.col.name}`, {});
     let k = 0;
     if (this.values !== null) {
       const values = this.values;

@@ -9,7 +9,7 @@
  */
 import type { FileMetaData, SchemaElement } from 'hyparquet';
 import { parquetSchema } from 'hyparquet';
-import { KindlingError } from '../errors.js';
+import { DataError } from '../errors.js';
 import type { ColumnType, Schema } from '../columnar/schema.js';
 
 /** How a Parquet column's values become Kindling values. */
@@ -26,8 +26,8 @@ export interface ParquetColumn {
   readonly utc?: boolean;
 }
 
-function unsupported(file: string, column: string, what: string): KindlingError {
-  return new KindlingError(
+function unsupported(file: string, column: string, what: string): DataError {
+  return new DataError(
     'E_INPUT_FORMAT',
     `${file}: column ${JSON.stringify(column)} has an unsupported Parquet type (${what}); Kindling reads flat columns of ` +
       'integers, floating point, decimals, booleans, UTF-8 strings, dates and timestamps (drop or cast the column when writing the file)',

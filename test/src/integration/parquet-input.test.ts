@@ -7,13 +7,14 @@
  * double, BOOLEAN → boolean (0/1), VARCHAR → string, DATE → 'YYYY-MM-DD', TIMESTAMP → ISO-8601
  * with the unit's digits (a 'Z' for TIMESTAMPTZ).
  */
-import { mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { parseJobSpec, planInputFiles } from '@kindling/coordinator';
 import {
   dictionaryValue,
+  dictionaryValues,
   lineageOf,
   partitionByteLength,
   partitionByteRanges,
@@ -21,7 +22,8 @@ import {
   type ColumnBatch,
   type JobPlan,
 } from '@kindling/shared';
-import { duckdb } from '../harness/input-fixtures.js';
+import { duckdb, writeBankParquet } from '../harness/input-fixtures.js';
+import { bankCsv } from '../harness/paths.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kindling-parquet-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
@@ -132,3 +134,51 @@ for (const codec of ['snappy', 'zstd', 'gzip']) {
     t.equal(valueAt(batches[0]!, 8, 1), '1969-12-28', 'dates before 1970');
   });
 }
+
+t.test('parquet: bank.csv as Parquet loads into the same rows and the same column statistics as the CSV', async (t) => {
+  const file = join(scratch, 'bank.parquet');
+  await writeBankParquet(file, 4096);
+  const csvSpec = parseJobSpec({ input: { path: bankCsv, partitions: 1 }, pipeline: { label: 'deposit' } }, scratch);
+  const csvPlanned = (await planInputFiles(csvSpec.input, false, 1)).plan;
+  const infer = taskOp('csv-infer');
+  const schema = infer.merge(
+    [infer.run(readFileSync(bankCsv).subarray(csvPlanned.partitions[0]!.start), lineageOf(csvPlanned, 0), {}).partial],
+    csvPlanned,
+  );
+  const csvPlan: JobPlan = { ...csvPlanned, schema };
+  const csvOut = taskOp('csv-load').run(readFileSync(bankCsv).subarray(csvPlan.partitions[0]!.start), lineageOf(csvPlan, 0), {});
+
+  const pqSpec = parseJobSpec({ input: { path: file, partitions: 1 }, pipeline: { label: 'deposit' } }, scratch);
+  const { plan } = await planInputFiles(pqSpec.input, false, 1);
+  t.same(
+    plan.schema!.map((f) => f.name),
+    schema.map((f) => f.name),
+    'same columns',
+  );
+  t.same(
+    plan.schema!.map((f) => (f.type === 'long' ? 'int' : f.type)),
+    schema.map((f) => f.type),
+    "the CSV's int columns are DuckDB's BIGINT, the rest the same types",
+  );
+  const lineage = lineageOf(plan, 0);
+  const bytes = Buffer.alloc(partitionByteLength(lineage.source));
+  const fd = openSync(file, 'r');
+  let at = 0;
+  for (const [s, e] of partitionByteRanges(lineage.source)) at += readSync(fd, bytes, at, e - s, s);
+  closeSync(fd);
+  const pqOut = taskOp('csv-load').run(bytes, lineage, {});
+  t.strictSame(pqOut.partial, csvOut.partial, 'row count and every column statistic identical');
+  const a = csvOut.blocks!.rows!;
+  const b = pqOut.blocks!.rows!;
+  t.strictSame(Array.from(b.rowIds), Array.from(a.rowIds), 'same row ids');
+  for (let c = 0; c < a.columns.length; c++) {
+    const x = a.columns[c]!;
+    const y = b.columns[c]!;
+    if (x.kind === 'numeric' && y.kind === 'numeric')
+      t.ok(Buffer.from(x.values.buffer).equals(Buffer.from(y.values.buffer)), `${schema[c]!.name}: same doubles`);
+    else if (x.kind === 'string' && y.kind === 'string') {
+      t.strictSame(Array.from(y.codes), Array.from(x.codes), `${schema[c]!.name}: same codes`);
+      t.strictSame(dictionaryValues(y.dict), dictionaryValues(x.dict), `${schema[c]!.name}: same dictionary`);
+    } else t.fail(`${schema[c]!.name}: column kinds differ`);
+  }
+});
