@@ -113,7 +113,8 @@ export class SourceReader {
     const d = await this.decide(jobId, source);
     if (d.local) return undefined;
     const [range, footer] = partitionByteRanges(source);
-    const bytes = this.rangeBytes(jobId, driverId, source.file, range![0], range![1]);
+    // Parquet has no inference pass: its load is the only read, so nothing is kept for a second one.
+    const bytes = this.rangeBytes(jobId, driverId, source.file, range![0], range![1], source.format !== 'parquet');
     if (footer === undefined) return bytes;
     // A Parquet partition also needs the file's footer: fetched once per (job, file), kept while the job lives.
     let footers = this.footers.get(jobId);
@@ -132,7 +133,7 @@ export class SourceReader {
   }
 
   /** Bytes [start, end) of a job's file: kept from an earlier pass, or fetched (and kept for one more pass within the budget). */
-  private rangeBytes(jobId: string, driverId: string, file: string, start: number, end: number): Promise<Uint8Array> {
+  private rangeBytes(jobId: string, driverId: string, file: string, start: number, end: number, keep: boolean): Promise<Uint8Array> {
     const rangeKey = `${start}-${end} ${file}`;
     let perJob = this.kept.get(jobId);
     const hit = perJob?.get(rangeKey);
@@ -144,7 +145,7 @@ export class SourceReader {
     }
     const bytes = this.fetch(jobId, driverId, file, start, end);
     const size = end - start;
-    if (this.keptBytes + size <= this.keepBytes) {
+    if (keep && this.keptBytes + size <= this.keepBytes) {
       if (!perJob) this.kept.set(jobId, (perJob = new Map()));
       perJob.set(rangeKey, { bytes, size });
       this.keptBytes += size;
