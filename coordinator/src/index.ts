@@ -25,6 +25,7 @@ export { StaticMembership, type ExecutorMembership, type MembershipChange } from
 export { TaskScheduler } from './scheduler/task-scheduler.js';
 export type * from './job/job-spec.js';
 export { parseJobSpec, parseJobSpecFile, type JobSpecOverrides } from './job/job-spec-parser.js';
+export { planInputFiles, type PlannedInput } from './input/input-planner.js';
 export { minimizeLbfgs } from './optimizer/index.js';
 export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
 export type { IterationTelemetry } from './ml/iteration-telemetry.js';

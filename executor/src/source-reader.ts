@@ -1,10 +1,12 @@
 /**
- * SourceReader: decides where a job's input bytes come from on this executor. When the job's
- * CSV file is readable here (a shared volume, or a local cluster on one machine) the worker
+ * SourceReader: decides where a job's input bytes come from on this executor. When a job's
+ * input file (CSV, gzip or Parquet; a job may have many) is readable here (a shared volume, or a local cluster on one machine) the worker
  * thread reads its byte range itself; otherwise (Kubernetes pods without the file) the bytes
  * are fetched from the driver that owns the job, over FetchRange requests.
  *
  * The decision is made once per (job, file) — one stat — and cached until the job is dropped.
+ * A partition's bytes are those partition-bytes.ts names: its range, plus, for Parquet, the
+ * file's footer (fetched once per job and file).
  * The TaskRunner asks through `provider()` whenever it parses the source: schema inference,
  * first loads and rebuilds of lost blocks alike. A fetched range is kept for the job's next
  * pass over it (inference, then load: each byte crosses the network once per job) within a
@@ -14,7 +16,7 @@
  */
 import { access, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { KindlingError, PROTOCOL_VERSION, subjects, type PartitionSource, type Transport } from '@kindling/shared';
+import { KindlingError, PROTOCOL_VERSION, partitionByteRanges, subjects, type PartitionSource, type Transport } from '@kindling/shared';
 import type { SourceBytesProvider } from './task-runner.js';
 import type { ExecutorLogger } from './executor-logger.js';
 
@@ -58,6 +60,8 @@ export type SourceDecision = { readonly local: true } | { readonly local: false;
 export class SourceReader {
   private readonly files = new Map<string, Map<string, Promise<LocalFile>>>();
   private readonly kept = new Map<string, Map<string, KeptRange>>();
+  /** Parquet footers fetched per job and file (every partition of the file reads it). */
+  private readonly footers = new Map<string, Map<string, Promise<Uint8Array>>>();
   private keptBytes = 0;
   private readonly chunkBytes: number;
   private readonly timeoutMs: number;
@@ -108,7 +112,29 @@ export class SourceReader {
   async bytesFor(jobId: string, driverId: string, source: PartitionSource): Promise<Uint8Array | undefined> {
     const d = await this.decide(jobId, source);
     if (d.local) return undefined;
-    const rangeKey = `${source.start}-${source.end} ${source.file}`;
+    const [range, footer] = partitionByteRanges(source);
+    // Parquet has no inference pass: its load is the only read, so nothing is kept for a second one.
+    const bytes = this.rangeBytes(jobId, driverId, source.file, range![0], range![1], source.format !== 'parquet');
+    if (footer === undefined) return bytes;
+    // A Parquet partition also needs the file's footer: fetched once per (job, file), kept while the job lives.
+    let footers = this.footers.get(jobId);
+    if (!footers) this.footers.set(jobId, (footers = new Map()));
+    let tail = footers.get(source.file);
+    if (!tail) {
+      tail = this.fetch(jobId, driverId, source.file, footer[0], footer[1]);
+      footers.set(source.file, tail);
+      tail.catch(() => footers.get(source.file) === tail && footers.delete(source.file));
+    }
+    const [body, end] = await Promise.all([bytes, tail]);
+    const out = new Uint8Array(body.byteLength + end.byteLength);
+    out.set(body, 0);
+    out.set(end, body.byteLength);
+    return out;
+  }
+
+  /** Bytes [start, end) of a job's file: kept from an earlier pass, or fetched (and kept for one more pass within the budget). */
+  private rangeBytes(jobId: string, driverId: string, file: string, start: number, end: number, keep: boolean): Promise<Uint8Array> {
+    const rangeKey = `${start}-${end} ${file}`;
     let perJob = this.kept.get(jobId);
     const hit = perJob?.get(rangeKey);
     if (hit !== undefined) {
@@ -117,9 +143,9 @@ export class SourceReader {
       this.keptBytes -= hit.size;
       return hit.bytes;
     }
-    const bytes = this.fetch(jobId, driverId, source.file, source.start, source.end);
-    const size = source.end - source.start;
-    if (this.keptBytes + size <= this.keepBytes) {
+    const bytes = this.fetch(jobId, driverId, file, start, end);
+    const size = end - start;
+    if (keep && this.keptBytes + size <= this.keepBytes) {
       if (!perJob) this.kept.set(jobId, (perJob = new Map()));
       perJob.set(rangeKey, { bytes, size });
       this.keptBytes += size;
@@ -213,6 +239,7 @@ export class SourceReader {
   /** Forgets a job's decision and kept ranges (the job was dropped, or its file may have changed). */
   forgetJob(jobId: string): void {
     this.files.delete(jobId);
+    this.footers.delete(jobId);
     for (const r of this.kept.get(jobId)?.values() ?? []) this.keptBytes -= r.size;
     this.kept.delete(jobId);
   }

@@ -6,13 +6,12 @@ import { ExecutorBackend } from '../src/executor-backend.js';
 const S = subjects('kt');
 const plan: JobPlan = {
   version: 1,
-  file: '/data/x.csv',
-  fileSize: 200,
+  files: [{ path: '/data/x.csv', size: 200, format: 'csv', compression: 'none' }],
   csv: DEFAULT_CSV_OPTIONS,
   columnNames: ['a'],
   partitions: [
-    { start: 0, end: 100, firstRowId: 0 },
-    { start: 100, end: 200, firstRowId: 10 },
+    { file: 0, start: 0, end: 100, firstRowId: 0 },
+    { file: 0, start: 100, end: 200, firstRowId: 10 },
   ],
 };
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -7,11 +7,10 @@ const job = asJobId('job-1');
 function plan(version: number, partitions = 2): JobPlan {
   return {
     version,
-    file: '/data/x.csv',
-    fileSize: 100 * partitions,
+    files: [{ path: '/data/x.csv', size: 100 * partitions, format: 'csv', compression: 'none' }],
     csv: DEFAULT_CSV_OPTIONS,
     columnNames: ['a'],
-    partitions: Array.from({ length: partitions }, (_, i) => ({ start: i * 100, end: (i + 1) * 100, firstRowId: i * 10 })),
+    partitions: Array.from({ length: partitions }, (_, i) => ({ file: 0, start: i * 100, end: (i + 1) * 100, firstRowId: i * 10 })),
   };
 }
 

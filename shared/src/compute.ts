@@ -13,6 +13,8 @@ export * from './tasks.js';
 export * from './executor-client.js';
 export * from './columnar/index.js';
 export * from './csv/index.js';
+export * from './input/index.js';
+export * from './parquet/index.js';
 export * from './kernels/index.js';
 export * from './ml/index.js';
 export * from './spark/index.js';

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'E_CSV_MALFORMED',
   'E_CSV_EMPTY',
   'E_CSV_HEADER',
+  /** An input file that is not what it claims (no PAR1 magic, corrupt gzip) or an unsupported compression or Parquet type. */
+  'E_INPUT_FORMAT',
   'E_IO',
   'E_JOB_SPEC',
   'E_SCHEMA',

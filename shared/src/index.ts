@@ -25,6 +25,8 @@ export * from './zod-issues.js';
 export * from './transport/index.js';
 export * from './columnar/index.js';
 export * from './csv/index.js';
+export * from './input/index.js';
+export * from './parquet/index.js';
 export * from './kernels/index.js';
 export * from './ml/index.js';
 export * from './spark/index.js';

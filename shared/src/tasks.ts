@@ -33,7 +33,13 @@ export type FeatureInput = KitType<'featureInput'>;
 export type LabelEncoding = KitType<'labelEncoding'>;
 /** Everything needed to turn a loaded partition into train/test DesignBlocks. */
 export type EncodingPlan = KitType<'encodingPlan'>;
-/** One partition of a job plan (a byte range of the input, starting at a record start). */
+/** One file of a job's input (path, size, format, compression). */
+export type InputFile = KitType<'inputFile'>;
+/** Format of an input file. */
+export type InputFormat = InputFile['format'];
+/** Compression of an input file. */
+export type InputCompression = InputFile['compression'];
+/** One partition of a job plan (a byte range of one input file). */
 export type PlanPartition = KitType<'planPartition'>;
 /** A job's plan as executors keep it (input, partitions, fitted transforms). */
 export type JobPlan = KitType<'jobPlan'>;
@@ -52,13 +58,13 @@ export type GradientPartial = KitType<'gradientPartial'>;
 export type EvaluatePartial = KitType<'evaluatePartial'>;
 export type SparkSplitKeysPartial = KitType<'sparkSplitKeysPartial'>;
 
-/** One partition's slice of the source file, as the CSV parser reads it. */
+/** One partition's slice of its source file, as the CSV parser and the Parquet reader read it. */
 export interface PartitionSource {
-  /** Absolute path of the CSV file. */
+  /** Absolute path of the partition's file. */
   readonly file: string;
-  /** Partition index, 0-based, in file order. */
+  /** Partition index, 0-based, in input order (files by path, then offset). */
   readonly index: number;
-  /** First byte of the partition (after the header for partition 0). */
+  /** First byte of the partition (after the header for a file's first partition). */
   readonly start: number;
   /** One past the last byte. */
   readonly end: number;
@@ -68,6 +74,16 @@ export interface PartitionSource {
   readonly columnNames: readonly string[];
   /** Size of the whole file, so the parser knows whether a range ends the file. */
   readonly fileSize?: number;
+  /** Absent: 'csv'. */
+  readonly format?: InputFormat;
+  /** Absent: 'none'. */
+  readonly compression?: InputCompression;
+  /** gzip CSV: offset of the first record in the decompressed stream. */
+  readonly dataStart?: number;
+  /** Parquet: the row groups [first, end) of the partition. */
+  readonly rowGroups?: readonly [number, number];
+  /** Parquet: first byte of the file's footer. */
+  readonly footerStart?: number;
 }
 
 /**
@@ -89,15 +105,22 @@ export interface PartitionLineage {
 export function lineageOf(plan: JobPlan, index: number): PartitionLineage {
   const p = plan.partitions[index];
   if (p === undefined) throw new RangeError(`job plan v${plan.version} has ${plan.partitions.length} partitions, not ${index + 1}`);
+  const f = plan.files[p.file];
+  if (f === undefined) throw new RangeError(`job plan v${plan.version} has ${plan.files.length} files, not ${p.file + 1}`);
   return {
     source: {
-      file: plan.file,
+      file: f.path,
       index,
       start: p.start,
       end: p.end,
       numColumns: plan.columnNames.length,
       columnNames: plan.columnNames,
-      fileSize: plan.fileSize,
+      fileSize: f.size,
+      format: f.format,
+      compression: f.compression,
+      ...(p.dataStart !== undefined && { dataStart: p.dataStart }),
+      ...(p.rowGroups !== undefined && { rowGroups: p.rowGroups }),
+      ...(f.footerStart !== undefined && { footerStart: f.footerStart }),
     },
     csv: plan.csv,
     firstRowId: p.firstRowId,

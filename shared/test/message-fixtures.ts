@@ -10,13 +10,15 @@ const v = PROTOCOL_VERSION;
 /** A job plan with every optional part present (schema, encoding, compat split). */
 export const plan: JobPlan = {
   version: 3,
-  file: '/data/bank.csv',
-  fileSize: 5_000_000,
+  files: [
+    { path: '/data/bank/part-0.csv.gz', size: 1_000, format: 'csv', compression: 'gzip' },
+    { path: '/data/bank/part-1.parquet', size: 5_000_000, format: 'parquet', compression: 'none', footerStart: 4_999_000 },
+  ],
   csv: { header: true, delimiter: ';', quote: '"', escape: '"', nullValue: 'NA', mode: 'DROPMALFORMED', inferSchema: true },
   columnNames: ['age', 'job', 'y'],
   partitions: [
-    { start: 20, end: 1_000, firstRowId: 0, firstLine: 2 },
-    { start: 1_000, end: 2_000_000, firstRowId: 12_345, firstLine: 67, splitAssignment: new Uint8Array([0, 1, 255, 0]) },
+    { file: 0, start: 0, end: 1_000, firstRowId: 0, firstLine: 2, dataStart: 20 },
+    { file: 1, start: 4, end: 2_000_000, firstRowId: 12_345, rowGroups: [0, 2], splitAssignment: new Uint8Array([0, 1, 255, 0]) },
   ],
   schema: [
     { name: 'age', type: 'int' },

@@ -198,10 +198,10 @@ t.test('protocol: cross-field and format rules hold', async (t) => {
   rejects(
     t,
     mutate(registration, (m) => {
-      m.plan.fileSize = 10;
+      m.plan.files[1].size = 10;
     }),
     'E_BAD_MESSAGE',
-    'register-plan: plan.partitions: expected every partition to end within fileSize',
+    'register-plan: plan.partitions: expected every partition to name one of the files and end within its size',
     'partition past the file',
   );
   rejects(
@@ -289,16 +289,22 @@ t.test('protocol: a parsed plan and launch keep their typed arrays, and the plan
   t.strictSame(parsed.plan, plan);
   const lineage = lineageOf(parsed.plan, 1);
   t.strictSame(lineage.source, {
-    file: '/data/bank.csv',
+    file: '/data/bank/part-1.parquet',
     index: 1,
-    start: 1_000,
+    start: 4,
     end: 2_000_000,
     numColumns: 3,
     columnNames: ['age', 'job', 'y'],
     fileSize: 5_000_000,
+    format: 'parquet',
+    compression: 'none',
+    rowGroups: [0, 2],
+    footerStart: 4_999_000,
   });
   t.equal(lineage.firstRowId, 12_345);
-  t.equal(lineage.firstLine, 67);
+  t.equal(lineage.firstLine, undefined);
+  t.equal(lineageOf(parsed.plan, 0).source.dataStart, 20, 'a gzip partition knows where its records start');
+  t.equal(lineageOf(parsed.plan, 0).firstLine, 2);
   t.strictSame(lineage.encoding, plan.encoding);
   t.throws(() => lineageOf(parsed.plan, 2), /has 2 partitions/);
   const l = parseMessage(launch);

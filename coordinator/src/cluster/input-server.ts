@@ -1,8 +1,9 @@
 /**
- * InputServer: answers fetch-range for executors that cannot open a job's input file. It owns
- * the files each live job may be read from, so a driver never serves a file that is not the
- * input of one of its own jobs; reading is delegated to FileRangeReader. The task launcher
- * allows a job's plan file when it registers the plan; the cluster backend forgets the job
+ * InputServer: answers fetch-range for executors that cannot open a job's input files. It owns
+ * the files each live job may be read from (every file of its plan, and only those), so a
+ * driver never serves a file that is not the input of one of its own jobs — not even another
+ * file of the same folder; reading is delegated to FileRangeReader. The task launcher allows
+ * a job's plan files when it registers the plan; the cluster backend forgets the job
  * when it ends.
  *
  * THREADING: one event loop. A request is checked against the allow-list when it arrives; a
@@ -12,10 +13,10 @@ import { PROTOCOL_VERSION, errorAck, type JobId, type Message, type Subjects, ty
 import { FileRangeReader } from '../io/file-range-reader.js';
 import type { Logger } from '../logger.js';
 
-/** The part of the input server the task launcher needs: allow a job's file to be served. */
+/** The part of the input server the task launcher needs: allow a job's files to be served. */
 export interface JobInputs {
-  /** Allows executors to fetch ranges of `file` for `jobId` (idempotent). */
-  serveJob(jobId: JobId, file: string): void;
+  /** Allows executors to fetch ranges of each of `files` (a plan's input files) for `jobId` (idempotent). */
+  serveJob(jobId: JobId, files: readonly string[]): void;
 }
 
 /** Answers fetch-range for the input files of this driver's jobs. */
@@ -36,10 +37,10 @@ export class InputServer implements JobInputs {
     this.subscription = transport.subscribe(subjects.fetchRange(driverId), (m, reply) => this.onFetchRange(m, reply));
   }
 
-  /** Allows executors to fetch ranges of `file` for `jobId` (idempotent). */
-  serveJob(jobId: JobId, file: string): void {
+  /** Allows executors to fetch ranges of each of `files` for `jobId` (idempotent; a later plan version may add files). */
+  serveJob(jobId: JobId, files: readonly string[]): void {
     const set = this.files.get(jobId) ?? new Set<string>();
-    set.add(file);
+    for (const f of files) set.add(f);
     this.files.set(jobId, set);
   }
 

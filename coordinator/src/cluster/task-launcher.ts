@@ -299,7 +299,10 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
     this.registrations.set(executorId, jobs);
     const known = jobs.get(jobId);
     if (known !== undefined && known.version === plan.version) return known;
-    this.inputs.serveJob(jobId, plan.file);
+    this.inputs.serveJob(
+      jobId,
+      plan.files.map((f) => f.path),
+    );
     const registration: Registration = { version: plan.version, done: this.registerPlan(executorId, jobId, plan) };
     jobs.set(jobId, registration);
     registration.done.catch(() => {

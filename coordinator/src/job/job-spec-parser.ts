@@ -74,9 +74,10 @@ function parseByteSize(v: unknown): number | undefined {
 
 const BYTE_SIZE = 'a positive byte size (e.g. 4194304, "4MiB", "512KiB", "64MB")';
 
+const INPUT_PATH = 'a path (a file, a folder or a glob) or a list of paths';
 const inputSchema = section({
-  path: str('a path to the CSV file'),
-  format: oneOf(['csv']).default('csv'),
+  path: z.union([str(INPUT_PATH), z.array(str(INPUT_PATH), expect(INPUT_PATH)).min(1, expect(INPUT_PATH))], expect(INPUT_PATH)),
+  format: oneOf(['auto', 'csv', 'parquet']).default('auto'),
   header: bool().default(true),
   delimiter: asciiChar().default(','),
   quote: asciiChar().default('"'),
@@ -355,7 +356,7 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
     name,
     ...(specFile === undefined ? {} : { specFile }),
     input: {
-      path: path.resolve(baseDir, i.path),
+      path: typeof i.path === 'string' ? path.resolve(baseDir, i.path) : i.path.map((p) => path.resolve(baseDir, p)),
       format: i.format,
       csv: {
         header: i.header,

@@ -5,11 +5,16 @@
  */
 import type { CsvOptions } from '@kindling/shared/compute';
 
-/** Reading the input table. */
+/** Reading the input table (docs/inputs.md). */
 export interface InputSpec {
-  /** Absolute path of the CSV file. */
-  readonly path: string;
-  readonly format: 'csv';
+  /**
+   * Absolute path(s), as given: a file, a folder of part files (Spark's output layout), a
+   * glob, or a list of these. Resolved into files, sorted by path, when the job plans its input.
+   */
+  readonly path: string | readonly string[];
+  /** `auto` decides per file from its magic bytes and extension; `csv` or `parquet` insist. */
+  readonly format: 'auto' | 'csv' | 'parquet';
+  /** CSV reader options (ignored for Parquet, whose schema is in the file). */
   readonly csv: CsvOptions;
   /** Fixed partition count; when absent it follows from the file size (never from executors). */
   readonly partitions?: number;

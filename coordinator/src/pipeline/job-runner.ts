@@ -13,10 +13,8 @@
  * atomically: a failed job leaves no complete-looking folder.
  */
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
 import {
   countNewlines,
-  planCsvSplits,
   DataError,
   KindlingError,
   taskOp,
@@ -40,7 +38,7 @@ import {
 import { writeKfpOutputs } from '../artifacts/kfp-outputs.js';
 import type { ExecutorMembership } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
-import { FileRangeReader } from '../io/file-range-reader.js';
+import { openInput, planInputFiles, type PlannedInput } from '../input/input-planner.js';
 import type { JobSpec } from '../job/job-spec.js';
 import type { Logger } from '../logger.js';
 import { IterationClock } from '../metrics/iteration-clock.js';
@@ -138,44 +136,61 @@ async function executeStages(
   started: number,
 ): Promise<JobResult> {
   const { jobId, membership, logger: log } = ctx;
-  const file = spec.input.path;
-  const fileName = basename(file);
 
-  // 1–2. Plan partitions from the file alone (never from the executor count), then the
+  // 1–2. Plan partitions from the files alone (never from the executor count), then the
   // schema-inference pass (Spark's inferSchema is a separate pass too). A cut the planner
   // guessed wrong shows up as a split-plan error in this pass: re-plan with an exact scan.
+  // Parquet needs no inference: its schema and row counts are in the footers.
   let planned = await planInput(spec, false, 1);
-  let inferred: InferPartial[];
-  try {
-    inferred = await inferStage(ctx, spec, planned.plan, fileName);
-  } catch (err) {
-    if ((err as KindlingError).details?.['splitPlanError'] !== true) throw err;
-    log.warn({ file }, 'a partition cut fell inside a quoted field; re-planning with an exact scan');
-    planned = await planInput(spec, true, planned.plan.version + 1);
-    inferred = await inferStage(ctx, spec, planned.plan, fileName);
+  const { label: fileName } = planned;
+  const file = planned.plan.files.length === 1 ? planned.plan.files[0]!.path : fileName;
+  for (const note of planned.notes) log.warn({ file }, note);
+  const isParquet = planned.plan.files[0]!.format === 'parquet';
+  let inferred: InferPartial[] = [];
+  if (!isParquet) {
+    try {
+      inferred = await inferStage(ctx, spec, planned.plan, fileName);
+    } catch (err) {
+      if ((err as KindlingError).details?.['splitPlanError'] !== true) throw err;
+      log.warn(
+        { file: (err as KindlingError).details['file'] },
+        'a partition cut fell inside a quoted field; re-planning with an exact scan',
+      );
+      planned = await planInput(spec, true, planned.plan.version + 1);
+      inferred = await inferStage(ctx, spec, planned.plan, fileName);
+    }
   }
-  const { dataFirstLine } = planned;
+  const { dataFirstLines } = planned;
   const base = planned.plan;
   ctx.events.emit('job-started', { jobId, name: spec.name, partitions: base.partitions.length, executors: membership.executors().length });
-  log.info({ jobId, partitions: base.partitions.length, executors: membership.executors().length, file }, `job ${spec.name} started`);
-  const schema = spec.input.csv.inferSchema
-    ? taskOp('csv-infer').merge(inferred, base)
-    : base.columnNames.map((name) => ({ name, type: 'string' as const }));
+  log.info(
+    { jobId, partitions: base.partitions.length, executors: membership.executors().length, file, files: base.files.length },
+    `job ${spec.name} started`,
+  );
+  const schema = isParquet
+    ? base.schema!
+    : spec.input.csv.inferSchema
+      ? taskOp('csv-infer').merge(inferred, base)
+      : base.columnNames.map((name) => ({ name, type: 'string' as const }));
 
-  // The plan gains the schema and each partition's first row id and line.
+  // The plan gains the schema and each partition's first row id (a prefix sum across files,
+  // in plan order) and first line (within its file). Parquet plans have both already.
   let rowId = 0;
-  let line = dataFirstLine;
-  const loadedPlan: JobPlan = {
-    ...base,
-    version: base.version + 1,
-    schema,
-    partitions: base.partitions.map((p, i) => {
-      const out = { ...p, firstRowId: rowId, firstLine: line };
-      rowId += inferred[i]!.rowCount;
-      line += inferred[i]!.lineCount;
-      return out;
-    }),
-  };
+  let line = 0;
+  const loadedPlan: JobPlan = isParquet
+    ? { ...base, version: base.version + 1 }
+    : {
+        ...base,
+        version: base.version + 1,
+        schema,
+        partitions: base.partitions.map((p, i) => {
+          if (i === 0 || base.partitions[i - 1]!.file !== p.file) line = dataFirstLines[p.file]!;
+          const out = { ...p, firstRowId: rowId, firstLine: line };
+          rowId += inferred[i]!.rowCount;
+          line += inferred[i]!.lineCount;
+          return out;
+        }),
+      };
 
   // 3. Load: parse into cached columnar blocks, gather column statistics.
   const loadParts = await stage(ctx, loadedPlan, `load ${fileName}`, 'csv-load', {});
@@ -358,62 +373,30 @@ async function executeStages(
   };
 }
 
-/** The first plan of the input (partitions only), planned from the file alone. */
-async function planInput(spec: JobSpec, exactSplits: boolean, version: number): Promise<{ plan: JobPlan; dataFirstLine: number }> {
-  const file = spec.input.path;
-  const reader = await openInput(file);
-  try {
-    const planned = await planCsvSplits({
-      file,
-      fileSize: reader.size,
-      read: reader.read,
-      csv: spec.input.csv,
-      ...(spec.input.partitions !== undefined ? { partitions: spec.input.partitions } : {}),
-      maxPartitionBytes: spec.input.maxPartitionBytes,
-      exactSplits,
-    });
-    const plan: JobPlan = {
-      version,
-      file,
-      fileSize: reader.size,
-      csv: spec.input.csv,
-      columnNames: planned.columnNames,
-      partitions: planned.sources.map((s) => ({ start: s.start, end: s.end, firstRowId: 0 })),
-    };
-    return { plan, dataFirstLine: planned.dataFirstLine };
-  } finally {
-    await reader.close();
-  }
+/** The first plan of the input (files and partitions), planned from the files alone. */
+async function planInput(spec: JobSpec, exactSplits: boolean, version: number): Promise<PlannedInput> {
+  return planInputFiles(spec.input, exactSplits, version);
 }
 
 /** The inference stage; its parse errors carry partition-relative lines, made absolute here. */
 async function inferStage(ctx: RunContext, spec: JobSpec, plan: JobPlan, fileName: string): Promise<InferPartial[]> {
-  return withLineNumbers(spec.input.path, () => stage(ctx, plan, `infer schema of ${fileName}`, 'csv-infer', {}));
+  return withLineNumbers(() => stage(ctx, plan, `infer schema of ${fileName}`, 'csv-infer', {}));
 }
 
-async function openInput(file: string): Promise<FileRangeReader> {
-  try {
-    return await FileRangeReader.open(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new KindlingError(
-      'E_IO',
-      `input ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-      { file },
-      { cause: err },
-    );
-  }
-}
-
-/** Parse errors from the inference pass carry partition-relative lines; make them absolute. */
-async function withLineNumbers<T>(file: string, run: () => Promise<T>): Promise<T> {
+/**
+ * Parse errors from the inference pass carry partition-relative lines when the partition
+ * does not start its file; make them absolute by counting line breaks in that file.
+ */
+async function withLineNumbers<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
     const e = err as KindlingError;
     const start = e?.details?.['partitionStart'];
-    if (e?.code !== 'E_CSV_MALFORMED' || e.details['lineRelative'] !== true || typeof start !== 'number') throw err;
-    const reader = await FileRangeReader.open(file);
+    const file = e?.details?.['file'];
+    if (e?.code !== 'E_CSV_MALFORMED' || e.details['lineRelative'] !== true || typeof start !== 'number' || typeof file !== 'string')
+      throw err;
+    const reader = await openInput(file);
     try {
       throw withAbsoluteLine(e, (await countNewlines(reader.read, start)) + 1);
     } finally {

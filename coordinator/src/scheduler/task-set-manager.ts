@@ -33,6 +33,7 @@ const DETERMINISTIC: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_CSV_MALFORMED',
   'E_CSV_EMPTY',
   'E_CSV_HEADER',
+  'E_INPUT_FORMAT',
   'E_LABEL',
   'E_INVALID_VALUE',
   'E_SCHEMA',

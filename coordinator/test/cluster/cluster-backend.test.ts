@@ -88,14 +88,16 @@ t.test('cluster-backend: the driver heartbeat lists the jobs with live plans unt
 t.test('cluster-backend: serves a job input file to executors until the job is forgotten', async (t) => {
   const { input, a, backend, observer } = await setup(t);
   a.autoFinish = (m) => m.tasks.map((x) => ({ taskId: x.taskId, partition: x.partition, ok: true, result: inferResult(1) }));
-  backend
-    .executors()[0]!
-    .launchTasks(
-      JOB,
-      { ...plan(1, input, 1), fileSize: 12, partitions: [{ start: 4, end: 12, firstRowId: 0 }] },
-      batch(0),
-      () => undefined,
-    );
+  backend.executors()[0]!.launchTasks(
+    JOB,
+    {
+      ...plan(1, input, 1),
+      files: [{ path: input, size: 12, format: 'csv', compression: 'none' }],
+      partitions: [{ file: 0, start: 4, end: 12, firstRowId: 0 }],
+    },
+    batch(0),
+    () => undefined,
+  );
   await settle();
   const fetch = () =>
     observer.request(

@@ -36,7 +36,7 @@ function fetch(executor: InProcessTransport, jobId: string, file: string, start:
 
 t.test('input-server: serves exactly the requested byte range of a registered job file', async (t) => {
   const { input, server, executor } = setup(t);
-  server.serveJob(asJobId('job-1'), input);
+  server.serveJob(asJobId('job-1'), [input]);
   const reply = await fetch(executor, 'job-1', input, 10, 20);
   t.same(Buffer.from(reply.bytes), CONTENT.subarray(10, 20));
   t.equal(Buffer.from(reply.bytes).toString('utf8'), '1,10\n2,20\n');
@@ -47,7 +47,7 @@ t.test('input-server: serves exactly the requested byte range of a registered jo
 
 t.test('input-server: returns the bytes up to the end of the file for a range past it', async (t) => {
   const { input, server, executor } = setup(t);
-  server.serveJob(asJobId('job-1'), input);
+  server.serveJob(asJobId('job-1'), [input]);
   const tail = await fetch(executor, 'job-1', input, CONTENT.length - 6, CONTENT.length + 100);
   t.same(Buffer.from(tail.bytes), CONTENT.subarray(CONTENT.length - 6));
   const empty = await fetch(executor, 'job-1', input, 5, 5);
@@ -56,8 +56,8 @@ t.test('input-server: returns the bytes up to the end of the file for a range pa
 
 t.test('input-server: refuses files that are not the input of the job with E_IO', async (t) => {
   const { input, other, server, executor, log } = setup(t);
-  server.serveJob(asJobId('job-1'), input);
-  server.serveJob(asJobId('job-2'), other);
+  server.serveJob(asJobId('job-1'), [input]);
+  server.serveJob(asJobId('job-2'), [other]);
   await t.rejects(
     fetch(executor, 'job-1', other, 0, 3),
     { code: 'E_IO', message: /job job-1 has no input .*other\.csv on driver driver-1/ },
@@ -71,8 +71,8 @@ t.test('input-server: refuses files that are not the input of the job with E_IO'
 
 t.test('input-server: stops serving the files of a job once it is forgotten', async (t) => {
   const { input, server, executor } = setup(t);
-  server.serveJob(asJobId('job-1'), input);
-  server.serveJob(asJobId('job-2'), input);
+  server.serveJob(asJobId('job-1'), [input]);
+  server.serveJob(asJobId('job-2'), [input]);
   await fetch(executor, 'job-1', input, 0, 4);
   server.forgetJob(asJobId('job-1'));
   await t.rejects(fetch(executor, 'job-1', input, 0, 4), { code: 'E_IO' });
@@ -84,13 +84,29 @@ t.test('input-server: stops serving the files of a job once it is forgotten', as
 t.test('input-server: answers E_IO when a registered file cannot be read', async (t) => {
   const { dir, server, executor } = setup(t);
   const missing = join(dir, 'gone.csv');
-  server.serveJob(asJobId('job-1'), missing);
+  server.serveJob(asJobId('job-1'), [missing]);
   await t.rejects(fetch(executor, 'job-1', missing, 0, 4), { code: 'E_IO', message: /ENOENT/ });
 });
 
 t.test('input-server: answers nothing once closed', async (t) => {
   const { input, server, executor } = setup(t);
-  server.serveJob(asJobId('job-1'), input);
+  server.serveJob(asJobId('job-1'), [input]);
   server.close();
   await t.rejects(fetch(executor, 'job-1', input, 0, 4), { message: /no responders/ }, 'nobody listens on the fetch subject');
+});
+
+t.test('input-server: serves every file of a multi-file job, and no other file of their folder', async (t) => {
+  const { dir, input, other, server, executor } = setup(t);
+  const second = join(dir, 'part-2.csv');
+  writeFileSync(second, 'id,amount\n9,90\n');
+  server.serveJob(asJobId('job-1'), [input, second]);
+  t.same(Buffer.from((await fetch(executor, 'job-1', input, 0, 2)).bytes).toString('utf8'), 'id');
+  t.same(Buffer.from((await fetch(executor, 'job-1', second, 10, 14)).bytes).toString('utf8'), '9,90');
+  await t.rejects(fetch(executor, 'job-1', other, 0, 3), { code: 'E_IO' }, 'a file of the same folder that is not in the plan');
+  server.serveJob(asJobId('job-1'), [input]);
+  t.same(
+    Buffer.from((await fetch(executor, 'job-1', second, 10, 14)).bytes).toString('utf8'),
+    '9,90',
+    'a later plan version keeps earlier files',
+  );
 });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import {
   InProcessBus,
+  PROTOCOL_VERSION,
   KindlingError,
   asJobId,
   asTaskId,
@@ -42,8 +43,8 @@ function setup(t: Teardown, opts: { registry?: boolean } = {}) {
   const transport = new ScriptedTransport(inner);
   const clock = new ManualClock();
   const log = new RecordingLogger();
-  const served: Array<[JobId, string]> = [];
-  const inputs: JobInputs = { serveJob: (jobId, file) => void served.push([jobId, file]) };
+  const served: Array<[JobId, readonly string[]]> = [];
+  const inputs: JobInputs = { serveJob: (jobId, files) => void served.push([jobId, files]) };
   const launcher = new TaskLauncher(transport, s, DRIVER, inputs, log, { clock, taskTimeoutMs: TASK_TIMEOUT_MS, launchTimeoutMs: 500 });
   const registry =
     opts.registry === true
@@ -369,8 +370,13 @@ t.test('task-launcher: a refused registration fails the batch with its code and 
   let refuse = true;
   a.fake.onPlan = () =>
     refuse
-      ? { type: 'ack', version: 2, ok: false, error: { code: 'E_INVALID_VALUE', name: 'KindlingError', message: 'plan too large' } }
-      : { type: 'ack', version: 2, ok: true };
+      ? {
+          type: 'ack',
+          version: PROTOCOL_VERSION,
+          ok: false,
+          error: { code: 'E_INVALID_VALUE', name: 'KindlingError', message: 'plan too large' },
+        }
+      : { type: 'ack', version: PROTOCOL_VERSION, ok: true };
   const c = collector();
   a.client.launchTasks(JOB, plan(1), batch(refs('t', [0])), c.sink);
   await settle();
@@ -408,7 +414,7 @@ t.test('task-launcher: lets the input server serve a job plan file and lists the
   a.fake.autoFinish = succeedAll;
   a.client.launchTasks(JOB, plan(1, '/data/bank.csv'), batch(refs('t', [0])), () => undefined);
   await settle();
-  t.same(served, [['job-1', '/data/bank.csv']]);
+  t.same(served, [['job-1', ['/data/bank.csv']]]);
   t.same(launcher.jobs(), ['job-1']);
   launcher.forgetJob(JOB);
   t.same(launcher.jobs(), []);

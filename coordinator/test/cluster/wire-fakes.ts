@@ -60,11 +60,10 @@ export function heartbeat(executorId: string, over: Partial<ExecutorHeartbeat> =
 export function plan(version: number, file = '/data/input.csv', partitions = 4): JobPlan {
   return {
     version,
-    file,
-    fileSize: partitions * 100,
+    files: [{ path: file, size: partitions * 100, format: 'csv', compression: 'none' }],
     csv: { header: true, delimiter: ',', quote: '"', escape: '"', nullValue: '', mode: 'FAILFAST', inferSchema: true },
     columnNames: ['a', 'b'],
-    partitions: Array.from({ length: partitions }, (_, i) => ({ start: i * 100, end: (i + 1) * 100, firstRowId: i * 10 })),
+    partitions: Array.from({ length: partitions }, (_, i) => ({ file: 0, start: i * 100, end: (i + 1) * 100, firstRowId: i * 10 })),
   };
 }
 

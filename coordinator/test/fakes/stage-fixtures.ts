@@ -10,11 +10,10 @@ import type { Stage } from '../../src/scheduler/task-scheduler.js';
 export function planOf(n: number): JobPlan {
   return {
     version: 1,
-    file: '/data/x.csv',
-    fileSize: 10 * n,
+    files: [{ path: '/data/x.csv', size: 10 * n, format: 'csv', compression: 'none' }],
     csv: DEFAULT_CSV_OPTIONS,
     columnNames: ['a'],
-    partitions: Array.from({ length: n }, (_, i) => ({ start: 10 * i, end: 10 * (i + 1), firstRowId: i })),
+    partitions: Array.from({ length: n }, (_, i) => ({ file: 0, start: 10 * i, end: 10 * (i + 1), firstRowId: i })),
   };
 }
 

@@ -50,7 +50,7 @@ t.test('job-spec-parser: fills every default of a minimal spec', async (t) => {
     specFile: full,
     input: {
       path: path.join(dir, 'data/bank.csv'),
-      format: 'csv',
+      format: 'auto',
       csv: { header: true, delimiter: ',', quote: '"', escape: '"', nullValue: '', mode: 'FAILFAST', inferSchema: true },
       maxPartitionBytes: 4 * 1024 * 1024,
     },
@@ -154,6 +154,25 @@ t.test('job-spec-parser: resolves relative paths against the job file folder, no
   t.equal(spec.specFile, full);
 });
 
+t.test('job-spec-parser: input.path may be a list of files, folders and globs, each resolved against the job file folder', async (t) => {
+  const spec = parseJobSpec(
+    { input: { path: ['a.csv', 'parts/', '/abs/2026-*/part-*.csv'], format: 'parquet' }, pipeline: { label: 'y' } },
+    '/jobs',
+  );
+  t.same(spec.input.path, ['/jobs/a.csv', '/jobs/parts', '/abs/2026-*/part-*.csv']);
+  t.equal(spec.input.format, 'parquet');
+  const fromConf = parseJobSpec({ input: { path: 'x.csv' }, pipeline: { label: 'y' } }, '/jobs', {
+    conf: { 'input.path': '[a.csv.gz, b/]' },
+  });
+  t.same(fromConf.input.path, ['/jobs/a.csv.gz', '/jobs/b'], '--conf takes a YAML list');
+  t.throws(() => parseJobSpec({ input: { path: [] }, pipeline: { label: 'y' } }, '/jobs'), {
+    message: /input\.path: expected a path \(a file, a folder or a glob\) or a list of paths/,
+  });
+  t.throws(() => parseJobSpec({ input: { path: 'x.orc', format: 'orc' }, pipeline: { label: 'y' } }, '/jobs'), {
+    message: /input\.format: expected one of "auto", "csv", "parquet", got "orc"/,
+  });
+});
+
 t.test('job-spec-parser: names the job after the file and puts its output under out/<name>', async (t) => {
   const full = jobFile(t, MINIMAL, 'bank-lr.yaml');
   const spec = await parseJobSpecFile(full);
@@ -246,7 +265,7 @@ t.test('job-spec-parser: explains each kind of bad value', async (t) => {
       'input.mode: expected one of "FAILFAST", "DROPMALFORMED", "PERMISSIVE", got "FAILFST"; did you mean "FAILFAST"?',
     ],
     ['input: { path: x.csv, partitions: -2 }\npipeline: { label: y }', 'input.partitions: expected a positive integer, got -2'],
-    ['input: { path: 42 }\npipeline: { label: y }', 'input.path: expected a path to the CSV file, got 42'],
+    ['input: { path: 42 }\npipeline: { label: y }', 'input.path: expected a path (a file, a folder or a glob) or a list of paths, got 42'],
     ['input: { path: x.csv }\npipeline: { label: y, categorical: [job, 3] }', 'pipeline.categorical[1]: expected a column name, got 3'],
     [
       'input: { path: x.csv }\npipeline: { label: y, numeric: some }',
@@ -276,9 +295,9 @@ t.test('job-spec-parser: reports a missing required field', async (t) => {
   err = await failure(t, 'pipeline:\n  label: y\n');
   t.equal(err.message, 'job.yaml: input: required, expected a mapping');
   err = await failure(t, 'input:\n  header: true\npipeline:\n  label:\n');
-  t.equal(err.message, 'job.yaml: input.path: required, expected a path to the CSV file (+1 more)');
+  t.equal(err.message, 'job.yaml: input.path: required, expected a path (a file, a folder or a glob) or a list of paths (+1 more)');
   t.strictSame(err.details['problems'], [
-    'job.yaml: input.path: required, expected a path to the CSV file',
+    'job.yaml: input.path: required, expected a path (a file, a folder or a glob) or a list of paths',
     "job.yaml: pipeline.label: required, expected the label column's name (line 4)",
   ]);
 });

@@ -368,7 +368,7 @@ t.test('task-scheduler: sends one launchTasks batch per executor for a stage ove
   t.equal(a.batches.length, 1);
   t.equal(b.batches.length, 1);
   t.equal(a.batches[0]!.tasks.length + b.batches[0]!.tasks.length, 8);
-  t.match(a.batches[0], { jobId: job, op: 'csv-infer', params: {}, plan: { version: 1, file: '/data/x.csv' } });
+  t.match(a.batches[0], { jobId: job, op: 'csv-infer', params: {}, plan: { version: 1, files: [{ path: '/data/x.csv' }] } });
   drive([a, b], clock);
   t.same(rows(await second), [0, 10, 20, 30, 40, 50, 60, 70]);
   t.equal(a.batches.length + b.batches.length, 2, 'still one message per executor');

@@ -1,7 +1,7 @@
 /**
  * Worker-thread side of the executor's pool: runs one registered op's kernel on the input it
  * is handed and returns the op's output. For ops that read the source it reads the
- * partition's byte range from the file itself (so raw CSV bytes never pass through the main
+ * partition's bytes from the file itself (so raw input bytes never pass through the main
  * thread) unless the executor fetched them from the driver. Otherwise it calls only the pure
  * kernels of @kindling/shared/compute: no transport, no block store, no config, no zod.
  *
@@ -9,7 +9,14 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import { anyTaskOp, KindlingError, toWireError, type PartitionLineage } from '@kindling/shared/compute';
+import {
+  anyTaskOp,
+  KindlingError,
+  partitionByteLength,
+  partitionByteRanges,
+  toWireError,
+  type PartitionLineage,
+} from '@kindling/shared/compute';
 import type { WorkerInput, WorkerRequest, WorkerResponse } from './thread-messages.js';
 
 if (isMainThread) {
@@ -38,21 +45,27 @@ function inputValue(input: WorkerInput, lineage: PartitionLineage): never {
   }
 }
 
-/** Reads exactly the partition's byte range; the OS page cache makes rebuilds cheap. */
+/**
+ * Reads exactly the partition's bytes (its range; a Parquet partition also the file's footer,
+ * see partition-bytes.ts), concatenated; the OS page cache makes rebuilds cheap.
+ */
 function readRange(lineage: PartitionLineage): Uint8Array {
-  const { file, start, end } = lineage.source;
-  const out = Buffer.allocUnsafe(end - start);
+  const { file } = lineage.source;
+  const out = Buffer.allocUnsafe(partitionByteLength(lineage.source));
   const fd = openSync(file, 'r');
   try {
     let at = 0;
-    while (at < out.length) {
-      const n = readSync(fd, out, at, out.length - at, start + at);
-      if (n === 0) {
-        throw new KindlingError('E_IO', `${file}: file ended at byte ${start + at}, expected ${end} (was it changed while the job ran?)`, {
-          file,
-        });
+    for (const [start, end] of partitionByteRanges(lineage.source)) {
+      for (let pos = start; pos < end;) {
+        const n = readSync(fd, out, at, end - pos, pos);
+        if (n === 0) {
+          throw new KindlingError('E_IO', `${file}: file ended at byte ${pos}, expected ${end} (was it changed while the job ran?)`, {
+            file,
+          });
+        }
+        at += n;
+        pos += n;
       }
-      at += n;
     }
   } finally {
     closeSync(fd);

@@ -576,7 +576,7 @@ function fitsType(t: number, buf: Uint8Array, s: number, e: number): boolean {
  * by two passes over the column: exact order, no division per value, and more accurate than
  * the streaming update. Deterministic. Empty: mean 0, M2 0, min +∞, max −∞.
  */
-function numericStats(values: Float64Array, nulls: Uint8Array | null, rows: number): ColumnStats {
+export function numericStats(values: Float64Array, nulls: Uint8Array | null, rows: number): ColumnStats {
   const out = new Float64Array(5);
   moments(values, nulls, rows, out);
   const count = out[0]!;

@@ -100,48 +100,76 @@ export function makeSchemaKit(z: typeof Zod) {
     split: z.object({ seed: finite, trainFraction: z.number().min(0).max(1) }),
   });
 
-  /** One partition of a job plan: a byte range of the input that starts at a record start. */
+  /**
+   * One file of a job's input, as the driver found it: files are in path order (byte-wise),
+   * so partitions and row ids depend only on the data. `format` and `compression` were
+   * decided from the file's magic bytes (and extension, see docs/inputs.md).
+   */
+  const inputFile = z.object({
+    /** Absolute path, as the driver sees it (executors open it, or fetch it by this name). */
+    path: nonEmpty,
+    size: count,
+    format: z.enum(['csv', 'parquet']),
+    /** gzip files are read whole: one partition, decompressed by the executor. */
+    compression: z.enum(['none', 'gzip']),
+    /** Parquet: first byte of the footer (metadata + length + magic), which every partition reads too. */
+    footerStart: count.optional(),
+  });
+
+  /**
+   * One partition of a job plan: a byte range of one input file. CSV: it starts at a record
+   * start. gzip CSV: the whole (compressed) file. Parquet: the span of its row groups.
+   */
   const planPartition = z
     .object({
-      /** First byte (after the header for partition 0). */
+      /** Index of the partition's file in the plan's `files`. */
+      file: count,
+      /** First byte (after the header for a file's first partition). */
       start: count,
       /** One past the last byte. */
       end: count,
-      /** Global row id of the partition's first record (prefix sum of earlier row counts). */
+      /** Global row id of the partition's first record (prefix sum of earlier row counts, across files). */
       firstRowId: count,
-      /** Physical line number (1-based) of the first byte, once the inference pass counted lines. */
+      /** Physical line number (1-based) of the first record's line in its file, when known. */
       firstLine: z.number().int().positive().optional(),
+      /** gzip CSV: offset in the decompressed stream where the records start (after the header). */
+      dataStart: count.optional(),
+      /** Parquet: the row groups [first, end) this partition reads. */
+      rowGroups: z.tuple([count, count]).optional(),
       /**
        * Spark-compat split: per loaded row (batch order), 0 = train, 1 = test, 255 = in no split.
        * When present it replaces the hash split of `encoding.split`.
        */
       splitAssignment: uint8Array.optional(),
     })
-    .refine((p) => p.start <= p.end, { error: 'expected start <= end', path: ['end'] });
+    .refine((p) => p.start <= p.end, { error: 'expected start <= end', path: ['end'] })
+    .refine((p) => p.rowGroups === undefined || p.rowGroups[0] <= p.rowGroups[1], {
+      error: 'expected rowGroups [first, end) with first <= end',
+      path: ['rowGroups'],
+    });
 
   /**
-   * A job's plan as executors keep it: the input, each partition's lineage and the fitted
-   * transforms. Drivers register it once per version (it grows at stage boundaries: schema,
-   * then encoding, then the compat split); tasks then name only a partition index.
+   * A job's plan as executors keep it: the input files, each partition's lineage and the
+   * fitted transforms. Drivers register it once per version (it grows at stage boundaries:
+   * schema, then encoding, then the compat split); tasks then name only a partition index.
    */
   const jobPlan = z
     .object({
       /** Increases whenever the driver changes the plan. */
       version: count,
-      /** Absolute path of the input file, as the driver sees it. */
-      file: nonEmpty,
-      fileSize: count,
+      /** The input files, in path order. */
+      files: z.array(inputFile).min(1).readonly(),
       csv: csvOptions,
-      /** Column names (from the header or the first record), used in error messages. */
+      /** Column names (from the header, the first record or the Parquet schema), used in error messages. */
       columnNames: strings,
       partitions: z.array(planPartition).readonly(),
-      /** Known once the inference pass ran. */
+      /** Known once the inference pass ran (Parquet: from the footer at once). */
       schema: schema.optional(),
       /** Known once transforms are fitted. */
       encoding: encodingPlan.optional(),
     })
-    .refine((p) => p.partitions.every((q) => q.end <= p.fileSize), {
-      error: 'expected every partition to end within fileSize',
+    .refine((p) => p.partitions.every((q) => q.file < p.files.length && q.end <= p.files[q.file]!.size), {
+      error: 'expected every partition to name one of the files and end within its size',
       path: ['partitions'],
     });
 
@@ -330,6 +358,7 @@ export function makeSchemaKit(z: typeof Zod) {
     featureInput,
     labelEncoding,
     encodingPlan,
+    inputFile,
     planPartition,
     jobPlan,
     designBlock,

@@ -37,11 +37,10 @@ function csvPlan(dir: string, name: string, body: string, header = 'id,name,scor
   const end = start + Buffer.byteLength(body);
   return {
     version: 1,
-    file,
-    fileSize: end,
+    files: [{ path: file, size: end, format: 'csv', compression: 'none' }],
     csv: DEFAULT_CSV_OPTIONS,
     columnNames: ['id', 'name', 'score'],
-    partitions: [{ start, end, firstRowId: 0, firstLine: 2 }],
+    partitions: [{ file: 0, start, end, firstRowId: 0, firstLine: 2 }],
     schema: [
       { name: 'id', type: 'int' },
       { name: 'name', type: 'string' },
@@ -297,7 +296,7 @@ t.test('executor-backend: one launch runs several partitions and their outcomes 
     ...base,
     partitions: [
       { ...p0, end: cut },
-      { start: cut, end: p0.end, firstRowId: 1, firstLine: 3 },
+      { file: 0, start: cut, end: p0.end, firstRowId: 1, firstLine: 3 },
     ],
   };
   await register(r.driver, 'exec-batch', 'd1', 'job-b', plan);

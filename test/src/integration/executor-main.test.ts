@@ -129,11 +129,10 @@ t.test('main: drains on stop, not ready while draining, and waits for the runnin
   const missing = join(t.testdir(), 'only-on-the-driver.csv');
   const plan: JobPlan = {
     version: 1,
-    file: missing,
-    fileSize: 14 + body.length,
+    files: [{ path: missing, size: 14 + body.length, format: 'csv', compression: 'none' }],
     csv: DEFAULT_CSV_OPTIONS,
     columnNames: ['id', 'name', 'score'],
-    partitions: [{ start: 14, end: 14 + body.length, firstRowId: 0, firstLine: 2 }],
+    partitions: [{ file: 0, start: 14, end: 14 + body.length, firstRowId: 0, firstLine: 2 }],
   };
   const accepted = await driver.inferOn('exec-drain', 'job-d', 't-d', plan);
   t.equal(accepted.accepted, true);
@@ -204,11 +203,10 @@ t.test('main: tasks still running at the end of the grace period are reported lo
   const missing = join(t.testdir(), 'nowhere.csv');
   await driver.inferOn('exec-late-task', 'job-l', 't-l', {
     version: 1,
-    file: missing,
-    fileSize: 10,
+    files: [{ path: missing, size: 10, format: 'csv', compression: 'none' }],
     csv: DEFAULT_CSV_OPTIONS,
     columnNames: ['a'],
-    partitions: [{ start: 0, end: 10, firstRowId: 0 }],
+    partitions: [{ file: 0, start: 0, end: 10, firstRowId: 0 }],
   });
   await until('a FetchRange', () => driver.fetches[0]); // never answered
   const outcome = await handle.stop('SIGTERM');

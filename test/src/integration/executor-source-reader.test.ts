@@ -163,3 +163,30 @@ t.test('source-reader: several chunk requests of a range are in flight at once, 
   t.same(Buffer.from(bytes), Buffer.from(content.subarray(2)));
   t.equal(most, 3, 'three requests outstanding at the driver at once, never more');
 });
+
+t.test('source-reader: a Parquet partition is its row-group span plus the footer, which is fetched once per job and file', async (t) => {
+  requests.length = 0;
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet });
+  const file = join(t.testdir(), 'remote.parquet');
+  const size = content.length;
+  const parquet = (start: number, end: number): PartitionSource => ({
+    ...source(file, start, end),
+    fileSize: size,
+    format: 'parquet',
+    rowGroups: [0, 1],
+    footerStart: size - 10,
+  });
+  const first = await reader.bytesFor('jp', 'drv', parquet(4, 30));
+  t.same(Buffer.from(first!), Buffer.concat([content.subarray(4, 30), content.subarray(size - 10)]), 'range, then footer');
+  const second = await reader.bytesFor('jp', 'drv', parquet(30, 60));
+  t.same(Buffer.from(second!), Buffer.concat([content.subarray(30, 60), content.subarray(size - 10)]));
+  t.same(
+    requests.map((r) => [r.start, r.end]),
+    [
+      [4, 30],
+      [size - 10, size],
+      [30, 60],
+    ],
+    'the footer crossed the network once for both partitions',
+  );
+});

@@ -105,7 +105,7 @@ t.test('nats-transport: a failing handler answers the requester with its error',
   );
   // An invalid answer is never sent; the requester learns why at once.
   b.subscribe('test.badanswer', async (_m, reply) => {
-    const bad: Message = JSON.parse('{"type":"tasks-accepted","version":2,"accepted":"yes"}');
+    const bad: Message = JSON.parse(`{"type":"tasks-accepted","version":${v},"accepted":"yes"}`);
     await reply?.(bad);
   });
   await b.flush();
