@@ -13,21 +13,7 @@
  * atomically: a failed job leaves no complete-looking folder.
  */
 import { createHash } from 'node:crypto';
-import {
-  countNewlines,
-  DataError,
-  KindlingError,
-  taskOp,
-  withAbsoluteLine,
-  type BinaryMetrics,
-  type InferPartial,
-  type JobId,
-  type JobPlan,
-  type MulticlassMetrics,
-  type TaskOp,
-  type TaskParamsByOp,
-  type TaskResultByOp,
-} from '@kindling/shared/compute';
+import { DataError, KindlingError, taskOp, type BinaryMetrics, type JobPlan, type MulticlassMetrics } from '@kindling/shared/compute';
 import {
   OutputCommitter,
   pipelineModelFromJob,
@@ -36,11 +22,7 @@ import {
   type LogisticRegressionModelData,
 } from '../artifacts/index.js';
 import { writeKfpOutputs } from '../artifacts/kfp-outputs.js';
-import type { ExecutorMembership } from '../cluster/executor-membership.js';
-import type { EventBus } from '../events/event-bus.js';
-import { openInput, planInputFiles, type PlannedInput } from '../input/input-planner.js';
 import type { JobSpec } from '../job/job-spec.js';
-import type { Logger } from '../logger.js';
 import { IterationClock } from '../metrics/iteration-clock.js';
 import { trainLogisticRegression } from '../ml/logistic-regression-trainer.js';
 import { evaluateModel } from './evaluate-model.js';
@@ -49,19 +31,10 @@ import { finishMultinomialJob } from './multinomial-job.js';
 import { sparkCompatSplit } from './spark-compat-split.js';
 import { RunRecorder } from './run-recorder.js';
 import { writeRowOutputs } from './row-outputs.js';
-import type { StageRunner } from './stage-runner.js';
+import { inferInput, loadPlan, loadStage, planInput, stage } from './input-stages.js';
+import type { RunContext } from './stage-runner.js';
 
-export type { StageRequest, StageRunner } from './stage-runner.js';
-
-/** Collaborators of a job run, built by DriverContext. */
-export interface RunContext {
-  readonly jobId: JobId;
-  readonly scheduler: StageRunner;
-  /** The executors the job may use (for the log line and the run record). */
-  readonly membership: ExecutorMembership;
-  readonly events: EventBus;
-  readonly logger: Logger;
-}
+export type { RunContext, StageRequest, StageRunner } from './stage-runner.js';
 
 /** What a finished job reports (also written to metrics.json and run.json). */
 export interface JobResult {
@@ -117,17 +90,6 @@ export async function runJob(spec: JobSpec, ctx: RunContext): Promise<JobResult>
   }
 }
 
-/** Runs one op over every partition of the plan. */
-function stage<O extends TaskOp>(
-  ctx: RunContext,
-  plan: JobPlan,
-  name: string,
-  op: O,
-  params: TaskParamsByOp[O],
-): Promise<TaskResultByOp[O][]> {
-  return ctx.scheduler.runStage({ name, op, params, partitions: plan.partitions.length }, plan);
-}
-
 async function executeStages(
   spec: JobSpec,
   ctx: RunContext,
@@ -138,62 +100,19 @@ async function executeStages(
   const { jobId, membership, logger: log } = ctx;
 
   // 1–2. Plan partitions from the files alone (never from the executor count), then the
-  // schema-inference pass (Spark's inferSchema is a separate pass too). A cut the planner
-  // guessed wrong shows up as a split-plan error in this pass: re-plan with an exact scan.
-  // Parquet needs no inference: its schema and row counts are in the footers.
-  let planned = await planInput(spec, false, 1);
-  const { label: fileName } = planned;
-  const file = planned.plan.files.length === 1 ? planned.plan.files[0]!.path : fileName;
-  for (const note of planned.notes) log.warn({ file }, note);
-  const isParquet = planned.plan.files[0]!.format === 'parquet';
-  let inferred: InferPartial[] = [];
-  if (!isParquet) {
-    try {
-      inferred = await inferStage(ctx, spec, planned.plan, fileName);
-    } catch (err) {
-      if ((err as KindlingError).details?.['splitPlanError'] !== true) throw err;
-      log.warn(
-        { file: (err as KindlingError).details['file'] },
-        'a partition cut fell inside a quoted field; re-planning with an exact scan',
-      );
-      planned = await planInput(spec, true, planned.plan.version + 1);
-      inferred = await inferStage(ctx, spec, planned.plan, fileName);
-    }
-  }
-  const { dataFirstLines } = planned;
-  const base = planned.plan;
+  // schema-inference pass (Spark's inferSchema is a separate pass too); input-stages.ts.
+  const input = await inferInput(ctx, spec, await planInput(spec));
+  const { label: fileName, file, schema } = input;
+  const base = input.planned.plan;
   ctx.events.emit('job-started', { jobId, name: spec.name, partitions: base.partitions.length, executors: membership.executors().length });
   log.info(
     { jobId, partitions: base.partitions.length, executors: membership.executors().length, file, files: base.files.length },
     `job ${spec.name} started`,
   );
-  const schema = isParquet
-    ? base.schema!
-    : spec.input.csv.inferSchema
-      ? taskOp('csv-infer').merge(inferred, base)
-      : base.columnNames.map((name) => ({ name, type: 'string' as const }));
-
-  // The plan gains the schema and each partition's first row id (a prefix sum across files,
-  // in plan order) and first line (within its file). Parquet plans have both already.
-  let rowId = 0;
-  let line = 0;
-  const loadedPlan: JobPlan = isParquet
-    ? { ...base, version: base.version + 1 }
-    : {
-        ...base,
-        version: base.version + 1,
-        schema,
-        partitions: base.partitions.map((p, i) => {
-          if (i === 0 || base.partitions[i - 1]!.file !== p.file) line = dataFirstLines[p.file]!;
-          const out = { ...p, firstRowId: rowId, firstLine: line };
-          rowId += inferred[i]!.rowCount;
-          line += inferred[i]!.lineCount;
-          return out;
-        }),
-      };
+  const loadedPlan = loadPlan(input, schema);
 
   // 3. Load: parse into cached columnar blocks, gather column statistics.
-  const loadParts = await stage(ctx, loadedPlan, `load ${fileName}`, 'csv-load', {});
+  const loadParts = await loadStage(ctx, loadedPlan, fileName);
   const stats = taskOp('csv-load').merge(loadParts, loadedPlan);
   if (stats.rowCount === 0) {
     throw new DataError(
@@ -371,38 +290,6 @@ async function executeStages(
     tasksByExecutor: recorder.taskCounts(),
     durationMs,
   };
-}
-
-/** The first plan of the input (files and partitions), planned from the files alone. */
-async function planInput(spec: JobSpec, exactSplits: boolean, version: number): Promise<PlannedInput> {
-  return planInputFiles(spec.input, exactSplits, version);
-}
-
-/** The inference stage; its parse errors carry partition-relative lines, made absolute here. */
-async function inferStage(ctx: RunContext, spec: JobSpec, plan: JobPlan, fileName: string): Promise<InferPartial[]> {
-  return withLineNumbers(() => stage(ctx, plan, `infer schema of ${fileName}`, 'csv-infer', {}));
-}
-
-/**
- * Parse errors from the inference pass carry partition-relative lines when the partition
- * does not start its file; make them absolute by counting line breaks in that file.
- */
-async function withLineNumbers<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    const e = err as KindlingError;
-    const start = e?.details?.['partitionStart'];
-    const file = e?.details?.['file'];
-    if (e?.code !== 'E_CSV_MALFORMED' || e.details['lineRelative'] !== true || typeof start !== 'number' || typeof file !== 'string')
-      throw err;
-    const reader = await openInput(file);
-    try {
-      throw withAbsoluteLine(e, (await countNewlines(reader.read, start)) + 1);
-    } finally {
-      await reader.close();
-    }
-  }
 }
 
 function stripCurves(m: BinaryMetrics): Omit<BinaryMetrics, 'roc' | 'pr'> {

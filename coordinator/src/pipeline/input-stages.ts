@@ -1,0 +1,135 @@
+/**
+ * The input stages every job that reads data shares — training (job-runner.ts) and scoring
+ * (predict-job.ts): plan the files, infer the CSV schema (re-planning with an exact scan when
+ * a guessed cut fell inside a quoted field), give each partition its first row id and line,
+ * then load the partitions into cached columnar blocks on the executors. Parquet needs no
+ * inference: its schema and row counts are in the footers. Partitioning depends only on the
+ * files and the spec, never on the executors.
+ */
+import {
+  countNewlines,
+  KindlingError,
+  taskOp,
+  withAbsoluteLine,
+  type InferPartial,
+  type JobPlan,
+  type LoadPartial,
+  type Schema,
+  type TaskOp,
+  type TaskParamsByOp,
+  type TaskResultByOp,
+} from '@kindling/shared/compute';
+import { openInput, planInputFiles, type PlannedInput } from '../input/input-planner.js';
+import type { JobSpec } from '../job/job-spec.js';
+import type { RunContext } from './stage-runner.js';
+
+/** An input planned and (for CSV) inferred: what the driver knows before loading. */
+export interface InferredInput {
+  readonly planned: PlannedInput;
+  /** Per partition (CSV): records and lines; empty for Parquet. */
+  readonly inferred: readonly InferPartial[];
+  /** The schema as the data says it (CSV inference, every column a string without inferSchema, or the Parquet footer). */
+  readonly schema: Schema;
+  /** The input as stage names and messages show it. */
+  readonly label: string;
+  /** The one file, or the label, for log fields. */
+  readonly file: string;
+}
+
+/** Runs one op over every partition of the plan. */
+export function stage<O extends TaskOp>(
+  ctx: Pick<RunContext, 'scheduler'>,
+  plan: JobPlan,
+  name: string,
+  op: O,
+  params: TaskParamsByOp[O],
+): Promise<TaskResultByOp[O][]> {
+  return ctx.scheduler.runStage({ name, op, params, partitions: plan.partitions.length }, plan);
+}
+
+/** The first plan of the input (files and partitions), planned from the files alone. */
+export function planInput(spec: JobSpec, exactSplits = false, version = 1): Promise<PlannedInput> {
+  return planInputFiles(spec.input, exactSplits, version);
+}
+
+/** Infers the schema of a planned input (CSV); `planned` may be re-planned with exact cuts. */
+export async function inferInput(ctx: RunContext, spec: JobSpec, first: PlannedInput): Promise<InferredInput> {
+  let planned = first;
+  const label = planned.label;
+  const file = planned.plan.files.length === 1 ? planned.plan.files[0]!.path : label;
+  for (const note of planned.notes) ctx.logger.warn({ file }, note);
+  if (planned.plan.files[0]!.format === 'parquet') return { planned, inferred: [], schema: planned.plan.schema!, label, file };
+  let inferred: InferPartial[];
+  try {
+    inferred = await inferStage(ctx, planned.plan, label);
+  } catch (err) {
+    if ((err as KindlingError).details?.['splitPlanError'] !== true) throw err;
+    ctx.logger.warn(
+      { file: (err as KindlingError).details['file'] },
+      'a partition cut fell inside a quoted field; re-planning with an exact scan',
+    );
+    planned = await planInput(spec, true, planned.plan.version + 1);
+    inferred = await inferStage(ctx, planned.plan, label);
+  }
+  const base = planned.plan;
+  const schema = spec.input.csv.inferSchema
+    ? taskOp('csv-infer').merge(inferred, base)
+    : base.columnNames.map((name) => ({ name, type: 'string' as const }));
+  return { planned, inferred, schema, label, file };
+}
+
+/**
+ * The plan to load with: `schema`, and each partition's first row id (a prefix sum across
+ * files, in plan order) and first line (within its file). Parquet plans have both already.
+ */
+export function loadPlan(input: InferredInput, schema: Schema): JobPlan {
+  const base = input.planned.plan;
+  if (base.files[0]!.format === 'parquet') return { ...base, version: base.version + 1, schema };
+  const { dataFirstLines } = input.planned;
+  let rowId = 0;
+  let line = 0;
+  return {
+    ...base,
+    version: base.version + 1,
+    schema,
+    partitions: base.partitions.map((p, i) => {
+      if (i === 0 || base.partitions[i - 1]!.file !== p.file) line = dataFirstLines[p.file]!;
+      const out = { ...p, firstRowId: rowId, firstLine: line };
+      rowId += input.inferred[i]!.rowCount;
+      line += input.inferred[i]!.lineCount;
+      return out;
+    }),
+  };
+}
+
+/** Loads every partition into cached columnar blocks; returns each partition's statistics. */
+export function loadStage(ctx: RunContext, plan: JobPlan, label: string): Promise<LoadPartial[]> {
+  return stage(ctx, plan, `load ${label}`, 'csv-load', {});
+}
+
+/** The inference stage; its parse errors carry partition-relative lines, made absolute here. */
+function inferStage(ctx: RunContext, plan: JobPlan, label: string): Promise<InferPartial[]> {
+  return withLineNumbers(() => stage(ctx, plan, `infer schema of ${label}`, 'csv-infer', {}));
+}
+
+/**
+ * Parse errors from the inference pass carry partition-relative lines when the partition
+ * does not start its file; make them absolute by counting line breaks in that file.
+ */
+async function withLineNumbers<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const e = err as KindlingError;
+    const start = e?.details?.['partitionStart'];
+    const file = e?.details?.['file'];
+    if (e?.code !== 'E_CSV_MALFORMED' || e.details['lineRelative'] !== true || typeof start !== 'number' || typeof file !== 'string')
+      throw err;
+    const reader = await openInput(file);
+    try {
+      throw withAbsoluteLine(e, (await countNewlines(reader.read, start)) + 1);
+    } finally {
+      await reader.close();
+    }
+  }
+}
