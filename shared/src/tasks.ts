@@ -51,6 +51,7 @@ export type SummaryPartial = KitType<'summaryPartial'>;
 export type GradientPartial = KitType<'gradientPartial'>;
 export type EvaluatePartial = KitType<'evaluatePartial'>;
 export type SparkSplitKeysPartial = KitType<'sparkSplitKeysPartial'>;
+export type ScorePartial = KitType<'scorePartial'>;
 
 /** One partition's slice of the source file, as the CSV parser reads it. */
 export interface PartitionSource {
