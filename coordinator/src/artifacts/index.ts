@@ -16,3 +16,7 @@ export {
   readParquetFile,
 } from './spark-parquet.js';
 export type * from './pipeline-model-data.js';
+export * from './pipeline-model-writer.js';
+export * from './pipeline-model-reader.js';
+export * from './parquet-table-writer.js';
+export * from './pipeline-model-builder.js';

@@ -37,4 +37,6 @@ export interface PipelineModelData {
   readonly classifier: FittedClassifier;
   /** Spark version the folder claims to come from. */
   readonly sparkVersion: string;
+  /** StringIndexer `stringOrderType` of every indexer (Spark's default frequencyDesc when absent). */
+  readonly stringOrderType?: string;
 }

@@ -30,7 +30,13 @@ import {
   type TaskParamsByOp,
   type TaskResultByOp,
 } from '@kindling/shared/compute';
-import { OutputCommitter, writeLogisticRegressionModel } from '../artifacts/index.js';
+import {
+  OutputCommitter,
+  pipelineModelFromJob,
+  writeLogisticRegressionModel,
+  writePipelineModel,
+  type LogisticRegressionModelData,
+} from '../artifacts/index.js';
 import { writeKfpOutputs } from '../artifacts/kfp-outputs.js';
 import type { ExecutorMembership } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -253,7 +259,7 @@ async function executeStages(
     .update(JSON.stringify([spec.name, spec.model]))
     .digest('hex')
     .slice(0, 12)}`;
-  await writeLogisticRegressionModel(committer.path('model'), {
+  const model: LogisticRegressionModelData = {
     uid,
     numFeatures: fitted.layout.numFeatures,
     coefficients: fit.coefficients,
@@ -272,7 +278,23 @@ async function executeStages(
       featuresCol: 'features',
     },
     sparkVersion: spec.compat === 'spark-2.3' ? '2.3.0' : '3.5.0',
-  });
+  };
+  await writeLogisticRegressionModel(committer.path('model'), model);
+  // The whole fitted chain (indexers, encoders, assembler, this model), so new rows can be scored.
+  await writePipelineModel(
+    committer.path('pipeline-model'),
+    pipelineModelFromJob({
+      identity: [spec.name, spec.pipeline, spec.model],
+      schema,
+      drop: spec.pipeline.drop,
+      encoding: fitted.encoding,
+      labelValues: fitted.labelValues,
+      featureNames,
+      classifier: { family: 'binomial', model },
+      sparkVersion: model.sparkVersion,
+      stringOrderType: spec.pipeline.stringIndexer.orderType,
+    }),
+  );
   await writeRowOutputs(
     ctx.scheduler,
     plan,

@@ -19,7 +19,13 @@ import {
   type TaskParamsByOp,
   type TaskResultByOp,
 } from '@kindling/shared/compute';
-import { writeMultinomialModel, type OutputCommitter } from '../artifacts/index.js';
+import {
+  pipelineModelFromJob,
+  writeMultinomialModel,
+  writePipelineModel,
+  type MultinomialModelData,
+  type OutputCommitter,
+} from '../artifacts/index.js';
 import type { ExecutorMembership } from '../cluster/executor-membership.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { JobSpec } from '../job/job-spec.js';
@@ -131,7 +137,7 @@ export async function finishMultinomialJob(input: MultinomialJobInput): Promise<
     .update(JSON.stringify([spec.name, spec.model]))
     .digest('hex')
     .slice(0, 12)}`;
-  await writeMultinomialModel(committer.path('model'), {
+  const model: MultinomialModelData = {
     uid,
     numClasses: fit.numClasses,
     numFeatures: fit.numFeatures,
@@ -151,7 +157,23 @@ export async function finishMultinomialJob(input: MultinomialJobInput): Promise<
       featuresCol: 'features',
     },
     sparkVersion: spec.compat === 'spark-2.3' ? '2.3.0' : '3.5.0',
-  });
+  };
+  await writeMultinomialModel(committer.path('model'), model);
+  // The whole fitted chain (indexers, encoders, assembler, this model), so new rows can be scored.
+  await writePipelineModel(
+    committer.path('pipeline-model'),
+    pipelineModelFromJob({
+      identity: [spec.name, spec.pipeline, spec.model],
+      schema: plan.schema ?? [],
+      drop: spec.pipeline.drop,
+      encoding: fitted.encoding,
+      labelValues: fitted.labelValues,
+      featureNames,
+      classifier: { family: 'multinomial', model },
+      sparkVersion: model.sparkVersion,
+      stringOrderType: spec.pipeline.stringIndexer.orderType,
+    }),
+  );
   await writeRowOutputs(
     ctx.scheduler,
     plan,
