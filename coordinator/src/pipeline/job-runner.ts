@@ -359,7 +359,7 @@ async function executeStages(
 }
 
 /** The first plan of the input (partitions only), planned from the file alone. */
-async function planInput(spec: JobSpec, exactSplits: boolean, version: number): Promise<{ plan: JobPlan; dataFirstLine: number }> {
+export async function planInput(spec: JobSpec, exactSplits: boolean, version: number): Promise<{ plan: JobPlan; dataFirstLine: number }> {
   const file = spec.input.path;
   const reader = await openInput(file);
   try {
@@ -387,7 +387,7 @@ async function planInput(spec: JobSpec, exactSplits: boolean, version: number): 
 }
 
 /** The inference stage; its parse errors carry partition-relative lines, made absolute here. */
-async function inferStage(ctx: RunContext, spec: JobSpec, plan: JobPlan, fileName: string): Promise<InferPartial[]> {
+export async function inferStage(ctx: RunContext, spec: JobSpec, plan: JobPlan, fileName: string): Promise<InferPartial[]> {
   return withLineNumbers(spec.input.path, () => stage(ctx, plan, `infer schema of ${fileName}`, 'csv-infer', {}));
 }
 
