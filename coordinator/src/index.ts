@@ -29,6 +29,23 @@ export { minimizeLbfgs } from './optimizer/index.js';
 export { trainLogisticRegression, type LogisticRegressionFit, type LogisticRegressionParams } from './ml/logistic-regression-trainer.js';
 export type { IterationTelemetry } from './ml/iteration-telemetry.js';
 export { readLogisticRegressionModel, readMultinomialModel, readParquetFile } from './artifacts/index.js';
+export {
+  readPipelineModel,
+  writePipelineModel,
+  pipelineModelFromJob,
+  writeParquetTable,
+  PIPELINE_MODEL_FOLDER,
+  PredictionsWriter,
+  writeFeaturesPart,
+  writeLogisticRegressionModel,
+  writeMultinomialModel,
+  type PipelineModelData,
+  type FittedClassifier,
+  type PipelineModelWriteOptions,
+  type TableColumn,
+  type TableColumnType,
+  type TableOptions,
+} from './artifacts/index.js';
 export { EventLogWriter, EVENT_LOG_FILE, EVENT_LOG_FORMAT, type EventLogHeader } from './events/event-log-writer.js';
 export {
   EventLogParser,

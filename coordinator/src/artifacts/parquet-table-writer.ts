@@ -1,17 +1,16 @@
 /**
- * Column-wise Parquet table writer on the kept library (hyparquet-writer): the caller hands over
- * whole columns (typed arrays, string arrays, per-row arrays or dense vectors) and gets one file
- * in the layout Spark itself writes — Spark SQL types, Spark's 3-level LIST arrays, VectorUDT
- * structs, and the Spark schema JSON in the footer (`org.apache.spark.sql.parquet.row.metadata`,
- * which is how Spark knows a struct is a Vector). It is the one writer for string columns
- * (StringIndexer labels, `kindling predict` pass-through columns): the home-made writer
- * (parquet-file-writer.ts) has no BYTE_ARRAY leaves. Failures become an OutputError naming the
- * file, and the partial file is removed.
+ * Column-wise Parquet table writer: the caller hands over whole columns (typed arrays, string
+ * arrays, per-row arrays or dense vectors) and gets one file in the layout Spark itself writes —
+ * Spark SQL types, Spark's 3-level LIST arrays, VectorUDT structs, and the Spark schema JSON in
+ * the footer (`org.apache.spark.sql.parquet.row.metadata`, which is how Spark knows a struct is a
+ * Vector). `kindling predict` writes its part files (pass-through string columns, probability
+ * vectors) through it, and the PipelineModel writer its stage data (StringIndexer labels).
+ * Columns become Dremel levels and values here, row group by row group, and go to the home-made
+ * writer (parquet-file-writer.ts; kept over hyparquet-writer by the 2× rule, numbers in its
+ * header). Failures become an OutputError naming the file, and the partial file is removed.
  */
-import { promises as fs } from 'node:fs';
-import * as zlib from 'node:zlib';
-import { OutputError } from '@kindling/shared/compute';
-import { parquetWriteFile, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+import { KindlingError, OutputError } from '@kindling/shared/compute';
+import { ParquetFileWriter, type ParquetCodec, type ParquetColumnData, type ParquetNode } from './parquet-file-writer.js';
 import { SPARK_ROW_METADATA_KEY, SPARK_VERSION_METADATA_KEY, VECTOR_UDT, type SparkField, type SparkType } from './spark-parquet.js';
 
 /** Column kinds writeParquetTable() understands. */
@@ -48,12 +47,15 @@ export interface TableColumn {
   readonly nulls?: Uint8Array;
   /** Vector length of a 'vector' column. */
   readonly size?: number;
-  /** Spark `nullable` of the field (default: true when `nulls` is given, else false for scalars; arrays and vectors are always nullable, as Spark writes them). */
+  /**
+   * Spark `nullable` of the field. Default: true when `nulls` is given or `values` holds a null,
+   * else false; arrays and vectors are always nullable, as Spark writes them.
+   */
   readonly nullable?: boolean;
 }
 
-/** Codecs of the table writer. */
-export type TableCodec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP';
+/** Codecs of the table writer (SNAPPY is literal-only: valid, but it does not shrink anything). */
+export type TableCodec = ParquetCodec;
 
 /** How a table file is written. */
 export interface TableOptions {
@@ -68,132 +70,240 @@ export interface TableOptions {
 }
 
 const DEFAULT_ROW_GROUP_ROWS = 65_536;
-const GZIP = (input: Uint8Array): Uint8Array => zlib.gzipSync(input, { level: 1 });
 
 /** Writes `columns` (all the same number of rows) to `file`. */
 export async function writeParquetTable(file: string, columns: readonly TableColumn[], options: TableOptions = {}): Promise<void> {
+  const fail = (message: string): never => {
+    throw new OutputError(`cannot write Parquet file ${file}: ${message}`, file);
+  };
+  const numRows = columns.length === 0 ? 0 : rowCount(columns[0]!, fail);
+  const codec: ParquetCodec = options.codec ?? 'SNAPPY';
+  const nodes: ParquetNode[] = [];
+  const fields: SparkField[] = [];
+  const nullables: boolean[] = [];
+  for (const column of columns) {
+    if (rowCount(column, fail) !== numRows) fail(`column ${column.name} has ${rowCount(column, fail)} rows, expected ${numRows}`);
+    if (column.nulls !== undefined && column.nulls.length !== numRows)
+      fail(`column ${column.name} has ${column.nulls.length} null flags for ${numRows} rows`);
+    const nullable = isNullable(column);
+    nullables.push(nullable);
+    nodes.push(parquetNode(column, nullable, codec));
+    fields.push({ name: column.name, type: sparkType(column.type), nullable, metadata: {} });
+  }
+  const metadata: Record<string, string> = {
+    ...(options.sparkVersion !== undefined ? { [SPARK_VERSION_METADATA_KEY]: options.sparkVersion } : {}),
+    [SPARK_ROW_METADATA_KEY]: JSON.stringify({ type: 'struct', fields }),
+    ...options.footer,
+  };
+  const writer = await ParquetFileWriter.open(file, nodes, { metadata, gzipLevel: 1 });
   try {
-    const numRows = columns.length === 0 ? 0 : rowCount(columns[0]!);
-    const schema: SchemaElement[] = [{ name: 'spark_schema', num_children: columns.length }];
-    const columnData: ColumnSource[] = [];
-    const fields: SparkField[] = [];
-    for (const column of columns) {
-      if (rowCount(column) !== numRows) throw new Error(`column ${column.name} has ${rowCount(column)} rows, expected ${numRows}`);
-      const nullable = isNullable(column);
-      schema.push(...schemaElements(column, nullable));
-      columnData.push({ name: column.name, data: columnValues(column) as ColumnSource['data'] });
-      fields.push({ name: column.name, type: sparkType(column.type), nullable, metadata: {} });
+    const step = Math.max(1, options.rowGroupSize ?? DEFAULT_ROW_GROUP_ROWS);
+    // An empty table still gets one (empty) row group, so every reader sees the schema.
+    for (let start = 0; start < numRows || (start === 0 && numRows === 0); start += step) {
+      const end = Math.min(numRows, start + step);
+      await writer.writeRowGroup(
+        end - start,
+        columns.flatMap((c, i) => leafData(c, nullables[i]!, start, end, fail)),
+      );
+      if (numRows === 0) break;
     }
-    const kvMetadata = [
-      ...(options.sparkVersion !== undefined ? [{ key: SPARK_VERSION_METADATA_KEY, value: options.sparkVersion }] : []),
-      { key: SPARK_ROW_METADATA_KEY, value: JSON.stringify({ type: 'struct', fields }) },
-      ...Object.entries(options.footer ?? {}).map(([key, value]) => ({ key, value })),
-    ];
-    parquetWriteFile({
-      filename: file,
-      columnData,
-      schema,
-      codec: options.codec ?? 'SNAPPY',
-      compressors: { GZIP },
-      rowGroupSize: Math.max(1, options.rowGroupSize ?? DEFAULT_ROW_GROUP_ROWS),
-      kvMetadata,
-      createdBy: 'kindling version 0.1.0',
-    });
+    await writer.close();
   } catch (err) {
-    await fs.rm(file, { force: true }).catch(() => undefined);
+    await writer.abort();
+    if (err instanceof KindlingError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw new OutputError(`cannot write Parquet file ${file}: ${message}`, file, { cause: err });
   }
 }
 
-function rowCount(column: TableColumn): number {
-  if (column.type === 'vector') {
-    const size = column.size ?? 0;
-    if (!Number.isInteger(size) || size < 0) throw new Error(`vector column ${column.name} needs an integer size`);
-    return size === 0 ? 0 : column.values.length / size;
-  }
-  return column.values.length;
+function rowCount(column: TableColumn, fail: (message: string) => never): number {
+  if (column.type !== 'vector') return column.values.length;
+  const size = column.size ?? -1;
+  if (!Number.isInteger(size) || size < 1) fail(`vector column ${column.name} needs a size >= 1`);
+  if (column.values.length % size !== 0)
+    fail(`vector column ${column.name}: ${column.values.length} values is not a multiple of size ${size}`);
+  return column.values.length / size;
 }
 
 function isNullable(column: TableColumn): boolean {
   if (column.type === 'vector' || column.type.endsWith('-array')) return true;
-  return column.nullable ?? column.nulls !== undefined;
+  // A plain array may hold nulls itself (typed arrays cannot).
+  return (
+    column.nullable ??
+    (column.nulls !== undefined || (Array.isArray(column.values) && column.values.some((v) => v === null || v === undefined)))
+  );
 }
 
 /** Spark's Parquet schema for the column (parquet-mr's standard, non-legacy layout). */
-function schemaElements(column: TableColumn, nullable: boolean): SchemaElement[] {
+function parquetNode(column: TableColumn, nullable: boolean, compression: ParquetCodec): ParquetNode {
   const repetition = nullable ? 'OPTIONAL' : 'REQUIRED';
-  const list = (name: string, elements: SchemaElement[]): SchemaElement[] => [
-    { name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-    ...elements,
-  ];
+  const leaf = (
+    name: string,
+    type: ParquetNode['type'],
+    rep: ParquetNode['repetition'],
+    annotation?: ParquetNode['annotation'],
+  ): ParquetNode => ({
+    name,
+    repetition: rep,
+    type,
+    compression,
+    ...(annotation !== undefined ? { annotation } : {}),
+    // Min/max let readers skip row groups; list elements turn them off below (they help no reader).
+    statistics: true,
+  });
+  const list = (name: string, element: ParquetNode): ParquetNode => ({
+    name,
+    repetition: 'OPTIONAL',
+    annotation: 'LIST',
+    children: [{ name: 'list', repetition: 'REPEATED', children: [element] }],
+  });
   switch (column.type) {
     case 'double':
-      return [{ name: column.name, type: 'DOUBLE', repetition_type: repetition }];
+      return leaf(column.name, 'DOUBLE', repetition);
     case 'long':
-      return [{ name: column.name, type: 'INT64', repetition_type: repetition }];
+      return leaf(column.name, 'INT64', repetition);
     case 'int':
-      return [{ name: column.name, type: 'INT32', repetition_type: repetition }];
+      return leaf(column.name, 'INT32', repetition);
     case 'boolean':
-      return [{ name: column.name, type: 'BOOLEAN', repetition_type: repetition }];
+      return leaf(column.name, 'BOOLEAN', repetition);
     case 'string':
-      return [{ name: column.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: repetition }];
+      return leaf(column.name, 'BYTE_ARRAY', repetition, 'UTF8');
     case 'int-array':
-      return list(column.name, [{ name: 'element', type: 'INT32', repetition_type: 'REQUIRED' }]);
+      return list(column.name, { ...leaf('element', 'INT32', 'REQUIRED'), statistics: false });
     case 'string-array':
-      return list(column.name, [{ name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }]);
+      return list(column.name, { ...leaf('element', 'BYTE_ARRAY', 'OPTIONAL', 'UTF8'), statistics: false });
     case 'string-array-array':
-      return [
-        { name: column.name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-        ...list('element', [{ name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }]),
-      ];
+      return list(column.name, list('element', { ...leaf('element', 'BYTE_ARRAY', 'OPTIONAL', 'UTF8'), statistics: false }));
     case 'vector':
-      return [
-        { name: column.name, repetition_type: 'OPTIONAL', num_children: 4 },
-        { name: 'type', type: 'INT32', converted_type: 'INT_8', repetition_type: 'REQUIRED' },
-        { name: 'size', type: 'INT32', repetition_type: 'OPTIONAL' },
-        ...list('indices', [{ name: 'element', type: 'INT32', repetition_type: 'REQUIRED' }]),
-        ...list('values', [{ name: 'element', type: 'DOUBLE', repetition_type: 'REQUIRED' }]),
-      ];
+      return {
+        name: column.name,
+        repetition: 'OPTIONAL',
+        children: [
+          { ...leaf('type', 'INT32', 'REQUIRED', 'INT_8') },
+          { ...leaf('size', 'INT32', 'OPTIONAL') },
+          list('indices', { ...leaf('element', 'INT32', 'REQUIRED'), statistics: false }),
+          list('values', { ...leaf('element', 'DOUBLE', 'REQUIRED'), statistics: false }),
+        ],
+      };
   }
 }
 
-/** The column as hyparquet-writer takes it: flat arrays for scalars, one JS value per row for nested kinds. */
-function columnValues(column: TableColumn): unknown[] | Float64Array | Int32Array | BigInt64Array {
-  const { values, nulls } = column;
+/** Rows start..end-1 of the column as its leaf columns' data (values and Dremel levels). */
+function leafData(
+  column: TableColumn,
+  nullable: boolean,
+  start: number,
+  end: number,
+  fail: (message: string) => never,
+): ParquetColumnData[] {
+  const n = end - start;
+  const { nulls } = column;
   switch (column.type) {
-    case 'long': {
-      // INT64 leaves take bigints; a Float64Array of row ids converts here.
-      const out = new Array<bigint | null>(values.length);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i] as number | bigint;
-        out[i] = nulls?.[i] ? null : typeof v === 'bigint' ? v : BigInt(v);
-      }
-      return out;
-    }
     case 'double':
+    case 'long':
     case 'int':
     case 'boolean':
     case 'string': {
-      if (nulls === undefined) return values as unknown[] | Float64Array | Int32Array;
-      const out = Array.from(values as ArrayLike<unknown>);
-      for (let i = 0; i < out.length; i++) if (nulls[i]) out[i] = null;
-      return out;
+      const values = column.values as ArrayLike<unknown> & {
+        subarray?: (a: number, b: number) => ArrayLike<unknown>;
+        slice: (a: number, b: number) => ArrayLike<unknown>;
+      };
+      if (!nullable) {
+        if (nulls !== undefined) fail(`column ${column.name} has null flags but is not nullable`);
+        const slice = typeof values.subarray === 'function' ? values.subarray(start, end) : values.slice(start, end);
+        return [{ values: slice as ParquetColumnData['values'] }];
+      }
+      const definitionLevels = new Uint8Array(n);
+      const kept: unknown[] = [];
+      for (let r = start; r < end; r++) {
+        const v = values[r];
+        if (nulls?.[r] || v === null || v === undefined) continue;
+        definitionLevels[r - start] = 1;
+        kept.push(v);
+      }
+      return [{ values: kept as ParquetColumnData['values'], definitionLevels }];
     }
     case 'vector': {
-      // Spark's dense vector: type 1, size and indices null, values the K doubles.
-      const size = column.size ?? 0;
-      const flat = values as Float64Array;
-      const n = rowCount(column);
-      const out = new Array<unknown>(n);
-      for (let r = 0; r < n; r++)
-        out[r] = { type: 1, size: null, indices: null, values: Array.from(flat.subarray(r * size, (r + 1) * size)) };
-      return out;
+      // Spark's dense vector: type 1, size and indices null, values the `size` doubles.
+      const size = column.size!;
+      const flat = column.values instanceof Float64Array ? column.values : Float64Array.from(column.values as ArrayLike<number>);
+      const values = flat.subarray(start * size, end * size);
+      const vDef = new Uint8Array(n * size).fill(3);
+      const vRep = new Uint8Array(n * size).fill(1);
+      for (let r = 0; r < n; r++) vRep[r * size] = 0;
+      return [
+        { values: new Int32Array(n).fill(1), definitionLevels: new Uint8Array(n).fill(1) },
+        { values: new Int32Array(0), definitionLevels: new Uint8Array(n).fill(1) },
+        { values: new Int32Array(0), definitionLevels: new Uint8Array(n).fill(1), repetitionLevels: new Uint8Array(n) },
+        { values, definitionLevels: vDef, repetitionLevels: vRep },
+      ];
     }
-    default:
-      return Array.from(values as ArrayLike<unknown>);
+    case 'int-array':
+    case 'string-array': {
+      // optional group (LIST) { repeated group list { <element> } }: null row 0, empty 1, element 2 (3 when the element is optional and set).
+      const optionalElement = column.type === 'string-array';
+      const rows = column.values as readonly (readonly unknown[] | null)[];
+      const def: number[] = [];
+      const rep: number[] = [];
+      const values: unknown[] = [];
+      for (let r = start; r < end; r++) {
+        const row = rows[r];
+        if (row === null || row === undefined) {
+          def.push(0);
+          rep.push(0);
+          continue;
+        }
+        if (row.length === 0) {
+          def.push(1);
+          rep.push(0);
+          continue;
+        }
+        row.forEach((v, j) => {
+          rep.push(j === 0 ? 0 : 1);
+          if (v === null || v === undefined) {
+            if (!optionalElement) fail(`column ${column.name}, row ${r}: null element in an array of non-null ints`);
+            def.push(2);
+          } else {
+            def.push(optionalElement ? 3 : 2);
+            values.push(v);
+          }
+        });
+      }
+      return [{ values: values as ParquetColumnData['values'], definitionLevels: def, repetitionLevels: rep }];
+    }
+    case 'string-array-array': {
+      // Levels: outer null 0, outer empty 1, inner null 2, inner empty 3, element null 4, element 5;
+      // repetition 0 at a row start, 1 at a new inner list, 2 within an inner list.
+      const rows = column.values as readonly (readonly (readonly (string | null)[] | null)[] | null)[];
+      const def: number[] = [];
+      const rep: number[] = [];
+      const values: string[] = [];
+      for (let r = start; r < end; r++) {
+        const row = rows[r];
+        if (row === null || row === undefined || row.length === 0) {
+          def.push(row ? 1 : 0);
+          rep.push(0);
+          continue;
+        }
+        row.forEach((inner, k) => {
+          const first = k === 0 ? 0 : 1;
+          if (inner === null || inner === undefined || inner.length === 0) {
+            def.push(inner ? 3 : 2);
+            rep.push(first);
+            return;
+          }
+          inner.forEach((v, j) => {
+            rep.push(j === 0 ? first : 2);
+            if (v === null || v === undefined) def.push(4);
+            else {
+              def.push(5);
+              values.push(v);
+            }
+          });
+        });
+      }
+      return [{ values, definitionLevels: def, repetitionLevels: rep }];
+    }
   }
 }
 

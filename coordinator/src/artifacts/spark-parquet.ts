@@ -268,7 +268,10 @@ export async function readParquetFile(file: string): Promise<{
   }
   try {
     const footer: Record<string, string> = {};
-    for (const [key, value] of Object.entries(reader.getMetadata())) footer[key] = String(value);
+    // parquetjs's getMetadata() throws on a file with no key/value metadata at all (DuckDB and
+    // Arrow write none unless asked); such a file simply has an empty footer map.
+    const kv = (reader.metadata as { key_value_metadata?: unknown } | undefined)?.key_value_metadata;
+    if (Array.isArray(kv)) for (const [key, value] of Object.entries(reader.getMetadata())) footer[key] = String(value);
     const rows: Record<string, unknown>[] = [];
     const cursor = reader.getCursor();
     for (let row = await cursor.next(); row !== null && row !== undefined; row = await cursor.next()) {
