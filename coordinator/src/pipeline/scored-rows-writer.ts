@@ -87,24 +87,32 @@ export async function openScoredRowsWriter(
         throw new KindlingError('E_INTERNAL', `scored partition ${partition} has ${part.numClasses} classes, not ${K}`);
       const file = nodePath.join(dir, partName(partition, 'csv'));
       const cells = options.kept.map((k, i) => csvCells(k, part.columns[i]!));
+      const classCells = Array.from(
+        { length: K },
+        (_, c) => `,${c},${options.labelValues[c] === undefined ? '' : csvQuote(options.labelValues[c])}`,
+      );
       let handle: fs.FileHandle | undefined;
       try {
         handle = await fs.open(file, 'wx');
         await handle.write(`${columns.map(csvQuote).join(',')}\n`);
         for (let start = 0; start < part.count; start += ROWS_PER_CHUNK) {
           const end = Math.min(part.count, start + ROWS_PER_CHUNK);
-          const lines: string[] = [];
+          // One string per chunk, built by concatenation: the per-row arrays and joins cost more
+          // than formatting the doubles. Class cells (prediction, predictedLabel) are looked up.
+          let text = '';
           for (let r = start; r < end; r++) {
-            const row = [String(part.rowIds[r]!)];
-            for (let k = 0; k < K; k++) row.push(csvDouble(part.rawPrediction[r * K + k]!));
-            for (let k = 0; k < K; k++) row.push(csvDouble(part.probability[r * K + k]!));
-            row.push(csvDouble(part.prediction[r]!));
-            const label = labelOf(part.prediction[r]!);
-            row.push(label === null ? '' : csvQuote(label));
-            for (const cell of cells) row.push(cell(r));
-            lines.push(row.join(','));
+            let line = String(part.rowIds[r]!);
+            if (K === 2) {
+              const m = csvDouble(part.rawPrediction[2 * r + 1]!);
+              line += `,${negated(m, part.rawPrediction[2 * r]!)},${m}`;
+            } else for (let k = 0; k < K; k++) line += `,${csvDouble(part.rawPrediction[r * K + k]!)}`;
+            for (let k = 0; k < K; k++) line += `,${csvDouble(part.probability[r * K + k]!)}`;
+            const c = part.prediction[r]!;
+            line += classCells[c] ?? `,${csvDouble(c)},`;
+            for (const cell of cells) line += `,${cell(r)}`;
+            text += `${line}\n`;
           }
-          await handle.write(`${lines.join('\n')}\n`);
+          await handle.write(text);
         }
         await handle.close();
       } catch (err) {
@@ -150,6 +158,12 @@ function csvCells(k: KeptColumn, col: ScorePartial['columns'][number]): (r: numb
   const { values, nulls } = col;
   if (k.type === 'boolean') return (r) => (nulls?.[r] === 1 ? '' : values[r] === 1 ? 'true' : 'false');
   return (r) => (nulls?.[r] === 1 ? '' : csvDouble(values[r]!));
+}
+
+/** The text of −m given m's text (`text`) and −m itself (`value`): a sign flip for finite values. */
+function negated(text: string, value: number): string {
+  if (!Number.isFinite(value)) return csvDouble(value);
+  return text.startsWith('-') ? text.slice(1) : `-${text}`;
 }
 
 /** Shortest round-trip text of a double; −0 keeps its sign. */
