@@ -170,8 +170,7 @@ export async function evaluate(options: EvaluateOptions, driver: DriverContext):
   const started = Date.now();
   const model = await loadModel(options.model);
   const prepared = await prepareInput(options, model, 'evaluate');
-  const committer =
-    options.output === undefined ? undefined : await OutputCommitter.begin(resolve(options.output), options.mode ?? 'error');
+  const committer = options.output === undefined ? undefined : await beginOutput(options.output, options.mode);
   try {
     const outcome = await inDriverJob(driver, `evaluate-${basename(options.input)}`, async (ctx) => {
       const loaded = await loadRows(ctx, prepared, model, 'evaluate');

@@ -172,6 +172,28 @@ t.test('predict: a multinomial model reproduces the job’s K-class probabilitie
       same++;
   }
   t.equal(same, jobRows.length, `all ${jobRows.length} test rows`);
+  // evaluate over the job's test rows gives its MulticlassMetrics.
+  const lines = readFileSync(resolve(repoRoot, 'examples/data/iris.csv'), 'utf8').split('\n');
+  const testIds = new Set(jobRows.map((j) => Number(j['rowId'])));
+  const file = join(scratch, 'iris-test-rows.csv');
+  writeFileSync(file, [lines[0], ...lines.slice(1).filter((l, i) => l !== '' && testIds.has(i))].join('\n') + '\n');
+  const ev = await evaluateLocal({ model: join(iris, 'pipeline-model'), input: file });
+  const expected = JSON.parse(readFileSync(join(iris, 'metrics.json'), 'utf8')).test as Record<string, unknown>;
+  t.equal(ev.family, 'multinomial');
+  const m = ev.metrics as unknown as Record<string, unknown>;
+  for (const k of [
+    'count',
+    'accuracy',
+    'f1',
+    'weightedPrecision',
+    'weightedRecall',
+    'hammingLoss',
+    'confusionMatrix',
+    'precisionByLabel',
+  ]) {
+    t.same(m[k], expected[k], `${k}`);
+  }
+  t.ok(Math.abs((m['logLoss'] as number) - (expected['logLoss'] as number)) < 1e-12, 'logLoss');
 });
 
 t.test('evaluate: on exactly the job’s test rows it reproduces the job’s test metrics', async (t) => {
