@@ -76,7 +76,7 @@ export async function readPipelineModel(dir: string): Promise<PipelineModelData>
     await requireFolder(stageDir, `stage ${i} (${uid}) of ${root}`);
     stages.push(await readStage(stageDir));
   }
-  const derived = await assemble(root, stages, sparkVersion);
+  const derived = await assemble(root, String(meta.uid), stages, sparkVersion);
 
   const readable = await readReadableCopy(nodePath.join(root, PIPELINE_JSON));
   if (readable === undefined) return derived;
@@ -245,8 +245,10 @@ async function readClassifier(dir: string, meta: Record<string, unknown>): Promi
   };
   const extraEntries = Object.entries(meta).filter(([k]) => !CORE_KEYS.has(k));
   const extra = extraEntries.length > 0 ? { extra: Object.fromEntries(extraEntries) } : {};
-  const multi = await readMultinomialModel(dir).catch(() => undefined);
-  if (multi !== undefined && multi.isMultinomial) {
+  // The data row's isMultinomial flag picks the reader (Spark < 2.1 rows have no flag: binomial).
+  const { value: row } = await oneRow(nodePath.join(dir, 'data'));
+  if (row['isMultinomial'] === true) {
+    const multi = await readMultinomialModel(dir);
     return {
       family: 'multinomial',
       model: {
@@ -283,7 +285,7 @@ function withFeatureNames(c: FittedClassifier, featureNames: readonly string[], 
 }
 
 /** Builds PipelineModelData from the stages, as Spark would chain them. */
-async function assemble(root: string, stages: readonly LoadedStage[], sparkVersion: string): Promise<PipelineModelData> {
+function assemble(root: string, uid: string, stages: readonly LoadedStage[], sparkVersion: string): PipelineModelData {
   const metaFile = nodePath.join(root, 'metadata');
   const last = stages[stages.length - 1];
   if (last?.kind !== 'classifier') throw schemaError(metaFile, 'the last stage must be a LogisticRegressionModel');
@@ -408,7 +410,7 @@ async function assemble(root: string, stages: readonly LoadedStage[], sparkVersi
   };
   const inputSchema: Schema = schema;
   return {
-    uid: String((await readMetadataLine(await firstPartFile(metaFile))).uid),
+    uid,
     inputSchema,
     drop: [],
     encoding,
