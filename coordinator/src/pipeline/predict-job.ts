@@ -445,7 +445,9 @@ function inputSpec(file: string, options: ScoringInput): JobSpec {
 async function inDriverJob<T>(driver: DriverContext, name: string, work: (ctx: RunContext) => Promise<T>): Promise<T> {
   // DriverContext keeps its policy and clock private and runs only training jobs; this reads
   // them rather than restating its defaults (local: 1 attempt; cluster: 4 attempts, 2 per slot).
-  const { policy, clock } = driver as unknown as { policy: SchedulingPolicy; clock: Clock };
+  const { policy, clock } = driver as unknown as { policy?: SchedulingPolicy; clock?: Clock };
+  if (policy === undefined || clock === undefined)
+    throw new KindlingError('E_INTERNAL', 'DriverContext no longer has a policy and a clock');
   if (driver.membership.executors().length === 0 && !policy.executorWaitMs) {
     throw new KindlingError('E_NO_EXECUTORS', 'no executors to run the job on');
   }
