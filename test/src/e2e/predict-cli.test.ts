@@ -6,12 +6,13 @@
  * usage hint before any work; an existing output folder exits 1 and is left alone.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseJobSpecFile } from '@kindling/coordinator';
+import { LocalCluster } from '../harness/local-cluster.js';
 import { bankCsv, bankJob, cliMain, repoRoot } from '../harness/paths.js';
 import { runLocal } from '../harness/run-local.js';
 
@@ -85,6 +86,23 @@ t.test('kindling predict writes Spark-shaped Parquet that DuckDB reads back', as
   t.equal(again.code, 1, 'an existing output folder is a failure, not a usage error');
   t.match(again.stderr, /already exists; use --mode overwrite/);
   t.equal(readdirSync(out).length, 5, 'left as it was');
+});
+
+t.test('kindling predict --master nats://… writes the same bytes as local mode', async (t) => {
+  const cluster = await LocalCluster.start(2);
+  t.teardown(() => cluster.stop());
+  const local = join(scratch, 'scored-local-csv');
+  const remote = join(scratch, 'scored-nats-csv');
+  const common = ['--model', model, bankCsv, '--format', 'csv', '--keep', 'job', '--conf', 'input.partitions=5', '--no-progress'];
+  const a = await kindling(['predict', ...common, '--master', 'local[1]', '--output', local]);
+  t.equal(a.code, 0, a.stderr);
+  const b = await kindling(['predict', ...common, '--master', cluster.url, '--executor-wait', '10000', '--output', remote]);
+  t.equal(b.code, 0, b.stderr);
+  t.match(b.stdout, /scored 11162 rows of bank\.csv .*5 partitions/);
+  const files = readdirSync(local).sort();
+  t.same(readdirSync(remote).sort(), files);
+  t.equal(files.filter((f) => f.endsWith('.csv')).length, 5);
+  for (const f of files) t.ok(readFileSync(join(local, f)).equals(readFileSync(join(remote, f))), `${f} byte-identical`);
 });
 
 t.test('kindling evaluate prints the job’s metric table and --json', async (t) => {
