@@ -10,6 +10,7 @@ import { Option, type Command } from 'commander';
 import type { EvaluateResult } from '@kindling/coordinator';
 import type { ExitCode } from '../error-report.js';
 import { nonEmpty } from '../flag-values.js';
+import { addNatsFlags } from '../nats-connection.js';
 import { addScoringFlags, runScoring, type ScoringFlags } from './predict.js';
 import type { CliIo } from './submit-io.js';
 
@@ -51,7 +52,7 @@ export function addEvaluateCommand(program: Command, io: CliIo, onExit: (code: E
         .choices(['error', 'overwrite'])
         .default('error'),
     );
-  return cmd.action(async (input: string, flags: EvaluateFlags) => {
+  return addNatsFlags(cmd).action(async (input: string, flags: EvaluateFlags) => {
     onExit(await runEvaluate(input, flags, io));
   });
 }

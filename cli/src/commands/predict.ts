@@ -57,14 +57,14 @@ export function addPredictCommand(program: Command, io: CliIo, onExit: (code: Ex
         .choices(['error', 'overwrite'])
         .default('error'),
     );
-  return cmd.action(async (input: string, flags: PredictFlags) => {
+  return addNatsFlags(cmd).action(async (input: string, flags: PredictFlags) => {
     onExit(await runPredict(input, flags, io));
   });
 }
 
-/** The flags predict and evaluate share: model, master, connection, --conf, logging. */
+/** The flags predict and evaluate share: model, master, --conf, logging (the NATS flags go last, via addNatsFlags). */
 export function addScoringFlags(cmd: Command): Command {
-  cmd
+  return cmd
     .requiredOption('--model <dir>', 'the saved pipeline model folder (a job’s <output>/pipeline-model)', modelFolder)
     .option(
       '--master <url>',
@@ -84,7 +84,6 @@ export function addScoringFlags(cmd: Command): Command {
     .option('--no-progress', 'never draw the progress bar')
     .option('--json', 'print the result as JSON on stdout')
     .showHelpAfterError(`(kindling ${cmd.name()} --help shows every option)`);
-  return addNatsFlags(cmd);
 }
 
 /** Runs `kindling predict`; resolves to the exit code after printing any error. */
