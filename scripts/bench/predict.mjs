@@ -5,9 +5,11 @@
  * on the 1M file, then per size the training job and `kindling predict` (Parquet output) each
  * run as a whole `kindling` process on local[2]. Prints the median wall time, rows/s (whole
  * process, and inside the command from its --json durationMs) and peak RSS (GNU time's %M) of
- * ≥ 3 runs at 1M and of `--runs10m` runs (default 1) at 10M, plus the machine.
+ * ≥ 3 runs at 1M and of `--runs10m` runs (default 1) at 10M, plus the machine. `--csv` adds
+ * predict with CSV output. Runs alternate between the commands (a shared machine's load then
+ * hits them alike).
  *
- *   npm run build && node scripts/bench/predict.mjs [--runs 3] [--runs10m 1] [--sizes 1000000,10000000] [--master local[2]]
+ *   npm run build && node scripts/bench/predict.mjs [--runs 3] [--runs10m 1] [--sizes 1000000,10000000] [--master local[2]] [--csv]
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -31,6 +33,7 @@ const runs = Number(flag('--runs', '3'));
 const runs10m = Number(flag('--runs10m', '1'));
 const sizes = flag('--sizes', '1000000,10000000').split(',').map(Number);
 const master = flag('--master', 'local[2]');
+const withCsv = args.includes('--csv');
 
 /** bank.csv's data rows repeated to `rows` rows (row ids and content cycle through the file). */
 async function generate(rows) {
@@ -135,18 +138,23 @@ const results = [];
 for (const rows of sizes) {
   const csv = await generate(rows);
   const n = rows === sizes[0] ? runs : runs10m;
-  for (const [what, argv, inner] of [
-    ['train (submit)', () => train(csv, join(WORK, 'train-out')), (j) => j.durationMs],
-    ['predict (parquet)', () => score(csv, model, join(WORK, 'predict-out')), (j) => j.durationMs],
-  ]) {
-    const samples = [];
-    for (let i = 0; i < n; i++) {
+  const commands = [
+    ['train (submit)', () => train(csv, join(WORK, 'train-out'))],
+    ['predict (parquet)', () => score(csv, model, join(WORK, 'predict-out'))],
+    ...(withCsv ? [['predict (csv)', () => [...score(csv, model, join(WORK, 'predict-out')), '--format', 'csv']]] : []),
+  ];
+  // Runs alternate between the commands, so a load change on a shared machine hits them alike.
+  const samples = commands.map(() => []);
+  for (let i = 0; i < n; i++) {
+    for (const [c, [what, argv]] of commands.entries()) {
       const r = await timed(argv());
-      samples.push({ ...r, innerMs: inner(JSON.parse(r.stdout)) });
+      samples[c].push({ ...r, innerMs: JSON.parse(r.stdout).durationMs });
       console.error(`  ${rows} rows, ${what}, run ${i + 1}: ${r.seconds.toFixed(2)} s, RSS ${(r.rss / 2 ** 20).toFixed(0)} MiB`);
     }
-    const wall = median(samples.map((s) => s.seconds));
-    const innerS = median(samples.map((s) => s.innerMs)) / 1000;
+  }
+  for (const [c, [what]] of commands.entries()) {
+    const wall = median(samples[c].map((s) => s.seconds));
+    const innerS = median(samples[c].map((s) => s.innerMs)) / 1000;
     results.push({
       rows,
       what,
@@ -155,7 +163,7 @@ for (const rows of sizes) {
       rowsPerSecond: Math.round(rows / wall),
       innerSeconds: Number(innerS.toFixed(2)),
       innerRowsPerSecond: Math.round(rows / innerS),
-      peakRssMiB: Math.round(median(samples.map((s) => s.rss)) / 2 ** 20),
+      peakRssMiB: Math.round(median(samples[c].map((s) => s.rss)) / 2 ** 20),
     });
   }
 }
@@ -180,4 +188,6 @@ for (const r of results) {
     ].join('  '),
   );
 }
+machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+console.log(`load average at start ${machine.loadAverageAtStart.join(' ')}, at end ${machine.loadAverageAtEnd.join(' ')}`);
 console.log(JSON.stringify({ machine, master, results }));
