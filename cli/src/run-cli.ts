@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { addClusterCommand } from './commands/cluster.js';
 import { addExecutorCommand, runExecutorCommand } from './commands/executor.js';
+import { addEvaluateCommand } from './commands/evaluate.js';
 import { addExecutorsCommand } from './commands/executors.js';
 import { addHistoryCommand } from './commands/history.js';
 import { addScaleCommand } from './commands/kubernetes.js';
+import { addPredictCommand } from './commands/predict.js';
 import { addSubmitCommand, type CliIo } from './commands/submit.js';
 import { errorLine, type ExitCode } from './error-report.js';
 import { checkSubmitFlags } from './flag-values.js';
@@ -47,6 +49,8 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
   addClusterCommand(program, io, setCode);
   addScaleCommand(program, io, setCode);
   addHistoryCommand(program, io, setCode);
+  addPredictCommand(program, io, setCode);
+  addEvaluateCommand(program, io, setCode);
   addExecutorCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });

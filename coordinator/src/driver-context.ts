@@ -17,7 +17,7 @@ import { systemClock, type Clock } from './clock.js';
 import { EventBus } from './events/event-bus.js';
 import type { JobSpec } from './job/job-spec.js';
 import { silentLogger, type Logger } from './logger.js';
-import { runJob, type JobResult } from './pipeline/job-runner.js';
+import { runJob, type JobResult, type RunContext } from './pipeline/job-runner.js';
 import { TaskScheduler } from './scheduler/task-scheduler.js';
 
 /** How a driver schedules tasks (Spark's spark.task.maxFailures and friends). */
@@ -101,15 +101,24 @@ export class DriverContext {
   }
 
   /** Runs a job end to end; rejects with a KindlingError, leaving nothing at the output path. */
-  async runJob(spec: JobSpec): Promise<JobResult> {
+  runJob(spec: JobSpec): Promise<JobResult> {
+    return this.runStages(spec.name, (ctx) => runJob(spec, ctx));
+  }
+
+  /**
+   * Runs `work` as one job on the driver's executors (training, or scoring in predict-job.ts):
+   * its own job id and TaskScheduler under this driver's scheduling policy, and the blocks and
+   * plans it left on the executors freed afterwards.
+   */
+  async runStages<T>(name: string, work: (ctx: RunContext) => Promise<T>): Promise<T> {
     if (this.closed) throw new KindlingError('E_INTERNAL', 'the driver is closed');
     if (this.membership.executors().length === 0 && !this.policy.executorWaitMs) {
       throw new KindlingError('E_NO_EXECUTORS', 'no executors to run the job on');
     }
-    const jobId = newJobId(spec.name);
+    const jobId = newJobId(name);
     const scheduler = new TaskScheduler(this.membership, jobId, this.events, this.logger, this.policy, this.clock);
     try {
-      return await runJob(spec, { jobId, scheduler, membership: this.membership, events: this.events, logger: this.logger });
+      return await work({ jobId, scheduler, membership: this.membership, events: this.events, logger: this.logger });
     } finally {
       scheduler.close();
       // Free what the job left: blocks and plans on the executors, its input on the driver.

@@ -61,3 +61,13 @@ export { WebUi, UI_DEFAULT_PORT, UI_LAST_PORT, type WebUiOptions } from './ui/we
 export { DriverObserver, defaultHistoryDir, type DriverObserverOptions } from './ui/driver-observer.js';
 export { HistoryServer, HISTORY_DEFAULT_PORT } from './history/history-server.js';
 export { RunIndex, type IndexedRun } from './history/run-index.js';
+export {
+  predict,
+  evaluate,
+  type ScoringInput,
+  type PredictOptions,
+  type PredictResult,
+  type EvaluateOptions,
+  type EvaluateResult,
+} from './pipeline/predict-job.js';
+export type { ScoredOutputFormat } from './pipeline/scored-rows-writer.js';

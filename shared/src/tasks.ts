@@ -57,6 +57,7 @@ export type SummaryPartial = KitType<'summaryPartial'>;
 export type GradientPartial = KitType<'gradientPartial'>;
 export type EvaluatePartial = KitType<'evaluatePartial'>;
 export type SparkSplitKeysPartial = KitType<'sparkSplitKeysPartial'>;
+export type ScorePartial = KitType<'scorePartial'>;
 
 /** One partition's slice of its source file, as the CSV parser and the Parquet reader read it. */
 export interface PartitionSource {

@@ -11,3 +11,4 @@ export * from './weighted-logistic-gradient.js';
 export * from './evaluate.js';
 export * from './softmax-gradient.js';
 export * from './evaluate-multiclass.js';
+export * from './score.js';

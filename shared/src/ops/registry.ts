@@ -12,6 +12,7 @@ import { featuresOp } from './features.js';
 import { gradientOp } from './gradient.js';
 import { softmaxGradientOp } from './softmax-gradient.js';
 import { sparkSplitKeysOp } from './spark-split-keys.js';
+import { scoreOp } from './score.js';
 import { summarizeOp } from './summarize.js';
 import type { ParamsOf, ResultOf, TaskOpDefinition } from './task-op.js';
 
@@ -27,6 +28,7 @@ export const TASK_OPS = {
   features: featuresOp,
   'softmax-gradient': softmaxGradientOp,
   'evaluate-multiclass': evaluateMulticlassOp,
+  score: scoreOp,
 } as const;
 
 /** The name of an op. */

@@ -338,6 +338,40 @@ export function makeSchemaKit(z: typeof Zod) {
       path: ['featureValues'],
     });
 
+  /**
+   * Scored rows of one partition (`kindling predict`): per kept row its id, rawPrediction and
+   * probability (numRows × numClasses, row-major; binomial [−m, m] and [1 − p, p] as Spark),
+   * prediction (class index as a double) and the pass-through columns asked for, in that order.
+   */
+  const scorePartial = z
+    .object({
+      count,
+      /** Rows dropped by handleInvalid = skip. */
+      skipped: count,
+      numClasses: count,
+      rowIds: float64Array,
+      rawPrediction: float64Array,
+      probability: float64Array,
+      prediction: float64Array,
+      columns: z
+        .array(
+          z.discriminatedUnion('kind', [
+            z.object({ kind: z.literal('numeric'), values: float64Array, nulls: uint8Array.optional() }),
+            z.object({ kind: z.literal('string'), codes: int32Array, dictionary: strings }),
+          ]),
+        )
+        .readonly(),
+    })
+    .refine(
+      (p) =>
+        p.rowIds.length === p.count &&
+        p.prediction.length === p.count &&
+        p.rawPrediction.length === p.count * p.numClasses &&
+        p.probability.length === p.count * p.numClasses &&
+        p.columns.every((c) => (c.kind === 'numeric' ? c.values.length : c.codes.length) === p.count),
+      { error: 'expected arrays sized count (× numClasses)' },
+    );
+
   return {
     count,
     float,
@@ -372,6 +406,7 @@ export function makeSchemaKit(z: typeof Zod) {
     gradientPartial,
     evaluatePartial,
     sparkSplitKeysPartial,
+    scorePartial,
   };
 }
 
