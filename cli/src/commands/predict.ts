@@ -221,7 +221,7 @@ function inputConf(pairs: readonly string[]): Partial<Omit<ScoringInput, 'input'
   const csv: Record<string, string | boolean> = {};
   let partitions: number | undefined;
   let maxPartitionBytes: number | undefined;
-  let format: ScoringInput['format'];
+  let inputFormat: ScoringInput['inputFormat'];
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     const given = eq > 0 ? pair.slice(0, eq).trim() : '';
@@ -236,7 +236,7 @@ function inputConf(pairs: readonly string[]): Partial<Omit<ScoringInput, 'input'
       else maxPartitionBytes = Number(value);
     } else if (key === 'input.format') {
       if (value !== 'auto' && value !== 'csv' && value !== 'parquet') throw bad('expected auto, csv or parquet');
-      format = value;
+      inputFormat = value;
     } else if (key === 'input.header' || key === 'input.inferSchema') {
       if (value !== 'true' && value !== 'false') throw bad('expected true or false');
       csv[option] = value === 'true';
@@ -258,7 +258,7 @@ function inputConf(pairs: readonly string[]): Partial<Omit<ScoringInput, 'input'
     ...(Object.keys(csv).length > 0 ? { csv } : {}),
     ...(partitions !== undefined ? { partitions } : {}),
     ...(maxPartitionBytes !== undefined ? { maxPartitionBytes } : {}),
-    ...(format !== undefined ? { format } : {}),
+    ...(inputFormat !== undefined ? { inputFormat } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import { basename, resolve } from 'node:path';
 import {
   binaryClassificationMetrics,
   DataError,
+  isNumericType,
   DEFAULT_CSV_OPTIONS,
   KindlingError,
   multiclassMetrics,
@@ -49,8 +50,8 @@ export interface ScoringInput {
   readonly model: string | PipelineModelData;
   /** What to score: a file, a folder of part files, or a glob, as a job's input.path (CSV, gzip CSV or Parquet). */
   readonly input: string;
-  /** `auto` (default) decides per file from its magic bytes; `csv` or `parquet` insist. */
-  readonly format?: 'auto' | 'csv' | 'parquet';
+  /** The input's format: `auto` (default) decides per file from its magic bytes; `csv` or `parquet` insist. */
+  readonly inputFormat?: 'auto' | 'csv' | 'parquet';
   /** CSV reader options; the training job's defaults (header, ',', FAILFAST, inferSchema). */
   readonly csv?: Partial<CsvOptions>;
   /** Fixed partition count; default from the file size, as in training. */
@@ -328,7 +329,22 @@ interface LoadedInput {
 async function loadRows(ctx: RunContext, prepared: PreparedInput, model: PipelineModelData, purpose: string): Promise<LoadedInput> {
   const input = await inferInput(ctx, prepared.spec, prepared.planned);
   const inferredSchema = input.schema;
-  const schema: Schema = inferredSchema.map((f, i) => ({ name: f.name, type: prepared.modelTypes.get(i) ?? f.type }));
+  // CSV columns are read as the model was fitted; a Parquet column keeps its own type (the file
+  // says it), which must be of the same kind: text for a StringIndexer, numeric for the rest.
+  const parquet = input.planned.plan.files[0]!.format === 'parquet';
+  const schema: Schema = inferredSchema.map((f, i) => {
+    const want = prepared.modelTypes.get(i);
+    if (want === undefined) return f;
+    if (!parquet) return { name: f.name, type: want };
+    if (isNumericType(want) !== isNumericType(f.type)) {
+      throw new DataError(
+        'E_SCHEMA',
+        `${input.file}: column '${f.name}' is ${f.type} in the Parquet file; the model was fitted on a ${isNumericType(want) ? 'numeric' : want} column`,
+        { file: input.file, column: f.name },
+      );
+    }
+    return f;
+  });
   const plan = loadPlan(input, schema);
   const rows = input.inferred.reduce((a, p) => a + p.rowCount, 0);
   ctx.logger.info(
@@ -400,7 +416,7 @@ function thresholdOf(params: Record<string, unknown>): number {
 function inputSpec(file: string, options: ScoringInput): JobSpec {
   const input = {
     path: file,
-    format: options.format ?? ('auto' as const),
+    format: options.inputFormat ?? ('auto' as const),
     csv: { ...DEFAULT_CSV_OPTIONS, ...options.csv },
     ...(options.partitions !== undefined ? { partitions: options.partitions } : {}),
     maxPartitionBytes: options.maxPartitionBytes ?? DEFAULT_MAX_PARTITION_BYTES,
