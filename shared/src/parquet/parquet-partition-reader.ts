@@ -241,7 +241,8 @@ class ColumnSink {
    * page, their dictionary indices.
    */
   putPage(at: number, n: number, levels: ArrayLike<number> | null, data: ArrayLike<unknown>, byIndex: boolean): void {
-    if (at + n > this.rows) throw new DataError('E_INPUT_FORMAT', `more values than rows in column ${this.col.name}`, {});
+    // A plain Error: decodeChunk wraps it with the file, column and row group.
+    if (at + n > this.rows) throw new Error(`more values than the partition's ${this.rows} rows`);
     let k = 0;
     if (this.values !== null) {
       const values = this.values;

@@ -70,69 +70,77 @@ function valueAt(batch: ColumnBatch, c: number, i: number): string | number | nu
   return col.nulls?.[i] === 1 ? null : col.values[i]!;
 }
 
-for (const codec of ['snappy', 'zstd', 'gzip']) {
-  t.test(`parquet (${codec}): every supported type read back exactly, across row groups`, async (t) => {
-    const file = join(scratch, `types-${codec}.parquet`);
-    await duckdb(`COPY (${SELECT}) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 2048, COMPRESSION ${codec})`);
-    const meta = await duckdb<[string, string, bigint]>(
-      `SELECT DISTINCT compression, encodings, row_group_id FROM parquet_metadata('${file}') WHERE path_in_schema = 'job'`,
-    );
-    t.ok(meta.length >= 4, `${meta.length} row groups`);
-    t.ok(
-      meta.some(([, enc]) => String(enc).includes('DICTIONARY')),
-      `the string column is dictionary encoded (${String(meta[0]![1])})`,
-    );
-    t.ok(
-      meta.every(([c]) => String(c).toLowerCase() === codec),
-      `pages are ${codec}-compressed`,
-    );
+for (const [codec, version] of [
+  ['snappy', 'V1'],
+  ['zstd', 'V1'],
+  ['gzip', 'V1'],
+  ['zstd', 'V2'],
+] as const) {
+  t.test(
+    `parquet (${codec}, PARQUET_VERSION ${version}: ${version === 'V2' ? 'delta and RLE dictionary encodings' : 'plain and dictionary'}): every supported type read back exactly, across row groups`,
+    async (t) => {
+      const file = join(scratch, `types-${codec}-${version}.parquet`);
+      await duckdb(`COPY (${SELECT}) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 2048, COMPRESSION ${codec}, PARQUET_VERSION ${version})`);
+      const meta = await duckdb<[string, string, bigint]>(
+        `SELECT DISTINCT compression, encodings, row_group_id FROM parquet_metadata('${file}') WHERE path_in_schema = 'job'`,
+      );
+      t.ok(meta.length >= 4, `${meta.length} row groups`);
+      t.ok(
+        meta.some(([, enc]) => String(enc).includes('DICTIONARY')),
+        `the string column is dictionary encoded (${String(meta[0]![1])})`,
+      );
+      t.ok(
+        meta.every(([c]) => String(c).toLowerCase() === codec),
+        `pages are ${codec}-compressed`,
+      );
 
-    const spec = parseJobSpec({ input: { path: file, partitions: 3 }, pipeline: { label: 'bool' } }, scratch);
-    const { plan } = await planInputFiles(spec.input, false, 1);
-    t.strictSame(plan.schema, [
-      { name: 'i32', type: 'int' },
-      { name: 'i64', type: 'long' },
-      { name: 'dbl', type: 'double' },
-      { name: 'flt', type: 'double' },
-      { name: 'bool', type: 'boolean' },
-      { name: 'job', type: 'string' },
-      { name: 'label', type: 'string' },
-      { name: 'price', type: 'double' },
-      { name: 'day', type: 'string' },
-      { name: 'ts', type: 'string' },
-      { name: 'tstz', type: 'string' },
-    ]);
-    t.equal(plan.partitions.length, 3, 'row groups grouped into the 3 partitions asked for');
-    t.ok(
-      plan.partitions.every((p) => p.rowGroups![1] > p.rowGroups![0]),
-      'each partition is a run of whole row groups',
-    );
+      const spec = parseJobSpec({ input: { path: file, partitions: 3 }, pipeline: { label: 'bool' } }, scratch);
+      const { plan } = await planInputFiles(spec.input, false, 1);
+      t.strictSame(plan.schema, [
+        { name: 'i32', type: 'int' },
+        { name: 'i64', type: 'long' },
+        { name: 'dbl', type: 'double' },
+        { name: 'flt', type: 'double' },
+        { name: 'bool', type: 'boolean' },
+        { name: 'job', type: 'string' },
+        { name: 'label', type: 'string' },
+        { name: 'price', type: 'double' },
+        { name: 'day', type: 'string' },
+        { name: 'ts', type: 'string' },
+        { name: 'tstz', type: 'string' },
+      ]);
+      t.equal(plan.partitions.length, 3, 'row groups grouped into the 3 partitions asked for');
+      t.ok(
+        plan.partitions.every((p) => p.rowGroups![1] > p.rowGroups![0]),
+        'each partition is a run of whole row groups',
+      );
 
-    const want = await expected(file);
-    const batches = plan.partitions.map((_, i) => load(plan, i));
-    t.equal(
-      batches.reduce((a, b) => a + b.numRows, 0),
-      ROWS,
-      'every row once',
-    );
-    let row = 0;
-    let mismatches = 0;
-    for (const [k, b] of batches.entries()) {
-      t.equal(b.rowIds[0], plan.partitions[k]!.firstRowId, `partition ${k} starts at its planned row id`);
-      for (let i = 0; i < b.numRows; i++, row++) {
-        for (let c = 0; c < b.columns.length; c++) {
-          const got = valueAt(b, c, i);
-          const exp = want[row]![c]!;
-          if (!Object.is(got, exp === null ? null : typeof got === 'number' ? Number(exp) : exp)) {
-            if (mismatches++ < 5) t.fail(`row ${row}, column ${plan.schema![c]!.name}: got ${String(got)}, expected ${String(exp)}`);
+      const want = await expected(file);
+      const batches = plan.partitions.map((_, i) => load(plan, i));
+      t.equal(
+        batches.reduce((a, b) => a + b.numRows, 0),
+        ROWS,
+        'every row once',
+      );
+      let row = 0;
+      let mismatches = 0;
+      for (const [k, b] of batches.entries()) {
+        t.equal(b.rowIds[0], plan.partitions[k]!.firstRowId, `partition ${k} starts at its planned row id`);
+        for (let i = 0; i < b.numRows; i++, row++) {
+          for (let c = 0; c < b.columns.length; c++) {
+            const got = valueAt(b, c, i);
+            const exp = want[row]![c]!;
+            if (!Object.is(got, exp === null ? null : typeof got === 'number' ? Number(exp) : exp)) {
+              if (mismatches++ < 5) t.fail(`row ${row}, column ${plan.schema![c]!.name}: got ${String(got)}, expected ${String(exp)}`);
+            }
           }
         }
       }
-    }
-    t.equal(mismatches, 0, `all ${ROWS} × 11 values equal DuckDB's reading`);
-    t.equal(valueAt(batches[0]!, 9, 3), '1970-01-01T00:00:02.203701', 'timestamps keep their microseconds, before and after 1970');
-    t.equal(valueAt(batches[0]!, 8, 1), '1969-12-28', 'dates before 1970');
-  });
+      t.equal(mismatches, 0, `all ${ROWS} × 11 values equal DuckDB's reading`);
+      t.equal(valueAt(batches[0]!, 9, 3), '1970-01-01T00:00:02.203701', 'timestamps keep their microseconds, before and after 1970');
+      t.equal(valueAt(batches[0]!, 8, 1), '1969-12-28', 'dates before 1970');
+    },
+  );
 }
 
 t.test('parquet: bank.csv as Parquet loads into the same rows and the same column statistics as the CSV', async (t) => {
