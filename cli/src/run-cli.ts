@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { addClusterCommand } from './commands/cluster.js';
 import { addExecutorCommand, runExecutorCommand } from './commands/executor.js';
+import { addConvertCommand } from './commands/convert.js';
 import { addEvaluateCommand } from './commands/evaluate.js';
 import { addExecutorsCommand } from './commands/executors.js';
 import { addHistoryCommand } from './commands/history.js';
@@ -51,6 +52,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
   addHistoryCommand(program, io, setCode);
   addPredictCommand(program, io, setCode);
   addEvaluateCommand(program, io, setCode);
+  addConvertCommand(program, io, setCode);
   addExecutorCommand(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -70,4 +70,5 @@ export {
   type EvaluateOptions,
   type EvaluateResult,
 } from './pipeline/predict-job.js';
+export { convert, type ConvertOptions, type ConvertResult } from './pipeline/convert-job.js';
 export type { ScoredOutputFormat } from './pipeline/scored-rows-writer.js';

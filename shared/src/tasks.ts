@@ -58,6 +58,8 @@ export type GradientPartial = KitType<'gradientPartial'>;
 export type EvaluatePartial = KitType<'evaluatePartial'>;
 export type SparkSplitKeysPartial = KitType<'sparkSplitKeysPartial'>;
 export type ScorePartial = KitType<'scorePartial'>;
+/** A partition's rows column by column, for `kindling convert`. */
+export type ExportRowsPartial = KitType<'exportRowsPartial'>;
 
 /** One partition's slice of its source file, as the CSV parser and the Parquet reader read it. */
 export interface PartitionSource {

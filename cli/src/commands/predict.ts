@@ -22,8 +22,8 @@ import { ConsoleProgressBar } from '../progress-bar.js';
 import type { CliIo } from './submit-io.js';
 
 /** Flags predict and evaluate share. */
-export interface ScoringFlags extends NatsFlags {
-  readonly model: string;
+/** The flags of a command that reads an input on the driver's executors (convert, predict, evaluate). */
+export interface InputRunFlags extends NatsFlags {
   readonly master: string;
   readonly natsUrl: string;
   readonly executorWait: string;
@@ -31,6 +31,10 @@ export interface ScoringFlags extends NatsFlags {
   readonly logLevel: LogLevel;
   readonly progress?: boolean;
   readonly json?: boolean;
+}
+
+export interface ScoringFlags extends InputRunFlags {
+  readonly model: string;
 }
 
 /** Flags of `kindling predict`. */
@@ -64,8 +68,14 @@ export function addPredictCommand(program: Command, io: CliIo, onExit: (code: Ex
 
 /** The flags predict and evaluate share: model, master, --conf, logging (the NATS flags go last, via addNatsFlags). */
 export function addScoringFlags(cmd: Command): Command {
+  return addInputRunFlags(
+    cmd.requiredOption('--model <dir>', 'the saved pipeline model folder (a job’s <output>/pipeline-model)', modelFolder),
+  );
+}
+
+/** Master, NATS URL, executor wait, `--conf input.*`, logging and output flags (no model). */
+export function addInputRunFlags(cmd: Command): Command {
   return cmd
-    .requiredOption('--model <dir>', 'the saved pipeline model folder (a job’s <output>/pipeline-model)', modelFolder)
     .option(
       '--master <url>',
       'where to run: local, local[N], local[*], nats://host:port (a cluster’s executors), k8s://namespace (through --nats-url)',
@@ -121,11 +131,21 @@ export async function runPredict(input: string, flags: PredictFlags, io: CliIo):
  * Parses --conf and the master (usage errors, exit 2), builds the driver over the master the way
  * `kindling submit` does, runs `work`, and turns its failure into an error line and exit 1.
  */
-export async function runScoring(
+export function runScoring(
   flags: ScoringFlags,
   io: CliIo,
   command: string,
   work: (driver: DriverContext, scoring: Omit<ScoringInput, 'input'>) => Promise<void>,
+): Promise<ExitCode> {
+  return runOnDriver(flags, io, command, (driver, input) => work(driver, { model: path.resolve(flags.model), ...input }));
+}
+
+/** runScoring without a model: `--conf input.*` parsed into input options (convert). */
+export async function runOnDriver(
+  flags: InputRunFlags,
+  io: CliIo,
+  command: string,
+  work: (driver: DriverContext, input: Partial<Omit<ScoringInput, 'input' | 'model'>>) => Promise<void>,
 ): Promise<ExitCode> {
   const bar = flags.progress === false ? undefined : new ConsoleProgressBar({ stream: io.stderr, force: flags.progress === true });
   const logger = createLogger({ level: flags.logLevel, stream: io.stderr, beforeWrite: () => bar?.clear() });
@@ -135,14 +155,14 @@ export async function runScoring(
     if (flags.logLevel === 'debug' || flags.logLevel === 'trace') io.stderr.write(`${errorStack(err)}\n`);
     return exitCodeFor(err, phase);
   };
-  let scoring: Omit<ScoringInput, 'input'>;
+  let input: Partial<Omit<ScoringInput, 'input' | 'model'>>;
   try {
-    scoring = { model: path.resolve(flags.model), ...inputConf(flags.conf ?? []) };
+    input = inputConf(flags.conf ?? []);
   } catch (err) {
     return fail(err, 'setup');
   }
   try {
-    await withDriver(flags, command, logger, bar, (driver) => work(driver, scoring));
+    await withDriver(flags, command, logger, bar, (driver) => work(driver, input));
     return 0;
   } catch (err) {
     return fail(err, 'run');
@@ -151,7 +171,7 @@ export async function runScoring(
 
 /** A driver over the master's executors, closed afterwards; Ctrl-C in local mode stops the threads (exit 130). */
 async function withDriver(
-  flags: ScoringFlags,
+  flags: InputRunFlags,
   command: string,
   logger: Logger,
   bar: ConsoleProgressBar | undefined,

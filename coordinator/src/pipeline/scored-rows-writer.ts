@@ -128,8 +128,8 @@ function partName(partition: number, ext: string): string {
   return `part-${String(partition).padStart(5, '0')}.${ext}`;
 }
 
-/** A pass-through column in the type Spark would give it. */
-function parquetColumn(k: KeptColumn, col: ScorePartial['columns'][number]): TableColumn {
+/** A pass-through column in the type Spark would give it (also `kindling convert`'s columns). */
+export function parquetColumn(k: KeptColumn, col: ScorePartial['columns'][number]): TableColumn {
   if (col.kind === 'string') {
     return { name: k.name, type: 'string', values: Array.from(col.codes, (c) => (c < 0 ? null : col.dictionary[c]!)), nullable: true };
   }

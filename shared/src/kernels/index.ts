@@ -12,3 +12,4 @@ export * from './evaluate.js';
 export * from './softmax-gradient.js';
 export * from './evaluate-multiclass.js';
 export * from './score.js';
+export * from './export-rows.js';

@@ -8,6 +8,7 @@ import { csvLoadOp } from './csv-load.js';
 import { encodeOp } from './encode.js';
 import { evaluateOp } from './evaluate.js';
 import { evaluateMulticlassOp } from './evaluate-multiclass.js';
+import { exportRowsOp } from './export-rows.js';
 import { featuresOp } from './features.js';
 import { gradientOp } from './gradient.js';
 import { softmaxGradientOp } from './softmax-gradient.js';
@@ -29,6 +30,7 @@ export const TASK_OPS = {
   'softmax-gradient': softmaxGradientOp,
   'evaluate-multiclass': evaluateMulticlassOp,
   score: scoreOp,
+  'export-rows': exportRowsOp,
 } as const;
 
 /** The name of an op. */

@@ -343,6 +343,27 @@ export function makeSchemaKit(z: typeof Zod) {
    * probability (numRows × numClasses, row-major; binomial [−m, m] and [1 − p, p] as Spark),
    * prediction (class index as a double) and the pass-through columns asked for, in that order.
    */
+  /** A partition's rows as they are, column by column (`kindling convert`); row ids as loaded. */
+  const exportRowsPartial = z
+    .object({
+      count,
+      rowIds: float64Array,
+      columns: z
+        .array(
+          z.discriminatedUnion('kind', [
+            z.object({ kind: z.literal('numeric'), values: float64Array, nulls: uint8Array.optional() }),
+            z.object({ kind: z.literal('string'), codes: int32Array, dictionary: strings }),
+          ]),
+        )
+        .readonly(),
+    })
+    .refine(
+      (p) => p.rowIds.length === p.count && p.columns.every((c) => (c.kind === 'numeric' ? c.values.length : c.codes.length) === p.count),
+      {
+        error: 'expected arrays sized count',
+      },
+    );
+
   const scorePartial = z
     .object({
       count,
@@ -407,6 +428,7 @@ export function makeSchemaKit(z: typeof Zod) {
     evaluatePartial,
     sparkSplitKeysPartial,
     scorePartial,
+    exportRowsPartial,
   };
 }
 
