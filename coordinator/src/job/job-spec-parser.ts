@@ -264,6 +264,16 @@ function buildJobSpec(
   return normalise(parsed.data, baseDir, specFile, where);
 }
 
+/** --conf keys whose values are paths (a string, or a list of strings for input.path). */
+const CONF_PATH_KEYS = new Set(['input.path', 'output.path']);
+
+/** Relative path strings (alone or in a list) made absolute against the working directory. */
+function fromWorkingDirectory(value: unknown): unknown {
+  if (typeof value === 'string' && value !== '') return path.resolve(value);
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v !== '' ? path.resolve(v) : v));
+  return value;
+}
+
 /** Applies --conf pairs, then the dedicated flags (which win, as in spark-submit). */
 function applyOverrides(doc: Record<string, unknown>, o: JobSpecOverrides, where: Provenance): void {
   for (const [key, text] of Object.entries(o.conf ?? {})) {
@@ -279,7 +289,10 @@ function applyOverrides(doc: Record<string, unknown>, o: JobSpecOverrides, where
         throw problem(where, keys.slice(0, i + 1), `--conf ${key}=${text}: unknown key${suggestName(keys[i]!, known)}`);
       }
     }
-    setIn(doc, keys, withoutNulls(parseScalar(text)));
+    const value = withoutNulls(parseScalar(text));
+    // A path typed on the command line is relative to where the command runs, as --output is,
+    // not to the job file's folder.
+    setIn(doc, keys, CONF_PATH_KEYS.has(key) ? fromWorkingDirectory(value) : value);
     where.flags.set(key, `--conf ${key}=${text}`);
   }
   if (o.name !== undefined) {

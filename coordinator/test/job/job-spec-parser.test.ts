@@ -154,24 +154,34 @@ t.test('job-spec-parser: resolves relative paths against the job file folder, no
   t.equal(spec.specFile, full);
 });
 
-t.test('job-spec-parser: input.path may be a list of files, folders and globs, each resolved against the job file folder', async (t) => {
-  const spec = parseJobSpec(
-    { input: { path: ['a.csv', 'parts/', '/abs/2026-*/part-*.csv'], format: 'parquet' }, pipeline: { label: 'y' } },
-    '/jobs',
-  );
-  t.same(spec.input.path, ['/jobs/a.csv', '/jobs/parts', '/abs/2026-*/part-*.csv']);
-  t.equal(spec.input.format, 'parquet');
-  const fromConf = parseJobSpec({ input: { path: 'x.csv' }, pipeline: { label: 'y' } }, '/jobs', {
-    conf: { 'input.path': '[a.csv.gz, b/]' },
-  });
-  t.same(fromConf.input.path, ['/jobs/a.csv.gz', '/jobs/b'], '--conf takes a YAML list');
-  t.throws(() => parseJobSpec({ input: { path: [] }, pipeline: { label: 'y' } }, '/jobs'), {
-    message: /input\.path: expected a path \(a file, a folder or a glob\) or a list of paths/,
-  });
-  t.throws(() => parseJobSpec({ input: { path: 'x.orc', format: 'orc' }, pipeline: { label: 'y' } }, '/jobs'), {
-    message: /input\.format: expected one of "auto", "csv", "parquet", got "orc"/,
-  });
-});
+t.test(
+  'job-spec-parser: input.path may be a list of files, folders and globs, resolved against the job file folder (or the working directory from --conf)',
+  async (t) => {
+    const spec = parseJobSpec(
+      { input: { path: ['a.csv', 'parts/', '/abs/2026-*/part-*.csv'], format: 'parquet' }, pipeline: { label: 'y' } },
+      '/jobs',
+    );
+    t.same(spec.input.path, ['/jobs/a.csv', '/jobs/parts', '/abs/2026-*/part-*.csv']);
+    t.equal(spec.input.format, 'parquet');
+    const fromConf = parseJobSpec({ input: { path: 'x.csv' }, pipeline: { label: 'y' } }, '/jobs', {
+      conf: { 'input.path': '[a.csv.gz, b/]' },
+    });
+    t.same(
+      fromConf.input.path,
+      [path.resolve('a.csv.gz'), path.resolve('b')],
+      '--conf takes a YAML list, relative to the working directory',
+    );
+    const outConf = parseJobSpec({ input: { path: 'x.csv' }, pipeline: { label: 'y' } }, '/jobs', { conf: { 'output.path': 'out/run' } });
+    t.equal(outConf.output.path, path.resolve('out/run'), 'a --conf output.path is relative to the working directory, as --output');
+    t.equal(outConf.input.path, '/jobs/x.csv', "the file's own paths stay relative to its folder");
+    t.throws(() => parseJobSpec({ input: { path: [] }, pipeline: { label: 'y' } }, '/jobs'), {
+      message: /input\.path: expected a path \(a file, a folder or a glob\) or a list of paths/,
+    });
+    t.throws(() => parseJobSpec({ input: { path: 'x.orc', format: 'orc' }, pipeline: { label: 'y' } }, '/jobs'), {
+      message: /input\.format: expected one of "auto", "csv", "parquet", got "orc"/,
+    });
+  },
+);
 
 t.test('job-spec-parser: names the job after the file and puts its output under out/<name>', async (t) => {
   const full = jobFile(t, MINIMAL, 'bank-lr.yaml');
