@@ -27,7 +27,13 @@ export class OutputCommitter {
   readonly mode: OutputMode;
   private state: CommitterState = 'open';
 
-  private constructor(finalPath: string, stagingPath: string, mode: OutputMode) {
+  private constructor(
+    finalPath: string,
+    stagingPath: string,
+    mode: OutputMode,
+    /** The staging folder's identity (device, inode) when it was created. */
+    private readonly stagingId: string,
+  ) {
     this.finalPath = finalPath;
     this.stagingPath = stagingPath;
     this.mode = mode;
@@ -71,7 +77,8 @@ export class OutputCommitter {
         { cause: err },
       );
     }
-    return new OutputCommitter(target, staging, mode);
+    const st = await fs.stat(staging);
+    return new OutputCommitter(target, staging, mode, `${st.dev}:${st.ino}`);
   }
 
   /** Absolute path of `rel` inside the staging folder; rejects paths that escape it. */
@@ -113,6 +120,16 @@ export class OutputCommitter {
    */
   async commit(): Promise<void> {
     this.assertOpen('commit');
+    // Writers create the folders they write into, so a staging folder removed while the job ran
+    // would come back holding only what was written after: publish nothing rather than that.
+    const now = await fs.stat(this.stagingPath).catch(() => undefined);
+    if (now === undefined || `${now.dev}:${now.ino}` !== this.stagingId) {
+      await this.abort();
+      throw new OutputError(
+        `the staging folder ${this.stagingPath} was removed or replaced while the job ran; nothing was published to ${this.finalPath}`,
+        this.finalPath,
+      );
+    }
     try {
       await fs.writeFile(nodePath.join(this.stagingPath, SUCCESS_MARKER), '');
     } catch (err) {
