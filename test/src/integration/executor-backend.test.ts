@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import fc from 'fast-check';
+import { pack } from 'msgpackr';
 import { connect } from '@nats-io/transport-node';
 import { NatsServerProcess } from '@kindling/cli';
 import { BlockStore, Executor, TaskRunner, ThreadPool } from '@kindling/executor';
@@ -245,6 +247,64 @@ t.test('executor-backend: garbage on every subject leaves the executor serving',
   const done = await results.next('t-3');
   t.equal(done.ok, true);
   if (done.ok) t.same(done.result, { rowCount: 1, malformedCount: 0, lineCount: 1, types: ['int', 'string', 'double'] });
+});
+
+t.test('executor-backend: fuzzed messages (real ones with a field changed, removed or added) leave the executor serving', async (t) => {
+  const r = await rig(t, 'exec-fuzz');
+  const results = resultsOf(r.driver, 'd1');
+  const raw = await connect({ servers: server.url, name: 'fuzz' });
+  t.teardown(() => raw.close());
+  const plan = csvPlan(t.testdir(), 'f.csv', '1,a,2\n');
+  const real: Array<[string, Record<string, unknown>]> = [
+    [S.registerPlan('exec-fuzz'), { type: 'register-plan', version: PROTOCOL_VERSION, driverId: 'dz', jobId: 'job-z', plan }],
+    [S.launchTasks('exec-fuzz'), launch('dz', 'job-z', 't-z', { op: 'csv-infer', params: {} }) as unknown as Record<string, unknown>],
+    [S.dropJob('exec-fuzz'), { type: 'drop-job', version: PROTOCOL_VERSION, driverId: 'dz', jobId: 'job-z' }],
+    [S.driverHeartbeats, { type: 'driver-heartbeat', version: PROTOCOL_VERSION, driverId: 'dz', jobs: ['job-z'], sentAt: Date.now() }],
+  ];
+  const anyValue = fc.anything({ maxDepth: 2, withTypedArray: true, withBigInt: true, withDate: true, withMap: true, withSet: true });
+  const mutated = fc
+    .record({
+      i: fc.nat({ max: real.length - 1 }),
+      key: fc.string({ maxLength: 10 }),
+      value: anyValue,
+      op: fc.constantFrom('set', 'delete', 'add'),
+    })
+    .map(({ i, key, value, op }) => {
+      const [subject, msg] = real[i]!;
+      const keys = Object.keys(msg);
+      const target = op === 'add' ? `x${key}` : keys[key.length % keys.length]!;
+      const copy: Record<string, unknown> = { ...msg };
+      if (op === 'delete') delete copy[target];
+      else copy[target] = value;
+      return [subject, copy] as const;
+    });
+  let sent = 0;
+  for (const [subject, msg] of fc.sample(mutated, { seed: 20261203, numRuns: 400 })) {
+    let bytes: Uint8Array;
+    try {
+      bytes = pack(msg);
+    } catch {
+      continue; // not encodable by msgpack: nothing a peer could send
+    }
+    raw.publish(subject, bytes);
+    sent++;
+  }
+  await raw.flush();
+  t.ok(sent > 200, `${sent} fuzzed messages sent`);
+  // Still serving: a valid plan and launch run as before.
+  await r.driver.flush();
+  await register(r.driver, 'exec-fuzz', 'd1', 'job-ok', csvPlan(t.testdir(), 'ok.csv', '7,zed,1.5\n'));
+  const accepted = await r.driver.request(S.launchTasks('exec-fuzz'), launch('d1', 'job-ok', 't-ok', { op: 'csv-infer', params: {} }), {
+    expect: 'tasks-accepted',
+    timeoutMs: 5000,
+  });
+  t.equal(accepted.accepted, true);
+  const done = await results.next('t-ok');
+  t.equal(done.ok, true);
+  t.ok(
+    r.log.lines.some((l) => l.level === 'warn'),
+    'refused messages are logged',
+  );
 });
 
 t.test('executor-backend: refuses launches while draining, without the plan, or of another protocol version', async (t) => {
