@@ -67,3 +67,22 @@ function confusionLines(side: object): string[] {
     ...cells.map((r, k) => fmt(String(k), r)),
   ];
 }
+
+/** Metric rows in the order a Spark user reads them (submit's and evaluate's tables); absent ones are skipped. */
+export const METRIC_ROWS: readonly string[] = [
+  'areaUnderROC',
+  'areaUnderPR',
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'weightedPrecision',
+  'weightedRecall',
+  'weightedF1',
+  'logLoss',
+  'count',
+  // Multiclass jobs only.
+  'weightedTruePositiveRate',
+  'weightedFalsePositiveRate',
+  'hammingLoss',
+];

@@ -12,6 +12,7 @@ import type { ExitCode } from '../error-report.js';
 import { nonEmpty } from '../flag-values.js';
 import { addNatsFlags } from '../nats-connection.js';
 import { addScoringFlags, runScoring, type ScoringFlags } from './predict.js';
+import { METRIC_ROWS } from '../metrics-table.js';
 import type { CliIo } from './submit-io.js';
 
 /** Flags of `kindling evaluate`. */
@@ -19,24 +20,6 @@ export interface EvaluateFlags extends ScoringFlags {
   readonly output?: string;
   readonly mode: 'error' | 'overwrite';
 }
-
-/** Metrics in the order `kindling submit` prints them. */
-const ROWS = [
-  'areaUnderROC',
-  'areaUnderPR',
-  'accuracy',
-  'precision',
-  'recall',
-  'f1',
-  'weightedPrecision',
-  'weightedRecall',
-  'weightedF1',
-  'weightedTruePositiveRate',
-  'weightedFalsePositiveRate',
-  'hammingLoss',
-  'logLoss',
-  'count',
-];
 
 /** Adds the `evaluate` command to the program; `onExit` receives the command's exit code. */
 export function addEvaluateCommand(program: Command, io: CliIo, onExit: (code: ExitCode) => void): Command {
@@ -85,7 +68,7 @@ function resultJson(result: EvaluateResult): object {
 
 function summary(input: string, result: EvaluateResult): string {
   const values = scalars(result);
-  const rows = ROWS.filter((name) => values[name] !== undefined).map((name) => {
+  const rows = METRIC_ROWS.filter((name) => values[name] !== undefined).map((name) => {
     const v = values[name]!;
     return [name, Number.isInteger(v) ? String(v) : v.toFixed(6)] as const;
   });

@@ -15,7 +15,7 @@ import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { parseMaster, type Master } from '../master-url.js';
 import { addNatsFlags, natsOptions, type NatsFlags } from '../nats-connection.js';
 import { podUsageSampler, submitToKubernetes, watchPodsForBackend, type KubernetesSubmitOptions } from './kubernetes.js';
-import { renderMetricsTable } from '../metrics-table.js';
+import { METRIC_ROWS, renderMetricsTable } from '../metrics-table.js';
 import { parseMetricsPort, startMetricsEndpoint } from '../metrics-endpoint.js';
 import { ConsoleProgressBar } from '../progress-bar.js';
 import type { CliIo } from './submit-io.js';
@@ -49,25 +49,6 @@ export interface SubmitOptions extends NatsFlags, KubernetesSubmitOptions {
   readonly historyDir?: string;
   readonly eventLog?: boolean;
 }
-
-/** Rows of the final table, in the order a Spark user reads them. */
-const TABLE_ROWS = [
-  'areaUnderROC',
-  'areaUnderPR',
-  'accuracy',
-  'precision',
-  'recall',
-  'f1',
-  'weightedPrecision',
-  'weightedRecall',
-  'weightedF1',
-  'logLoss',
-  'count',
-  // Multiclass jobs only (absent rows are skipped).
-  'weightedTruePositiveRate',
-  'weightedFalsePositiveRate',
-  'hammingLoss',
-];
 
 /** Adds the `submit` command to the program; `onExit` receives the command's exit code. */
 export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: ExitCode) => void): Command {
@@ -363,7 +344,7 @@ function summary(spec: JobSpec, master: string, r: JobResult): string {
   return [
     `${spec.name} (${master}) finished in ${seconds} s: trained on ${r.trainRows} rows, tested on ${r.testRows} rows`,
     '',
-    renderMetricsTable(r.metrics, { rows: TABLE_ROWS }),
+    renderMetricsTable(r.metrics, { rows: METRIC_ROWS }),
     '',
     `output: ${r.outputPath}`,
     '',

@@ -265,18 +265,8 @@ function asStruct(value: unknown, where: string): Record<string, unknown> {
 }
 
 async function readFeatureNames(file: string, numFeatures: number): Promise<string[] | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined; // a model saved by Spark has no model.json
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw schemaError(file, `is not JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const parsed = await readOptionalJson(file);
+  if (parsed === undefined) return undefined; // a model saved by Spark has no model.json
   const names = (parsed as { featureNames?: unknown } | null)?.featureNames;
   if (!Array.isArray(names) || names.length !== numFeatures || !names.every((n) => typeof n === 'string')) {
     throw schemaError(file, `featureNames must list ${numFeatures} strings`);
@@ -284,6 +274,25 @@ async function readFeatureNames(file: string, numFeatures: number): Promise<stri
   return names as string[];
 }
 
-function schemaError(file: string, message: string): KindlingError {
+/**
+ * The parsed JSON of Kindling's readable copy beside a Spark folder (model.json,
+ * pipeline.json): undefined when there is none (Spark writes none), E_SCHEMA when it is not JSON.
+ */
+export async function readOptionalJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw schemaError(file, `is not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+/** E_SCHEMA naming the file of a model folder. */
+export function schemaError(file: string, message: string): KindlingError {
   return new KindlingError('E_SCHEMA', `${file}: ${message}`, { path: file });
 }

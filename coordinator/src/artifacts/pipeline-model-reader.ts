@@ -21,7 +21,7 @@ import * as nodePath from 'node:path';
 import { makeSchemaKit, parseWithSchema } from '@kindling/shared';
 import { KindlingError, oneHotSize, type EncodingPlan, type FeatureInput, type Schema } from '@kindling/shared/compute';
 import { z } from 'zod';
-import { readLogisticRegressionModel, readMultinomialModel } from './model-reader.js';
+import { readLogisticRegressionModel, readMultinomialModel, readOptionalJson, schemaError } from './model-reader.js';
 import { LOGISTIC_REGRESSION_MODEL_CLASS } from './model-writer.js';
 import type { FittedClassifier, PipelineModelData } from './pipeline-model-data.js';
 import {
@@ -425,18 +425,8 @@ function assemble(root: string, uid: string, stages: readonly LoadedStage[], spa
 type ReadableCopy = z.infer<typeof readableCopySchema>;
 
 async function readReadableCopy(file: string): Promise<ReadableCopy | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined; // a PipelineModel saved by Spark has no pipeline.json
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw schemaError(file, `is not JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const parsed = await readOptionalJson(file);
+  if (parsed === undefined) return undefined; // a PipelineModel saved by Spark has no pipeline.json
   try {
     return parseWithSchema(readableCopySchema, parsed, file);
   } catch (err) {
@@ -582,8 +572,4 @@ function asString(value: unknown, where: string): string {
 function describe(value: unknown): string {
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function schemaError(file: string, message: string): KindlingError {
-  return new KindlingError('E_SCHEMA', `${file}: ${message}`, { path: file });
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { isMap, isScalar, LineCounter, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { JobSpecError, describeDocumentIssue, formatIssuePath, showValue, suggestName } from '@kindling/shared/compute';
-import type { JobSpec } from './job-spec.js';
+import { DEFAULT_MAX_PARTITION_BYTES, type JobSpec } from './job-spec.js';
 
 /** Command-line values that take precedence over the job file (spark-submit's flags). */
 export interface JobSpecOverrides {
@@ -89,7 +89,7 @@ const inputSchema = section({
   maxPartitionBytes: z
     .custom<number | string>((v) => parseByteSize(v) !== undefined, expect(BYTE_SIZE))
     .transform((v) => parseByteSize(v)!)
-    .default(4 * MiB),
+    .default(DEFAULT_MAX_PARTITION_BYTES),
 });
 
 const pipelineSchema = section({

@@ -6,6 +6,9 @@
 import type { CsvOptions } from '@kindling/shared/compute';
 
 /** Reading the input table (docs/inputs.md). */
+/** input.maxPartitionBytes when the job file leaves it out (4 MiB). */
+export const DEFAULT_MAX_PARTITION_BYTES = 4 * 1024 * 1024;
+
 export interface InputSpec {
   /**
    * Absolute path(s), as given: a file, a folder of part files (Spark's output layout), a

@@ -7,28 +7,19 @@
  * is the input's, so a job reading the output gets the same row ids as one reading the input.
  */
 import { resolve } from 'node:path';
-import { DEFAULT_CSV_OPTIONS, type ColumnType, type CsvOptions } from '@kindling/shared/compute';
+import type { ColumnType } from '@kindling/shared/compute';
 import { writeParquetTable } from '../artifacts/parquet-table-writer.js';
 import { OutputCommitter, type OutputMode } from '../artifacts/output-committer.js';
 import type { DriverContext } from '../driver-context.js';
-import type { JobSpec } from '../job/job-spec.js';
-import { inferInput, loadPlan, loadStage, planInput, stage } from './input-stages.js';
+import { inferInput, inputOnlySpec, loadPlan, loadStage, planInput, stage, type InputOptions } from './input-stages.js';
 import { parquetColumn } from './scored-rows-writer.js';
 
 /** Options of convert(). */
-export interface ConvertOptions {
-  /** A file, a folder of part files, or a glob, as a job's input.path. */
-  readonly input: string;
+export interface ConvertOptions extends InputOptions {
   /** Output folder: part-NNNNN.parquet per partition, then _SUCCESS. */
   readonly output: string;
   /** error (default) refuses an existing output folder; overwrite replaces it atomically. */
   readonly mode?: OutputMode;
-  /** CSV reader options; the training job's defaults (header, ',', FAILFAST, inferSchema). */
-  readonly csv?: Partial<CsvOptions>;
-  readonly inputFormat?: 'auto' | 'csv' | 'parquet';
-  /** Fixed partition count (one part file each); default from the input size, as in a job. */
-  readonly partitions?: number;
-  readonly maxPartitionBytes?: number;
 }
 
 /** What convert() reports. */
@@ -48,15 +39,7 @@ const ROW_GROUP_ROWS = 65_536;
 export async function convert(options: ConvertOptions, driver: DriverContext): Promise<ConvertResult> {
   const started = Date.now();
   const target = resolve(options.output);
-  const spec = {
-    input: {
-      path: resolve(options.input),
-      format: options.inputFormat ?? 'auto',
-      csv: { ...DEFAULT_CSV_OPTIONS, ...options.csv },
-      ...(options.partitions !== undefined ? { partitions: options.partitions } : {}),
-      maxPartitionBytes: options.maxPartitionBytes ?? 32 * 1024 * 1024,
-    },
-  } as JobSpec;
+  const spec = inputOnlySpec(options);
   // Plan first: a bad input fails before the output folder is touched.
   const planned = await planInput(spec);
   const committer = await OutputCommitter.begin(target, options.mode ?? 'error');

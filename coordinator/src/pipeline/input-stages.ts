@@ -6,11 +6,14 @@
  * inference: its schema and row counts are in the footers. Partitioning depends only on the
  * files and the spec, never on the executors.
  */
+import { resolve } from 'node:path';
 import {
   countNewlines,
+  DEFAULT_CSV_OPTIONS,
   KindlingError,
   taskOp,
   withAbsoluteLine,
+  type CsvOptions,
   type InferPartial,
   type JobPlan,
   type LoadPartial,
@@ -20,8 +23,35 @@ import {
   type TaskResultByOp,
 } from '@kindling/shared/compute';
 import { openInput, planInputFiles, type PlannedInput } from '../input/input-planner.js';
-import type { JobSpec } from '../job/job-spec.js';
+import { DEFAULT_MAX_PARTITION_BYTES, type JobSpec } from '../job/job-spec.js';
 import type { RunContext } from './stage-runner.js';
+
+/** How a run that is not a training job (predict, evaluate, convert) names its input. */
+export interface InputOptions {
+  /** A file, a folder of part files, or a glob, as a job's input.path. */
+  readonly input: string;
+  /** `auto` (default) decides per file from its magic bytes; `csv` or `parquet` insist. */
+  readonly inputFormat?: 'auto' | 'csv' | 'parquet';
+  /** CSV reader options; a job's defaults (header, ',', FAILFAST, inferSchema). */
+  readonly csv?: Partial<CsvOptions>;
+  /** Fixed partition count; default from the input size, as in a job. */
+  readonly partitions?: number;
+  /** Target bytes per partition; a job's default when absent. */
+  readonly maxPartitionBytes?: number;
+}
+
+/** A job spec holding only `input`, with a job's defaults, so the input is planned exactly as a job with the same input. */
+export function inputOnlySpec(o: InputOptions): JobSpec {
+  const input = {
+    path: resolve(o.input),
+    format: o.inputFormat ?? ('auto' as const),
+    csv: { ...DEFAULT_CSV_OPTIONS, ...o.csv },
+    ...(o.partitions !== undefined ? { partitions: o.partitions } : {}),
+    maxPartitionBytes: o.maxPartitionBytes ?? DEFAULT_MAX_PARTITION_BYTES,
+  };
+  // The input stages read only `input`: the rest of a job spec has no meaning here.
+  return { input } as JobSpec;
+}
 
 /** An input planned and (for CSV) inferred: what the driver knows before loading. */
 export interface InferredInput {

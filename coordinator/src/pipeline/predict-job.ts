@@ -18,14 +18,12 @@ import {
   binaryClassificationMetrics,
   DataError,
   isNumericType,
-  DEFAULT_CSV_OPTIONS,
   KindlingError,
   multiclassMetrics,
   OutputError,
   taskOp,
   type BinaryMetrics,
   type ColumnType,
-  type CsvOptions,
   type EncodingPlan,
   type FeatureInput,
   type InferPartial,
@@ -40,24 +38,14 @@ import { readPipelineModel } from '../artifacts/pipeline-model-reader.js';
 import type { DriverContext } from '../driver-context.js';
 import type { JobSpec } from '../job/job-spec.js';
 import type { PlannedInput } from '../input/input-planner.js';
-import { inferInput, loadPlan, loadStage, planInput } from './input-stages.js';
+import { inferInput, inputOnlySpec, loadPlan, loadStage, planInput, type InputOptions } from './input-stages.js';
 import type { RunContext } from './stage-runner.js';
 import { isScoredColumnName, openScoredRowsWriter, type ScoredOutputFormat } from './scored-rows-writer.js';
 
 /** Where the input is and how to read it (defaults: the training job's CSV defaults). */
-export interface ScoringInput {
+export interface ScoringInput extends InputOptions {
   /** A saved PipelineModel folder (`<job output>/pipeline-model`), or the model itself. */
   readonly model: string | PipelineModelData;
-  /** What to score: a file, a folder of part files, or a glob, as a job's input.path (CSV, gzip CSV or Parquet). */
-  readonly input: string;
-  /** The input's format: `auto` (default) decides per file from its magic bytes; `csv` or `parquet` insist. */
-  readonly inputFormat?: 'auto' | 'csv' | 'parquet';
-  /** CSV reader options; the training job's defaults (header, ',', FAILFAST, inferSchema). */
-  readonly csv?: Partial<CsvOptions>;
-  /** Fixed partition count; default from the file size, as in training. */
-  readonly partitions?: number;
-  /** Target bytes per partition (default 32 MiB, as a job's input.maxPartitionBytes). */
-  readonly maxPartitionBytes?: number;
 }
 
 /** Options of predict(). */
@@ -105,9 +93,6 @@ export interface EvaluateResult {
   readonly outputPath?: string;
   readonly durationMs: number;
 }
-
-/** Default target partition size: the job spec's input.maxPartitionBytes default. */
-const DEFAULT_MAX_PARTITION_BYTES = 32 * 1024 * 1024;
 
 /** Scores `options.input` with the saved model and writes the predictions. */
 export async function predict(options: PredictOptions, driver: DriverContext): Promise<PredictResult> {
@@ -255,7 +240,7 @@ async function loadModel(model: string | PipelineModelData): Promise<PipelineMod
 
 async function prepareInput(options: ScoringInput, model: PipelineModelData, purpose: 'predict' | 'evaluate'): Promise<PreparedInput> {
   const file = resolve(options.input);
-  const spec = inputSpec(file, options);
+  const spec = inputOnlySpec(options);
   const planned = await planInput(spec);
   const columnNames = planned.plan.columnNames;
   const where = new Map<string, number>();
@@ -411,18 +396,6 @@ function keptType(loaded: ColumnType, inferred: ColumnType): ColumnType {
 function thresholdOf(params: Record<string, unknown>): number {
   const t = params['threshold'];
   return typeof t === 'number' ? t : 0.5;
-}
-
-function inputSpec(file: string, options: ScoringInput): JobSpec {
-  const input = {
-    path: file,
-    format: options.inputFormat ?? ('auto' as const),
-    csv: { ...DEFAULT_CSV_OPTIONS, ...options.csv },
-    ...(options.partitions !== undefined ? { partitions: options.partitions } : {}),
-    maxPartitionBytes: options.maxPartitionBytes ?? DEFAULT_MAX_PARTITION_BYTES,
-  };
-  // planInput / inferStage read only `input`: the rest of a job spec has no meaning here.
-  return { input } as JobSpec;
 }
 
 /** Runs `work` as one job on the driver's executors, as a training job runs (DriverContext.runStages). */

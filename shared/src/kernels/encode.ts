@@ -16,8 +16,9 @@ import type { ColumnBatch, NumericColumn, StringColumn } from '../columnar/colum
 import type { DesignBlock } from '../columnar/design-block.js';
 import { sharedFloat64, sharedInt32 } from '../columnar/shared-arrays.js';
 import { dictionaryValue } from '../columnar/string-dictionary.js';
-import type { EncodePartial, EncodingPlan, OneHotFeatureInput } from '../tasks.js';
+import type { EncodePartial, EncodingPlan } from '../tasks.js';
 import { splitDraw } from '../ml/random-split.js';
+import { numericColumn, resolveOneHot, stringColumn, UNSEEN, type ResolvedOneHot } from './feature-inputs.js';
 
 /** The result of encodePartition. */
 export interface EncodedPartition {
@@ -26,62 +27,10 @@ export interface EncodedPartition {
   readonly partial: EncodePartial;
 }
 
-/** codeMap value of a value that is not among the labels. */
-const UNSEEN = -2;
-
-/** A one-hot input resolved against this partition's dictionary. */
-interface ResolvedOneHot {
-  readonly input: OneHotFeatureInput;
-  readonly codes: Int32Array;
-  readonly column: StringColumn;
-  /** Final feature index per dictionary code: a slot, -1 (dropped category) or UNSEEN. */
-  readonly codeMap: Int32Array;
-  /** Final feature index of a null: the keep slot (or -1), else UNSEEN. */
-  readonly nullIndex: number;
-}
-
 /** Fates of a row after validation. */
 const SKIP = 0;
 const TRAIN = 1;
 const TEST = 2;
-
-function stringColumn(batch: ColumnBatch, column: number, name: string, role: string): StringColumn {
-  const col = batch.columns[column];
-  if (col?.kind !== 'string') {
-    throw new DataError('E_SCHEMA', `${role} '${name}' (column ${column}) must be a string column but is ${col ? col.kind : 'missing'}`, {
-      column: name,
-    });
-  }
-  return col;
-}
-
-function numericColumn(batch: ColumnBatch, column: number, name: string, role: string): NumericColumn {
-  const col = batch.columns[column];
-  if (col?.kind !== 'numeric') {
-    throw new DataError('E_SCHEMA', `${role} '${name}' (column ${column}) must be a numeric column but is ${col ? col.kind : 'missing'}`, {
-      column: name,
-    });
-  }
-  return col;
-}
-
-function resolveOneHot(batch: ColumnBatch, input: OneHotFeatureInput): ResolvedOneHot {
-  const column = stringColumn(batch, input.column, input.name, 'categorical input');
-  const n = input.labels.length;
-  const categories = n + (input.handleInvalid === 'keep' ? 1 : 0);
-  const dropped = input.dropLast ? categories - 1 : -1;
-  const slot = (v: number): number => (v === dropped ? -1 : input.offset + v);
-  const index = new Map<string, number>();
-  input.labels.forEach((l, i) => index.set(l, i));
-  const invalid = input.handleInvalid === 'keep' ? slot(n) : UNSEEN;
-  const dict = column.dict;
-  const codeMap = new Int32Array(dict.size);
-  for (let c = 0; c < dict.size; c++) {
-    const v = index.get(dictionaryValue(dict, c));
-    codeMap[c] = v === undefined ? invalid : slot(v);
-  }
-  return { input, codes: column.codes, column, codeMap, nullIndex: invalid };
-}
 
 function describeValue(col: StringColumn, code: number): string {
   return code < 0 ? 'null' : `'${dictionaryValue(col.dict, code)}'`;

@@ -18,10 +18,11 @@
  * THREADING: pure; runs on the worker thread of the task.
  */
 import { DataError, KindlingError } from '../errors.js';
-import type { ColumnBatch, NumericColumn, StringColumn } from '../columnar/column-batch.js';
+import type { ColumnBatch, NumericColumn } from '../columnar/column-batch.js';
 import { dictionaryValue, dictionaryValues } from '../columnar/string-dictionary.js';
-import type { EncodingPlan, OneHotFeatureInput, ScorePartial } from '../tasks.js';
+import type { EncodingPlan, ScorePartial } from '../tasks.js';
 import { buildFeatureLayout } from '../ml/feature-layout.js';
+import { numericColumn, resolveOneHot, UNSEEN, type ResolvedOneHot } from './feature-inputs.js';
 
 /** The fitted classifier, as the score op's params carry it. */
 export interface ScoreModel {
@@ -32,18 +33,6 @@ export interface ScoreModel {
   readonly intercepts: Float64Array;
   /** Binomial: predicted class is 1 iff p1 > threshold (strict, as Spark). */
   readonly threshold: number;
-}
-
-/** Feature index of a category that is not among the fitted labels (and not kept). */
-const UNSEEN = -2;
-
-interface ResolvedOneHot {
-  readonly input: OneHotFeatureInput;
-  readonly column: StringColumn;
-  /** Feature index per dictionary code: a slot, -1 (the dropped last category) or UNSEEN. */
-  readonly codeMap: Int32Array;
-  /** Feature index of a null: the keep slot (or -1), else UNSEEN. */
-  readonly nullIndex: number;
 }
 
 /** Scores every row of `batch`; `keep` lists the column indices passed through. */
@@ -59,7 +48,7 @@ export function scorePartition(
   const numerics: { name: string; col: NumericColumn }[] = [];
   for (const f of plan.features) {
     if (f.kind === 'onehot') oneHots.push(resolveOneHot(batch, f));
-    else numerics.push({ name: f.name, col: numericColumn(batch, f.column, f.name) });
+    else numerics.push({ name: f.name, col: numericColumn(batch, f.column, f.name, 'numeric input') });
   }
   const { numericIndex } = buildFeatureLayout(plan.features);
   const d = plan.numFeatures;
@@ -242,42 +231,4 @@ function keptColumn(batch: ColumnBatch, index: number, keptRows: Int32Array, m: 
   const nulls = new Uint8Array(m);
   for (let i = 0; i < m; i++) nulls[i] = col.nulls[keptRows[i]!]!;
   return { kind: 'numeric', values, nulls };
-}
-
-function numericColumn(batch: ColumnBatch, column: number, name: string): NumericColumn {
-  const col = batch.columns[column];
-  if (col?.kind !== 'numeric') {
-    throw new DataError(
-      'E_SCHEMA',
-      `numeric input '${name}' (column ${column}) must be a numeric column but is ${col ? col.kind : 'missing'}`,
-      {
-        column: name,
-      },
-    );
-  }
-  return col;
-}
-
-function resolveOneHot(batch: ColumnBatch, input: OneHotFeatureInput): ResolvedOneHot {
-  const column = batch.columns[input.column];
-  if (column?.kind !== 'string') {
-    throw new DataError(
-      'E_SCHEMA',
-      `categorical input '${input.name}' (column ${input.column}) must be a string column but is ${column ? column.kind : 'missing'}`,
-      { column: input.name },
-    );
-  }
-  const n = input.labels.length;
-  const categories = n + (input.handleInvalid === 'keep' ? 1 : 0);
-  const dropped = input.dropLast ? categories - 1 : -1;
-  const slot = (v: number): number => (v === dropped ? -1 : input.offset + v);
-  const index = new Map<string, number>();
-  input.labels.forEach((l, i) => index.set(l, i));
-  const invalid = input.handleInvalid === 'keep' ? slot(n) : UNSEEN;
-  const codeMap = new Int32Array(column.dict.size);
-  for (let code = 0; code < column.dict.size; code++) {
-    const v = index.get(dictionaryValue(column.dict, code));
-    codeMap[code] = v === undefined ? invalid : slot(v);
-  }
-  return { input, column, codeMap, nullIndex: invalid };
 }

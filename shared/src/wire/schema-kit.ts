@@ -310,6 +310,12 @@ export function makeSchemaKit(z: typeof Zod) {
       error: 'expected scores, positives and negatives of equal length',
     });
 
+  /** One column of a partition's rows sent to the driver: numbers with null flags, or dictionary codes with their dictionary. */
+  const rowColumn = z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('numeric'), values: float64Array, nulls: uint8Array.optional() }),
+    z.object({ kind: z.literal('string'), codes: int32Array, dictionary: strings }),
+  ]);
+
   /**
    * Spark-compat split keys of one partition: per kept row its id, label, assembled features
    * (CSR, ascending indices, zeros skipped) and the values of the key columns.
@@ -323,14 +329,7 @@ export function makeSchemaKit(z: typeof Zod) {
       featureOffsets: int32Array,
       featureIndices: int32Array,
       featureValues: float64Array,
-      columns: z
-        .array(
-          z.discriminatedUnion('kind', [
-            z.object({ kind: z.literal('numeric'), values: float64Array, nulls: uint8Array.optional() }),
-            z.object({ kind: z.literal('string'), codes: int32Array, dictionary: strings }),
-          ]),
-        )
-        .readonly(),
+      columns: z.array(rowColumn).readonly(),
     })
     .refine((p) => p.label.length === p.rowIds.length, { error: 'expected one label per row id', path: ['label'] })
     .refine((p) => p.featureValues.length === p.featureIndices.length, {
@@ -348,14 +347,7 @@ export function makeSchemaKit(z: typeof Zod) {
     .object({
       count,
       rowIds: float64Array,
-      columns: z
-        .array(
-          z.discriminatedUnion('kind', [
-            z.object({ kind: z.literal('numeric'), values: float64Array, nulls: uint8Array.optional() }),
-            z.object({ kind: z.literal('string'), codes: int32Array, dictionary: strings }),
-          ]),
-        )
-        .readonly(),
+      columns: z.array(rowColumn).readonly(),
     })
     .refine(
       (p) => p.rowIds.length === p.count && p.columns.every((c) => (c.kind === 'numeric' ? c.values.length : c.codes.length) === p.count),
@@ -374,14 +366,7 @@ export function makeSchemaKit(z: typeof Zod) {
       rawPrediction: float64Array,
       probability: float64Array,
       prediction: float64Array,
-      columns: z
-        .array(
-          z.discriminatedUnion('kind', [
-            z.object({ kind: z.literal('numeric'), values: float64Array, nulls: uint8Array.optional() }),
-            z.object({ kind: z.literal('string'), codes: int32Array, dictionary: strings }),
-          ]),
-        )
-        .readonly(),
+      columns: z.array(rowColumn).readonly(),
     })
     .refine(
       (p) =>
