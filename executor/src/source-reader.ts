@@ -7,10 +7,12 @@
  * The decision is made once per (job, file) — one stat — and cached until the job is dropped.
  * A partition's bytes are those partition-bytes.ts names: its range, plus, for Parquet, the
  * file's footer (fetched once per job and file).
- * The TaskRunner asks through `provider()` whenever it parses the source: schema inference,
- * first loads and rebuilds of lost blocks alike. A fetched range is kept for the job's next
- * pass over it (inference, then load: each byte crosses the network once per job) within a
- * byte budget, and several chunk requests of a range are in flight at once.
+ * The TaskRunner asks through `provider()` whenever it parses the source: scans, schema
+ * inference, loads and rebuilds of lost blocks alike. A range fetched for an op that is
+ * followed by another pass over the same bytes (csv-infer, then csv-load) is kept for that
+ * pass within a byte budget, so each byte crosses the network once per job; a range read by
+ * a one-pass op (csv-scan, csv-load, Parquet) is not kept. Several chunk requests of a range
+ * are in flight at once.
  *
  * THREADING: the executor's event loop; fetches of one range are shared by concurrent asks.
  */
@@ -109,12 +111,11 @@ export class SourceReader {
    * The partition's bytes when the worker cannot read them locally (fetched from `driverId`),
    * or undefined when it can. Rejects with E_IO (retryable) when the driver does not answer.
    */
-  async bytesFor(jobId: string, driverId: string, source: PartitionSource): Promise<Uint8Array | undefined> {
+  async bytesFor(jobId: string, driverId: string, source: PartitionSource, keep = false): Promise<Uint8Array | undefined> {
     const d = await this.decide(jobId, source);
     if (d.local) return undefined;
     const [range, footer] = partitionByteRanges(source);
-    // Parquet has no inference pass: its load is the only read, so nothing is kept for a second one.
-    const bytes = this.rangeBytes(jobId, driverId, source.file, range![0], range![1], source.format !== 'parquet');
+    const bytes = this.rangeBytes(jobId, driverId, source.file, range![0], range![1], keep && source.format !== 'parquet');
     if (footer === undefined) return bytes;
     // A Parquet partition also needs the file's footer: fetched once per (job, file), kept while the job lives.
     let footers = this.footers.get(jobId);
@@ -166,10 +167,11 @@ export class SourceReader {
    * reads locally.
    */
   provider(ownerOf: (jobId: string) => string | undefined): SourceBytesProvider {
-    return async (jobId, lineage) => {
+    return async (jobId, lineage, op) => {
       const driverId = ownerOf(jobId);
       if (driverId === undefined) return undefined;
-      return this.bytesFor(jobId, driverId, lineage.source);
+      // Only inference is followed by a second pass (the load) over the same bytes.
+      return this.bytesFor(jobId, driverId, lineage.source, op === 'csv-infer');
     };
   }
 

@@ -35,7 +35,7 @@ import type { Block, BlockKey, BlockStore, PinnedBlock } from './storage/block-s
  * executor without the input on its file system fetches them from the driver). Resolving
  * undefined means: read `lineage.source.file` directly.
  */
-export type SourceBytesProvider = (jobId: JobId, lineage: PartitionLineage) => Promise<Uint8Array | undefined>;
+export type SourceBytesProvider = (jobId: JobId, lineage: PartitionLineage, op: TaskOp) => Promise<Uint8Array | undefined>;
 
 /** Runs tasks against a block store and a thread pool. */
 export class TaskRunner {
@@ -55,7 +55,7 @@ export class TaskRunner {
 
   private async execute(jobId: JobId, lineage: PartitionLineage, name: TaskOp, params: unknown): Promise<OpOutput<unknown>> {
     const op = anyTaskOp(name);
-    const { input, pinned } = await this.input(jobId, lineage, op.input, op.split?.(params));
+    const { input, pinned } = await this.input(jobId, lineage, name, op.input, op.split?.(params));
     let out: OpOutput<unknown>;
     try {
       out = await this.pool.run({ op: name, lineage, params, input });
@@ -73,12 +73,13 @@ export class TaskRunner {
   private async input(
     jobId: JobId,
     lineage: PartitionLineage,
+    op: TaskOp,
     kind: 'source' | 'rows' | 'design',
     split: 'train' | 'test' | undefined,
   ): Promise<{ input: WorkerInput; pinned?: PinnedBlock }> {
     switch (kind) {
       case 'source': {
-        const bytes = await this.sourceBytes(jobId, lineage);
+        const bytes = await this.sourceBytes(jobId, lineage, op);
         return { input: bytes ? { kind, bytes } : { kind } };
       }
       case 'rows': {

@@ -92,10 +92,14 @@ t.test('source-reader: provider() fetches from the job owner, or lets the worker
   const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet });
   const provide = reader.provider((jobId) => (jobId === 'j6' ? 'drv' : undefined));
   const lineage = { source: source('/not/on/this/machine.csv', 2, 12), csv: DEFAULT_CSV_OPTIONS, firstRowId: 0 };
-  const bytes = await provide(asJobId('j6'), lineage);
+  const bytes = await provide(asJobId('j6'), lineage, 'csv-load');
   t.same(Buffer.from(bytes!), Buffer.from(content.subarray(2, 12)));
   t.equal(requests.length, 1);
-  t.equal(await provide(asJobId('unknown-job'), lineage), undefined, 'no known driver: the worker reads (and reports) the file');
+  t.equal(
+    await provide(asJobId('unknown-job'), lineage, 'csv-load'),
+    undefined,
+    'no known driver: the worker reads (and reports) the file',
+  );
 });
 
 t.test('source-reader: a driver that sends the wrong length or does not answer fails the fetch', async (t) => {
@@ -109,36 +113,40 @@ t.test('source-reader: a driver that sends the wrong length or does not answer f
   });
 });
 
-t.test('source-reader: a fetched range is kept for the next pass (inference, then load) and then let go', async (t) => {
+t.test('source-reader: a range fetched for inference is kept for the load and then let go; a one-pass read keeps nothing', async (t) => {
   requests.length = 0;
   const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, chunkBytes: 16 });
   const src = source('/not/on/this/machine.csv', 2, content.length);
   const perFetch = Math.ceil((content.length - 2) / 16);
-  const first = await reader.bytesFor('j7', 'drv', src);
+  const first = await reader.bytesFor('j7', 'drv', src, true);
   t.equal(requests.length, perFetch, 'the first pass fetches the range');
-  const second = await reader.bytesFor('j7', 'drv', src);
+  const second = await reader.bytesFor('j7', 'drv', src, true);
   t.equal(requests.length, perFetch, 'the second pass gets the kept bytes: nothing crosses the network again');
   t.same(Buffer.from(second!), Buffer.from(first!));
   t.equal(reader.fetchedBytes, content.length - 2, 'each byte fetched once');
-  await reader.bytesFor('j7', 'drv', src);
+  await reader.bytesFor('j7', 'drv', src, true);
   t.equal(requests.length, 2 * perFetch, 'after its second use the range is no longer held (a rebuild fetches again)');
   reader.forgetJob('j7');
-  await reader.bytesFor('j7', 'drv', src);
+  await reader.bytesFor('j7', 'drv', src, true);
+  reader.forgetJob('j7');
+  await reader.bytesFor('j7', 'drv', src, true);
+  t.equal(requests.length, 4 * perFetch, 'a dropped job keeps nothing');
   reader.forgetJob('j7');
   await reader.bytesFor('j7', 'drv', src);
-  t.equal(requests.length, 4 * perFetch, 'a dropped job keeps nothing');
+  await reader.bytesFor('j7', 'drv', src, true);
+  t.equal(requests.length, 6 * perFetch, 'a read by a one-pass op (scan, load) is not kept for later');
 
   const none = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, chunkBytes: 16, keepBytes: 0 });
   requests.length = 0;
-  await none.bytesFor('j8', 'drv', src);
-  await none.bytesFor('j8', 'drv', src);
+  await none.bytesFor('j8', 'drv', src, true);
+  await none.bytesFor('j8', 'drv', src, true);
   t.equal(requests.length, 2 * perFetch, 'keepBytes 0 keeps nothing');
 
   shortBy = 1;
-  await t.rejects(reader.bytesFor('j9', 'drv', src), { code: 'E_BAD_MESSAGE' });
+  await t.rejects(reader.bytesFor('j9', 'drv', src, true), { code: 'E_BAD_MESSAGE' });
   shortBy = 0;
   requests.length = 0;
-  const retried = await reader.bytesFor('j9', 'drv', src);
+  const retried = await reader.bytesFor('j9', 'drv', src, true);
   t.same(Buffer.from(retried!), Buffer.from(content.subarray(2)), 'a failed fetch is not kept: the retry fetches afresh');
   t.equal(requests.length, perFetch);
 });
