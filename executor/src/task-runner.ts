@@ -10,7 +10,9 @@
  * share one rebuild. Under a memory budget the store evicts cached blocks; a task pins the
  * block it reads for as long as it runs, so only idle blocks are evicted, and a block rebuilt
  * for a task is handed to it even when the store had to evict it again at once (a budget
- * smaller than one block then costs a rebuild per task, never a loop).
+ * smaller than one block then costs a rebuild per task, never a loop). A cached block an op
+ * declares stale (csv-conform: a scanned block whose types cannot widen in place) is dropped
+ * and rebuilt the same way, as is a scan's provisional block for any other op.
  * THREADING: main thread; kernels run on the ThreadPool.
  */
 import {
@@ -55,7 +57,14 @@ export class TaskRunner {
 
   private async execute(jobId: JobId, lineage: PartitionLineage, name: TaskOp, params: unknown): Promise<OpOutput<unknown>> {
     const op = anyTaskOp(name);
-    const { input, pinned } = await this.input(jobId, lineage, name, op.input, op.split?.(params));
+    const { input, pinned } = await this.input(
+      jobId,
+      lineage,
+      name,
+      op.input,
+      op.split?.(params),
+      op.stale as ((block: ColumnBatch, lineage: PartitionLineage) => boolean) | undefined,
+    );
     let out: OpOutput<unknown>;
     try {
       out = await this.pool.run({ op: name, lineage, params, input });
@@ -76,6 +85,7 @@ export class TaskRunner {
     op: TaskOp,
     kind: 'source' | 'rows' | 'design',
     split: 'train' | 'test' | undefined,
+    stale?: (block: ColumnBatch, lineage: PartitionLineage) => boolean,
   ): Promise<{ input: WorkerInput; pinned?: PinnedBlock }> {
     switch (kind) {
       case 'source': {
@@ -83,7 +93,19 @@ export class TaskRunner {
         return { input: bytes ? { kind, bytes } : { kind } };
       }
       case 'rows': {
-        const { block, pinned } = await this.block(jobId, lineage, 'rows');
+        let got = await this.block(jobId, lineage, 'rows');
+        const rows = got.block as ColumnBatch;
+        // A scan's provisional block (the partition's own types, no row ids) serves only an op
+        // that declares how to judge it (csv-conform). It can outlive its conform elsewhere:
+        // the scan ran here, the conform and encode on another executor.
+        if (stale ? stale(rows, lineage) : rows.provisional !== undefined) {
+          // The cached block cannot serve this op: drop it and rebuild it from lineage, as if
+          // it had been lost.
+          if (got.pinned) this.store.release(got.pinned);
+          this.store.delete(key(jobId, lineage.source.index, 'rows'));
+          got = await this.block(jobId, lineage, 'rows');
+        }
+        const { block, pinned } = got;
         return { input: { kind, rows: block as ColumnBatch }, ...(pinned && { pinned }) };
       }
       case 'design': {

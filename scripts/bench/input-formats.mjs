@@ -51,10 +51,10 @@ async function child(file, threads) {
     let partitions = 0;
     events.on('stage-submitted', (e) => {
       firstStage ??= performance.now();
-      if (/^(infer|load)/.test(e.name)) partitions = e.tasks;
+      if (/^(scan|infer|load)/.test(e.name)) partitions = e.tasks;
     });
     events.on('stage-completed', (e) => {
-      const kind = /^infer/.test(e.name) ? 'infer' : /^load/.test(e.name) ? 'load' : undefined;
+      const kind = /^(scan|infer)/.test(e.name) ? 'infer' : /^load/.test(e.name) ? 'load' : undefined;
       if (kind) stages[kind] = (stages[kind] ?? 0) + e.durationMs;
     });
     let loadedAt;
@@ -140,7 +140,7 @@ async function parent() {
     `machine: ${cpus[0]?.model ?? 'cpu'} × ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, ` +
       `local[${threads}], ${rows.toLocaleString('en')} rows, medians of ${runs} runs (after 1 warm-up round)`,
   );
-  const cols = ['format', 'file MB', 'partitions', 'plan ms', 'infer ms', 'load ms', 'plan→loaded ms', 'peak RSS MiB'];
+  const cols = ['format', 'file MB', 'partitions', 'plan ms', 'scan|infer ms', 'load ms', 'plan→loaded ms', 'peak RSS MiB'];
   const table = formats.map(([name, file]) => {
     const rs = results[name];
     return [

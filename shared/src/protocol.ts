@@ -18,8 +18,8 @@ import { makeSchemaKit } from './wire/schema-kit.js';
 import { describeValueType, parseWithSchema as parseWith } from './zod-issues.js';
 import { isSubjectToken } from './wire/subject-token.js';
 
-/** Version 2: job plans registered once, launches of task batches. Version 3: plans name several input files (CSV, gzip CSV, Parquet). */
-export const PROTOCOL_VERSION = 3;
+/** Version 2: job plans registered once, launches of task batches. Version 3: plans name several input files (CSV, gzip CSV, Parquet). Version 4: the one-pass CSV read (csv-scan, csv-conform). */
+export const PROTOCOL_VERSION = 4;
 
 const kit = makeSchemaKit(z);
 const { count, finite, nonEmpty, subjectToken, strings, uint8Array, wireError, jobPlan } = kit;

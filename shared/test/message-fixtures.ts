@@ -9,7 +9,7 @@ const v = PROTOCOL_VERSION;
 
 /** A job plan with every optional part present (schema, encoding, compat split). */
 export const plan: JobPlan = {
-  version: 3,
+  version: 4,
   files: [
     { path: '/data/bank/part-0.csv.gz', size: 1_000, format: 'csv', compression: 'gzip' },
     { path: '/data/bank/part-1.parquet', size: 5_000_000, format: 'parquet', compression: 'none', footerStart: 4_999_000 },

@@ -1,10 +1,14 @@
 /**
- * The input stages every job that reads data shares — training (job-runner.ts) and scoring
- * (predict-job.ts): plan the files, infer the CSV schema (re-planning with an exact scan when
- * a guessed cut fell inside a quoted field), give each partition its first row id and line,
- * then load the partitions into cached columnar blocks on the executors. Parquet needs no
- * inference: its schema and row counts are in the footers. Partitioning depends only on the
- * files and the spec, never on the executors.
+ * The input stages every job that reads data shares — training (job-runner.ts), scoring
+ * (predict-job.ts) and convert: plan the files; scan the CSV partitions once (csv-scan: each
+ * task infers its partition's types while it parses it into a cached block with those types;
+ * re-planning with an exact scan when a guessed cut fell inside a quoted field); merge the
+ * types into the table's schema and give each partition its first row id and line; then
+ * conform the cached blocks to that schema (csv-conform, over the cached blocks, not the
+ * bytes), which returns the column statistics. Each byte is read once; a block whose types
+ * cannot widen in place is rebuilt from its bytes with the table's schema (csv-load). Parquet
+ * needs no inference: its schema and row counts are in the footers, and csv-load reads it.
+ * Partitioning depends only on the files and the spec, never on the executors.
  */
 import { resolve } from 'node:path';
 import {
@@ -82,7 +86,10 @@ export function planInput(spec: JobSpec, exactSplits = false, version = 1): Prom
   return planInputFiles(spec.input, exactSplits, version);
 }
 
-/** Infers the schema of a planned input (CSV); `planned` may be re-planned with exact cuts. */
+/**
+ * Infers the schema of a planned input (CSV) by the scan stage, which also leaves each
+ * partition's provisional block cached for loadStage; `planned` may be re-planned with exact cuts.
+ */
 export async function inferInput(ctx: RunContext, spec: JobSpec, first: PlannedInput): Promise<InferredInput> {
   let planned = first;
   const label = planned.label;
@@ -103,7 +110,7 @@ export async function inferInput(ctx: RunContext, spec: JobSpec, first: PlannedI
   }
   const base = planned.plan;
   const schema = spec.input.csv.inferSchema
-    ? taskOp('csv-infer').merge(inferred, base)
+    ? taskOp('csv-scan').merge(inferred, base)
     : base.columnNames.map((name) => ({ name, type: 'string' as const }));
   return { planned, inferred, schema, label, file };
 }
@@ -132,14 +139,18 @@ export function loadPlan(input: InferredInput, schema: Schema): JobPlan {
   };
 }
 
-/** Loads every partition into cached columnar blocks; returns each partition's statistics. */
+/**
+ * Brings every partition's cached block to the plan's schema and row ids: conforms the CSV
+ * scan's blocks, or loads Parquet row groups; returns each partition's statistics.
+ */
 export function loadStage(ctx: RunContext, plan: JobPlan, label: string): Promise<LoadPartial[]> {
-  return stage(ctx, plan, `load ${label}`, 'csv-load', {});
+  if (plan.files[0]!.format === 'parquet') return stage(ctx, plan, `load ${label}`, 'csv-load', {});
+  return stage(ctx, plan, `load ${label}`, 'csv-conform', {});
 }
 
-/** The inference stage; its parse errors carry partition-relative lines, made absolute here. */
+/** The scan stage; its parse errors carry partition-relative lines, made absolute here. */
 function inferStage(ctx: RunContext, plan: JobPlan, label: string): Promise<InferPartial[]> {
-  return withLineNumbers(() => stage(ctx, plan, `infer schema of ${label}`, 'csv-infer', {}));
+  return withLineNumbers(() => stage(ctx, plan, `scan ${label}`, 'csv-scan', {}));
 }
 
 /**

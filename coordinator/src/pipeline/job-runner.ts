@@ -6,7 +6,8 @@
  * writes artifacts. It builds none of its collaborators: DriverContext (driver-context.ts)
  * wires the scheduler, the executors and the event bus, in local mode and on a cluster alike.
  *
- * Stages: infer schema → load (cache rows, column stats) → encode (train/test blocks) →
+ * Stages: scan (infer the schema and cache provisional rows in one pass over the input) →
+ * load (conform the rows to the schema, column stats) → encode (train/test blocks) →
  * summarize → gradient × L-BFGS evaluations → evaluate train/test. The plan grows at stage
  * boundaries (a new version each time) and is registered with each executor once per
  * version; a task then names only its partition. Outputs are staged and committed
@@ -100,7 +101,8 @@ async function executeStages(
   const { jobId, membership, logger: log } = ctx;
 
   // 1–2. Plan partitions from the files alone (never from the executor count), then the
-  // schema-inference pass (Spark's inferSchema is a separate pass too); input-stages.ts.
+  // scan: the one pass over the input, inferring the schema while it caches the rows
+  // (Spark's inferSchema reads the data a second time); input-stages.ts.
   const input = await inferInput(ctx, spec, await planInput(spec));
   const { label: fileName, file, schema } = input;
   const base = input.planned.plan;
@@ -111,7 +113,7 @@ async function executeStages(
   );
   const loadedPlan = loadPlan(input, schema);
 
-  // 3. Load: parse into cached columnar blocks, gather column statistics.
+  // 3. Load: the cached blocks take the table's schema and row ids; column statistics.
   const loadParts = await loadStage(ctx, loadedPlan, fileName);
   const stats = taskOp('csv-load').merge(loadParts, loadedPlan);
   if (stats.rowCount === 0) {

@@ -1,4 +1,4 @@
-import type { Schema } from './schema.js';
+import type { ColumnType, Schema } from './schema.js';
 import type { StringDictionary } from './string-dictionary.js';
 
 /**
@@ -34,4 +34,22 @@ export interface ColumnBatch {
   /** Global record index of each row (its position among the file's data records). */
   readonly rowIds: Float64Array;
   readonly columns: readonly Column[];
+  /** Source records the parse counted as malformed (nulled under PERMISSIVE, dropped under DROPMALFORMED); absent: none. */
+  readonly malformedCount?: number;
+  /**
+   * Set on a block the one-pass CSV scan built before the table's schema was known: its
+   * columns have this partition's own types, and its row ids are not assigned yet (empty).
+   * Only the conform step (csv/provisional-batch.ts) reads such a block.
+   */
+  readonly provisional?: ProvisionalTypes;
+}
+
+/** What a scanned partition's columns hold, per column (see ColumnBatch.provisional). */
+export interface ProvisionalTypes {
+  /** The partition's own inferred type; null for a column with no non-null value (no storage). */
+  readonly types: readonly (ColumnType | null)[];
+  /** Per column: an int or long value was spelled as a negative zero (`-0`), which is -0.0 only as a double. */
+  readonly negativeZero: readonly boolean[];
+  /** Per column of the null type: a quoted empty field was seen, which a string column keeps as "" (not null). */
+  readonly emptyString: readonly boolean[];
 }

@@ -1,9 +1,12 @@
 /**
  * Parses one partition's bytes (a record-aligned range planned by csv-split-planner.ts) in an
- * executor worker thread: `inferPartition` for the schema-inference pass, `parsePartition` for
- * the load pass, which builds the columnar batch (SharedArrayBuffer-backed) and its column
- * statistics. Pure: callers read the bytes. Both passes keep exactly the same records, so the
- * driver's row-id prefix sums from one pass hold for the other.
+ * executor worker thread: `scanPartition`, the one pass a job makes over its CSV input, which
+ * infers the partition's types while it builds the columnar batch (SharedArrayBuffer-backed)
+ * with those types; `parsePartition`, the load of a partition with the table's schema (a
+ * rebuild of a lost block, or a partition whose scanned types cannot be widened to the
+ * table's in place, see provisional-batch.ts); and `inferPartition`, inference alone. Pure:
+ * callers read the bytes. All keep exactly the same records, so the driver's row-id prefix
+ * sums from one hold for the others.
  *
  * Each pass runs a fast path that tokenizes and converts a plain record (no quotes, right
  * field count, valid values) in one sweep, and hands every other record to the general path
@@ -18,10 +21,11 @@
  * does not parse; FAILFAST errors give the line of the record's first byte.
  */
 import { CsvParseError, KindlingError, type WireError } from '../errors.js';
-import type { Schema } from '../columnar/schema.js';
+import type { ColumnType, Schema } from '../columnar/schema.js';
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
 import { sharedFloat64, toSharedFloat64, toSharedInt32, toSharedUint8 } from '../columnar/shared-arrays.js';
-import type { ColumnStats, CsvOptions, InferPartial, LoadPartial, PartitionSource } from '../tasks.js';
+import type { CsvOptions, InferPartial, LoadPartial, PartitionSource } from '../tasks.js';
+import { batchStatistics } from './batch-statistics.js';
 import { PartitionContext, baseName } from './csv-partition-context.js';
 import { CR, FIELD_QUOTED, FIELD_SCRATCH, LF, lineBreakEnd } from './csv-record-parser.js';
 import type { ByteRangeReader } from './csv-split-planner.js';
@@ -98,10 +102,52 @@ export function parsePartition(
       { file: source.file, partition: source.index },
     );
   }
-  const pass = new LoadPass(bytes, source, csv, schema, firstLine, fileSize);
+  const pass = new LoadPass(
+    bytes,
+    source,
+    csv,
+    Int32Array.from(schema, (f) => typeCode(f.type)),
+    false,
+    firstLine,
+    fileSize,
+    schema,
+  );
   loadRecords(pass);
   return pass.finish(firstRowId);
 }
+
+/**
+ * One-pass scan of one partition: inference and load together. Every column starts as the
+ * null type (string without inferSchema) and widens as its values ask, exactly as
+ * inferPartition would; the batch holds the values as parsePartition would with the
+ * partition's final types (a widening that cannot keep the values already parsed — to string,
+ * or to double after a `-0` — restarts the partition with the wider types, at most a few
+ * times per column). The batch is provisional (ColumnBatch.provisional): no row ids yet and
+ * no storage for all-null columns; the conform step gives it the table's schema and row ids.
+ * The partial is what inferPartition returns for the same bytes.
+ */
+export function scanPartition(
+  bytes: Uint8Array,
+  source: PartitionSource,
+  csv: CsvOptions,
+  firstLine: number | null,
+  fileSize?: number,
+): { batch: ColumnBatch; partial: InferPartial } {
+  const types = new Int32Array(source.numColumns).fill(csv.inferSchema ? T_NULL : T_STRING);
+  for (;;) {
+    const pass = new LoadPass(bytes, source, csv, types, true, firstLine, fileSize);
+    try {
+      loadRecords(pass);
+    } catch (err) {
+      if (err === RESTART) continue; // types were widened in place
+      throw err;
+    }
+    return { batch: pass.provisionalBatch(), partial: pass.inferPartial() };
+  }
+}
+
+/** Thrown inside a scan when a column widened in a way that the values parsed so far cannot follow. */
+const RESTART = Symbol('restart scan with wider types');
 
 /**
  * Rewrites a FAILFAST error raised with a partition-relative line (details.lineRelative)
@@ -285,18 +331,23 @@ function inferRecords(pass: InferPass): void {
 }
 
 /**
- * State of one load pass: the growing column arrays and dictionaries. Row `rows` is written
- * in place and only counts once its record is kept: a record given up half-way by the fast
- * path is rewritten by the general path (or overwritten by the next record if dropped).
+ * State of one load pass (or scan): the growing column arrays and dictionaries. Row `rows` is
+ * written in place and only counts once its record is kept: a record given up half-way by the
+ * fast path is rewritten by the general path (or overwritten by the next record if dropped).
+ * In a scan, `types` widens as values arrive (the general path does it, as InferPass does) and
+ * a column of the null type has no storage until its first value.
  */
 class LoadPass {
   readonly ctx: PartitionContext;
   readonly ncol: number;
-  readonly types: Int32Array;
   readonly values: Float64Array[] = [];
   readonly nulls: (Uint8Array | null)[] = [];
   readonly codes: Int32Array[] = [];
   readonly dicts: StringDictionaryBuilder[] = [];
+  /** Per column (scan): an int or long value spelled `-0` was read (as +0). */
+  readonly negZero: Uint8Array;
+  /** Per column (scan): a quoted empty field that a string column keeps as "" was seen while the column had no type. */
+  readonly emptyString: Uint8Array;
   cap: number;
   rows = 0;
   malformed = 0;
@@ -305,22 +356,27 @@ class LoadPass {
 
   constructor(
     readonly bytes: Uint8Array,
-    source: PartitionSource,
+    readonly source: PartitionSource,
     readonly csv: CsvOptions,
-    readonly schema: Schema,
+    /** Type code per column; a scan widens it in place. */
+    readonly types: Int32Array,
+    readonly scan: boolean,
     firstLine: number | null,
     fileSize: number | undefined,
+    /** The table's schema (load); a scan names types from `types`. */
+    private readonly schema?: Schema,
   ) {
     this.ctx = new PartitionContext(bytes, source, csv, firstLine, fileSize);
-    this.ncol = schema.length;
-    this.types = Int32Array.from(schema, (f) => typeCode(f.type));
+    this.ncol = types.length;
     this.cap = estimateRecords(bytes);
+    this.negZero = new Uint8Array(this.ncol);
+    this.emptyString = new Uint8Array(this.ncol);
     for (let c = 0; c < this.ncol; c++) {
-      const isString = this.types[c] === T_STRING;
-      this.values.push(new Float64Array(isString ? 0 : this.cap));
-      this.codes.push(new Int32Array(isString ? this.cap : 0));
+      const t = this.types[c]!;
+      this.values.push(new Float64Array(t === T_STRING || t === T_NULL ? 0 : this.cap));
+      this.codes.push(new Int32Array(t === T_STRING ? this.cap : 0));
       this.nulls.push(null);
-      this.dicts.push(new StringDictionaryBuilder(isString ? 64 : 1));
+      this.dicts.push(new StringDictionaryBuilder(t === T_STRING ? 64 : 1));
     }
     this.tmp = new Float64Array(this.ncol);
     this.tmpNull = new Uint8Array(this.ncol);
@@ -330,13 +386,44 @@ class LoadPass {
   grow(): void {
     this.cap *= 2;
     for (let c = 0; c < this.ncol; c++) {
-      if (this.types[c] === T_STRING) this.codes[c] = growInt32(this.codes[c]!, this.cap);
+      const t = this.types[c]!;
+      if (t === T_NULL) continue;
+      if (t === T_STRING) this.codes[c] = growInt32(this.codes[c]!, this.cap);
       else this.values[c] = growFloat64(this.values[c]!, this.cap);
       const m = this.nulls[c];
       if (m) this.nulls[c] = growUint8(m, this.cap);
     }
   }
 
+  /**
+   * Scan: column c's values need type `to` (wider than its type so far). From the null type,
+   * storage starts with the rows so far as nulls (unless a quoted empty field among them is
+   * "" to a string column); between numeric types the parsed values stand (int and long
+   * values are the same doubles), except that `-0` read as an integer is +0 where a double is
+   * -0; any other widening restarts the scan.
+   */
+  widen(c: number, to: number): void {
+    const from = this.types[c]!;
+    const rows = this.rows;
+    this.types[c] = to;
+    if (from === T_NULL && !(to === T_STRING && this.emptyString[c] === 1)) {
+      if (to === T_STRING) {
+        this.codes[c] = new Int32Array(this.cap).fill(-1, 0, rows);
+        this.dicts[c] = new StringDictionaryBuilder(64);
+      } else {
+        this.values[c] = new Float64Array(this.cap).fill(NaN, 0, rows);
+        if (rows > 0) this.nulls[c] = new Uint8Array(this.cap).fill(1, 0, rows);
+      }
+      return;
+    }
+    if (to <= T_DOUBLE && !(to === T_DOUBLE && this.negZero[c] === 1)) return;
+    throw RESTART;
+  }
+
+  /** Type name of column c, for messages. */
+  typeOf(c: number): ColumnType {
+    return this.schema?.[c]?.type ?? typeName(this.types[c]!) ?? 'string';
+  }
   /**
    * General path for the record at pos (quotes, escapes, blank lines, malformed records):
    * converts every field into tmp first and writes the row only if it is kept, so a dropped
@@ -356,6 +443,19 @@ class LoadPass {
     }
     const nullBytes = ctx.nullBytes;
     const n = nf < ncol ? nf : ncol;
+    if (this.scan && this.csv.inferSchema && !(bad && mode === 'DROPMALFORMED')) {
+      // Inference, as InferPass.general: the record's non-null values widen their columns.
+      for (let c = 0; c < n; c++) {
+        const cur = types[c]!;
+        if (cur === T_STRING) continue;
+        const buf = (reader.flags[c]! & FIELD_SCRATCH) !== 0 ? reader.scratch : bytes;
+        const s = reader.starts[c]!;
+        const e = reader.ends[c]!;
+        if (s === e || (nullBytes.length > 0 && equalsBytes(buf, s, e, nullBytes))) continue;
+        const t = joinTypes(cur, classifyField(buf, s, e));
+        if (t !== cur) this.widen(c, t);
+      }
+    }
     for (let c = 0; c < ncol && !(bad && mode === 'DROPMALFORMED'); c++) {
       const t = types[c]!;
       if (c >= n) {
@@ -371,14 +471,16 @@ class LoadPass {
           ? t !== T_STRING || (f & FIELD_QUOTED) === 0 || ctx.nullEmptyQuoted
           : nullBytes.length > 0 && equalsBytes(buf, s, e, nullBytes);
       tmpNull[c] = isNull ? 1 : 0;
-      if (isNull || t === T_STRING) continue;
+      if (t === T_NULL && s === e && (f & FIELD_QUOTED) !== 0 && !ctx.nullEmptyQuoted) this.emptyString[c] = 1;
+      if (isNull || t === T_STRING || t === T_NULL) continue;
       const v = parseTyped(t, buf, s, e);
       if (v !== v && !(t === T_DOUBLE && isNaNToken(buf, s, e))) {
-        if (mode === 'FAILFAST') throw ctx.valueError(c, this.schema[c]!.type, buf, s, e);
+        if (mode === 'FAILFAST') throw ctx.valueError(c, this.typeOf(c), buf, s, e);
         bad = true;
         tmpNull[c] = 1;
         continue;
       }
+      if (v === 0 && (t === T_INT || t === T_LONG) && buf[s] === 0x2d) this.negZero[c] = 1;
       tmp[c] = v;
     }
     if (bad) {
@@ -392,6 +494,7 @@ class LoadPass {
     const row = this.rows;
     for (let c = 0; c < ncol; c++) {
       const isNull = tmpNull[c] === 1;
+      if (types[c] === T_NULL) continue;
       if (types[c] === T_STRING) {
         const buf = (reader.flags[c]! & FIELD_SCRATCH) !== 0 ? reader.scratch : bytes;
         this.codes[c]![row] = isNull ? -1 : this.dicts[c]!.add(buf, reader.starts[c]!, reader.ends[c]!);
@@ -412,27 +515,54 @@ class LoadPass {
   /** Exactly sized shared buffers, statistics and row ids. */
   finish(firstRowId: number): ParsedPartition {
     const rows = this.rows;
-    const columns: Column[] = [];
-    const stats: ColumnStats[] = [];
-    for (let c = 0; c < this.ncol; c++) {
-      if (this.types[c] === T_STRING) {
-        const codes = this.codes[c]!;
-        columns.push({ kind: 'string', codes: toSharedInt32(codes, rows), dict: this.dicts[c]!.toShared() });
-        stats.push(this.dicts[c]!.stats(codes, rows));
-      } else {
-        const m = this.nulls[c];
-        const values = toSharedFloat64(this.values[c]!, rows);
-        const nulls = m ? toSharedUint8(m, rows) : null;
-        columns.push({ kind: 'numeric', values, nulls });
-        stats.push(numericStats(values, nulls, rows));
-      }
-    }
     const rowIds = sharedFloat64(rows);
     for (let i = 0; i < rows; i++) rowIds[i] = firstRowId + i;
+    const batch: ColumnBatch = { schema: this.schema!, numRows: rows, rowIds, columns: this.columns(), malformedCount: this.malformed };
+    return { batch, partial: { rowCount: rows, malformedCount: this.malformed, columns: batchStatistics(batch) } };
+  }
+
+  /** The scan's batch: the partition's own types, no row ids, no storage for all-null columns. */
+  provisionalBatch(): ColumnBatch {
+    const types = Array.from(this.types, (t) => typeName(t));
     return {
-      batch: { schema: this.schema, numRows: rows, rowIds, columns },
-      partial: { rowCount: rows, malformedCount: this.malformed, columns: stats },
+      schema: this.source.columnNames.map((name, c) => ({ name, type: types[c] ?? 'string' })),
+      numRows: this.rows,
+      rowIds: sharedFloat64(0),
+      columns: this.columns(),
+      malformedCount: this.malformed,
+      provisional: {
+        types,
+        negativeZero: Array.from(this.negZero, (z) => z === 1),
+        emptyString: Array.from(this.emptyString, (z) => z === 1),
+      },
     };
+  }
+
+  /** What inferPartition reports for the same bytes. */
+  inferPartial(): InferPartial {
+    return {
+      rowCount: this.rows,
+      malformedCount: this.malformed,
+      lineCount: this.ctx.reader.line - 1,
+      types: Array.from(this.types, (t) => typeName(t)),
+    };
+  }
+
+  private columns(): Column[] {
+    const rows = this.rows;
+    const columns: Column[] = [];
+    for (let c = 0; c < this.ncol; c++) {
+      const t = this.types[c]!;
+      if (t === T_STRING) {
+        columns.push({ kind: 'string', codes: toSharedInt32(this.codes[c]!, rows), dict: this.dicts[c]!.toShared() });
+      } else if (t === T_NULL) {
+        columns.push({ kind: 'numeric', values: sharedFloat64(0), nulls: null });
+      } else {
+        const m = this.nulls[c];
+        columns.push({ kind: 'numeric', values: toSharedFloat64(this.values[c]!, rows), nulls: m ? toSharedUint8(m, rows) : null });
+      }
+    }
+    return columns;
   }
 }
 
@@ -443,7 +573,7 @@ class LoadPass {
  * for the end of the record, so a record given up half-way adds none.
  */
 function loadRecords(pass: LoadPass): void {
-  const { bytes, types, ncol, ctx, values, nulls, codes, dicts } = pass;
+  const { bytes, types, ncol, ctx, values, nulls, codes, dicts, negZero } = pass;
   const { stop, fastEnd, nullBytes } = ctx;
   const { delimiter: delim, quote } = ctx.opts;
   const reader = ctx.reader;
@@ -487,6 +617,10 @@ function loadRecords(pass: LoadPass): void {
               pendEnd[c] = p;
             }
           }
+        } else if (t === T_NULL) {
+          // A scan's column with no value yet: a value widens it, on the general path.
+          while (stop[bytes[p]!] === 0) p++;
+          if (s !== p && !(nullLen > 0 && equalsBytes(bytes, s, p, nullBytes))) break fast;
         } else {
           let v: number;
           if (t === T_INT) {
@@ -508,12 +642,16 @@ function loadRecords(pass: LoadPass): void {
               if (neg) break fast;
             } else {
               if (v > (neg ? 2147483648 : 2147483647)) break fast;
-              if (neg) v = 0 - v;
+              if (neg) {
+                if (v === 0) negZero[c] = 1;
+                v = 0 - v;
+              }
             }
           } else {
             while (stop[bytes[p]!] === 0) p++;
             v = s === p ? 0 : parseTyped(t, bytes, s, p);
             if (v !== v && !(t === T_DOUBLE && isNaNToken(bytes, s, p))) break fast;
+            if (v === 0 && t === T_LONG && bytes[s] === 0x2d) negZero[c] = 1;
           }
           if (s === p || (nullLen > 0 && equalsBytes(bytes, s, p, nullBytes))) {
             values[c]![rows] = NaN;
@@ -569,46 +707,6 @@ function fitsType(t: number, buf: Uint8Array, s: number, e: number): boolean {
   if (t === T_LONG) return !Number.isNaN(parseLongField(buf, s, e));
   if (t === T_BOOLEAN) return !Number.isNaN(parseBooleanField(buf, s, e));
   return false;
-}
-
-/**
- * count, mean and M2 (Σ (x − mean)², what Welford's update tracks) of the non-null values,
- * by two passes over the column: exact order, no division per value, and more accurate than
- * the streaming update. Deterministic. Empty: mean 0, M2 0, min +∞, max −∞.
- */
-export function numericStats(values: Float64Array, nulls: Uint8Array | null, rows: number): ColumnStats {
-  const out = new Float64Array(5);
-  moments(values, nulls, rows, out);
-  const count = out[0]!;
-  return { kind: 'numeric', count, nullCount: rows - count, mean: out[1]!, m2: out[2]!, min: out[3]!, max: out[4]! };
-}
-
-/** The loops of numericStats, apart so that their optimised code never meets the object literal. */
-function moments(values: Float64Array, nulls: Uint8Array | null, rows: number, out: Float64Array): void {
-  let count = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < rows; i++) {
-    if (nulls !== null && nulls[i] === 1) continue;
-    const x = values[i]!;
-    count++;
-    sum += x;
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  const mean = count > 0 ? sum / count : 0;
-  let m2 = 0;
-  for (let i = 0; i < rows; i++) {
-    if (nulls !== null && nulls[i] === 1) continue;
-    const d = values[i]! - mean;
-    m2 += d * d;
-  }
-  out[0] = count;
-  out[1] = mean;
-  out[2] = m2;
-  out[3] = min;
-  out[4] = max;
 }
 
 /**

@@ -14,4 +14,13 @@ export {
   type PlanCsvSplitsArgs,
 } from './csv-split-planner.js';
 export { mergeInferPartials } from './csv-type-inference.js';
-export { countNewlines, inferPartition, parsePartition, withAbsoluteLine, type ParsedPartition } from './csv-partition-parser.js';
+export {
+  countNewlines,
+  inferPartition,
+  parsePartition,
+  scanPartition,
+  withAbsoluteLine,
+  type ParsedPartition,
+} from './csv-partition-parser.js';
+export { conformable, conformBatch } from './provisional-batch.js';
+export { batchStatistics } from './batch-statistics.js';

@@ -11,8 +11,8 @@
 import { toSharedInt32, toSharedUint8 } from '../columnar/shared-arrays.js';
 import type { StringDictionary } from '../columnar/string-dictionary.js';
 import type { StringColumnStats } from '../tasks.js';
+import { stringStats } from './batch-statistics.js';
 
-const utf8 = new TextDecoder('utf-8');
 /** Keeps the first r bytes (big-endian) of a word. */
 const MASK = Int32Array.from([0, 0xff000000, 0xffff0000, 0xffffff00]);
 
@@ -196,24 +196,8 @@ export class StringDictionaryBuilder {
 
   /** Value counts of a column's codes (-1 = null), for the load partial. */
   stats(codes: Int32Array, rows: number): StringColumnStats {
-    const tally = new Float64Array(this.size);
-    const nullCount = countCodes(codes, rows, tally);
-    const counts = Array.from(tally);
-    const values = new Array<string>(this.size);
-    for (let i = 0; i < this.size; i++) values[i] = utf8.decode(this.bytes.subarray(this.offsets[i]!, this.offsets[i + 1]!));
-    return { kind: 'string', nullCount, values, counts };
+    return stringStats(codes, rows, this.size, this.offsets, this.bytes);
   }
-}
-
-/** Tallies codes into counts; returns the number of nulls (-1). */
-function countCodes(codes: Int32Array, rows: number, counts: Float64Array): number {
-  let nulls = 0;
-  for (let i = 0; i < rows; i++) {
-    const code = codes[i]!;
-    if (code < 0) nulls++;
-    else counts[code]!++;
-  }
-  return nulls;
 }
 
 function emptySlots(n: number): Int32Array {

@@ -3,8 +3,10 @@
  * is a new file in ops/ and one line here. Looked up by the codec (schemas), the executor's
  * task runner and worker threads (kernels), and the driver (merges).
  */
+import { csvConformOp } from './csv-conform.js';
 import { csvInferOp } from './csv-infer.js';
 import { csvLoadOp } from './csv-load.js';
+import { csvScanOp } from './csv-scan.js';
 import { encodeOp } from './encode.js';
 import { evaluateOp } from './evaluate.js';
 import { evaluateMulticlassOp } from './evaluate-multiclass.js';
@@ -21,6 +23,8 @@ import type { ParamsOf, ResultOf, TaskOpDefinition } from './task-op.js';
 export const TASK_OPS = {
   'csv-infer': csvInferOp,
   'csv-load': csvLoadOp,
+  'csv-scan': csvScanOp,
+  'csv-conform': csvConformOp,
   encode: encodeOp,
   'spark-split-keys': sparkSplitKeysOp,
   summarize: summarizeOp,

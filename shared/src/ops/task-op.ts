@@ -64,6 +64,12 @@ export interface TaskOpDefinition<
   readonly split?: (params: P) => 'train' | 'test';
   /** Worker side: the pure kernel over the input, the partition's lineage and the params. */
   readonly run: (input: OpInputByKind[K], lineage: PartitionLineage, params: P) => OpOutput<R>;
+  /**
+   * For a cached input: true when the cached block cannot serve this task and must be rebuilt
+   * from lineage first (csv-conform: a scanned block whose types cannot widen in place).
+   * Runs on the executor's main thread, so it must be cheap.
+   */
+  readonly stale?: (input: OpInputByKind[K], lineage: PartitionLineage) => boolean;
   /** Cached blocks of the partition this op makes obsolete once it ran (encode frees the rows). */
   readonly frees?: readonly ('rows' | 'train' | 'test')[];
   /** Driver side: combines the partials of a stage, given in partition order (determinism). */

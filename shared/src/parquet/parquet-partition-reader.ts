@@ -22,7 +22,7 @@ import { DataError, KindlingError } from '../errors.js';
 import type { Schema } from '../columnar/schema.js';
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
 import { sharedFloat64, sharedInt32, sharedUint8 } from '../columnar/shared-arrays.js';
-import { numericStats } from '../csv/csv-partition-parser.js';
+import { numericStats } from '../csv/batch-statistics.js';
 import { StringDictionaryBuilder } from '../csv/string-dictionary-builder.js';
 import type { ColumnStats, LoadPartial, PartitionSource } from '../tasks.js';
 import { chunkStart, parseParquetFooter } from './parquet-footer.js';

@@ -2,7 +2,10 @@
  * Test fixtures for the CSV reader tests: a seeded PRNG, a generator of tricky CSV text
  * (quoted delimiters, doubled quotes, embedded CR/LF/CRLF, multi-byte UTF-8, empty fields),
  * a counting file reader, and a way to run the whole reader (plan → infer → parse) over a
- * file. Not a test file itself (no `.test.` in the name).
+ * file, which also runs the one-pass read (scan → conform, or a load where a block cannot be
+ * conformed) and throws unless it gives the same partials, errors and blocks bit for bit —
+ * so every test that reads a file through it checks the two reads agree. Not a test file
+ * itself (no `.test.` in the name).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
@@ -12,9 +15,13 @@ import {
   countNewlines,
   withAbsoluteLine,
   dictionaryValue,
+  batchStatistics,
+  conformable,
+  conformBatch,
   inferPartition,
   mergeInferPartials,
   parsePartition,
+  scanPartition,
   planCsvSplits,
   type ByteRangeReader,
   type ColumnBatch,
@@ -205,15 +212,28 @@ export async function readCsvFile(
     // As the driver does: infer all partitions at once (first lines unknown), and turn a
     // partition-relative error line into a file line on the error path.
     const partials: InferPartial[] = [];
+    const scans: ReturnType<typeof scanPartition>[] = [];
     for (const [i, s] of plan.sources.entries()) {
+      let scanError: unknown = undefined;
+      try {
+        scans.push(scanPartition(parts[i]!, s, csv, null, f.size));
+      } catch (e) {
+        scanError = e;
+      }
       try {
         partials.push(inferPartition(parts[i]!, s, csv, null, f.size));
       } catch (e) {
+        if (!(scanError instanceof Error) || scanError.message !== (e as Error).message) {
+          throw new KindlingError('E_INTERNAL', `scan of partition ${i} did not fail as inference did: ${String(scanError)}`);
+        }
         if (e instanceof CsvParseError && e.details.lineRelative === true) {
           throw withAbsoluteLine(e, 1 + (await countNewlines(f.read, s.start)));
         }
         throw e;
       }
+      if (scanError !== undefined)
+        throw new KindlingError('E_INTERNAL', `scan of partition ${i} failed, inference did not: ${String(scanError)}`);
+      sameOrThrow(scans[i]!.partial, partials[i]!, `scan partial of partition ${i}`);
     }
     const schema = mergeInferPartials(partials, plan.columnNames);
     let rowId = 0;
@@ -225,6 +245,14 @@ export async function readCsvFile(
       if (r.batch.numRows !== partials[i]!.rowCount) {
         throw new KindlingError('E_INTERNAL', `row count mismatch in partition ${i}: ${r.batch.numRows} vs ${partials[i]!.rowCount}`);
       }
+      // The one-pass read: conform the scanned block, or load it again where it cannot be.
+      const scanned = scans[i]!.batch;
+      const one = conformable(scanned, schema)
+        ? conformBatch(scanned, schema, rowId)
+        : parsePartition(parts[i]!, s, csv, schema, rowId, line, f.size);
+      sameOrThrow(one.partial, r.partial, `one-pass load partial of partition ${i}`);
+      sameOrThrow(blockBytes(one.batch), blockBytes(r.batch), `one-pass block of partition ${i}`);
+      sameOrThrow(batchStatistics(r.batch), r.partial.columns, `statistics of partition ${i}`);
       rowId += r.batch.numRows;
       line += partials[i]!.lineCount;
       malformed += r.partial.malformedCount;
@@ -242,4 +270,28 @@ export async function readCsvFile(
   } finally {
     f.close();
   }
+}
+
+/** A block as plain data, every array as its bytes (so -0, NaN payloads and lengths count). */
+function blockBytes(b: ColumnBatch): unknown {
+  const hex = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+  return {
+    schema: b.schema,
+    numRows: b.numRows,
+    rowIds: hex(b.rowIds),
+    malformed: b.malformedCount ?? 0,
+    columns: b.columns.map((c) =>
+      c.kind === 'numeric'
+        ? { values: hex(c.values), nulls: c.nulls ? hex(c.nulls) : null }
+        : { codes: hex(c.codes), size: c.dict.size, offsets: hex(c.dict.offsets), bytes: hex(c.dict.bytes) },
+    ),
+  };
+}
+
+/** Throws E_INTERNAL naming `what` unless a and b are the same data (Object.is on leaves: -0 ≠ 0). */
+function sameOrThrow(a: unknown, b: unknown, what: string): void {
+  const enc = (v: unknown): string =>
+    JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? (Object.is(x, -0) ? '-0' : String(x)) : x));
+  if (enc(a) !== enc(b))
+    throw new KindlingError('E_INTERNAL', `${what} differs between the one-pass and two-pass reads: ${enc(a)} vs ${enc(b)}`);
 }

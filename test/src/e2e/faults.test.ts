@@ -104,7 +104,7 @@ t.test('faults: executors added while the job runs take tasks and the result is 
   t.teardown(() => cluster.stop());
   const r = await runWithFault(
     cluster,
-    /^infer schema/,
+    /^scan /,
     () => {
       cluster.startExecutor('executor-1');
       cluster.startExecutor('executor-2');
