@@ -6,7 +6,11 @@
  * whole processes back to back, alternating which goes first, and the report uses medians and
  * the sklearn / kindling ratio, because the 2 shared cores make single timings noisy.
  *
- *   node scripts/bench/end-to-end.mjs [--csv FILE | --rows N] [--reps 5] [--master local[2]] [--json]
+ *   node scripts/bench/end-to-end.mjs [--csv FILE | --rows N] [--reps 5] [--master local[2]] [--anchors] [--json]
+ *
+ * --anchors also times nodejs-polars `readCSV` on the same file (scripts/bench/anchors, its own
+ * package: `npm ci --prefix scripts/bench/anchors` once) and sets it against Kindling's read of
+ * the CSV into cached columns (the scan + load stage totals of run.json).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -19,6 +23,7 @@ const DEFAULT_CLI = join(ROOT, 'cli/dist/src/main.js');
 const JOB = join(ROOT, 'examples/bank-lr.yaml');
 const GENERATOR = join(ROOT, 'scripts/gen-bank-like.mjs');
 const BASELINE = join(ROOT, 'scripts/bench/baseline_sklearn.py');
+const POLARS_READ = join(ROOT, 'scripts/bench/anchors/polars-read.mjs');
 const DATA_DIR = join(ROOT, 'scripts/bench/data');
 const DEFAULT_CSV = join(ROOT, 'examples/data/bank.csv');
 /** Debian's interpreter: the python3 first on PATH may be a pyenv one without pandas/sklearn. */
@@ -38,6 +43,7 @@ function usage(code) {
   --cli FILE           Kindling CLI entry point run with node (default cli/dist/src/main.js)
   --compare-cli FILE   also time this CLI (e.g. an older build), interleaved with the others
   --no-sklearn         time Kindling only (pandas needs ~12× the CSV in memory at 10M rows)
+  --anchors            also time nodejs-polars readCSV on the file (npm ci --prefix scripts/bench/anchors)
   --timeout S          kill a run after S seconds (default 1800)
   --json               print the summary as one JSON object
 `,
@@ -72,6 +78,7 @@ function parseArgs(argv) {
     cli: DEFAULT_CLI,
     compareCli: undefined,
     sklearn: true,
+    anchors: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -114,6 +121,9 @@ function parseArgs(argv) {
         break;
       case '--no-sklearn':
         o.sklearn = false;
+        break;
+      case '--anchors':
+        o.anchors = true;
         break;
       case '--timeout':
         o.timeout = parseCount(value(), '--timeout');
@@ -308,6 +318,12 @@ async function main() {
     };
   }
   engines.kindling.out = 'out';
+  if (o.anchors) {
+    if (!existsSync(join(ROOT, 'scripts/bench/anchors/node_modules/nodejs-polars'))) {
+      fail('--anchors needs nodejs-polars: run `npm ci --prefix scripts/bench/anchors` once');
+    }
+    engines.polars = { label: 'polars', command: process.execPath, args: [POLARS_READ, csv], available: true, runs: [], failures: 0 };
+  }
   const keys = Object.keys(engines);
   const notes = [];
   if (!existsSync(CLI) || !existsSync(JOB)) {
@@ -338,7 +354,15 @@ async function main() {
       if (!e.available) continue;
       const run = await timedRun(e.command, e.args, o.timeout);
       const result = run.code === 0 && !run.timedOut ? parseJsonOutput(run.stdout) : undefined;
-      const auc = key !== 'sklearn' ? result?.metrics?.test?.areaUnderROC : result?.test?.areaUnderROC;
+      // The polars anchor reads the file and trains nothing: its figure is the read itself.
+      const auc =
+        key === 'polars'
+          ? typeof result?.rows === 'number'
+            ? NaN
+            : undefined
+          : key !== 'sklearn'
+            ? result?.metrics?.test?.areaUnderROC
+            : result?.test?.areaUnderROC;
       const tag = warm ? `warm-up ${rep + 1}` : `rep ${rep - o.warmup + 1}/${o.reps}`;
       if (result === undefined || typeof auc !== 'number') {
         e.failures++;
@@ -354,7 +378,8 @@ async function main() {
       if (key === 'sklearn') e.versions = result.versions;
       if (key === 'sklearn') e.rows = result.rows;
       const rss = run.maxRssBytes === undefined ? '' : `   peak RSS ${(run.maxRssBytes / 1e9).toFixed(2)} GB`;
-      log(`${tag.padEnd(12)} ${e.label.padEnd(9)} ${run.seconds.toFixed(3).padStart(9)} s   test AUC ${auc.toFixed(6)}${rss}`);
+      const what = key === 'polars' ? `readCSV ${(result.readMs / 1000).toFixed(3)} s, ${result.rows} rows` : `test AUC ${auc.toFixed(6)}`;
+      log(`${tag.padEnd(12)} ${e.label.padEnd(9)} ${run.seconds.toFixed(3).padStart(9)} s   ${what}${rss}`);
       // Kindling's run record: the job's own duration and its stage totals (driver work = the rest).
       let stages;
       if (e.out !== undefined && existsSync(join(outDir, e.out, 'run.json'))) {
@@ -383,6 +408,29 @@ async function main() {
   const k = summarise(engines.kindling);
   const s = summarise(engines.sklearn);
   const kb = engines.before ? summarise(engines.before) : undefined;
+  /** Kindling's read of the CSV into cached columns: every stage that reads the input (scan, infer, load). */
+  const readMs = (e) => {
+    const runs = e.runs.filter((r) => r.stages);
+    if (runs.length === 0) return undefined;
+    return median(
+      runs.map((r) =>
+        Object.entries(r.stages.totalsMs)
+          .filter(([n]) => /^(scan|infer schema|load) /.test(n))
+          .reduce((a, [, ms]) => a + ms, 0),
+      ),
+    );
+  };
+  const anchors = engines.polars
+    ? {
+        polarsReadMs: engines.polars.runs.length ? median(engines.polars.runs.map((r) => r.result.readMs)) : undefined,
+        polarsProcessSeconds: engines.polars.runs.length ? median(engines.polars.runs.map((r) => r.seconds)) : undefined,
+        polarsPeakRssBytes: engines.polars.runs.every((r) => r.maxRssBytes !== undefined)
+          ? median(engines.polars.runs.map((r) => r.maxRssBytes))
+          : undefined,
+        kindlingReadMs: readMs(engines.kindling),
+        ...(engines.before && { kindlingBeforeReadMs: readMs(engines.before) }),
+      }
+    : undefined;
   /** Median of each stage total over the runs, plus the job and its time outside stages. */
   const stageMedians = (e) => {
     const runs = e.runs.filter((r) => r.stages);
@@ -409,6 +457,7 @@ async function main() {
     sklearn: s ?? null,
     stageMediansMs: { kindling: stageMedians(engines.kindling), ...(engines.before && { kindlingBefore: stageMedians(engines.before) }) },
     ratioSklearnOverKindling: k && s ? s.medianSeconds / k.medianSeconds : null,
+    ...(anchors && { anchors }),
     medianPairedRatio: paired.length ? median(paired) : null,
     machine: { ...machine(engines.sklearn.versions), loadAverageAtStart: loadAtStart },
     notes,
@@ -446,6 +495,17 @@ async function main() {
       const names = [...new Set(cols.flatMap((c) => Object.keys(st[c])))];
       lines.push('', `  | stage (median ms) | ${cols.join(' | ')} |`, `  | --- |${cols.map(() => ' --- |').join('')}`);
       for (const n of names) lines.push(`  | ${n} | ${cols.map((c) => st[c][n] ?? '—').join(' | ')} |`);
+    }
+    if (anchors) {
+      const a = anchors;
+      const ms = (x) => (x === undefined ? 'n/a' : `${(x / 1000).toFixed(3)} s`);
+      lines.push(
+        '',
+        `  read the CSV into columns: nodejs-polars readCSV ${ms(a.polarsReadMs)} median (types from its first 100 rows; whole process ${a.polarsProcessSeconds?.toFixed(3) ?? 'n/a'} s` +
+          `${a.polarsPeakRssBytes ? `, peak RSS ${(a.polarsPeakRssBytes / 1e9).toFixed(2)} GB` : ''})`,
+        `  kindling scan + load stages ${ms(a.kindlingReadMs)}${a.kindlingReadMs && a.polarsReadMs ? ` = ${(a.kindlingReadMs / a.polarsReadMs).toFixed(2)}× polars' time` : ''}` +
+          `${a.kindlingBeforeReadMs !== undefined ? `; kindling-before ${ms(a.kindlingBeforeReadMs)}${a.polarsReadMs ? ` = ${(a.kindlingBeforeReadMs / a.polarsReadMs).toFixed(2)}×` : ''}` : ''}`,
+      );
     }
     if (kb && k)
       lines.push(
