@@ -46,7 +46,11 @@ t.test('task runner: a scan block is conformed for csv-conform and rebuilt for a
     ...scanPlan,
     version: scanPlan.version + 1,
     schema,
-    partitions: scanPlan.partitions.map((p, i) => ({ ...p, firstRowId: firstRowIds[i]!, firstLine: i === 0 ? 2 : 2 + scans[0]!.lineCount })),
+    partitions: scanPlan.partitions.map((p, i) => ({
+      ...p,
+      firstRowId: firstRowIds[i]!,
+      firstLine: i === 0 ? 2 : 2 + scans[0]!.lineCount,
+    })),
   };
   const rebuildsBefore = store.stats().rebuilds;
   // Partition 1 scanned as text: it conforms in place. Partition 0 scanned as int: stale, rebuilt.
