@@ -8,15 +8,22 @@
  *
  *   node scripts/bench/end-to-end.mjs [--csv FILE | --rows N] [--reps 5] [--master local[2]] [--anchors] [--json]
  *
+ * --cluster also runs the job on 2 executor processes (1 thread each) over a real nats-server,
+ * twice: executors that read the file themselves, and executors that cannot open it (each in
+ * its own mount namespace with the file's folder under an empty tmpfs, as pods without a
+ * shared volume: every byte comes from the driver). Executors start before the driver, as
+ * long-running pods would; the time is the driver process's wall time, and the peak RSS of
+ * every process (driver and each executor) is reported.
+ *
  * --anchors also times nodejs-polars `readCSV` on the same file (scripts/bench/anchors, its own
  * package: `npm ci --prefix scripts/bench/anchors` once) and sets it against Kindling's read of
  * the CSV into cached columns (the scan + load stage totals of run.json).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_CLI = join(ROOT, 'cli/dist/src/main.js');
@@ -24,6 +31,7 @@ const JOB = join(ROOT, 'examples/bank-lr.yaml');
 const GENERATOR = join(ROOT, 'scripts/gen-bank-like.mjs');
 const BASELINE = join(ROOT, 'scripts/bench/baseline_sklearn.py');
 const POLARS_READ = join(ROOT, 'scripts/bench/anchors/polars-read.mjs');
+const EXECUTOR_MAIN = join(ROOT, 'executor/dist/src/main.js');
 const DATA_DIR = join(ROOT, 'scripts/bench/data');
 const DEFAULT_CSV = join(ROOT, 'examples/data/bank.csv');
 /** Debian's interpreter: the python3 first on PATH may be a pyenv one without pandas/sklearn. */
@@ -44,6 +52,7 @@ function usage(code) {
   --compare-cli FILE   also time this CLI (e.g. an older build), interleaved with the others
   --no-sklearn         time Kindling only (pandas needs ~12× the CSV in memory at 10M rows)
   --anchors            also time nodejs-polars readCSV on the file (npm ci --prefix scripts/bench/anchors)
+  --cluster            also run on 2 executor processes over nats-server, with and without access to the file
   --timeout S          kill a run after S seconds (default 1800)
   --json               print the summary as one JSON object
 `,
@@ -79,6 +88,7 @@ function parseArgs(argv) {
     compareCli: undefined,
     sklearn: true,
     anchors: false,
+    cluster: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -124,6 +134,9 @@ function parseArgs(argv) {
         break;
       case '--anchors':
         o.anchors = true;
+        break;
+      case '--cluster':
+        o.cluster = true;
         break;
       case '--timeout':
         o.timeout = parseCount(value(), '--timeout');
@@ -272,6 +285,64 @@ function pythonVersionFallback() {
   return r.status === 0 ? (r.stdout || r.stderr).trim().replace(/^Python /, '') : 'unavailable';
 }
 
+/** Peak RSS (VmHWM) of a live process, in bytes; undefined once it is gone. */
+function peakRssOf(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `cmd` in a private mount namespace where `dir` is covered by an empty tmpfs (as a pod without the volume). */
+function hiddenFrom(dir, cmd) {
+  return ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs "$0" && exec "$@"', dir, ...cmd]];
+}
+
+/** Whether executors can be started with `dir` hidden (needs root for unshare -m). */
+function canHide(dir, file) {
+  const [cmd, args] = hiddenFrom(dir, ['sh', '-c', `test ! -e '${file}'`]);
+  const r = spawnSync(cmd, args);
+  return r.status === 0 ? undefined : (r.error?.message ?? r.stderr.toString().trim()) || 'unshare -m failed';
+}
+
+/**
+ * One cluster run: start `n` executor processes (hidden from `hideDir` when given), wait until
+ * each serves, time the driver CLI as a whole process, then read every executor's peak RSS and
+ * stop them.
+ */
+async function clusterRun(natsUrl, n, hideDir, driverArgs, timeoutSeconds) {
+  const executors = [];
+  for (let i = 0; i < n; i++) {
+    const cmd = [process.execPath, EXECUTOR_MAIN, '--master', natsUrl, '--id', `bench-${i}`, '--cores', '1', '--health-port', '0'];
+    const [bin, args] = hideDir ? hiddenFrom(hideDir, cmd) : [cmd[0], cmd.slice(1)];
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const serving = new Promise((ok, ko) => {
+      let text = '';
+      child.stdout.on('data', (b) => {
+        text += b;
+        if (text.includes('executor serving')) ok();
+      });
+      child.once('exit', (code) => ko(new Error(`executor bench-${i} exited with ${code} before serving: ${text.slice(-400)}`)));
+    });
+    child.stderr.resume();
+    executors.push({ child, serving });
+  }
+  try {
+    await Promise.all(executors.map((e) => e.serving));
+    const run = await timedRun(process.execPath, driverArgs, timeoutSeconds);
+    run.executorPeakRssBytes = executors.map((e) => peakRssOf(e.child.pid));
+    return run;
+  } finally {
+    await Promise.all(
+      executors.map((e) =>
+        e.child.exitCode !== null ? undefined : new Promise((r) => (e.child.once('exit', r), e.child.kill('SIGTERM'))),
+      ),
+    );
+  }
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const log = (line) => process.stderr.write(`${line}\n`);
@@ -318,6 +389,39 @@ async function main() {
     };
   }
   engines.kindling.out = 'out';
+  const notes = [];
+  let nats;
+  if (o.cluster) {
+    const { NatsServerProcess } = await import(pathToFileURL(join(ROOT, 'cli/dist/src/index.js')).href);
+    nats = await NatsServerProcess.start({});
+    const clusterArgs = (out) => {
+      const args = kindlingArgsFor(CLI, out);
+      args[args.indexOf('--master') + 1] = nats.url;
+      return args;
+    };
+    engines.cluster = {
+      label: 'cluster',
+      run: () => clusterRun(nats.url, 2, undefined, clusterArgs('out-cluster'), o.timeout),
+      available: true,
+      runs: [],
+      failures: 0,
+      out: 'out-cluster',
+    };
+    const hideDir = dirname(realpathSync(csv));
+    const whyNot = canHide(hideDir, realpathSync(csv));
+    if (whyNot === undefined) {
+      engines.hidden = {
+        label: 'cluster-hidden',
+        run: () => clusterRun(nats.url, 2, hideDir, clusterArgs('out-hidden'), o.timeout),
+        available: true,
+        runs: [],
+        failures: 0,
+        out: 'out-hidden',
+      };
+    } else {
+      notes.push(`cluster with hidden input skipped: ${whyNot}`);
+    }
+  }
   if (o.anchors) {
     if (!existsSync(join(ROOT, 'scripts/bench/anchors/node_modules/nodejs-polars'))) {
       fail('--anchors needs nodejs-polars: run `npm ci --prefix scripts/bench/anchors` once');
@@ -325,7 +429,6 @@ async function main() {
     engines.polars = { label: 'polars', command: process.execPath, args: [POLARS_READ, csv], available: true, runs: [], failures: 0 };
   }
   const keys = Object.keys(engines);
-  const notes = [];
   if (!existsSync(CLI) || !existsSync(JOB)) {
     engines.kindling.available = false;
     notes.push(
@@ -352,7 +455,7 @@ async function main() {
     for (const key of order) {
       const e = engines[key];
       if (!e.available) continue;
-      const run = await timedRun(e.command, e.args, o.timeout);
+      const run = e.run ? await e.run() : await timedRun(e.command, e.args, o.timeout);
       const result = run.code === 0 && !run.timedOut ? parseJsonOutput(run.stdout) : undefined;
       // The polars anchor reads the file and trains nothing: its figure is the read itself.
       const auc =
@@ -377,7 +480,12 @@ async function main() {
       if (warm) e.succeededInWarmup = true;
       if (key === 'sklearn') e.versions = result.versions;
       if (key === 'sklearn') e.rows = result.rows;
-      const rss = run.maxRssBytes === undefined ? '' : `   peak RSS ${(run.maxRssBytes / 1e9).toFixed(2)} GB`;
+      const executorRss = run.executorPeakRssBytes?.filter((x) => x !== undefined) ?? [];
+      const rss =
+        run.maxRssBytes === undefined
+          ? ''
+          : `   peak RSS ${(run.maxRssBytes / 1e9).toFixed(2)} GB` +
+            (executorRss.length ? ` (driver) + ${executorRss.map((x) => (x / 1e9).toFixed(2)).join(' + ')} GB (executors)` : '');
       const what = key === 'polars' ? `readCSV ${(result.readMs / 1000).toFixed(3)} s, ${result.rows} rows` : `test AUC ${auc.toFixed(6)}`;
       log(`${tag.padEnd(12)} ${e.label.padEnd(9)} ${run.seconds.toFixed(3).padStart(9)} s   ${what}${rss}`);
       // Kindling's run record: the job's own duration and its stage totals (driver work = the rest).
@@ -387,10 +495,13 @@ async function main() {
         const inStages = Object.values(rec.stageTotalsMs ?? {}).reduce((a, b) => a + b, 0);
         stages = { jobMs: rec.durationMs, totalsMs: rec.stageTotalsMs, outsideStagesMs: rec.durationMs - inStages };
       }
-      if (!warm) e.runs.push({ rep, seconds: run.seconds, auc, result, maxRssBytes: run.maxRssBytes, stages });
+      // A process's footprint: the driver's, plus every executor's in cluster mode.
+      const maxRssBytes = run.maxRssBytes === undefined ? undefined : run.maxRssBytes + executorRss.reduce((a, b) => a + b, 0);
+      if (!warm) e.runs.push({ rep, seconds: run.seconds, auc, result, maxRssBytes, stages });
     }
   }
   rmSync(outDir, { recursive: true, force: true });
+  if (nats) await nats.stop();
 
   const summarise = (e) =>
     e.runs.length === 0
@@ -455,7 +566,14 @@ async function main() {
     kindling: k ?? null,
     kindlingBefore: kb ?? null,
     sklearn: s ?? null,
-    stageMediansMs: { kindling: stageMedians(engines.kindling), ...(engines.before && { kindlingBefore: stageMedians(engines.before) }) },
+    stageMediansMs: {
+      kindling: stageMedians(engines.kindling),
+      ...(engines.before && { kindlingBefore: stageMedians(engines.before) }),
+      ...(engines.cluster && { cluster: stageMedians(engines.cluster) }),
+      ...(engines.hidden && { clusterHidden: stageMedians(engines.hidden) }),
+    },
+    ...(engines.cluster && { cluster: summarise(engines.cluster) ?? null }),
+    ...(engines.hidden && { clusterHidden: summarise(engines.hidden) ?? null }),
     ratioSklearnOverKindling: k && s ? s.medianSeconds / k.medianSeconds : null,
     ...(anchors && { anchors }),
     medianPairedRatio: paired.length ? median(paired) : null,
@@ -481,6 +599,20 @@ async function main() {
       `end-to-end bank-lr, ${summary.csv}${summary.rows ? ` (${summary.rows} rows)` : ''}, ${o.reps} reps, whole-process wall time`,
       `  kindling (${o.master}): ${fmt(k)}`,
       ...(engines.before ? [`  kindling-before (${relative(ROOT, o.compareCli) || o.compareCli}): ${fmt(kb)}`] : []),
+      ...(engines.cluster
+        ? [`  cluster, 2 executor processes reading the file: ${fmt(summarise(engines.cluster))} (RSS: driver + executors)`]
+        : []),
+      ...(engines.hidden
+        ? [`  cluster, 2 executors that cannot open the file: ${fmt(summarise(engines.hidden))} (RSS: driver + executors)`]
+        : []),
+      ...(engines.cluster && k && summarise(engines.cluster)
+        ? [
+            `  cluster / local: ${(summarise(engines.cluster).medianSeconds / k.medianSeconds).toFixed(2)}` +
+              (engines.hidden && summarise(engines.hidden)
+                ? `; hidden input / local: ${(summarise(engines.hidden).medianSeconds / k.medianSeconds).toFixed(2)}`
+                : ''),
+          ]
+        : []),
       `  sklearn (max_iter ${o.maxIter}):  ${fmt(s)}`,
       summary.ratioSklearnOverKindling === null
         ? '  ratio sklearn / kindling: n/a (needs both engines)'
