@@ -7,6 +7,7 @@ import t from 'tap';
 import { asJobId, KindlingError, parseByteSize, type DesignBlock } from '@kindling/shared';
 import { parseExecutorArgs, MEMORY_FRACTION } from '../src/config.js';
 import { BlockStore, blockBytes, type BlockKey } from '../src/storage/block-store.js';
+import { MemoryReclaimer } from '../src/storage/memory-reclaimer.js';
 
 const job = asJobId('job-1');
 const k = (partition: number): BlockKey => ({ jobId: job, partition, name: 'train' });
@@ -138,4 +139,34 @@ t.test('config: --memory, KINDLING_EXECUTOR_MEMORY and --memory-limit', async (t
   t.match(err([...m, '--memory', 'big'], {}), { code: 'E_INVALID_VALUE', message: /^--memory: "big" is not a byte size/ });
   t.match(err(m, { KINDLING_EXECUTOR_MEMORY: '2 gigs' }), { message: /^KINDLING_EXECUTOR_MEMORY: "2 gigs" is not a byte size/ });
   t.match(err(m, { KINDLING_MEMORY_LIMIT: '0' }), { message: /^KINDLING_MEMORY_LIMIT: "0" is out of range/ });
+});
+
+t.test('block store: dropped blocks ask for a collection once their bytes pass the threshold; a replacement is not a drop', async (t) => {
+  let collections = 0;
+  const reclaimer = new MemoryReclaimer(2500, () => collections++);
+  const s = new BlockStore({ budgetBytes: 3000, reclaimer });
+  s.put(k(0), block(1000));
+  s.put(k(0), block(1000)); // replaced in place (a conformed block over its scan)
+  s.put(k(1), block(1000));
+  s.delete(k(0));
+  s.delete(k(1));
+  await new Promise((r) => setImmediate(r));
+  t.equal(collections, 0, '2000 bytes dropped: under the threshold');
+  s.put(k(2), block(1000));
+  s.put(k(3), block(1000));
+  s.put(k(4), block(1000));
+  s.put(k(5), block(1000)); // over budget: evicts 2
+  await new Promise((r) => setImmediate(r));
+  t.equal(collections, 1, 'an eviction counts: 3000 bytes dropped, one collection');
+  s.dropJob(job);
+  await new Promise((r) => setImmediate(r));
+  t.equal(collections, 2, 'a dropped job counts: its 3000 bytes, one more collection');
+  t.equal(reclaimer.collections, 2);
+});
+
+t.test('memory reclaimer: reaches V8’s collector in this process', async (t) => {
+  const r = new MemoryReclaimer(1);
+  r.noteDropped(10);
+  await new Promise((res) => setImmediate(res));
+  t.equal(r.collections, 1, 'a real full collection ran (gc was reachable without --expose-gc on the command line)');
 });

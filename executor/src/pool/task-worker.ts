@@ -17,6 +17,8 @@ import {
   toWireError,
   type PartitionLineage,
 } from '@kindling/shared/compute';
+import { blockBytes } from '../storage/block-store.js';
+import { MemoryReclaimer } from '../storage/memory-reclaimer.js';
 import type { WorkerInput, WorkerRequest, WorkerResponse } from './thread-messages.js';
 
 if (isMainThread) {
@@ -27,10 +29,25 @@ if (isMainThread) {
 export default function runWorkerRequest(req: WorkerRequest): WorkerResponse {
   try {
     const op = anyTaskOp(req.op);
-    return { ok: true, value: op.run(inputValue(req.input, req.lineage), req.lineage, req.params) };
+    const value = op.run(inputValue(req.input, req.lineage), req.lineage, req.params);
+    noteFreedInput(req.input, op.frees);
+    return { ok: true, value };
   } catch (err) {
     return { ok: false, error: toWireError(err) };
   }
+}
+
+/** This thread's handles on blocks the executor drops after the task (encode frees the rows). */
+const reclaimer = new MemoryReclaimer();
+
+/**
+ * The store drops the block this task read when the op frees it; this thread's handles on it
+ * are garbage then, and the memory returns only once every thread has collected them.
+ */
+function noteFreedInput(input: WorkerInput, frees: readonly string[] | undefined): void {
+  if (!frees) return;
+  if (input.kind === 'rows' && frees.includes('rows')) reclaimer.noteDropped(blockBytes(input.rows));
+  else if (input.kind === 'design' && frees.some((f) => f === 'train' || f === 'test')) reclaimer.noteDropped(blockBytes(input.block));
 }
 
 function inputValue(input: WorkerInput, lineage: PartitionLineage): never {

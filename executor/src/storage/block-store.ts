@@ -10,6 +10,7 @@
  * THREADING: main thread only; workers see blocks only as task inputs.
  */
 import type { BlockName, CachedBlock, ColumnBatch, DesignBlock, JobId } from '@kindling/shared/compute';
+import { MemoryReclaimer } from './memory-reclaimer.js';
 
 /** Every block name, in the order a partition's blocks are reported. */
 const BLOCK_NAMES: readonly BlockName[] = ['rows', 'train', 'test'];
@@ -44,6 +45,8 @@ export interface PinnedBlock {
 export interface BlockStoreOptions {
   /** Most bytes of cached blocks to hold; undefined = unbounded. Pinned blocks may exceed it. */
   readonly budgetBytes?: number;
+  /** Returns dropped blocks' memory to the system; default one with the default threshold. */
+  readonly reclaimer?: MemoryReclaimer;
 }
 
 /** What the store holds and what the budget cost, for heartbeats and metrics. */
@@ -77,9 +80,11 @@ export class BlockStore {
   private rebuilds = 0;
   private largestBlockBytes = 0;
   readonly budgetBytes: number | undefined;
+  private readonly reclaimer: MemoryReclaimer;
 
   constructor(options: BlockStoreOptions = {}) {
     this.budgetBytes = options.budgetBytes;
+    this.reclaimer = options.reclaimer ?? new MemoryReclaimer();
   }
 
   /**
@@ -88,7 +93,9 @@ export class BlockStore {
    * may evict the new block itself when nothing else is left to evict.
    */
   put(key: BlockKey, block: Block): void {
-    this.delete(key);
+    // A replacement (a conformed block over its scan) mostly shares the old block's arrays: not a drop.
+    const old = this.entries.get(keyString(key));
+    if (old) this.remove(keyString(key), old, false);
     const bytes = blockBytes(block);
     this.entries.set(keyString(key), { block, bytes, pins: 0, live: true });
     this.totalBytes += bytes;
@@ -184,11 +191,12 @@ export class BlockStore {
     return e;
   }
 
-  private remove(k: string, e: Entry): void {
+  private remove(k: string, e: Entry, dropped = true): void {
     this.entries.delete(k);
     e.live = false;
     this.totalBytes -= e.bytes;
     if (e.pins > 0) this.pinnedBytes -= e.bytes;
+    if (dropped) this.reclaimer.noteDropped(e.bytes);
   }
 
   private evict(): void {

@@ -3,7 +3,7 @@
  * volume: each executor process runs in its own mount namespace (`unshare -m`) where the data
  * directory is covered by an empty tmpfs, so every byte comes from the driver over
  * fetch-range. The job must give local mode's bits, and each input byte must cross NATS
- * once per job although the file is read by two stages (schema inference, then load).
+ * once per job (the one-pass scan reads it; the load conforms the cached blocks).
  * Needs root (unshare -m); skipped with the reason otherwise.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
