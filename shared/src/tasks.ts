@@ -102,6 +102,8 @@ export interface PartitionLineage {
   readonly schema?: JobPlan['schema'];
   readonly encoding?: EncodingPlan;
   readonly splitAssignment?: Uint8Array;
+  /** Columns the job never reads (JobPlan.skipColumns): parsed for their types only. */
+  readonly skipColumns?: readonly number[];
 }
 
 /** The lineage of partition `index` of a plan. */
@@ -131,6 +133,7 @@ export function lineageOf(plan: JobPlan, index: number): PartitionLineage {
     ...(plan.schema !== undefined && { schema: plan.schema }),
     ...(plan.encoding !== undefined && { encoding: plan.encoding }),
     ...(p.splitAssignment !== undefined && { splitAssignment: p.splitAssignment }),
+    ...(plan.skipColumns !== undefined && plan.skipColumns.length > 0 && { skipColumns: plan.skipColumns }),
   };
 }
 

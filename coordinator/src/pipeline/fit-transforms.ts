@@ -207,6 +207,8 @@ function fitLabel(
 ): { label: LabelEncoding; labelValues: readonly string[] } {
   const name = schema[col]!.name;
   const s = stats[col]!;
+  // The label is never dropped (checked above), so its values were kept.
+  if (s.kind === 'skipped') throw new DataError('E_INTERNAL', `label column '${name}' was skipped by the read`);
   if (s.nullCount > 0 && pipeline.stringIndexer.handleInvalid !== 'skip') {
     throw new DataError(
       'E_LABEL',

@@ -81,9 +81,18 @@ export function stage<O extends TaskOp>(
   return ctx.scheduler.runStage({ name, op, params, partitions: plan.partitions.length }, plan);
 }
 
-/** The first plan of the input (files and partitions), planned from the files alone. */
-export function planInput(spec: JobSpec, exactSplits = false, version = 1): Promise<PlannedInput> {
-  return planInputFiles(spec.input, exactSplits, version);
+/**
+ * The first plan of the input (files and partitions), planned from the files alone. A CSV
+ * read skips the values of the columns the job drops (their types are still inferred);
+ * predict and convert read every column.
+ */
+export async function planInput(spec: JobSpec, exactSplits = false, version = 1): Promise<PlannedInput> {
+  const planned = await planInputFiles(spec.input, exactSplits, version);
+  const names = planned.plan.columnNames;
+  const drop = (spec.pipeline?.drop ?? []) as readonly string[];
+  const skipColumns = drop.map((name) => names.indexOf(name)).filter((i) => i >= 0);
+  if (skipColumns.length === 0 || planned.plan.files[0]!.format === 'parquet') return planned;
+  return { ...planned, plan: { ...planned.plan, skipColumns } };
 }
 
 /**

@@ -34,6 +34,11 @@ export interface ColumnBatch {
   /** Global record index of each row (its position among the file's data records). */
   readonly rowIds: Float64Array;
   readonly columns: readonly Column[];
+  /**
+   * Per column: true for a column the job skips (JobPlan.skipColumns), whose arrays are empty.
+   * No op reads such a column; absent: every column holds its values.
+   */
+  readonly skipped?: readonly boolean[];
   /** Source records the parse counted as malformed (nulled under PERMISSIVE, dropped under DROPMALFORMED); absent: none. */
   readonly malformedCount?: number;
   /**

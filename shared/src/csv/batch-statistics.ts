@@ -12,10 +12,12 @@ const utf8 = new TextDecoder('utf-8');
 
 /** Statistics of every column of a batch, in column order. */
 export function batchStatistics(batch: ColumnBatch): ColumnStats[] {
-  return batch.columns.map((col) =>
-    col.kind === 'numeric'
-      ? numericStats(col.values, col.nulls, batch.numRows)
-      : stringStats(col.codes, batch.numRows, col.dict.size, col.dict.offsets, col.dict.bytes),
+  return batch.columns.map((col, c) =>
+    batch.skipped?.[c] === true
+      ? { kind: 'skipped' as const }
+      : col.kind === 'numeric'
+        ? numericStats(col.values, col.nulls, batch.numRows)
+        : stringStats(col.codes, batch.numRows, col.dict.size, col.dict.offsets, col.dict.bytes),
   );
 }
 

@@ -23,7 +23,7 @@
 import { CsvParseError, KindlingError, type WireError } from '../errors.js';
 import type { ColumnType, Schema } from '../columnar/schema.js';
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
-import { sharedFloat64, toSharedFloat64, toSharedInt32, toSharedUint8 } from '../columnar/shared-arrays.js';
+import { sharedFloat64, sharedInt32, sharedUint8, toSharedFloat64, toSharedInt32, toSharedUint8 } from '../columnar/shared-arrays.js';
 import type { CsvOptions, InferPartial, LoadPartial, PartitionSource } from '../tasks.js';
 import { batchStatistics } from './batch-statistics.js';
 import { PartitionContext, baseName } from './csv-partition-context.js';
@@ -94,6 +94,7 @@ export function parsePartition(
   firstRowId: number,
   firstLine: number | null,
   fileSize?: number,
+  skipColumns?: readonly number[],
 ): ParsedPartition {
   if (schema.length !== source.numColumns) {
     throw new KindlingError(
@@ -108,6 +109,7 @@ export function parsePartition(
     csv,
     Int32Array.from(schema, (f) => typeCode(f.type)),
     false,
+    skipMask(source.numColumns, skipColumns),
     firstLine,
     fileSize,
     schema,
@@ -124,7 +126,8 @@ export function parsePartition(
  * or to double after a `-0` — restarts the partition with the wider types, at most a few
  * times per column). The batch is provisional (ColumnBatch.provisional): no row ids yet and
  * no storage for all-null columns; the conform step gives it the table's schema and row ids.
- * The partial is what inferPartition returns for the same bytes.
+ * The partial is what inferPartition returns for the same bytes. Columns in `skipColumns`
+ * (the job drops them) are inferred but keep no values.
  */
 export function scanPartition(
   bytes: Uint8Array,
@@ -132,10 +135,12 @@ export function scanPartition(
   csv: CsvOptions,
   firstLine: number | null,
   fileSize?: number,
+  skipColumns?: readonly number[],
 ): { batch: ColumnBatch; partial: InferPartial } {
   const types = new Int32Array(source.numColumns).fill(csv.inferSchema ? T_NULL : T_STRING);
+  const skip = skipMask(source.numColumns, skipColumns);
   for (;;) {
-    const pass = new LoadPass(bytes, source, csv, types, true, firstLine, fileSize);
+    const pass = new LoadPass(bytes, source, csv, types, true, skip, firstLine, fileSize);
     try {
       loadRecords(pass);
     } catch (err) {
@@ -148,6 +153,14 @@ export function scanPartition(
 
 /** Thrown inside a scan when a column widened in a way that the values parsed so far cannot follow. */
 const RESTART = Symbol('restart scan with wider types');
+
+/** 1 for each skipped column; null when none is. */
+function skipMask(ncol: number, skipColumns: readonly number[] | undefined): Uint8Array | null {
+  if (!skipColumns || skipColumns.length === 0) return null;
+  const mask = new Uint8Array(ncol);
+  for (const c of skipColumns) if (c >= 0 && c < ncol) mask[c] = 1;
+  return mask;
+}
 
 /**
  * Rewrites a FAILFAST error raised with a partition-relative line (details.lineRelative)
@@ -348,6 +361,9 @@ class LoadPass {
   readonly negZero: Uint8Array;
   /** Per column (scan): a quoted empty field that a string column keeps as "" was seen while the column had no type. */
   readonly emptyString: Uint8Array;
+  /** Per column: 1 when the job skips it (no storage). */
+  readonly skip: Uint8Array;
+  readonly anySkipped: boolean;
   cap: number;
   rows = 0;
   malformed = 0;
@@ -361,6 +377,8 @@ class LoadPass {
     /** Type code per column; a scan widens it in place. */
     readonly types: Int32Array,
     readonly scan: boolean,
+    /** 1 for a column the job skips: parsed (and, in a scan, inferred) but no values kept. */
+    skip: Uint8Array | null,
     firstLine: number | null,
     fileSize: number | undefined,
     /** The table's schema (load); a scan names types from `types`. */
@@ -371,10 +389,13 @@ class LoadPass {
     this.cap = estimateRecords(bytes);
     this.negZero = new Uint8Array(this.ncol);
     this.emptyString = new Uint8Array(this.ncol);
+    this.skip = skip ?? new Uint8Array(this.ncol);
+    this.anySkipped = skip !== null;
     for (let c = 0; c < this.ncol; c++) {
       const t = this.types[c]!;
-      this.values.push(new Float64Array(t === T_STRING || t === T_NULL ? 0 : this.cap));
-      this.codes.push(new Int32Array(t === T_STRING ? this.cap : 0));
+      const stored = this.skip[c] === 0;
+      this.values.push(new Float64Array(!stored || t === T_STRING || t === T_NULL ? 0 : this.cap));
+      this.codes.push(new Int32Array(stored && t === T_STRING ? this.cap : 0));
       this.nulls.push(null);
       this.dicts.push(new StringDictionaryBuilder(t === T_STRING ? 64 : 1));
     }
@@ -387,7 +408,7 @@ class LoadPass {
     this.cap *= 2;
     for (let c = 0; c < this.ncol; c++) {
       const t = this.types[c]!;
-      if (t === T_NULL) continue;
+      if (t === T_NULL || this.skip[c] === 1) continue;
       if (t === T_STRING) this.codes[c] = growInt32(this.codes[c]!, this.cap);
       else this.values[c] = growFloat64(this.values[c]!, this.cap);
       const m = this.nulls[c];
@@ -406,6 +427,7 @@ class LoadPass {
     const from = this.types[c]!;
     const rows = this.rows;
     this.types[c] = to;
+    if (this.skip[c] === 1) return; // no values kept: only the type changes
     if (from === T_NULL && !(to === T_STRING && this.emptyString[c] === 1)) {
       if (to === T_STRING) {
         this.codes[c] = new Int32Array(this.cap).fill(-1, 0, rows);
@@ -472,7 +494,7 @@ class LoadPass {
           : nullBytes.length > 0 && equalsBytes(buf, s, e, nullBytes);
       tmpNull[c] = isNull ? 1 : 0;
       if (t === T_NULL && s === e && (f & FIELD_QUOTED) !== 0 && !ctx.nullEmptyQuoted) this.emptyString[c] = 1;
-      if (isNull || t === T_STRING || t === T_NULL) continue;
+      if (isNull || t === T_STRING || t === T_NULL || this.skip[c] === 1) continue;
       const v = parseTyped(t, buf, s, e);
       if (v !== v && !(t === T_DOUBLE && isNaNToken(buf, s, e))) {
         if (mode === 'FAILFAST') throw ctx.valueError(c, this.typeOf(c), buf, s, e);
@@ -494,7 +516,7 @@ class LoadPass {
     const row = this.rows;
     for (let c = 0; c < ncol; c++) {
       const isNull = tmpNull[c] === 1;
-      if (types[c] === T_NULL) continue;
+      if (types[c] === T_NULL || this.skip[c] === 1) continue;
       if (types[c] === T_STRING) {
         const buf = (reader.flags[c]! & FIELD_SCRATCH) !== 0 ? reader.scratch : bytes;
         this.codes[c]![row] = isNull ? -1 : this.dicts[c]!.add(buf, reader.starts[c]!, reader.ends[c]!);
@@ -517,7 +539,14 @@ class LoadPass {
     const rows = this.rows;
     const rowIds = sharedFloat64(rows);
     for (let i = 0; i < rows; i++) rowIds[i] = firstRowId + i;
-    const batch: ColumnBatch = { schema: this.schema!, numRows: rows, rowIds, columns: this.columns(), malformedCount: this.malformed };
+    const batch: ColumnBatch = {
+      schema: this.schema!,
+      numRows: rows,
+      rowIds,
+      columns: this.columns(),
+      malformedCount: this.malformed,
+      ...this.skippedFlags(),
+    };
     return { batch, partial: { rowCount: rows, malformedCount: this.malformed, columns: batchStatistics(batch) } };
   }
 
@@ -530,6 +559,7 @@ class LoadPass {
       rowIds: sharedFloat64(0),
       columns: this.columns(),
       malformedCount: this.malformed,
+      ...this.skippedFlags(),
       provisional: {
         types,
         negativeZero: Array.from(this.negZero, (z) => z === 1),
@@ -548,12 +578,18 @@ class LoadPass {
     };
   }
 
+  private skippedFlags(): { skipped?: boolean[] } {
+    return this.anySkipped ? { skipped: Array.from(this.skip, (k) => k === 1) } : {};
+  }
+
   private columns(): Column[] {
     const rows = this.rows;
     const columns: Column[] = [];
     for (let c = 0; c < this.ncol; c++) {
       const t = this.types[c]!;
-      if (t === T_STRING) {
+      if (this.skip[c] === 1) {
+        columns.push(emptyColumn(t === T_STRING));
+      } else if (t === T_STRING) {
         columns.push({ kind: 'string', codes: toSharedInt32(this.codes[c]!, rows), dict: this.dicts[c]!.toShared() });
       } else if (t === T_NULL) {
         columns.push({ kind: 'numeric', values: sharedFloat64(0), nulls: null });
@@ -573,7 +609,7 @@ class LoadPass {
  * for the end of the record, so a record given up half-way adds none.
  */
 function loadRecords(pass: LoadPass): void {
-  const { bytes, types, ncol, ctx, values, nulls, codes, dicts, negZero } = pass;
+  const { bytes, types, ncol, ctx, values, nulls, codes, dicts, negZero, skip, scan } = pass;
   const { stop, fastEnd, nullBytes } = ctx;
   const { delimiter: delim, quote } = ctx.opts;
   const reader = ctx.reader;
@@ -600,7 +636,14 @@ function loadRecords(pass: LoadPass): void {
         if (bytes[p] === quote) break fast;
         const s = p;
         const t = types[c]!;
-        if (t === T_STRING) {
+        if (skip[c] === 1) {
+          // A skipped column keeps no value; a scan still infers its type, as inferRecords does.
+          while (stop[bytes[p]!] === 0) p++;
+          if (scan && t !== T_STRING && s !== p) {
+            if (t === T_INT ? Number.isNaN(parseIntField(bytes, s, p)) : !fitsType(t, bytes, s, p)) break fast;
+            if (nullLen > 0 && equalsBytes(bytes, s, p, nullBytes)) break fast;
+          }
+        } else if (t === T_STRING) {
           while (stop[bytes[p]!] === 0) p++;
           if (s === p || (nullLen > 0 && equalsBytes(bytes, s, p, nullBytes))) {
             codes[c]![rows] = -1;
@@ -724,6 +767,13 @@ function estimateRecords(bytes: Uint8Array): number {
   }
   const breaks = lf > 0 ? lf : cr;
   return Math.ceil((bytes.length * (breaks + 1) * 1.125) / Math.max(1, sample)) + 16;
+}
+
+/** A column with no values, of the kind a column of that type has (a skipped column). */
+export function emptyColumn(isString: boolean): Column {
+  return isString
+    ? { kind: 'string', codes: sharedInt32(0), dict: { size: 0, offsets: sharedInt32(1), bytes: sharedUint8(0) } }
+    : { kind: 'numeric', values: sharedFloat64(0), nulls: null };
 }
 
 function equalsBytes(buf: Uint8Array, s: number, e: number, word: Uint8Array): boolean {

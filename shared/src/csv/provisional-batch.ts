@@ -9,6 +9,7 @@
  * where the table says double, a quoted empty field where the table says string, or a type
  * the caller forces (a model's schema) — cannot be recovered from the parsed values, and the
  * block is rebuilt from the source with the table's schema instead (conformable → false).
+ * A skipped column (JobPlan.skipColumns) has no values to convert and is always conformable.
  */
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
 import type { Schema } from '../columnar/schema.js';
@@ -16,6 +17,7 @@ import { sharedFloat64, sharedInt32, sharedUint8 } from '../columnar/shared-arra
 import { KindlingError } from '../errors.js';
 import type { LoadPartial } from '../tasks.js';
 import { batchStatistics } from './batch-statistics.js';
+import { emptyColumn } from './csv-partition-parser.js';
 import { T_DOUBLE, T_INT, T_NULL, T_STRING, typeCode } from './csv-type-inference.js';
 
 /** Whether `batch` is, or can be conformed in place to, a block of `schema`. */
@@ -24,6 +26,7 @@ export function conformable(batch: ColumnBatch, schema: Schema): boolean {
   if (batch.columns.length !== schema.length) return false;
   if (!p) return batch.schema.every((f, c) => f.type === schema[c]!.type);
   return schema.every((f, c) => {
+    if (batch.skipped?.[c] === true) return true; // no values to convert
     const to = typeCode(f.type);
     const from = typeCode(p.types[c] ?? null);
     if (from === to) return true;
@@ -47,10 +50,15 @@ export function conformBatch(batch: ColumnBatch, schema: Schema, firstRowId: num
   let out = batch;
   if (batch.provisional) {
     const types = batch.provisional.types;
-    const columns: Column[] = batch.columns.map((col, c) => (types[c] === null ? nullColumn(schema[c]!.type === 'string', rows) : col));
+    const skipped = batch.skipped;
+    const columns: Column[] = batch.columns.map((col, c) => {
+      const isString = schema[c]!.type === 'string';
+      if (skipped?.[c] === true) return emptyColumn(isString);
+      return types[c] === null ? nullColumn(isString, rows) : col;
+    });
     const rowIds = sharedFloat64(rows);
     for (let i = 0; i < rows; i++) rowIds[i] = firstRowId + i;
-    out = { schema, numRows: rows, rowIds, columns, malformedCount: batch.malformedCount ?? 0 };
+    out = { schema, numRows: rows, rowIds, columns, malformedCount: batch.malformedCount ?? 0, ...(skipped && { skipped }) };
   }
   return { batch: out, partial: { rowCount: rows, malformedCount: out.malformedCount ?? 0, columns: batchStatistics(out) } };
 }

@@ -32,7 +32,12 @@ export interface MergedStringStats {
   readonly counts: Map<string, number>;
 }
 
-export type MergedColumnStats = MergedNumericStats | MergedStringStats;
+/** A column the job skips (JobPlan.skipColumns): its values were never kept. */
+export interface SkippedColumnStats {
+  readonly kind: 'skipped';
+}
+
+export type MergedColumnStats = MergedNumericStats | MergedStringStats | SkippedColumnStats;
 
 /** Result of mergeLoadPartials. */
 export interface MergedLoadStats {
@@ -111,6 +116,8 @@ export function mergeLoadPartials(parts: readonly LoadPartial[]): MergedLoadStat
     });
     if (kind === 'numeric') {
       columns.push(mergeNumeric(colParts as NumericColumnStats[]));
+    } else if (kind === 'skipped') {
+      columns.push({ kind: 'skipped' });
     } else {
       const strParts = colParts as StringColumnStats[];
       columns.push({

@@ -29,6 +29,7 @@ export const csvLoadOp = defineOp({
       lineage.firstRowId,
       lineage.firstLine ?? null,
       input.fileSize,
+      lineage.skipColumns,
     );
     return { partial, blocks: { rows: batch } };
   },

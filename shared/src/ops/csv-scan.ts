@@ -16,7 +16,14 @@ export const csvScanOp = defineOp({
   input: 'source',
   run: (bytes, lineage) => {
     const input = csvPartitionInput(bytes, lineage.source);
-    const { batch, partial } = scanPartition(input.bytes, input.source, lineage.csv, lineage.firstLine ?? null, input.fileSize);
+    const { batch, partial } = scanPartition(
+      input.bytes,
+      input.source,
+      lineage.csv,
+      lineage.firstLine ?? null,
+      input.fileSize,
+      lineage.skipColumns,
+    );
     return { partial, blocks: { rows: batch } };
   },
   merge: (parts, plan) => mergeInferPartials(parts, plan.columnNames),

@@ -167,10 +167,19 @@ export function makeSchemaKit(z: typeof Zod) {
       schema: schema.optional(),
       /** Known once transforms are fitted. */
       encoding: encodingPlan.optional(),
+      /**
+       * Columns no op of the job reads (pipeline.drop): a CSV read infers their types, for the
+       * schema, but keeps no values and computes no statistics for them.
+       */
+      skipColumns: z.array(count).readonly().optional(),
     })
     .refine((p) => p.partitions.every((q) => q.file < p.files.length && q.end <= p.files[q.file]!.size), {
       error: 'expected every partition to name one of the files and end within its size',
       path: ['partitions'],
+    })
+    .refine((p) => (p.skipColumns ?? []).every((c) => c < p.columnNames.length), {
+      error: 'expected skipped columns to be columns of the table',
+      path: ['skipColumns'],
     });
 
   /** A train or test block of encoded rows (the cached input of gradient and evaluation passes). */
@@ -218,7 +227,9 @@ export function makeSchemaKit(z: typeof Zod) {
       counts: z.array(count).readonly(),
     })
     .refine((s) => s.values.length === s.counts.length, { error: 'expected one count per value', path: ['counts'] });
-  const columnStats = z.discriminatedUnion('kind', [numericColumnStats, stringColumnStats]);
+  /** A column the job skips (JobPlan.skipColumns): no values were kept, so nothing to count. */
+  const skippedColumnStats = z.object({ kind: z.literal('skipped') });
+  const columnStats = z.discriminatedUnion('kind', [numericColumnStats, stringColumnStats, skippedColumnStats]);
 
   /** Result of the schema-inference pass over one partition. */
   const inferPartial = z.object({

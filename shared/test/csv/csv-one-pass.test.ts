@@ -9,7 +9,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { conformable, resolveCsvOptions, scanPartition, type CsvOptions } from '../../src/index.js';
+import {
+  conformable,
+  conformBatch,
+  inferPartition,
+  parsePartition,
+  resolveCsvOptions,
+  scanPartition,
+  type CsvOptions,
+} from '../../src/index.js';
 import { batchRows, openCounting, readCsvFile, readRange } from './csv-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kindling-one-pass-'));
@@ -129,4 +137,44 @@ t.test('one-pass: malformed records count and drop the same way in every mode', 
     ['string', 'string'],
   );
   t.same(batchRows(strings.batches[0]!)[0]![0], '1', 'without inferSchema every column is text');
+});
+
+t.test('one-pass: skipped (dropped) columns are inferred but keep no values; the others are the full read’s bits', async (t) => {
+  const path = join(dir, `skip-${n++}.csv`);
+  // `b` is a number in the first half and text in the second: the full read re-reads the
+  // first half, the skipping read need not (no values to convert).
+  writeFileSync(
+    path,
+    lines([...ints(1, 40).map((r) => `${r},7`), ...Array.from({ length: 40 }, (_, i) => `${i},w${i},${i}`)]).replace('a,b\n', 'a,b,c\n'),
+  );
+  const csv = resolveCsvOptions({});
+  const full = await readCsvFile(path, csv, { partitions: 2 });
+  const f = openCounting(path);
+  try {
+    for (const [i, s] of full.plan.sources.entries()) {
+      const bytes = await readRange(f, s.start, s.end);
+      const scanned = scanPartition(bytes, s, csv, null, f.size, [1]);
+      t.same(scanned.partial, inferPartition(bytes, s, csv, null, f.size), `partition ${i}: the skipped column's type is still inferred`);
+      t.ok(conformable(scanned.batch, full.schema), `partition ${i}: conforms in place whatever the skipped column's type`);
+      const firstRowId = full.batches.slice(0, i).reduce((a, b) => a + b.numRows, 0);
+      const { batch, partial } = conformBatch(scanned.batch, full.schema, firstRowId);
+      t.equal(batch.columns[1]!.kind === 'string' && batch.columns[1]!.codes.length, 0, 'no values kept for the skipped column');
+      t.same(partial.columns[1], { kind: 'skipped' }, 'and no statistics');
+      const bits = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+      for (const c of [0, 2]) {
+        const got = batch.columns[c]!;
+        const want = full.batches[i]!.columns[c]!;
+        t.same(
+          got.kind === 'numeric' ? bits(got.values) : bits(got.codes),
+          want.kind === 'numeric' ? bits(want.values) : bits(want.codes),
+          `partition ${i} column ${c}: same bits as the full read`,
+        );
+      }
+      t.same(bits(batch.rowIds), bits(full.batches[i]!.rowIds));
+      const loaded = parsePartition(bytes, s, csv, full.schema, firstRowId, null, f.size, [1]);
+      t.same(loaded.partial, partial, `partition ${i}: a rebuild with the same skip gives the same partial`);
+    }
+  } finally {
+    f.close();
+  }
 });
