@@ -24,8 +24,8 @@ import type { ExecutorLogger } from './executor-logger.js';
 
 /** Options of a SourceReader. */
 export interface SourceReaderOptions {
-  /** Only `request` is used: FetchRange → RangeData to the owning driver. */
-  readonly transport: Pick<Transport, 'request'>;
+  /** Only `fetchRange` is used: FetchRange → RangeData frames from the owning driver, written in place. */
+  readonly transport: Pick<Transport, 'fetchRange'>;
   readonly prefix: string;
   readonly log: ExecutorLogger;
   /** Bytes per FetchRange request; default 4 MiB (the transport chunks above max_payload). */
@@ -201,6 +201,7 @@ export class SourceReader {
     return out;
   }
 
+  /** One request of a range: its reply's frames are written straight into `out` at the chunk's offset. */
   private async fetchChunk(
     jobId: string,
     driverId: string,
@@ -211,31 +212,19 @@ export class SourceReader {
     out: Uint8Array,
     start: number,
   ): Promise<void> {
-    let bytes: Uint8Array;
+    const req = { type: 'fetch-range', version: PROTOCOL_VERSION, jobId, file, start: at, end: to } as const;
     try {
-      const reply = await this.opts.transport.request(
-        subject,
-        { type: 'fetch-range', version: PROTOCOL_VERSION, jobId, file, start: at, end: to },
-        { expect: 'range-data', timeoutMs: this.timeoutMs },
-      );
-      bytes = reply.bytes;
+      await this.opts.transport.fetchRange(subject, req, out.subarray(at - start, to - start), { timeoutMs: this.timeoutMs });
     } catch (err) {
+      const bad = err instanceof KindlingError && err.code === 'E_BAD_MESSAGE';
       throw new KindlingError(
-        'E_IO',
+        bad ? 'E_BAD_MESSAGE' : 'E_IO',
         `cannot fetch bytes ${at}–${to} of ${file} from driver ${driverId}: ${err instanceof Error ? err.message : String(err)}`,
         { file, driverId, jobId, start: at, end: to },
         { cause: err },
       );
     }
-    if (bytes.byteLength !== to - at) {
-      throw new KindlingError(
-        'E_BAD_MESSAGE',
-        `driver ${driverId} sent ${bytes.byteLength} bytes of ${file} for the range ${at}–${to} (${to - at} expected)`,
-        { file, driverId, jobId, start: at, end: to },
-      );
-    }
-    out.set(bytes, at - start);
-    this.fetchedBytes += bytes.byteLength;
+    this.fetchedBytes += to - at;
   }
 
   /** Forgets a job's decision and kept ranges (the job was dropped, or its file may have changed). */

@@ -5,7 +5,9 @@
  * incomparable). Three parts, each reported as medians over repetitions:
  *   a. coordination overhead per L-BFGS evaluation (broadcast coefficients + gather gradient
  *      partials) with 1, 2 and 4 executor processes, and local[2] in-process as the floor;
- *   b. partition shipping throughput: FetchRange → RangeData over NATS between two processes;
+ *   b. input shipping throughput: the executor's SourceReader fetching a file range from the
+ *      driver's InputServer (its own process) over NATS, optionally against another build
+ *      (--before, e.g. a build of main) interleaved in the same run;
  *   c. the whole bank job on 1M bank-like rows: local[2] versus 2 executor processes.
  * Run by hand (scripts/bench/README.md) after `npx tsc -b`; it imports the built packages and
  * the test harness (test/dist/src/harness). Tests never time anything.
@@ -13,7 +15,7 @@
  *   node scripts/bench/cluster.mjs [--parts a,b,c] [--rows 1m] [--json] [--help]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,9 +40,12 @@ function usage(code) {
   --partitions N      partitions of the tiny input (default 8)
   --iters N           model.maxIter of each run, with tol 0 (default 50)
   --runs N            job runs per configuration, interleaved (default 3)
-  b. FetchRange/RangeData throughput
-  --sizes LIST        MiB per transfer (default 1,16,64)
-  --fetch-reps N      timed transfers per size and mode (default 5)
+  b. input shipping: SourceReader.fetch from an InputServer process
+  --sizes LIST        MiB per transfer (default 4,16,64)
+  --fetch-reps N      timed transfers per size, side and server (default 5)
+  --max-payload LIST  nats-server max_payload in MiB, one server each (default 1,8)
+  --before DIR        also measure the build in DIR (its own SourceReader, InputServer, transport), interleaved
+  --tune              also measure this build's SourceReader with other chunk sizes and requests in flight
   c. end to end
   --rows N            bank-like rows (default 1m; scripts/bench/data/bank-<N>.csv, generated if missing)
   --csv FILE          use this CSV instead
@@ -76,8 +81,11 @@ function parseArgs(argv) {
     partitions: 8,
     iters: 50,
     runs: 3,
-    sizes: [1, 16, 64],
+    sizes: [4, 16, 64],
     fetchReps: 5,
+    maxPayloads: [1, 8],
+    before: undefined,
+    tune: false,
     rows: 1_000_000,
     csv: undefined,
     e2eReps: 3,
@@ -123,6 +131,15 @@ function parseArgs(argv) {
         break;
       case '--fetch-reps':
         o.fetchReps = parseCount(value(), '--fetch-reps');
+        break;
+      case '--max-payload':
+        o.maxPayloads = parseList(value(), '--max-payload');
+        break;
+      case '--before':
+        o.before = resolve(value());
+        break;
+      case '--tune':
+        o.tune = true;
         break;
       case '--rows':
         o.rows = parseCount(value(), '--rows');
@@ -371,21 +388,39 @@ async function partA(k, o, scratch) {
   });
 }
 
-// ── b. FetchRange / RangeData throughput ─────────────────────────────────────────
+// ── b. input shipping: SourceReader ← InputServer ────────────────────────────────
+
+/** The modules of one build that part b exercises, imported from its dist folders. */
+async function shippingModules(root) {
+  const file = (p) => {
+    const f = join(root, p);
+    if (!existsSync(f)) fail(`${f} is missing: build ${root} with \`npx tsc -b\` first`);
+    return pathToFileURL(f).href;
+  };
+  const [shared, executor, server] = await Promise.all([
+    import(file('shared/dist/src/index.js')),
+    import(file('executor/dist/src/source-reader.js')),
+    import(file('coordinator/dist/src/cluster/input-server.js')),
+  ]);
+  return {
+    NatsTransport: shared.NatsTransport,
+    subjects: shared.subjects,
+    SourceReader: executor.SourceReader,
+    InputServer: server.InputServer,
+  };
+}
+
+const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
- * The responder side of part b, in its own process as the driver is: answers fetch-range on
- * the bench driver's subject with range-data cut from one preallocated buffer.
+ * The driver side of part b, in its own process as the driver is: the build's real
+ * InputServer serving `file` for the job 'bench' (it reads the file for every request).
  */
-async function fetchResponder(url, prefix, maxMiB) {
-  const k = await import('@kindling/shared');
-  const source = new Uint8Array(maxMiB * MiB);
-  for (let i = 0; i < source.length; i += 4096) source[i] = i & 0xff;
-  const transport = await k.NatsTransport.connect({ servers: url, prefix, name: 'bench-fetch-responder' }, transportLog);
-  transport.subscribe(k.subjects(prefix).fetchRange(BENCH_DRIVER), async (m, reply) => {
-    if (m.type !== 'fetch-range' || !reply) return;
-    await reply({ type: 'range-data', version: k.PROTOCOL_VERSION, bytes: source.subarray(m.start, m.end) });
-  });
+async function fetchResponder(root, url, prefix, file) {
+  const m = await shippingModules(root);
+  const transport = await m.NatsTransport.connect({ servers: url, prefix, name: `bench-input-server-${prefix}` }, transportLog);
+  const server = new m.InputServer(transport, m.subjects(prefix), BENCH_DRIVER, quietLog);
+  server.serveJob('bench', [file]);
   await transport.flush();
   process.stdout.write('ready\n');
   const stop = () => void transport.close().then(() => process.exit(0));
@@ -393,90 +428,190 @@ async function fetchResponder(url, prefix, maxMiB) {
   process.stdin.on('end', stop).resume();
 }
 
-async function partB(k, o) {
-  const maxMiB = Math.max(...o.sizes);
-  const server = await k.NatsServerProcess.start({ port: 0, jetstream: false });
-  const prefix = 'bench';
-  let responder;
-  let requester;
-  try {
-    responder = spawn(process.execPath, [fileURLToPath(import.meta.url), '--fetch-responder', server.url, prefix, String(maxMiB)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    await new Promise((res, rej) => {
-      responder.stdout.on('data', (d) => d.toString().includes('ready') && res());
-      responder.once('exit', (code) => rej(new Error(`fetch responder exited with ${code}`)));
-    });
-    requester = await k.NatsTransport.connect({ servers: server.url, prefix, name: 'bench-fetch-requester' }, transportLog);
-    const subject = k.subjects(prefix).fetchRange(BENCH_DRIVER);
-    const fetchOnce = (start, end) =>
-      requester.request(
-        subject,
-        { type: 'fetch-range', version: k.PROTOCOL_VERSION, jobId: 'bench', file: '/bench', start, end },
-        { expect: 'range-data', timeoutMs: 60_000 },
-      );
-    /** `bytes` fetched in requests of `chunk` bytes, `inFlight` outstanding at once (SourceReader: 4). */
-    const transfer = async (bytes, chunk, inFlight = 1) => {
-      const t0 = performance.now();
-      let next = 0;
-      const lane = async () => {
-        while (next < bytes) {
-          const at = next;
-          const to = Math.min(bytes, at + chunk);
-          next = to;
-          const reply = await fetchOnce(at, to);
-          if (reply.bytes.byteLength !== to - at) throw new Error(`short reply: ${reply.bytes.byteLength} bytes`);
-        }
-      };
-      await Promise.all(Array.from({ length: inFlight }, lane));
-      return performance.now() - t0;
-    };
-    console.log(
-      `\nb. FetchRange → RangeData over NATS (loopback nats-server, max_payload ${(requester.maxPayload / MiB).toFixed(0)} MiB; responder in its own process)`,
-    );
-    console.log(`   ${o.fetchReps} timed transfers per size and mode after one warm-up; MB = 10^6 bytes`);
-    const modes = [
-      { name: '4 MiB requests, 1 in flight (SourceReader before)', chunk: 4 * MiB, inFlight: 1 },
-      { name: '4 MiB requests, 4 in flight (SourceReader now)', chunk: 4 * MiB, inFlight: 4 },
-      { name: '1 MiB requests, 8 in flight', chunk: MiB, inFlight: 8 },
-      { name: 'one request', chunk: Infinity, inFlight: 1 },
-    ];
-    const out = {};
-    const rows = [];
-    for (const size of o.sizes) {
-      const bytes = size * MiB;
-      for (const mode of modes) {
-        await transfer(bytes, mode.chunk, mode.inFlight);
-        const ms = [];
-        for (let r = 0; r < o.fetchReps; r++) ms.push(await transfer(bytes, mode.chunk, mode.inFlight));
-        const mbps = ms.map((t) => bytes / 1e6 / (t / 1000));
-        out[`${size}MiB ${mode.name}`] = {
-          sizeMiB: size,
-          mode: mode.name,
-          medianMBps: median(mbps),
-          minMBps: Math.min(...mbps),
-          maxMBps: Math.max(...mbps),
-          medianMs: median(ms),
-        };
-        rows.push([
-          `${size} MiB`,
-          mode.name,
-          fmt(median(ms), 1),
-          fmt(median(mbps), 0),
-          `${fmt(Math.min(...mbps), 0)}–${fmt(Math.max(...mbps), 0)}`,
-        ]);
-      }
-    }
-    console.log(table(['size', 'mode', 'median ms', 'median MB/s', 'range MB/s'], rows));
-    return out;
-  } finally {
-    await requester?.close();
-    if (responder && responder.exitCode === null) {
-      responder.kill('SIGTERM');
-      await new Promise((r) => responder.once('exit', r));
-    }
-    await server.stop();
+/** CPU time (user + system) a process has used, in ms (Linux /proc; 10 ms ticks). */
+function cpuMsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Writes `bytes` of a fixed pseudo-random sequence (page-cached by the time it is timed). */
+function writeInput(file, bytes) {
+  const data = new Uint8Array(bytes);
+  let x = 12345;
+  for (let i = 0; i < bytes; i += 4) {
+    x = (Math.imul(x, 1103515245) + 12345) | 0;
+    data[i] = x;
+    data[i + 1] = x >>> 8;
+    data[i + 2] = x >>> 16;
+    data[i + 3] = x >>> 24;
   }
+  writeFileSync(file, data);
+  return data;
+}
+
+async function partB(k, o, scratch) {
+  const maxMiB = Math.max(...o.sizes);
+  const file = join(scratch, 'input.bin');
+  const expected = Buffer.from(writeInput(file, maxMiB * MiB).buffer);
+  const builds = [{ name: 'this build', root: ROOT }];
+  if (o.before !== undefined) builds.push({ name: `before (${relative(process.cwd(), o.before) || '.'})`, root: o.before });
+  for (const b of builds) b.m = await shippingModules(b.root);
+  const sides = [];
+  for (const b of builds) {
+    sides.push({ build: b, label: `${b.name}, SourceReader defaults`, readerOpts: {} });
+    if (o.tune && b.root === ROOT) {
+      for (const [chunk, inFlight] of [
+        [1, 8],
+        [2, 4],
+        [2, 8],
+        [4, 4],
+        [8, 4],
+        [16, 2],
+      ])
+        sides.push({
+          build: b,
+          label: `${b.name}, ${chunk} MiB requests × ${inFlight} in flight`,
+          readerOpts: { chunkBytes: chunk * MiB, inFlight },
+        });
+    }
+  }
+  console.log(
+    `\nb. input shipping: SourceReader.fetch of a file range from an InputServer in its own process, over a loopback nats-server`,
+  );
+  console.log(
+    `   ${o.fetchReps} timed transfers per size, side and server after one warm-up, sides interleaved (alternating first); MB = 10^6 bytes`,
+  );
+  const out = {};
+  const rows = [];
+  for (const mp of o.maxPayloads) {
+    const server = await k.NatsServerProcess.start({ port: 0, jetstream: false, maxPayload: mp * MiB });
+    const responders = [];
+    const requesters = [];
+    try {
+      for (const [i, b] of builds.entries()) {
+        const prefix = `bench${i}`;
+        const responder = spawn(process.execPath, [fileURLToPath(import.meta.url), '--fetch-responder', b.root, server.url, prefix, file], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
+        responders.push(responder);
+        await new Promise((res, rej) => {
+          responder.stdout.on('data', (d) => d.toString().includes('ready') && res());
+          responder.once('exit', (code) => rej(new Error(`fetch responder exited with ${code}`)));
+        });
+        const transport = await b.m.NatsTransport.connect(
+          { servers: server.url, prefix, name: `bench-source-reader-${prefix}` },
+          transportLog,
+        );
+        requesters.push(transport);
+        b.transport = transport;
+        b.prefix = prefix;
+        b.responderPid = responder.pid;
+      }
+      for (const side of sides) {
+        side.reader = new side.build.m.SourceReader({
+          transport: side.build.transport,
+          prefix: side.build.prefix,
+          log: quietLog,
+          ...side.readerOpts,
+        });
+      }
+      for (const size of o.sizes) {
+        const bytes = size * MiB;
+        const ms = new Map(sides.map((sd) => [sd, []]));
+        // CPU of the three processes a transfer runs on, summed over the timed transfers: unlike
+        // wall time it barely depends on what else the shared machine is doing.
+        const cpu = new Map(sides.map((sd) => [sd, { requester: 0, responder: 0, server: 0 }]));
+        const same = new Map();
+        for (const sd of sides) {
+          const got = await sd.reader.fetch('bench', BENCH_DRIVER, file, 0, bytes);
+          same.set(sd, Buffer.from(got.buffer, got.byteOffset, got.length).equals(expected.subarray(0, bytes)));
+        }
+        for (let r = 0; r < o.fetchReps; r++) {
+          const order = r % 2 === 0 ? sides : [...sides].reverse();
+          for (const sd of order) {
+            const c0 = process.cpuUsage();
+            const r0 = cpuMsOf(sd.build.responderPid);
+            const s0 = cpuMsOf(server.pid);
+            const t0 = performance.now();
+            await sd.reader.fetch('bench', BENCH_DRIVER, file, 0, bytes);
+            ms.get(sd).push(performance.now() - t0);
+            const c = process.cpuUsage(c0);
+            const acc = cpu.get(sd);
+            acc.requester += (c.user + c.system) / 1000;
+            acc.responder += cpuMsOf(sd.build.responderPid) - r0;
+            acc.server += cpuMsOf(server.pid) - s0;
+          }
+        }
+        for (const sd of sides) {
+          const mbps = ms.get(sd).map((t) => bytes / 1e6 / (t / 1000));
+          const mb = (bytes / 1e6) * o.fetchReps;
+          const c = cpu.get(sd);
+          const perGB = (x) => (x / mb) * 1000;
+          out[`${mp}MiB ${size}MiB ${sd.label}`] = {
+            maxPayloadMiB: mp,
+            sizeMiB: size,
+            side: sd.label,
+            medianMBps: median(mbps),
+            minMBps: Math.min(...mbps),
+            maxMBps: Math.max(...mbps),
+            medianMs: median(ms.get(sd)),
+            identical: same.get(sd),
+            cpuMsPerGB: { requester: perGB(c.requester), responder: perGB(c.responder), server: perGB(c.server) },
+          };
+          rows.push([
+            `${mp} MiB`,
+            `${size} MiB`,
+            sd.label,
+            fmt(median(ms.get(sd)), 1),
+            fmt(median(mbps), 0),
+            `${fmt(Math.min(...mbps), 0)}–${fmt(Math.max(...mbps), 0)}`,
+            `${fmt(perGB(c.requester), 0)} / ${fmt(perGB(c.responder), 0)} / ${fmt(perGB(c.server), 0)}`,
+            fmt(perGB(c.requester + c.responder + c.server), 0),
+            same.get(sd) ? 'yes' : 'NO',
+          ]);
+        }
+      }
+    } finally {
+      for (const t of requesters) await t.close();
+      for (const responder of responders) {
+        if (responder.exitCode === null) {
+          responder.kill('SIGTERM');
+          await new Promise((r) => responder.once('exit', r));
+        }
+      }
+      await server.stop();
+    }
+  }
+  console.log(
+    table(
+      [
+        'max_payload',
+        'size',
+        'side',
+        'median ms',
+        'median MB/s',
+        'range MB/s',
+        'CPU ms/GB exec / driver / nats',
+        'CPU ms/GB all',
+        'bytes identical',
+      ],
+      rows,
+    ),
+  );
+  console.log('   CPU ms/GB: CPU time of the executor (SourceReader), the driver (InputServer) and nats-server per 10^9 bytes shipped');
+  if (o.before !== undefined) {
+    for (const mp of o.maxPayloads)
+      for (const size of o.sizes) {
+        const after = out[`${mp}MiB ${size}MiB ${sides[0].label}`];
+        const before = out[`${mp}MiB ${size}MiB ${sides.find((sd) => sd.build !== builds[0]).label}`];
+        const all = (x) => x.cpuMsPerGB.requester + x.cpuMsPerGB.responder + x.cpuMsPerGB.server;
+        console.log(
+          `   max_payload ${mp} MiB, ${size} MiB: this build / before = ${fmt(after.medianMBps / before.medianMBps)}× in median MB/s, ${fmt(all(before) / all(after))}× less CPU per byte`,
+        );
+      }
+  }
+  return out;
 }
 
 // ── c. end to end on 1M rows ─────────────────────────────────────────────────────
@@ -553,7 +688,7 @@ async function main() {
   const report = { machine: m };
   try {
     if (o.parts.has('a')) report.coordination = await partA(k, o, scratch);
-    if (o.parts.has('b')) report.fetch = await partB(k, o);
+    if (o.parts.has('b')) report.fetch = await partB(k, o, scratch);
     if (o.parts.has('c')) report.endToEnd = await partC(k, o, scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -564,7 +699,7 @@ async function main() {
 }
 
 if (process.argv[2] === '--fetch-responder') {
-  fetchResponder(process.argv[3], process.argv[4], Number(process.argv[5])).catch((err) => {
+  fetchResponder(process.argv[3], process.argv[4], process.argv[5], process.argv[6]).catch((err) => {
     process.stderr.write(`fetch responder: ${err.stack ?? err}\n`);
     process.exit(1);
   });

@@ -18,7 +18,12 @@ import { makeSchemaKit } from './wire/schema-kit.js';
 import { describeValueType, parseWithSchema as parseWith } from './zod-issues.js';
 import { isSubjectToken } from './wire/subject-token.js';
 
-/** Version 2: job plans registered once, launches of task batches. Version 3: plans name several input files (CSV, gzip CSV, Parquet). Version 4: the one-pass CSV read (csv-scan, csv-conform). */
+/**
+ * Version 2: job plans registered once, launches of task batches. Version 3: plans name several
+ * input files (CSV, gzip CSV, Parquet). Version 4: the one-pass CSV read (csv-scan, csv-conform,
+ * plans' skipColumns), and a RangeData answering a FetchRange travels
+ * as range frames (transport/range-frame.ts), raw bytes after a fixed header, not msgpack.
+ */
 export const PROTOCOL_VERSION = 4;
 
 const kit = makeSchemaKit(z);
@@ -136,7 +141,11 @@ const driverHeartbeat = z.object({
   sentAt: finite,
 });
 
-/** Reply to FetchRange: the bytes (chunked by the codec when large). */
+/**
+ * Reply to FetchRange: the bytes. As a reply to a FetchRange the transports send it as range
+ * frames, whose header names the request's job and range and the reply's length, checked by
+ * the requester; elsewhere (never in the protocol's own flows) it goes through the codec.
+ */
 const rangeData = z.object({ type: z.literal('range-data'), ...envelope, bytes: uint8Array });
 
 /** Generic reply to a command. */

@@ -2,15 +2,27 @@
  * InputServer: answers fetch-range for executors that cannot open a job's input files. It owns
  * the files each live job may be read from (every file of its plan, and only those), so a
  * driver never serves a file that is not the input of one of its own jobs — not even another
- * file of the same folder; reading is delegated to FileRangeReader. The task launcher allows
+ * file of the same folder. A range is read straight into the transport's outgoing range frames,
+ * one frame at a time (a RangeReplySource), so the driver holds at most a frame per request
+ * and no byte is copied after the read. The task launcher allows
  * a job's plan files when it registers the plan; the cluster backend forgets the job
  * when it ends.
  *
  * THREADING: one event loop. A request is checked against the allow-list when it arrives; a
  * read already under way when its job is forgotten still completes (it was allowed).
  */
-import { PROTOCOL_VERSION, errorAck, type JobId, type Message, type Subjects, type Subscription, type Transport } from '@kindling/shared';
-import { FileRangeReader } from '../io/file-range-reader.js';
+import { open, type FileHandle } from 'node:fs/promises';
+import {
+  KindlingError,
+  PROTOCOL_VERSION,
+  errorAck,
+  type JobId,
+  type Message,
+  type ReplyAnswer,
+  type Subjects,
+  type Subscription,
+  type Transport,
+} from '@kindling/shared';
 import type { Logger } from '../logger.js';
 
 /** The part of the input server the task launcher needs: allow a job's files to be served. */
@@ -61,7 +73,7 @@ export class InputServer implements JobInputs {
     this.subscription.unsubscribe();
   }
 
-  private async onFetchRange(m: Message, reply: ((answer: Message) => Promise<void>) | undefined): Promise<void> {
+  private async onFetchRange(m: Message, reply: ((answer: ReplyAnswer) => Promise<void>) | undefined): Promise<void> {
     if (m.type !== 'fetch-range') {
       this.log.warn({ type: m.type }, 'unexpected message type on the fetch subject ignored');
       return;
@@ -86,21 +98,46 @@ export class InputServer implements JobInputs {
       });
       return;
     }
-    let bytes: Uint8Array;
+    let opened: FileHandle | undefined;
+    let size = 0;
     try {
-      const reader = await FileRangeReader.open(m.file);
-      try {
-        bytes = await reader.read(m.start, m.end - m.start);
-      } finally {
-        await reader.close();
-      }
+      opened = await open(m.file, 'r');
+      size = (await opened.stat()).size;
     } catch (err) {
       // ENOENT, EACCES…: toWireError turns errno errors into E_IO.
       this.log.warn({ job: m.jobId, file: m.file, err: err instanceof Error ? err.message : String(err) }, 'fetch-range failed');
+      await opened?.close().catch(() => undefined);
       await reply(errorAck(err));
       return;
     }
-    this.bytesServed += bytes.byteLength;
-    await reply({ type: 'range-data', version: PROTOCOL_VERSION, bytes });
+    const handle = opened;
+    // A range past the end of the file is served up to the end (the requester decides whether that will do).
+    const length = Math.max(0, Math.min(m.end, size) - m.start);
+    const file = m.file;
+    const from = m.start;
+    try {
+      await reply({
+        type: 'range-source',
+        length,
+        read: async (into, offset) => {
+          let at = 0;
+          while (at < into.length) {
+            const { bytesRead } = await handle.read(into, at, into.length - at, from + offset + at);
+            if (bytesRead === 0) {
+              throw new KindlingError('E_IO', `${file} ended at byte ${from + offset + at} while it was being served (it changed)`, {
+                file,
+              });
+            }
+            at += bytesRead;
+          }
+        },
+      });
+      this.bytesServed += length;
+    } catch (err) {
+      // The transport has told the requester; the driver's log says why.
+      this.log.warn({ job: m.jobId, file: m.file, err: err instanceof Error ? err.message : String(err) }, 'fetch-range failed');
+    } finally {
+      await handle.close();
+    }
   }
 }

@@ -110,3 +110,38 @@ t.test('input-server: serves every file of a multi-file job, and no other file o
     'a later plan version keeps earlier files',
   );
 });
+
+t.test(
+  'input-server: a range is read straight into frames of max_payload, byte-identical; fetchRange refuses a range past the end',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'input-server-frames-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const big = join(dir, 'big.csv');
+    const content = Buffer.from(Array.from({ length: 4000 }, (_, i) => `${i},${(i * 7919) % 1000}\n`).join(''), 'utf8');
+    writeFileSync(big, content);
+    // A 256-byte max_payload: a range of tens of KiB crosses as hundreds of frames.
+    const bus = new InProcessBus(256);
+    const driver = bus.connect({ log: silentTransportLog });
+    const executor = bus.connect({ log: silentTransportLog });
+    const server = new InputServer(driver, subjects(), DRIVER, new RecordingLogger());
+    t.teardown(() => server.close());
+    server.serveJob(asJobId('job-1'), [big]);
+    const req: FetchRange = {
+      type: 'fetch-range',
+      version: PROTOCOL_VERSION,
+      jobId: 'job-1',
+      file: big,
+      start: 5,
+      end: content.length - 3,
+    };
+    const into = new Uint8Array(req.end - req.start);
+    await executor.fetchRange(subjects().fetchRange(DRIVER), req, into, { timeoutMs: 5000 });
+    t.ok(Buffer.from(into).equals(content.subarray(5, content.length - 3)), 'identical bytes');
+    t.equal(server.bytesServed, into.length);
+    const past = { ...req, end: content.length + 10 };
+    await t.rejects(executor.fetchRange(subjects().fetchRange(DRIVER), past, new Uint8Array(past.end - past.start), { timeoutMs: 5000 }), {
+      code: 'E_BAD_MESSAGE',
+      message: /sent \d+ bytes \(\d+ expected\)/,
+    });
+  },
+);

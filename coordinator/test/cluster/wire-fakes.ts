@@ -184,6 +184,10 @@ export class ScriptedTransport implements Transport {
     return this.inner.requestMany(subject, msg, opts);
   }
 
+  fetchRange(...args: Parameters<Transport['fetchRange']>): Promise<void> {
+    return this.inner.fetchRange(...args);
+  }
+
   subscribe(...args: Parameters<Transport['subscribe']>): Subscription {
     return this.inner.subscribe(...args);
   }

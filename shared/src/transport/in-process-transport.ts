@@ -1,15 +1,17 @@
 /**
  * InProcessTransport: a tiny in-memory message bus implementing Transport, for unit tests of
  * the NATS-facing backends without a server. Every message is encoded and decoded through
- * the codec, so tests exercise validation and size limits as over NATS; delivery is
+ * the codec (a RangeData answering a FetchRange as range frames, as over NATS), so tests
+ * exercise validation, framing and size limits as over NATS; delivery is
  * asynchronous and keeps each publisher's order, subjects match NATS-style (`*`, `>`), and
  * queue groups hand each message to one member (round robin).
  */
-import { decodeMessage, encodeMessage, errorAck, type CodecOptions } from '../codec.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeMessage, encodeMessage, errorAck, type CodecOptions } from '../codec.js';
 import { KindlingError, fromWireError } from '../errors.js';
-import { subjects, type Message, type MessageType, type Subjects } from '../protocol.js';
-import type { MessageHandler, Subscription, Transport, TransportStatus } from './transport.js';
+import { PROTOCOL_VERSION, subjects, type FetchRange, type Message, type MessageType, type Subjects } from '../protocol.js';
+import type { MessageHandler, ReplyAnswer, Subscription, Transport, TransportStatus } from './transport.js';
 import { stderrTransportLogger, type TransportLogger } from './nats-transport.js';
+import { RangeReceiver, isRangeFrame, publishRangeReply, settleRangeReply } from './range-frame.js';
 import { ReplyCollector } from './reply-collector.js';
 
 interface BusSubscription {
@@ -118,6 +120,11 @@ export class InProcessTransport implements Transport {
     return this.exchange(subject, msg, opts.timeoutMs, false);
   }
 
+  async fetchRange(subject: string, req: FetchRange, into: Uint8Array, opts: { readonly timeoutMs: number }): Promise<void> {
+    const [reply] = await this.exchange(subject, req, opts.timeoutMs, true, new RangeReceiver(req, into));
+    settleRangeReply(subject, req, into, reply);
+  }
+
   subscribe(subject: string, handler: MessageHandler, opts: { readonly queue?: string } = {}): Subscription {
     this.assertOpen();
     const sub: BusSubscription = {
@@ -136,7 +143,21 @@ export class InProcessTransport implements Transport {
         const reply =
           replyTo === undefined
             ? undefined
-            : async (answer: Message): Promise<void> => {
+            : async (answer: ReplyAnswer): Promise<void> => {
+                if (answer.type === 'range-source' || (answer.type === 'range-data' && msg.type === 'fetch-range')) {
+                  if (msg.type !== 'fetch-range') throw new KindlingError('E_INTERNAL', `a range source cannot answer ${msg.type}`);
+                  replied = true;
+                  try {
+                    await publishRangeReply(msg, answer.type === 'range-data' ? answer.bytes : answer, this.bus.maxPayload, (frame) => {
+                      this.bus.publishRaw(replyTo, frame);
+                    });
+                  } catch (e) {
+                    // As over NATS: the requester learns why the remaining frames will not come.
+                    this.bus.publishRaw(replyTo, encodeMessage(errorAck(e), this.bus.codec));
+                    throw e;
+                  }
+                  return;
+                }
                 const bytes = encodeMessage(answer, this.bus.codec);
                 replied = true;
                 this.bus.publishRaw(replyTo, bytes);
@@ -183,9 +204,12 @@ export class InProcessTransport implements Transport {
     for (const l of this.listeners) l('closed');
   }
 
-  private exchange(subject: string, msg: Message, timeoutMs: number, single: boolean): Promise<Message[]> {
+  private exchange(subject: string, msg: Message, timeoutMs: number, single: boolean, range?: RangeReceiver): Promise<Message[]> {
     this.assertOpen();
     const bytes = encodeMessage(msg, this.bus.codec);
+    let frames = range;
+    if (frames === undefined && msg.type === 'fetch-range')
+      frames = new RangeReceiver(msg, undefined, this.bus.codec.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     const inbox = this.bus.newInbox();
     const sub: BusSubscription = {
       pattern: inbox.split('.'),
@@ -193,6 +217,10 @@ export class InProcessTransport implements Transport {
       deliver: (b) => {
         if (collector.settled) return;
         try {
+          if (frames !== undefined && isRangeFrame(b)) {
+            if (frames.add(b)) collector.add({ type: 'range-data', version: PROTOCOL_VERSION, bytes: frames.bytes });
+            return;
+          }
           collector.add(decodeMessage(b, this.bus.codec));
         } catch (e) {
           if (!collector.badReply(e instanceof Error ? e : new KindlingError('E_BAD_MESSAGE', text(e))))

@@ -6,3 +6,4 @@
 export * from './transport.js';
 export * from './nats-transport.js';
 export * from './in-process-transport.js';
+export { isRangeFrame, rangeFrames, rangeFrameSlots, RangeReceiver } from './range-frame.js';

@@ -4,7 +4,9 @@
  * and never see bytes, chunks or NATS errors.
  *
  * Messages above the server's max_payload travel as ordered chunks (headers Kindling-Msg and
- * Kindling-Chunk) with a flush every few MiB as flow control; replies to requests come to
+ * Kindling-Chunk) with a flush every few MiB as flow control. A RangeData answering a
+ * FetchRange travels as range frames (range-frame.ts): the file's bytes are the payload, cut
+ * at max_payload, written by the requester straight into its buffer. Replies to requests come to
  * this connection's private inbox (one wildcard subscription), so multi-chunk replies work
  * (see exchange for why nats.js's own request does not serve).
  * Invalid input is logged and dropped, never thrown into NATS callbacks.
@@ -36,9 +38,18 @@ import {
   type CodecOptions,
 } from '../codec.js';
 import { KindlingError, fromWireError } from '../errors.js';
-import { subjects, type Message, type MessageType, type Subjects } from '../protocol.js';
+import { PROTOCOL_VERSION, subjects, type FetchRange, type Message, type MessageType, type Subjects } from '../protocol.js';
+import { RangeReceiver, isRangeFrame, publishRangeReply, settleRangeReply } from './range-frame.js';
 import { ReplyCollector } from './reply-collector.js';
-import type { MessageHandler, NatsConnectionOptions, Subscription, Transport, TransportStatus } from './transport.js';
+import type {
+  MessageHandler,
+  RangeReplySource,
+  ReplyAnswer,
+  NatsConnectionOptions,
+  Subscription,
+  Transport,
+  TransportStatus,
+} from './transport.js';
 
 /** Logger for rejected messages and failed handlers; pino's logger fits. */
 export interface TransportLogger {
@@ -196,6 +207,11 @@ export class NatsTransport implements Transport {
     return this.exchange(subject, msg, opts.timeoutMs, false);
   }
 
+  async fetchRange(subject: string, req: FetchRange, into: Uint8Array, opts: { readonly timeoutMs: number }): Promise<void> {
+    const [reply] = await this.exchange(subject, req, opts.timeoutMs, true, new RangeReceiver(req, into));
+    settleRangeReply(subject, req, into, reply);
+  }
+
   /**
    * Subscribes. The server learns of the subscription asynchronously: await flush() after
    * subscribing when a peer is about to publish.
@@ -281,6 +297,33 @@ export class NatsTransport implements Transport {
     }
   }
 
+  /**
+   * Publishes a reply to a FetchRange as range frames, pacing itself like send. When a read or
+   * a publish fails midway the requester is sent a negative Ack, so it fails at once instead
+   * of waiting for frames that will not come.
+   */
+  private async sendRange(subject: string, req: FetchRange, answer: Uint8Array | RangeReplySource): Promise<void> {
+    let sinceFlush = 0;
+    try {
+      await publishRangeReply(req, answer, this.maxPayload, async (frame) => {
+        if (sinceFlush >= this.flushEveryBytes) {
+          await this.nc.flush();
+          sinceFlush = 0;
+        }
+        this.nc.publish(subject, frame);
+        sinceFlush += frame.length;
+      });
+    } catch (err) {
+      try {
+        this.nc.publish(subject, encodeMessage(errorAck(err), this.codec));
+      } catch {
+        // The connection is gone: the requester times out.
+      }
+      if (err instanceof KindlingError) throw err;
+      throw new KindlingError('E_IO', `cannot send range-data to ${subject}: ${errorText(err)}`, { subject }, { cause: err });
+    }
+  }
+
   /** Reassembles chunks; returns a whole message's bytes, or undefined while chunks are missing. */
   private assemble(key: string, m: Msg): Uint8Array | undefined {
     const id = m.headers?.get(CHUNK_ID_HEADER) ?? '';
@@ -309,7 +352,13 @@ export class NatsTransport implements Transport {
     const reply =
       replyTo === undefined
         ? undefined
-        : async (answer: Message): Promise<void> => {
+        : async (answer: ReplyAnswer): Promise<void> => {
+            if (answer.type === 'range-source' || (answer.type === 'range-data' && msg.type === 'fetch-range')) {
+              if (msg.type !== 'fetch-range') throw new KindlingError('E_INTERNAL', `a range source cannot answer ${msg.type}`);
+              replied = true;
+              await this.sendRange(replyTo, msg, answer.type === 'range-data' ? answer.bytes : answer);
+              return;
+            }
             const bytes = encodeMessage(answer, this.codec);
             replied = true;
             await this.send(replyTo, bytes, undefined);
@@ -337,8 +386,11 @@ export class NatsTransport implements Transport {
    * header tells, and request() resolves with the first message while requestMany() must be
    * told the count, a stall time or a sentinel message in advance.
    */
-  private exchange(subject: string, msg: Message, timeoutMs: number, single: boolean): Promise<Message[]> {
+  private exchange(subject: string, msg: Message, timeoutMs: number, single: boolean, range?: RangeReceiver): Promise<Message[]> {
     const bytes = encodeMessage(msg, this.codec);
+    // A FetchRange's reply may come as range frames: gathered here, without the codec.
+    let frames = range;
+    if (frames === undefined && msg.type === 'fetch-range') frames = new RangeReceiver(msg, undefined, this.codec.maxMessageBytes);
     const prefix = this.replyInbox();
     const token = String(++this.serial);
     const key = `r${token}`;
@@ -353,6 +405,10 @@ export class NatsTransport implements Transport {
         return;
       }
       try {
+        if (frames !== undefined && isRangeFrame(m.data)) {
+          if (frames.add(m.data)) collector.add({ type: 'range-data', version: PROTOCOL_VERSION, bytes: frames.bytes });
+          return;
+        }
         const whole = this.assemble(key, m);
         if (whole !== undefined) collector.add(decodeMessage(whole, this.codec));
       } catch (e) {

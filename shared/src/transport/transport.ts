@@ -4,9 +4,10 @@
  * kernels and the block store never see it. NatsTransport is the real one.
  *
  * Payloads larger than the server's max_payload are chunked by the implementation, so callers
- * never think about message size.
+ * never think about message size. A RangeData answering a FetchRange travels as range frames
+ * (raw bytes after a fixed header), never through the codec.
  */
-import type { Message, MessageType } from '../protocol.js';
+import type { FetchRange, Message, MessageType } from '../protocol.js';
 
 /** Connection settings shared by drivers, executors and CLI clients. */
 export interface NatsConnectionOptions {
@@ -35,8 +36,27 @@ export interface NatsConnectionOptions {
 /** Connection state changes, for logs and readiness. */
 export type TransportStatus = 'disconnected' | 'reconnecting' | 'reconnected' | 'closed' | 'error';
 
+/**
+ * A RangeData answer to a FetchRange whose bytes are read straight into the outgoing range
+ * frames, one frame at a time: the responder never holds the whole range, and no byte is
+ * copied after the read. As a reply to anything but a FetchRange it is refused (E_INTERNAL).
+ */
+export interface RangeReplySource {
+  readonly type: 'range-source';
+  /** Bytes the reply carries (the requester refuses a reply of another length than it asked for). */
+  readonly length: number;
+  /**
+   * Fills all of `into` with the reply's bytes from `offset` on. A rejection ends the reply: the
+   * requester gets a negative Ack carrying the error instead of the remaining frames.
+   */
+  readonly read: (into: Uint8Array, offset: number) => Promise<void>;
+}
+
+/** What a handler may answer a request with. */
+export type ReplyAnswer = Message | RangeReplySource;
+
 /** Called for each valid message on a subscription; `reply` answers a request. */
-export type MessageHandler = (msg: Message, reply: ((answer: Message) => Promise<void>) | undefined) => void | Promise<void>;
+export type MessageHandler = (msg: Message, reply: ((answer: ReplyAnswer) => Promise<void>) | undefined) => void | Promise<void>;
 
 /** A live subscription. */
 export interface Subscription {
@@ -58,6 +78,14 @@ export interface Transport {
     msg: Message,
     opts: { readonly expect: T; readonly timeoutMs: number },
   ): Promise<Extract<Message, { type: T }>>;
+  /**
+   * Sends a FetchRange and writes the RangeData reply's bytes into `into` (`end - start` bytes
+   * long) as its frames arrive (range-frame.ts). Rejects with E_BAD_MESSAGE when the reply's
+   * job, range or length is not the request's, with the responder's error when it answers a
+   * negative Ack, and like `request` on timeout or when nobody listens. `into` may hold some
+   * of the bytes when it rejects.
+   */
+  fetchRange(subject: string, req: FetchRange, into: Uint8Array, opts: { readonly timeoutMs: number }): Promise<void>;
   /** Sends a request and collects every reply that arrives within `timeoutMs`. */
   requestMany(subject: string, msg: Message, opts: { readonly timeoutMs: number }): Promise<Message[]>;
   /**

@@ -106,7 +106,10 @@ t.test('source-reader: a driver that sends the wrong length or does not answer f
   const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, timeoutMs: 500 });
   shortBy = 3;
   t.teardown(() => void (shortBy = 0));
-  await t.rejects(reader.fetch('j4', 'drv', '/data/x.csv', 2, 40), { code: 'E_BAD_MESSAGE', message: /sent 35 bytes of \/data\/x\.csv/ });
+  await t.rejects(reader.fetch('j4', 'drv', '/data/x.csv', 2, 40), {
+    code: 'E_BAD_MESSAGE',
+    message: /bytes 2–40 of \/data\/x\.csv from driver drv: .*sent 35 bytes \(38 expected\)/,
+  });
   await t.rejects(reader.fetch('j4', 'nobody', '/data/x.csv', 2, 40), {
     code: 'E_IO',
     message: /cannot fetch bytes 2–40 of \/data\/x\.csv from driver nobody/,

@@ -7,7 +7,9 @@ import {
   NatsTransport,
   PROTOCOL_VERSION,
   encodeMessage,
+  rangeFrames,
   type ExecutorHeartbeat,
+  type FetchRange,
   type Message,
   type TransportStatus,
 } from '@kindling/shared';
@@ -78,12 +80,12 @@ t.test('nats-transport: request/reply answers with the expected type, and refuse
   const b = await transport('rep');
   b.subscribe('test.fetch', async (m, reply) => {
     if (m.type !== 'fetch-range' || reply === undefined) return;
-    await reply({ type: 'range-data', version: v, bytes: new Uint8Array([m.start, m.end]) });
+    await reply({ type: 'range-data', version: v, bytes: new Uint8Array([m.start, m.end, 0, 0, 0, 0]) });
   });
   await b.flush();
   const fetch: Message = { type: 'fetch-range', version: v, jobId: 'j', file: '/f', start: 3, end: 9 };
   const r = await a.request('test.fetch', fetch, { expect: 'range-data', timeoutMs: 5_000 });
-  t.strictSame(r.bytes, new Uint8Array([3, 9]));
+  t.strictSame(r.bytes, new Uint8Array([3, 9, 0, 0, 0, 0]));
   const wrong = await errorOf(a.request('test.fetch', fetch, { expect: 'tasks-accepted', timeoutMs: 5_000 }));
   t.strictSame(wrong, { code: 'E_BAD_MESSAGE', message: 'reply to test.fetch: expected tasks-accepted, received range-data' });
 });
@@ -208,6 +210,97 @@ t.test('nats-transport: a 64 MiB RangeData round-trips byte-identical through a 
   );
   t.equal(ack.ok, true);
   t.equal(gotBig, 5 * 1024 * 1024 + 7);
+});
+
+t.test('nats-transport: fetchRange streams a range as raw frames straight into the destination, through a 1 MiB max_payload', async (t) => {
+  const a = await transport('frames-req');
+  const b = await transport('frames-rep');
+  const size = 9 * 1024 * 1024 + 13;
+  const data = Uint8Array.from({ length: size }, (_, i) => (i * 2654435761) >>> 24);
+  let reads = 0;
+  let biggest = 0;
+  b.subscribe('test.frames', async (m, reply) => {
+    if (m.type !== 'fetch-range' || !reply) return;
+    await reply({
+      type: 'range-source',
+      length: m.end - m.start,
+      read: async (into, offset) => {
+        reads++;
+        biggest = Math.max(biggest, into.length);
+        into.set(data.subarray(m.start + offset, m.start + offset + into.length));
+      },
+    });
+  });
+  await b.flush();
+  const out = new Uint8Array(size + 100);
+  const into = out.subarray(50, 50 + size - 7);
+  await a.fetchRange('test.frames', { type: 'fetch-range', version: v, jobId: 'j', file: '/f', start: 7, end: size }, into, {
+    timeoutMs: 30_000,
+  });
+  t.ok(Buffer.from(into).equals(Buffer.from(data.subarray(7))), 'identical bytes at the destination offset');
+  t.ok(out.subarray(0, 50).every((x) => x === 0) && out.subarray(50 + size - 7).every((x) => x === 0), 'nothing written outside it');
+  t.equal(reads, Math.ceil((size - 7) / biggest), 'the responder read frame by frame');
+  t.ok(biggest > 1024 * 1024 - 100 && biggest < 1024 * 1024, 'frames as large as max_payload allows');
+});
+
+t.test('nats-transport: a reply of the wrong job, range or length, or of garbage, is refused with E_BAD_MESSAGE', async (t) => {
+  const a = await transport('forged-req');
+  // A raw NATS client answers in place of a driver, so the frames are exactly what the test wrote.
+  const raw = await connect({ servers: server.url, name: 'forged-rep' });
+  t.teardown(() => raw.close());
+  const req: FetchRange = { type: 'fetch-range', version: v, jobId: 'job-1', file: '/f', start: 0, end: 100 };
+  const body = new Uint8Array(100).fill(7);
+  let answer: (m: FetchRange) => Uint8Array[] = () => [];
+  raw.subscribe('test.forged', {
+    callback: (_err, m) => {
+      for (const f of answer(req)) raw.publish(m.reply!, f);
+    },
+  });
+  await raw.flush();
+  const fetch = () => errorOf(a.fetchRange('test.forged', req, new Uint8Array(100), { timeoutMs: 5_000 }));
+  answer = (r) => [...rangeFrames({ ...r, jobId: 'job-2' }, body, 1024)];
+  t.match(await fetch(), { code: 'E_BAD_MESSAGE', message: /job job-1: the frame is for another job/ });
+  answer = (r) => [...rangeFrames({ ...r, start: 100, end: 200 }, body, 1024)];
+  t.match(await fetch(), { code: 'E_BAD_MESSAGE', message: /the frame is for the range 100–200/ });
+  answer = (r) => [...rangeFrames(r, body.subarray(0, 99), 1024)];
+  t.match(await fetch(), { code: 'E_BAD_MESSAGE', message: /the driver sent 99 bytes \(100 expected\)/ });
+  answer = () => [new Uint8Array([0xc1, 0x52, 1, 2, 3])];
+  t.match(await fetch(), { code: 'E_BAD_MESSAGE', message: /not a range frame/ });
+  answer = () => [new Uint8Array([0xff, 0, 1])];
+  t.match(await fetch(), { code: 'E_BAD_MESSAGE' }, 'bytes that are neither a frame nor a message');
+  answer = (r) => [...rangeFrames(r, body, 64)];
+  const into = new Uint8Array(100);
+  await a.fetchRange('test.forged', req, into, { timeoutMs: 5_000 });
+  t.same(Buffer.from(into), Buffer.from(body), 'the same client, answering right, is accepted');
+});
+
+t.test('nats-transport: a responder whose read fails midway fails the request at once with its error', async (t) => {
+  const a = await transport('midway-req');
+  const b = await transport('midway-rep');
+  b.subscribe('test.midway', async (m, reply) => {
+    if (m.type !== 'fetch-range' || !reply) return;
+    await reply({
+      type: 'range-source',
+      length: m.end - m.start,
+      read: async (_into, offset) => {
+        if (offset > 0) throw new KindlingError('E_IO', 'the input changed while it was served');
+      },
+    });
+  });
+  await b.flush();
+  const t0 = Date.now();
+  const err = await errorOf(
+    a.fetchRange(
+      'test.midway',
+      { type: 'fetch-range', version: v, jobId: 'j', file: '/f', start: 0, end: 3 * 1024 * 1024 },
+      new Uint8Array(3 * 1024 * 1024),
+      {
+        timeoutMs: 20_000,
+      },
+    ),
+  );
+  t.strictSame(err, { code: 'E_IO', message: 'the input changed while it was served' });
+  t.ok(Date.now() - t0 < 10_000, 'not at the timeout');
 });
 
 t.test('nats-transport: garbage published raw is dropped with a log line and the subscription keeps working', async (t) => {
