@@ -8,7 +8,7 @@
  * THREADING: runs inside piscina worker threads, one request at a time per thread.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
 import {
   anyTaskOp,
   KindlingError,
@@ -20,6 +20,7 @@ import {
 import { blockBytes } from '../storage/block-store.js';
 import { MemoryReclaimer } from '../storage/memory-reclaimer.js';
 import type { WorkerInput, WorkerRequest, WorkerResponse } from './thread-messages.js';
+import type { TaskWorkerData } from './thread-pool.js';
 
 if (isMainThread) {
   throw new KindlingError('E_INTERNAL', 'task-worker.js must run inside a worker thread of the executor pool');
@@ -89,3 +90,8 @@ function readRange(lineage: PartitionLineage): Uint8Array {
   }
   return out;
 }
+
+// Last statement of the module: this thread's modules are loaded, so the pool may terminate it
+// safely from now on (ThreadPool.close).
+const loaded = (workerData as TaskWorkerData | undefined)?.loaded;
+if (loaded) Atomics.add(loaded, 0, 1);

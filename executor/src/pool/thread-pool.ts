@@ -13,6 +13,9 @@ import type { WorkerRequest, WorkerResponse } from './thread-messages.js';
 /** A fixed-size pool of worker threads running task-worker.js. */
 export class ThreadPool {
   private readonly pool: Piscina;
+  /** Threads whose task-worker module has finished loading (each adds 1; see task-worker.ts). */
+  private readonly loaded = new Int32Array(new SharedArrayBuffer(4));
+  private created = 0;
 
   constructor(readonly threads: number) {
     this.pool = new Piscina({
@@ -20,7 +23,10 @@ export class ThreadPool {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 60_000,
+      workerData: { loaded: this.loaded } satisfies TaskWorkerData,
     });
+    // Every thread started, the first ones included, is announced by a later workerCreate.
+    this.pool.on('workerCreate', () => this.created++);
   }
 
   /** Runs one op on a free thread; rejects with the worker's KindlingError. */
@@ -30,7 +36,30 @@ export class ThreadPool {
     return res.value;
   }
 
+  /** Threads that have finished loading their modules. */
+  get loadedThreads(): number {
+    return Atomics.load(this.loaded, 0);
+  }
+
+  /**
+   * Stops the threads, once each has finished loading: Node 20 aborts the whole process
+   * (`v8::Module::IsGraphAsync … must be used on an instantiated module`) when a worker is
+   * terminated while its ES modules are being instantiated, which a job that fails before its
+   * first task (an empty file, a missing column) used to do. A thread that never loads (a
+   * broken install) is given up on after LOAD_WAIT_MS.
+   */
   async close(): Promise<void> {
+    const until = Date.now() + LOAD_WAIT_MS;
+    const started = (): number => Math.max(this.created, this.pool.threads.length);
+    while (this.loadedThreads < started() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     await this.pool.destroy();
   }
+}
+
+/** How long close() waits for threads still loading. */
+const LOAD_WAIT_MS = 10_000;
+
+/** What the pool hands each worker thread (node's workerData). */
+export interface TaskWorkerData {
+  readonly loaded: Int32Array;
 }
