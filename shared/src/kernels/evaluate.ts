@@ -30,6 +30,18 @@ const EPS = 1e-15;
 const LOSS_AT_EPS = -Math.log(EPS);
 const LOSS_AT_ONE_MINUS_EPS = -Math.log1p(-EPS);
 
+/**
+ * The row loop's score buffers, kept per thread and grown to the largest block seen: fresh
+ * memory costs a page fault per 4 KiB when first written (~0.9 ns per byte on the 2-core VM
+ * of docs/performance.md, as much as the sort), and the scores are dropped once summarised.
+ */
+let scoreScratch = new Float64Array(0);
+
+function scoreBuffers(n: number): [Float64Array, Float64Array] {
+  if (scoreScratch.length < 2 * n) scoreScratch = new Float64Array(2 * n);
+  return [scoreScratch.subarray(0, n), scoreScratch.subarray(n, 2 * n)];
+}
+
 /** Scores a block and summarises it for the metrics. */
 export function evaluateBlock(
   block: DesignBlock,
@@ -51,17 +63,9 @@ export function evaluateBlock(
   for (let j = 0; j < k; j++) w[j] = beta[numericIndex[j]!]!;
   const useMargin = opts.score === 'margin';
 
-  const posScores = new Float64Array(n);
-  const negScores = new Float64Array(n);
-  const pred = opts.predictions
-    ? {
-        rowIds: Float64Array.from(block.rowIds),
-        label: Float64Array.from(label),
-        probability: new Float64Array(n),
-        prediction: new Float64Array(n),
-      }
-    : undefined;
+  const pred = opts.predictions ? predictionColumns(block) : undefined;
   if (block.weight !== undefined) return evaluateWeighted(block, w, beta, intercept, useMargin, opts, pred);
+  const [posScores, negScores] = scoreBuffers(n);
   const b = new Float64Array(beta.length + 1);
   b.set(beta);
   const out = new Float64Array(8);
@@ -199,45 +203,37 @@ function byScoreAscending(scores: Float64Array, weights: Float64Array): { scores
 function distinctWeightedDescending(
   pos: { scores: Float64Array; weights: Float64Array },
   neg: { scores: Float64Array; weights: Float64Array },
-): { scores: Float64Array; positives: Float64Array; negatives: Float64Array } {
-  const cap = pos.scores.length + neg.scores.length;
-  const scores = new Float64Array(cap);
-  const positives = new Float64Array(cap);
-  const negatives = new Float64Array(cap);
+): ScoreColumns {
+  const out = scoreColumns(countDistinct(pos.scores, neg.scores));
+  const { scores, positives, negatives } = out;
   let i = pos.scores.length - 1;
   let j = neg.scores.length - 1;
-  let out = -1;
+  let o = -1;
   while (i >= 0 || j >= 0) {
     const s = j < 0 || (i >= 0 && pos.scores[i]! >= neg.scores[j]!) ? pos.scores[i]! : neg.scores[j]!;
-    out++;
-    scores[out] = s;
+    o++;
+    scores[o] = s;
     let a = 0;
     while (i >= 0 && pos.scores[i] === s) a += pos.weights[i--]!;
     let b = 0;
     while (j >= 0 && neg.scores[j] === s) b += neg.weights[j--]!;
-    positives[out] = a;
-    negatives[out] = b;
+    positives[o] = a;
+    negatives[o] = b;
   }
-  const len = out + 1;
-  return { scores: scores.slice(0, len), positives: positives.slice(0, len), negatives: negatives.slice(0, len) };
+  return out;
 }
 
 /** Merges two ascending-sorted score lists into distinct scores, descending, with counts. */
-function distinctDescending(
-  pos: Float64Array,
-  neg: Float64Array,
-): { scores: Float64Array; positives: Float64Array; negatives: Float64Array } {
-  const cap = pos.length + neg.length;
-  const scores = new Float64Array(cap);
-  const positives = new Float64Array(cap);
-  const negatives = new Float64Array(cap);
+function distinctDescending(pos: Float64Array, neg: Float64Array): ScoreColumns {
+  const out = scoreColumns(countDistinct(pos, neg));
+  const { scores, positives, negatives } = out;
   let i = pos.length - 1;
   let j = neg.length - 1;
-  let out = -1;
+  let o = -1;
   while (i >= 0 || j >= 0) {
     const s = j < 0 || (i >= 0 && pos[i]! >= neg[j]!) ? pos[i]! : neg[j]!;
-    out++;
-    scores[out] = s;
+    o++;
+    scores[o] = s;
     let a = 0;
     while (i >= 0 && pos[i] === s) {
       a++;
@@ -248,9 +244,52 @@ function distinctDescending(
       b++;
       j--;
     }
-    positives[out] = a;
-    negatives[out] = b;
+    positives[o] = a;
+    negatives[o] = b;
   }
-  const len = out + 1;
-  return { scores: scores.slice(0, len), positives: positives.slice(0, len), negatives: negatives.slice(0, len) };
+  return out;
+}
+
+/** Number of distinct values in the union of two ascending lists. */
+function countDistinct(pos: Float64Array, neg: Float64Array): number {
+  let i = pos.length - 1;
+  let j = neg.length - 1;
+  let count = 0;
+  let last = NaN;
+  while (i >= 0 || j >= 0) {
+    const s = j < 0 || (i >= 0 && pos[i]! >= neg[j]!) ? pos[i--]! : neg[j--]!;
+    if (s !== last) {
+      count++;
+      last = s;
+    }
+  }
+  return count;
+}
+
+type ScoreColumns = { scores: Float64Array; positives: Float64Array; negatives: Float64Array };
+
+/**
+ * The partial's three columns as views of one SharedArrayBuffer: the result crosses from the
+ * worker thread to the executor's main thread by reference, not by a structured-clone copy
+ * (at 10M rows that copy, on the main thread, stalled the workers waiting for their next task).
+ * Over NATS msgpack copies the views' bytes as it does any typed array.
+ */
+function scoreColumns(len: number): ScoreColumns {
+  const sab = new SharedArrayBuffer(3 * len * Float64Array.BYTES_PER_ELEMENT);
+  return {
+    scores: new Float64Array(sab, 0, len),
+    positives: new Float64Array(sab, 8 * len, len),
+    negatives: new Float64Array(sab, 16 * len, len),
+  };
+}
+
+/** Per-row prediction columns, views of one SharedArrayBuffer (as scoreColumns, for the same reason). */
+function predictionColumns(block: DesignBlock): NonNullable<EvaluatePartial['predictions']> {
+  const n = block.numRows;
+  const sab = new SharedArrayBuffer(4 * n * Float64Array.BYTES_PER_ELEMENT);
+  const rowIds = new Float64Array(sab, 0, n);
+  const label = new Float64Array(sab, 8 * n, n);
+  rowIds.set(block.rowIds);
+  label.set(block.label);
+  return { rowIds, label, probability: new Float64Array(sab, 16 * n, n), prediction: new Float64Array(sab, 24 * n, n) };
 }

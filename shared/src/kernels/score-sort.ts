@@ -11,6 +11,12 @@
 const NATIVE_BELOW = 256;
 
 /**
+ * The passes' second buffer, kept per thread and grown to the longest input: a fresh one costs
+ * a page fault per 4 KiB at first write, on the order of a pass (see kernels/evaluate.ts).
+ */
+let scratch = new Uint32Array(0);
+
+/**
  * Sorts `a` ascending in place and returns it. `a` must hold no NaN (the evaluate kernel
  * rejects NaN scores before sorting) and start at a multiple of 8 bytes in its buffer.
  */
@@ -41,7 +47,8 @@ export function sortScoresAscending(a: Float64Array): Float64Array {
     hist[1536 + ((hi >>> 16) & 255)]!++;
     hist[1792 + (hi >>> 24)]!++;
   }
-  let dst: Uint32Array = new Uint32Array(2 * n);
+  if (scratch.length < 2 * n) scratch = new Uint32Array(2 * n);
+  let dst: Uint32Array = scratch.subarray(0, 2 * n);
   const offsets = new Uint32Array(256);
   for (let pass = 0; pass < 8; pass++) {
     const word = pass < 4 ? 0 : 1;
