@@ -1,10 +1,13 @@
 /**
- * sortScoresAscending: the evaluate kernel's sort of a partition's scores, an LSD radix sort
- * on the IEEE-754 bits. Owned by the evaluate kernel (kernels/evaluate.ts), its only caller.
- * Why: V8's native Float64Array sort measured ~150–350 ns per score here and was most of an
- * evaluate task; eight byte passes (constant bytes skipped) cost a fraction of that.
- * Same result as the native sort for every input without NaN: the bit transform orders
- * doubles numerically, −0 before +0, as TypedArray sort does. THREADING: pure, any thread.
+ * sortScoresAscending: the evaluate kernel's sort of a partition's scores (kernels/evaluate.ts),
+ * also used on the driver to sort the merge's splitter sample (ml/score-merge.ts). An
+ * interpolation sort where the scores spread over their range, as a partition's margins and
+ * probabilities do; else an LSD radix sort on the IEEE-754 bits. Why: V8's native
+ * Float64Array sort measured ~150–350 ns per score here and was most of an evaluate task;
+ * eight byte passes (constant bytes skipped) cost a fraction of that, and the interpolation
+ * sort's three passes less again (scripts/bench/evaluate.mjs). Same result as the native sort
+ * for every input without NaN: doubles in numeric order, −0 before +0, as TypedArray sort
+ * does. THREADING: pure, any thread; its scratch buffers are per thread (module state).
  */
 
 /** Below this length the native sort is as fast and needs no scratch buffer. */
