@@ -127,7 +127,7 @@ export function heapMerge(live: readonly ScoreCounts[], total: number): ScoreCou
 }
 
 /** Scores per bucket the splitters aim at: the bucket and its sort buffers stay in L2. */
-const BUCKET_TARGET = Number(process.env.KBT ?? 2048);
+const BUCKET_TARGET = 2048;
 /** Every SAMPLE_STEP-th score of each part is a splitter candidate (16 per bucket). */
 const SAMPLE_STEP = 128;
 /** Ranges at most this long are insertion-sorted. */
@@ -220,21 +220,26 @@ export function bucketMerge(live: readonly ScoreCounts[], total: number): ScoreC
       const s = sc[t]!;
       const len = s.length;
       let i = at[t]!;
-      let e = i;
-      while (e < len && s[e]! >= lo) e++;
-      if (e === i) continue;
-      w.reserve(m + e - i);
-      const bs = w.s;
-      const bp = w.p;
-      const bq = w.q;
+      if (i >= len || s[i]! < lo) continue;
       const p = po[t]!;
       const q = ne[t]!;
-      for (; i < e; i++, m++) {
+      let bs = w.s;
+      let bp = w.p;
+      let bq = w.q;
+      do {
+        if (m === bs.length) {
+          w.reserve(m + 1);
+          bs = w.s;
+          bp = w.p;
+          bq = w.q;
+        }
         bs[m] = s[i]!;
         bp[m] = p[i]!;
         bq[m] = q[i]!;
-      }
-      at[t] = e;
+        m++;
+        i++;
+      } while (i < len && s[i]! >= lo);
+      at[t] = i;
     }
     if (m === 0) continue;
     sortRange(w, 0, m, 0);
@@ -333,15 +338,31 @@ function sortRange(w: Scratch, from: number, to: number, depth: number): void {
     tp[o] = p[i]!;
     tq[o] = q[i]!;
   }
+  if (most <= SMALL) {
+    // Sub-buckets are in order and small: insertion back from the copy moves a score only
+    // within its sub-bucket (and saves a pass copying back first).
+    s[from] = ts[from]!;
+    p[from] = tp[from]!;
+    q[from] = tq[from]!;
+    for (let i = from + 1; i < to; i++) {
+      const x = ts[i]!;
+      let j = i - 1;
+      while (j >= from && s[j]! < x) {
+        s[j + 1] = s[j]!;
+        p[j + 1] = p[j]!;
+        q[j + 1] = q[j]!;
+        j--;
+      }
+      s[j + 1] = x;
+      p[j + 1] = tp[i]!;
+      q[j + 1] = tq[i]!;
+    }
+    return;
+  }
   for (let i = from; i < to; i++) {
     s[i] = ts[i]!;
     p[i] = tp[i]!;
     q[i] = tq[i]!;
-  }
-  if (most <= SMALL) {
-    // Sub-buckets are in order and small: one insertion pass moves scores only within theirs.
-    insertionSort(w, from, to);
-    return;
   }
   // counts[d] is now the end of sub-bucket d.
   let start = from;
