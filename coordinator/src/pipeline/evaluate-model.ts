@@ -7,6 +7,7 @@
 import { binaryClassificationMetrics, type BinaryMetrics, type EvaluatePartial, type JobPlan } from '@kindling/shared/compute';
 import type { JobSpec } from '../job/job-spec.js';
 import type { LogisticRegressionFit } from '../ml/logistic-regression-trainer.js';
+import { MetricsThread } from './metrics-thread.js';
 import type { StageRunner } from './stage-runner.js';
 
 /** What evaluation returns to the job runner. */
@@ -35,12 +36,22 @@ export async function evaluateModel(
       },
       plan,
     );
-  const trainParts = await evaluate('evaluate training split', 'train', false);
-  const testParts = await evaluate('evaluate test split', 'test', spec.output.predictions);
-  const metrics = {
-    train: binaryClassificationMetrics(trainParts, { numBins: 0 }),
-    test: binaryClassificationMetrics(testParts, { numBins: 0 }),
-  };
+  // The training split's metrics are computed on a thread of their own while the test split's
+  // stage runs and then while this thread merges the test split: two cores for the two merges.
+  const thread = new MetricsThread();
+  let metrics: ModelEvaluation['metrics'];
+  let testParts: EvaluatePartial[];
+  try {
+    const trainParts = await evaluate('evaluate training split', 'train', false);
+    const train = thread.metrics(trainParts, 0);
+    // Awaited below; a failure of the test stage must not leave it unhandled.
+    train.catch(() => undefined);
+    testParts = await evaluate('evaluate test split', 'test', spec.output.predictions);
+    const test = binaryClassificationMetrics(testParts, { numBins: 0 });
+    metrics = { train: await train, test };
+  } finally {
+    await thread.close();
+  }
   if (spec.compat === 'kindling') return { metrics, testParts };
 
   const v2 = spec.compat === 'spark-2.3';

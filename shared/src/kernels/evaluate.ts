@@ -30,6 +30,21 @@ const EPS = 1e-15;
 const LOSS_AT_EPS = -Math.log(EPS);
 const LOSS_AT_ONE_MINUS_EPS = -Math.log1p(-EPS);
 
+/**
+ * Per-thread scratch for everything a task computes before its result: the row loop's scores by
+ * label, the per-row predictions and the distinct-score columns, grown to the largest block
+ * seen. Two reasons: fresh memory costs a page fault per 4 KiB at first write (~0.9 ns per byte
+ * on the 2-core VM of docs/performance.md, as much as the sort), and stores from a JS loop into
+ * SharedArrayBuffer-backed arrays measured ~5× slower than into plain ones here, while the copy
+ * into the result's SharedArrayBuffer (see resultColumns) is one memcpy per column.
+ */
+let scratch = new Float64Array(0);
+
+function scratchOf(length: number): Float64Array {
+  if (scratch.length < length) scratch = new Float64Array(length);
+  return scratch;
+}
+
 /** Scores a block and summarises it for the metrics. */
 export function evaluateBlock(
   block: DesignBlock,
@@ -51,17 +66,13 @@ export function evaluateBlock(
   for (let j = 0; j < k; j++) w[j] = beta[numericIndex[j]!]!;
   const useMargin = opts.score === 'margin';
 
-  const posScores = new Float64Array(n);
-  const negScores = new Float64Array(n);
-  const pred = opts.predictions
-    ? {
-        rowIds: Float64Array.from(block.rowIds),
-        label: Float64Array.from(label),
-        probability: new Float64Array(n),
-        prediction: new Float64Array(n),
-      }
-    : undefined;
-  if (block.weight !== undefined) return evaluateWeighted(block, w, beta, intercept, useMargin, opts, pred);
+  if (block.weight !== undefined) return evaluateWeighted(block, w, beta, intercept, useMargin, opts);
+  // [scores of label 1 | of label 0 | p1 | predicted class | distinct scores, positives, negatives]
+  const f = scratchOf(7 * n);
+  const posScores = f.subarray(0, n);
+  const negScores = f.subarray(n, 2 * n);
+  const probability = f.subarray(2 * n, 3 * n);
+  const prediction = f.subarray(3 * n, 4 * n);
   const b = new Float64Array(beta.length + 1);
   b.set(beta);
   const out = new Float64Array(8);
@@ -77,8 +88,8 @@ export function evaluateBlock(
     opts.threshold,
     posScores,
     negScores,
-    pred?.probability ?? null,
-    pred?.prediction ?? null,
+    opts.predictions ? probability : null,
+    opts.predictions ? prediction : null,
     LOSS_AT_EPS,
     LOSS_AT_ONE_MINUS_EPS,
     out,
@@ -97,12 +108,10 @@ export function evaluateBlock(
   }
   const [tp, fp, tn, fn, logLossSum] = [out[2]!, out[3]!, out[4]!, out[5]!, out[6]!];
 
-  const { scores, positives, negatives } = distinctDescending(
-    sortScoresAscending(posScores.subarray(0, np)),
-    sortScoresAscending(negScores.subarray(0, nn)),
-  );
-  const partial: EvaluatePartial = { count: n, scores, positives, negatives, tp, fp, tn, fn, logLossSum };
-  return pred === undefined ? partial : { ...partial, predictions: pred };
+  const distinct = { scores: f.subarray(4 * n, 5 * n), positives: f.subarray(5 * n, 6 * n), negatives: f.subarray(6 * n, 7 * n) };
+  const len = distinctDescending(sortScoresAscending(posScores.subarray(0, np)), sortScoresAscending(negScores.subarray(0, nn)), distinct);
+  const partial: EvaluatePartial = { count: n, ...resultColumns(distinct, len), tp, fp, tn, fn, logLossSum };
+  return opts.predictions ? { ...partial, predictions: predictionColumns(block, probability, prediction) } : partial;
 }
 
 /**
@@ -120,7 +129,6 @@ function evaluateWeighted(
   intercept: number,
   useMargin: boolean,
   opts: EvaluateOptions,
-  pred: { probability: Float64Array; prediction: Float64Array } | undefined,
 ): EvaluatePartial {
   const n = block.numRows;
   const k = block.numNumeric;
@@ -131,6 +139,7 @@ function evaluateWeighted(
   const posWeights = new Float64Array(n);
   const negScores = new Float64Array(n);
   const negWeights = new Float64Array(n);
+  const pred = opts.predictions ? { probability: new Float64Array(n), prediction: new Float64Array(n) } : undefined;
   let np = 0;
   let nn = 0;
   let tp = 0;
@@ -181,12 +190,14 @@ function evaluateWeighted(
       pred.prediction[r] = predicted;
     }
   }
-  const { scores, positives, negatives } = distinctWeightedDescending(
+  const distinct = { scores: new Float64Array(n), positives: new Float64Array(n), negatives: new Float64Array(n) };
+  const len = distinctWeightedDescending(
     byScoreAscending(posScores.subarray(0, np), posWeights.subarray(0, np)),
     byScoreAscending(negScores.subarray(0, nn), negWeights.subarray(0, nn)),
+    distinct,
   );
-  const partial: EvaluatePartial = { count: n, weightSum, scores, positives, negatives, tp, fp, tn, fn, logLossSum };
-  return pred === undefined ? partial : { ...partial, predictions: pred as NonNullable<EvaluatePartial['predictions']> };
+  const partial: EvaluatePartial = { count: n, weightSum, ...resultColumns(distinct, len), tp, fp, tn, fn, logLossSum };
+  return pred === undefined ? partial : { ...partial, predictions: predictionColumns(block, pred.probability, pred.prediction) };
 }
 
 /** Scores ascending with their weights alongside (an index sort: weighted jobs only). */
@@ -199,45 +210,36 @@ function byScoreAscending(scores: Float64Array, weights: Float64Array): { scores
 function distinctWeightedDescending(
   pos: { scores: Float64Array; weights: Float64Array },
   neg: { scores: Float64Array; weights: Float64Array },
-): { scores: Float64Array; positives: Float64Array; negatives: Float64Array } {
-  const cap = pos.scores.length + neg.scores.length;
-  const scores = new Float64Array(cap);
-  const positives = new Float64Array(cap);
-  const negatives = new Float64Array(cap);
+  out: ScoreColumns,
+): number {
+  const { scores, positives, negatives } = out;
   let i = pos.scores.length - 1;
   let j = neg.scores.length - 1;
-  let out = -1;
+  let o = -1;
   while (i >= 0 || j >= 0) {
     const s = j < 0 || (i >= 0 && pos.scores[i]! >= neg.scores[j]!) ? pos.scores[i]! : neg.scores[j]!;
-    out++;
-    scores[out] = s;
+    o++;
+    scores[o] = s;
     let a = 0;
     while (i >= 0 && pos.scores[i] === s) a += pos.weights[i--]!;
     let b = 0;
     while (j >= 0 && neg.scores[j] === s) b += neg.weights[j--]!;
-    positives[out] = a;
-    negatives[out] = b;
+    positives[o] = a;
+    negatives[o] = b;
   }
-  const len = out + 1;
-  return { scores: scores.slice(0, len), positives: positives.slice(0, len), negatives: negatives.slice(0, len) };
+  return o + 1;
 }
 
-/** Merges two ascending-sorted score lists into distinct scores, descending, with counts. */
-function distinctDescending(
-  pos: Float64Array,
-  neg: Float64Array,
-): { scores: Float64Array; positives: Float64Array; negatives: Float64Array } {
-  const cap = pos.length + neg.length;
-  const scores = new Float64Array(cap);
-  const positives = new Float64Array(cap);
-  const negatives = new Float64Array(cap);
+/** Merges two ascending-sorted score lists into distinct scores, descending, with counts; returns their number. */
+function distinctDescending(pos: Float64Array, neg: Float64Array, out: ScoreColumns): number {
+  const { scores, positives, negatives } = out;
   let i = pos.length - 1;
   let j = neg.length - 1;
-  let out = -1;
+  let o = -1;
   while (i >= 0 || j >= 0) {
     const s = j < 0 || (i >= 0 && pos[i]! >= neg[j]!) ? pos[i]! : neg[j]!;
-    out++;
-    scores[out] = s;
+    o++;
+    scores[o] = s;
     let a = 0;
     while (i >= 0 && pos[i] === s) {
       a++;
@@ -248,9 +250,49 @@ function distinctDescending(
       b++;
       j--;
     }
-    positives[out] = a;
-    negatives[out] = b;
+    positives[o] = a;
+    negatives[o] = b;
   }
-  const len = out + 1;
-  return { scores: scores.slice(0, len), positives: positives.slice(0, len), negatives: negatives.slice(0, len) };
+  return o + 1;
+}
+
+type ScoreColumns = { scores: Float64Array; positives: Float64Array; negatives: Float64Array };
+
+/**
+ * The partial's first `len` distinct scores and counts, copied into views of one
+ * SharedArrayBuffer: the result then crosses from the worker thread to the executor's main
+ * thread by reference. A structured-clone copy there, on the main thread, cost 1.3 s at 10M rows
+ * and left the workers waiting for their next task. Over NATS, msgpack copies the views' bytes
+ * as it does any typed array.
+ */
+function resultColumns(from: ScoreColumns, len: number): ScoreColumns {
+  const sab = new SharedArrayBuffer(3 * len * Float64Array.BYTES_PER_ELEMENT);
+  const scores = new Float64Array(sab, 0, len);
+  const positives = new Float64Array(sab, 8 * len, len);
+  const negatives = new Float64Array(sab, 16 * len, len);
+  scores.set(from.scores.subarray(0, len));
+  positives.set(from.positives.subarray(0, len));
+  negatives.set(from.negatives.subarray(0, len));
+  return { scores, positives, negatives };
+}
+
+/** Per-row prediction columns, views of one SharedArrayBuffer (as resultColumns, for the same reason). */
+function predictionColumns(
+  block: DesignBlock,
+  probability: Float64Array,
+  prediction: Float64Array,
+): NonNullable<EvaluatePartial['predictions']> {
+  const n = block.numRows;
+  const sab = new SharedArrayBuffer(4 * n * Float64Array.BYTES_PER_ELEMENT);
+  const out = {
+    rowIds: new Float64Array(sab, 0, n),
+    label: new Float64Array(sab, 8 * n, n),
+    probability: new Float64Array(sab, 16 * n, n),
+    prediction: new Float64Array(sab, 24 * n, n),
+  };
+  out.rowIds.set(block.rowIds);
+  out.label.set(block.label);
+  out.probability.set(probability.subarray(0, n));
+  out.prediction.set(prediction.subarray(0, n));
+  return out;
 }

@@ -29,6 +29,9 @@ t.test('score-sort: the radix sort gives the native sort, bit for bit, on every 
       () => (rand() < 0.2 ? special[Math.floor(rand() * special.length)]! : (rand() - 0.5) * 10 ** Math.floor(rand() * 600 - 300)),
     ],
     ['all equal', () => 0.25],
+    ['signed zeros in a finite range', () => (rand() < 0.003 ? (rand() < 0.5 ? -0 : 0) : rand() * 2 - 1)],
+    ['one outlier squeezing the rest', () => (rand() < 0.001 ? 1e9 : rand())],
+    ['few distinct scores', () => Math.floor(rand() * 7) / 4],
   ];
   for (const [name, draw] of cases) {
     for (const n of [0, 1, 255, 256, 257, 5000, 70000]) {
