@@ -261,17 +261,7 @@ class InferPass {
     }
     this.rows++;
     if (!this.csv.inferSchema) return next;
-    const nullBytes = ctx.nullBytes;
-    const n = nf < ncol ? nf : ncol;
-    for (let c = 0; c < n; c++) {
-      const cur = types[c]!;
-      if (cur === T_STRING) continue;
-      const buf = (reader.flags[c]! & FIELD_SCRATCH) !== 0 ? reader.scratch : bytes;
-      const s = reader.starts[c]!;
-      const e = reader.ends[c]!;
-      if (s === e || (nullBytes.length > 0 && equalsBytes(buf, s, e, nullBytes))) continue;
-      types[c] = joinTypes(cur, classifyField(buf, s, e));
-    }
+    inferRecordTypes(reader, bytes, types, nf < ncol ? nf : ncol, ctx.nullBytes, (c, t) => (types[c] = t));
     return next;
   }
 }
@@ -466,17 +456,8 @@ class LoadPass {
     const nullBytes = ctx.nullBytes;
     const n = nf < ncol ? nf : ncol;
     if (this.scan && this.csv.inferSchema && !(bad && mode === 'DROPMALFORMED')) {
-      // Inference, as InferPass.general: the record's non-null values widen their columns.
-      for (let c = 0; c < n; c++) {
-        const cur = types[c]!;
-        if (cur === T_STRING) continue;
-        const buf = (reader.flags[c]! & FIELD_SCRATCH) !== 0 ? reader.scratch : bytes;
-        const s = reader.starts[c]!;
-        const e = reader.ends[c]!;
-        if (s === e || (nullBytes.length > 0 && equalsBytes(buf, s, e, nullBytes))) continue;
-        const t = joinTypes(cur, classifyField(buf, s, e));
-        if (t !== cur) this.widen(c, t);
-      }
+      // Inference, as InferPass.general does it.
+      inferRecordTypes(reader, bytes, types, n, nullBytes, (c, t) => this.widen(c, t));
     }
     for (let c = 0; c < ncol && !(bad && mode === 'DROPMALFORMED'); c++) {
       const t = types[c]!;
@@ -733,6 +714,30 @@ function loadRecords(pass: LoadPass): void {
     rows = pass.rows;
     if (next < 0) return;
     pos = next;
+  }
+}
+
+/**
+ * Spark's inferSchema over the record the general path just tokenized: each non-null value
+ * of the first n fields widens its column's type; `widen(c, t)` is called for each change.
+ */
+function inferRecordTypes(
+  reader: PartitionContext['reader'],
+  bytes: Uint8Array,
+  types: Int32Array,
+  n: number,
+  nullBytes: Uint8Array,
+  widen: (c: number, t: number) => void,
+): void {
+  for (let c = 0; c < n; c++) {
+    const cur = types[c]!;
+    if (cur === T_STRING) continue;
+    const buf = (reader.flags[c]! & FIELD_SCRATCH) !== 0 ? reader.scratch : bytes;
+    const s = reader.starts[c]!;
+    const e = reader.ends[c]!;
+    if (s === e || (nullBytes.length > 0 && equalsBytes(buf, s, e, nullBytes))) continue;
+    const t = joinTypes(cur, classifyField(buf, s, e));
+    if (t !== cur) widen(c, t);
   }
 }
 

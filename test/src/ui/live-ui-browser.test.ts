@@ -79,10 +79,25 @@ t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-
   await Promise.all([stages.goto(`${url}?page=stages`), model.goto(`${url}?page=model`), execs.goto(`${url}?page=executors`)]);
   const running = async (p: typeof model): Promise<boolean> => (await p.locator('#run-status').textContent()) === 'RUNNING';
 
+  // A wait that times out says what the job was doing: the tail of submit's log.
+  const orLog = async <T>(what: string, wait: Promise<T>): Promise<T> => {
+    try {
+      return await wait;
+    } catch (err) {
+      throw new Error(`${what}: ${(err as Error).message}\n--- submit's stderr, last 4000 characters ---\n${stderr.slice(-4000)}`);
+    }
+  };
+
   // Stages: the table grows while the job runs, without reloading the page.
-  await stages.waitForFunction(() => document.querySelectorAll('#stages-table tbody tr').length >= 1, undefined, { timeout: 60_000 });
+  await orLog(
+    'the first stage row',
+    stages.waitForFunction(() => document.querySelectorAll('#stages-table tbody tr').length >= 1, undefined, { timeout: 60_000 }),
+  );
   const first = await stages.locator('#stages-table tbody tr').count();
-  await stages.waitForFunction((n) => document.querySelectorAll('#stages-table tbody tr').length > n, first, { timeout: 60_000 });
+  await orLog(
+    'a second stage row',
+    stages.waitForFunction((n) => document.querySelectorAll('#stages-table tbody tr').length > n, first, { timeout: 60_000 }),
+  );
   t.pass(`the stage table advanced past ${first} rows over SSE`);
 
   // Model: the loss chart gains points while training runs. The page itself records every
