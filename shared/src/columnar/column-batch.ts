@@ -1,3 +1,4 @@
+import { KindlingError } from '../errors.js';
 import type { ColumnType, Schema } from './schema.js';
 import type { StringDictionary } from './string-dictionary.js';
 
@@ -57,4 +58,16 @@ export interface ProvisionalTypes {
   readonly negativeZero: readonly boolean[];
   /** Per column of the null type: a quoted empty field was seen, which a string column keeps as "" (not null). */
   readonly emptyString: readonly boolean[];
+}
+
+/**
+ * Column `index` of a batch for a kernel that reads its values. A column the read skipped
+ * (ColumnBatch.skipped) has none: reading it would be a driver bug (an op over a dropped
+ * column), reported as such instead of computing on empty arrays.
+ */
+export function columnAt(batch: ColumnBatch, index: number, reader: string): Column | undefined {
+  if (batch.skipped?.[index] === true) {
+    throw new KindlingError('E_INTERNAL', `${reader}: column ${index} (${batch.schema[index]?.name ?? '?'}) was skipped by the read`);
+  }
+  return batch.columns[index];
 }

@@ -4,7 +4,7 @@
  * driver to write out. THREADING: pure; runs on the worker thread of the task.
  */
 import { dictionaryValues } from '../columnar/string-dictionary.js';
-import type { ColumnBatch } from '../columnar/column-batch.js';
+import { columnAt, type ColumnBatch } from '../columnar/column-batch.js';
 import { KindlingError } from '../errors.js';
 import type { ExportRowsPartial } from '../tasks.js';
 
@@ -14,7 +14,7 @@ export function exportRows(batch: ColumnBatch, columns: readonly number[]): Expo
     count: batch.numRows,
     rowIds: Float64Array.from(batch.rowIds),
     columns: columns.map((index) => {
-      const col = batch.columns[index];
+      const col = columnAt(batch, index, 'export-rows');
       if (col === undefined) throw new KindlingError('E_INTERNAL', `export-rows: column ${index} is not in the batch`);
       if (col.kind === 'string')
         return { kind: 'string' as const, codes: Int32Array.from(col.codes), dictionary: dictionaryValues(col.dict) };

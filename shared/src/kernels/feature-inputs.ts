@@ -6,7 +6,7 @@
  * row loops do only array lookups. THREADING: pure; runs on the worker thread of the task.
  */
 import { DataError } from '../errors.js';
-import type { ColumnBatch, NumericColumn, StringColumn } from '../columnar/column-batch.js';
+import { columnAt, type ColumnBatch, type NumericColumn, type StringColumn } from '../columnar/column-batch.js';
 import { dictionaryValue } from '../columnar/string-dictionary.js';
 import type { OneHotFeatureInput } from '../tasks.js';
 
@@ -26,7 +26,7 @@ export interface ResolvedOneHot {
 
 /** Column `column` of the batch, which must hold strings; `role` names it in the error. */
 export function stringColumn(batch: ColumnBatch, column: number, name: string, role: string): StringColumn {
-  const col = batch.columns[column];
+  const col = columnAt(batch, column, role);
   if (col?.kind !== 'string') {
     throw new DataError('E_SCHEMA', `${role} '${name}' (column ${column}) must be a string column but is ${col ? col.kind : 'missing'}`, {
       column: name,
@@ -37,7 +37,7 @@ export function stringColumn(batch: ColumnBatch, column: number, name: string, r
 
 /** Column `column` of the batch, which must hold numbers; `role` names it in the error. */
 export function numericColumn(batch: ColumnBatch, column: number, name: string, role: string): NumericColumn {
-  const col = batch.columns[column];
+  const col = columnAt(batch, column, role);
   if (col?.kind !== 'numeric') {
     throw new DataError('E_SCHEMA', `${role} '${name}' (column ${column}) must be a numeric column but is ${col ? col.kind : 'missing'}`, {
       column: name,

@@ -18,7 +18,7 @@
  * THREADING: pure; runs on the worker thread of the task.
  */
 import { DataError, KindlingError } from '../errors.js';
-import type { ColumnBatch, NumericColumn } from '../columnar/column-batch.js';
+import { columnAt, type ColumnBatch, type NumericColumn } from '../columnar/column-batch.js';
 import { dictionaryValue, dictionaryValues } from '../columnar/string-dictionary.js';
 import type { EncodingPlan, ScorePartial } from '../tasks.js';
 import { buildFeatureLayout } from '../ml/feature-layout.js';
@@ -218,7 +218,7 @@ function scoreMultinomial(
 }
 
 function keptColumn(batch: ColumnBatch, index: number, keptRows: Int32Array, m: number): ScorePartial['columns'][number] {
-  const col = batch.columns[index];
+  const col = columnAt(batch, index, 'score');
   if (col === undefined) throw new KindlingError('E_INTERNAL', `score: kept column ${index} is not in the batch`);
   if (col.kind === 'string') {
     const codes = new Int32Array(m);

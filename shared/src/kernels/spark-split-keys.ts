@@ -9,7 +9,7 @@
  * sees); rows that encoding skips (handleInvalid = skip) are not returned, as Spark filters
  * them before the split.
  */
-import type { ColumnBatch } from '../columnar/column-batch.js';
+import { columnAt, type ColumnBatch } from '../columnar/column-batch.js';
 import { sharedFloat64, sharedInt32 } from '../columnar/shared-arrays.js';
 import { dictionaryValues } from '../columnar/string-dictionary.js';
 import type { EncodingPlan, SparkSplitKeysPartial } from '../tasks.js';
@@ -62,7 +62,7 @@ export function sparkSplitKeys(
   const batchIndex = new Int32Array(n);
   for (let r = 0; r < n; r++) batchIndex[r] = block.rowIds[r]! - firstRowId;
   const columns = keyColumns.map((c) => {
-    const col = batch.columns[c]!;
+    const col = columnAt(batch, c, 'spark-split-keys')!;
     if (col.kind === 'numeric') {
       const vals = sharedFloat64(n);
       const nulls = col.nulls ? new Uint8Array(n) : undefined;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import {
+  columnAt,
   conformable,
   conformBatch,
   inferPartition,
@@ -160,6 +161,11 @@ t.test('one-pass: skipped (dropped) columns are inferred but keep no values; the
       const { batch, partial } = conformBatch(scanned.batch, full.schema, firstRowId);
       t.equal(batch.columns[1]!.kind === 'string' && batch.columns[1]!.codes.length, 0, 'no values kept for the skipped column');
       t.same(partial.columns[1], { kind: 'skipped' }, 'and no statistics');
+      t.throws(
+        () => columnAt(batch, 1, 'encode'),
+        { code: 'E_INTERNAL', message: /column 1 \(b\) was skipped/ },
+        'a kernel cannot read it',
+      );
       const bits = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
       for (const c of [0, 2]) {
         const got = batch.columns[c]!;
