@@ -23,6 +23,11 @@ export class ThreadPool {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 60_000,
+      // piscina loads the task module with require() first; on Node 20 that is the
+      // experimental require(esm), whose synchronous instantiation aborts the whole process
+      // (`v8::Module::IsGraphAsync … instantiated module`) when it goes wrong. Without it the
+      // require fails at once and piscina imports the module the ordinary, asynchronous way.
+      execArgv: [...process.execArgv, '--no-experimental-require-module'],
       workerData: { loaded: this.loaded } satisfies TaskWorkerData,
     });
     // Every thread started, the first ones included, is announced by a later workerCreate.
