@@ -59,7 +59,7 @@ interface JobState {
 /** Options of an Executor. */
 export interface ExecutorOptions {
   readonly id: string;
-  readonly runner: Pick<TaskRunner, 'run'>;
+  readonly runner: Pick<TaskRunner, 'runMany'>;
   readonly store: Pick<BlockStore, 'dropJob' | 'partitionBlocks'>;
   readonly metrics?: TaskMetricsSink;
 }
@@ -111,25 +111,43 @@ export class Executor {
         );
       }
     }
+    const started: Array<{ task: RunningTask; k: string }> = [];
     for (const ref of launch.tasks) {
       const k = taskKey(launch.jobId, ref.taskId);
       // A driver re-sending a launch whose acceptance it missed: the attempt already runs.
-      if (this.running.has(k)) continue;
-      const task: RunningTask = { jobId: launch.jobId, ref, report, abandoned: false };
+      if (this.running.has(k) || started.some((s) => s.k === k)) continue;
+      started.push({ task: { jobId: launch.jobId, ref, report, abandoned: false }, k });
+    }
+    const t0 = performance.now();
+    // The whole launch goes to the runner at once: tasks over cached blocks share thread round trips.
+    const values = this.runAll(
+      launch,
+      job.plan,
+      started.map((s) => s.task.ref.partition),
+    );
+    started.forEach(({ task, k }, i) => {
       this.running.set(k, task);
       job.running++;
       this.opts.metrics?.taskStarted(launch.op);
-      void this.execute(task, k, job, launch);
-    }
+      void this.execute(task, k, job, launch, values[i]!, t0);
+    });
     return { accepted: true };
   }
 
-  private async execute(task: RunningTask, k: string, job: JobState, launch: Launch): Promise<void> {
+  /** The runner's promise for each partition; a runner throwing at once fails every task. */
+  private runAll(launch: Launch, plan: JobPlan, partitions: number[]): Array<Promise<unknown>> {
+    try {
+      return this.opts.runner.runMany(launch.jobId, plan, launch.op, launch.params, partitions);
+    } catch (err) {
+      return partitions.map(() => Promise.reject(err));
+    }
+  }
+
+  private async execute(task: RunningTask, k: string, job: JobState, launch: Launch, result: Promise<unknown>, t0: number): Promise<void> {
     const { ref } = task;
     let update: TaskUpdate;
     try {
-      const t0 = performance.now();
-      const value = await this.opts.runner.run(launch.jobId, job.plan, launch.op, launch.params, ref.partition);
+      const value = await result;
       const kernelMs = performance.now() - t0;
       const blocks = this.opts.store.partitionBlocks(launch.jobId, ref.partition);
       update = { taskId: ref.taskId, partition: ref.partition, ok: true, value, kernelMs, blocks };

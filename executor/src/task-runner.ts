@@ -45,7 +45,7 @@ export class TaskRunner {
 
   constructor(
     private readonly store: BlockStore,
-    private readonly pool: Pick<ThreadPool, 'run'>,
+    private readonly pool: Pick<ThreadPool, 'run' | 'runGroup'>,
     private readonly sourceBytes: SourceBytesProvider = async () => undefined,
   ) {}
 
@@ -53,6 +53,38 @@ export class TaskRunner {
   async run(jobId: JobId, plan: JobPlan, op: TaskOp, params: unknown, partition: number): Promise<unknown> {
     const lineage = lineageOf(plan, partition);
     return (await this.execute(jobId, lineage, op, params)).partial;
+  }
+
+  /**
+   * Runs `op` on each of `partitions` (one task each); one promise per partition, in order.
+   * An op over cached design blocks (a gradient pass: milliseconds per partition) runs the
+   * partitions whose blocks are here as one group request, a round trip per thread rather
+   * than per partition; the others, and every other op, run one by one as run() does.
+   */
+  runMany(jobId: JobId, plan: JobPlan, name: TaskOp, params: unknown, partitions: readonly number[]): Array<Promise<unknown>> {
+    const op = anyTaskOp(name);
+    const split = op.input === 'design' && partitions.length > 1 ? op.split?.(params) : undefined;
+    if (split === undefined) return partitions.map((p) => this.run(jobId, plan, name, params, p));
+    const results: Array<Promise<unknown>> = new Array(partitions.length);
+    const cached: Array<{ at: number; lineage: PartitionLineage; pinned: PinnedBlock }> = [];
+    partitions.forEach((partition, at) => {
+      const lineage = lineageOf(plan, partition);
+      const pinned = this.store.acquire(key(jobId, lineage.source.index, split));
+      if (pinned) cached.push({ at, lineage, pinned });
+      // Missing: rebuilt from lineage first, like any single task.
+      else results[at] = this.run(jobId, plan, name, params, partition);
+    });
+    const outs = this.pool.runGroup(
+      name,
+      params,
+      cached.map((c) => ({ lineage: c.lineage, input: { kind: 'design', block: c.pinned.block as DesignBlock } })),
+    );
+    cached.forEach((c, i) => {
+      results[c.at] = outs[i]!.finally(() => this.store.release(c.pinned)).then(
+        (out) => this.keepOutput(jobId, c.lineage, name, out).partial,
+      );
+    });
+    return results;
   }
 
   private async execute(jobId: JobId, lineage: PartitionLineage, name: TaskOp, params: unknown): Promise<OpOutput<unknown>> {
@@ -71,6 +103,12 @@ export class TaskRunner {
     } finally {
       if (pinned) this.store.release(pinned);
     }
+    return this.keepOutput(jobId, lineage, name, out);
+  }
+
+  /** Caches the blocks a task produced and frees those its op makes obsolete. */
+  private keepOutput(jobId: JobId, lineage: PartitionLineage, name: TaskOp, out: OpOutput<unknown>): OpOutput<unknown> {
+    const op = anyTaskOp(name);
     const p = lineage.source.index;
     if (out.blocks?.rows) this.store.put(key(jobId, p, 'rows'), out.blocks.rows);
     if (out.blocks?.train) this.store.put(key(jobId, p, 'train'), out.blocks.train);

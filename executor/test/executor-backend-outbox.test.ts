@@ -22,7 +22,10 @@ async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: numb
   const transport = bus.connect({ prefix: 'kt', log: quiet });
   const driver = bus.connect({ prefix: 'kt', log: quiet });
   const finish: Array<(v: unknown) => void> = [];
-  const runner = { run: () => new Promise<unknown>((resolve) => finish.push(resolve)) };
+  const runner = {
+    runMany: (_j: unknown, _p: unknown, _op: unknown, _params: unknown, partitions: readonly number[]) =>
+      partitions.map(() => new Promise<unknown>((resolve) => finish.push(resolve))),
+  };
   const executor = new Executor({ id: 'e0', runner, store: { dropJob: () => 0, partitionBlocks: () => [] } });
   const backend = new ExecutorBackend({
     executorId: 'e0',

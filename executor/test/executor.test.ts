@@ -17,10 +17,12 @@ function plan(version: number, partitions = 2): JobPlan {
 /** A runner whose tasks finish when the test says so; records what it was asked to run. */
 function manualRunner() {
   const calls: Array<{ op: string; partition: number; version: number; resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
+  const run = (p: JobPlan, op: string, partition: number) =>
+    new Promise<unknown>((resolve, reject) => calls.push({ op, partition, version: p.version, resolve, reject }));
   return {
     calls,
-    run: (_jobId: unknown, p: JobPlan, op: string, _params: unknown, partition: number) =>
-      new Promise<unknown>((resolve, reject) => calls.push({ op, partition, version: p.version, resolve, reject })),
+    runMany: (_jobId: unknown, p: JobPlan, op: string, _params: unknown, partitions: readonly number[]) =>
+      partitions.map((partition) => run(p, op, partition)),
   };
 }
 

@@ -5,7 +5,8 @@
  * thread) unless the executor fetched them from the driver. Otherwise it calls only the pure
  * kernels of @kindling/shared/compute: no transport, no block store, no config, no zod.
  *
- * THREADING: runs inside piscina worker threads, one request at a time per thread.
+ * THREADING: runs inside piscina worker threads, one request at a time per thread; the
+ * copies of a group request on several threads share only the claim counter.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isMainThread, workerData } from 'node:worker_threads';
@@ -16,10 +17,11 @@ import {
   partitionByteRanges,
   toWireError,
   type PartitionLineage,
+  type TaskOp,
 } from '@kindling/shared/compute';
 import { blockBytes } from '../storage/block-store.js';
 import { MemoryReclaimer } from '../storage/memory-reclaimer.js';
-import type { WorkerInput, WorkerRequest, WorkerResponse } from './thread-messages.js';
+import type { WorkerGroupRequest, WorkerGroupResponse, WorkerInput, WorkerRequest, WorkerResponse } from './thread-messages.js';
 import type { TaskWorkerData } from './thread-pool.js';
 
 if (isMainThread) {
@@ -27,15 +29,30 @@ if (isMainThread) {
 }
 
 /** Piscina entry point. */
-export default function runWorkerRequest(req: WorkerRequest): WorkerResponse {
+export default function runWorkerRequest(req: WorkerRequest | WorkerGroupRequest): WorkerResponse | WorkerGroupResponse {
+  if ('group' in req) return runGroup(req);
+  return runOne(req.op, req.lineage, req.params, req.input);
+}
+
+function runOne(name: TaskOp, lineage: PartitionLineage, params: unknown, input: WorkerInput): WorkerResponse {
   try {
-    const op = anyTaskOp(req.op);
-    const value = op.run(inputValue(req.input, req.lineage), req.lineage, req.params);
-    noteFreedInput(req.input, op.frees);
+    const op = anyTaskOp(name);
+    const value = op.run(inputValue(input, lineage), lineage, params);
+    noteFreedInput(input, op.frees);
     return { ok: true, value };
   } catch (err) {
     return { ok: false, error: toWireError(err) };
   }
+}
+
+/** Claims items of a group until none is left; one item failing fails only its own task. */
+function runGroup(req: WorkerGroupRequest): WorkerGroupResponse {
+  const results: Array<{ index: number; response: WorkerResponse }> = [];
+  for (let index = Atomics.add(req.next, 0, 1); index < req.items.length; index = Atomics.add(req.next, 0, 1)) {
+    const item = req.items[index]!;
+    results.push({ index, response: runOne(req.op, item.lineage, req.params, item.input) });
+  }
+  return { results };
 }
 
 /** This thread's handles on blocks the executor drops after the task (encode frees the rows). */

@@ -7,8 +7,8 @@
  * Blocks go to workers by reference (SharedArrayBuffer); results come back the same way.
  */
 import { Piscina } from 'piscina';
-import { fromWireError, type OpOutput } from '@kindling/shared/compute';
-import type { WorkerRequest, WorkerResponse } from './thread-messages.js';
+import { fromWireError, KindlingError, type OpOutput, type TaskOp } from '@kindling/shared/compute';
+import type { WorkerGroupItem, WorkerGroupRequest, WorkerGroupResponse, WorkerRequest, WorkerResponse } from './thread-messages.js';
 
 /** A fixed-size pool of worker threads running task-worker.js. */
 export class ThreadPool {
@@ -39,6 +39,48 @@ export class ThreadPool {
     const res = (await this.pool.run(req)) as WorkerResponse;
     if (!res.ok) throw fromWireError(res.error);
     return res.value;
+  }
+
+  /**
+   * Runs `op` over several items at once (see WorkerGroupRequest): one copy of the request per
+   * thread, up to one per item, and each item's own outcome. A copy that fails outright (its
+   * thread died, the pool closed) fails the items no other copy answered.
+   */
+  runGroup(op: TaskOp, params: unknown, items: readonly WorkerGroupItem[]): Array<Promise<OpOutput<unknown>>> {
+    const settlers = items.map(() => {
+      let resolve!: (v: OpOutput<unknown>) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<OpOutput<unknown>>((res, rej) => ((resolve = res), (reject = rej)));
+      return { promise, resolve, reject, settled: false };
+    });
+    const request: WorkerGroupRequest = { group: true, op, params, items, next: new Int32Array(new SharedArrayBuffer(4)) };
+    const copies = Math.min(this.threads, items.length);
+    let open = copies;
+    let failure: unknown;
+    const copyEnded = (): void => {
+      if (--open > 0) return;
+      for (const s of settlers)
+        if (!s.settled) s.reject(failure ?? new KindlingError('E_INTERNAL', `no thread answered item of a ${op} group`));
+    };
+    for (let c = 0; c < copies; c++) {
+      (this.pool.run(request) as Promise<WorkerGroupResponse>).then(
+        ({ results }) => {
+          for (const { index, response } of results) {
+            const s = settlers[index];
+            if (s === undefined || s.settled) continue;
+            s.settled = true;
+            if (response.ok) s.resolve(response.value);
+            else s.reject(fromWireError(response.error));
+          }
+          copyEnded();
+        },
+        (err: unknown) => {
+          failure ??= err;
+          copyEnded();
+        },
+      );
+    }
+    return settlers.map((s) => s.promise);
   }
 
   /** Threads that have finished loading their modules. */
