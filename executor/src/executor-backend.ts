@@ -3,13 +3,13 @@
  * CoarseGrainedExecutorBackend), and the only module of the process that subscribes on the
  * Transport (source-reader.ts only sends FetchRange requests through it). It keeps each
  * job's plan as its driver registers it, hands launched batches to the Executor core,
- * publishes task outcomes to the launching driver (outcomes that end together go out as one
- * TasksFinished), frees a job on DropJob and when its driver falls silent, and answers
+ * reports task outcomes to the launching driver (in the answer to a launch that ended within
+ * a short hold, else outcomes that end together go out as one TasksFinished), frees a job on DropJob and when its driver falls silent, and answers
  * DiscoverExecutors.
  *
  * Version mismatches never reach it: the codec refuses another protocol version.
- * THREADING: one event loop; handlers never wait for a task, so a long task never delays
- * the next command.
+ * THREADING: one event loop; handlers never block on a task (a launch's answer waits at most
+ * the hold, asynchronously), so a long task never delays the next command.
  */
 import {
   asJobId,
@@ -25,6 +25,7 @@ import {
   type TaskOutcome,
   type TaskUpdate,
   type Transport,
+  type WireError,
 } from '@kindling/shared';
 import type { Executor } from './executor.js';
 import type { ExecutorLogger } from './executor-logger.js';
@@ -52,12 +53,84 @@ export interface ExecutorBackendOptions {
   readonly owners?: Map<JobId, string>;
   /** Longest a task outcome waits for the rest of its launch before it is published; default 20 ms. */
   readonly outcomeHoldMs?: number;
+  /** Longest a launch's answer waits for its tasks to end so it can carry their outcomes; default 20 ms. */
+  readonly acceptHoldMs?: number;
 }
 
 type Reply = ((m: Message) => Promise<void>) | undefined;
 
 /** Default longest an outcome waits for the rest of its launch before it is published anyway. */
 const OUTBOX_HOLD_MS = 20;
+/** Default longest a launch's answer waits for the launch to end. */
+const ACCEPT_HOLD_MS = 20;
+
+/**
+ * The outcomes of one launch while its answer waits: kept for the answer until every task
+ * ended or the hold ran out, then (and for a launch answered at once) handed to the outbox.
+ */
+class HeldLaunch {
+  private held: TaskOutcome[] | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private open: number,
+    hold: boolean,
+    private readonly toOutbox: (o: TaskOutcome, launchDone: boolean) => void,
+  ) {
+    this.held = hold ? [] : undefined;
+  }
+
+  report(o: TaskOutcome): void {
+    this.open--;
+    if (this.held === undefined) {
+      this.toOutbox(o, this.open === 0);
+      return;
+    }
+    this.held.push(o);
+    if (this.open === 0) this.wake?.();
+  }
+
+  /** Waits until every task ended (resolves with all outcomes) or `holdMs` passed (with none; 0: no wait). */
+  async settled(holdMs: number): Promise<TaskOutcome[]> {
+    if (this.held !== undefined && this.open > 0 && holdMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, holdMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    if (this.open === 0 && this.held !== undefined) {
+      const all = this.held;
+      this.held = undefined;
+      return all;
+    }
+    this.release();
+    return [];
+  }
+
+  /** Stops holding: outcomes so far go to the outbox now, later ones as they come. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    held.forEach((o, i) => this.toOutbox(o, this.open === 0 && i === held.length - 1));
+    this.wake?.();
+  }
+}
+
+function outcomeOf(u: TaskUpdate): TaskOutcome {
+  return u.ok
+    ? {
+        taskId: u.taskId,
+        partition: u.partition,
+        ok: true,
+        result: u.value,
+        ...(u.kernelMs !== undefined ? { kernelMs: u.kernelMs } : {}),
+        ...(u.blocks !== undefined ? { blocks: [...u.blocks] } : {}),
+      }
+    : { taskId: u.taskId, partition: u.partition, ok: false, error: u.error };
+}
 
 /** Serves RegisterPlan, LaunchTasks, DropJob, DiscoverExecutors and DriverHeartbeat for one executor. */
 export class ExecutorBackend {
@@ -68,6 +141,8 @@ export class ExecutorBackend {
   /** Outcomes waiting to be published, per (driver, job); flushed once per turn of the event loop. */
   private readonly outbox = new Map<string, { driverId: string; jobId: JobId; outcomes: TaskOutcome[] }>();
   private flushScheduled = false;
+  /** Launches holding their answer for their outcomes. */
+  private readonly held = new Set<HeldLaunch>();
   private holdTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private heartbeat: () => ExecutorHeartbeat = () => {
@@ -118,6 +193,7 @@ export class ExecutorBackend {
    * E_EXECUTOR_LOST (published before this resolves) so it runs elsewhere at once.
    */
   async abandonRunning(why: string): Promise<number> {
+    this.releaseHeld();
     const n = this.opts.executor.abandonRunning(why);
     await this.flush();
     return n;
@@ -130,9 +206,16 @@ export class ExecutorBackend {
     return freed;
   }
 
+  /** Launches waiting to answer stop waiting: their outcomes so far, and later ones, go to the outbox. */
+  private releaseHeld(): void {
+    for (const l of [...this.held]) l.release();
+    this.held.clear();
+  }
+
   /** Unsubscribes and stops the sweep; the transport stays open (main.ts closes it). */
   stop(): void {
     // Outcomes still held go out now, before main.ts flushes and closes the transport.
+    this.releaseHeld();
     if (this.outbox.size > 0) void this.flush();
     for (const s of this.subs.splice(0)) s.unsubscribe();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
@@ -175,15 +258,15 @@ export class ExecutorBackend {
   private async onLaunch(msg: Message, reply: Reply): Promise<void> {
     if (msg.type !== 'launch-tasks') return this.wrongType('launch', msg, reply);
     const jobId = asJobId(msg.jobId);
-    this.driverSeen.set(msg.driverId, Date.now());
+    const { driverId } = msg;
+    this.driverSeen.set(driverId, Date.now());
     const owner = this.owners.get(jobId);
+    const launch = new HeldLaunch(msg.tasks.length, reply !== undefined, (o, done) => this.enqueue(driverId, jobId, o, done));
     const answer =
-      owner !== undefined && owner !== msg.driverId
+      owner !== undefined && owner !== driverId
         ? {
             accepted: false as const,
-            error: toWireError(
-              new KindlingError('E_PLAN_MISSING', `job ${jobId} is registered here by driver ${owner}, not ${msg.driverId}`),
-            ),
+            error: toWireError(new KindlingError('E_PLAN_MISSING', `job ${jobId} is registered here by driver ${owner}, not ${driverId}`)),
           }
         : this.opts.executor.launch(
             {
@@ -193,54 +276,44 @@ export class ExecutorBackend {
               params: msg.batch.params,
               tasks: msg.tasks.map((t) => ({ taskId: t.taskId as never, partition: t.partition })),
             },
-            this.reporter(msg.driverId, jobId, msg.tasks.length),
+            (u) => launch.report(outcomeOf(u)),
           );
-    if (!answer.accepted)
-      this.opts.log.info({ jobId, driverId: msg.driverId, code: answer.error.code, reason: answer.error.message }, 'launch refused');
-    else this.opts.log.debug({ jobId, op: msg.batch.op, tasks: msg.tasks.length }, 'tasks launched');
+    if (!answer.accepted) {
+      this.opts.log.info({ jobId, driverId, code: answer.error.code, reason: answer.error.message }, 'launch refused');
+      launch.release();
+      await this.answerLaunch(reply, jobId, { accepted: false, error: answer.error }, []);
+      return;
+    }
+    this.opts.log.debug({ jobId, op: msg.batch.op, tasks: msg.tasks.length }, 'tasks launched');
+    // A launch that ends within the hold (an evaluation over cached blocks) answers with its
+    // outcomes: one message per executor per L-BFGS iteration instead of two.
+    this.held.add(launch);
+    const outcomes = await launch.settled(this.opts.acceptHoldMs ?? ACCEPT_HOLD_MS);
+    this.held.delete(launch);
+    await this.answerLaunch(reply, jobId, { accepted: true }, outcomes);
+  }
+
+  private async answerLaunch(
+    reply: Reply,
+    jobId: JobId,
+    answer: { accepted: true } | { accepted: false; error: WireError },
+    outcomes: TaskOutcome[],
+  ): Promise<void> {
     try {
-      await reply?.({
-        type: 'tasks-accepted',
-        version: PROTOCOL_VERSION,
-        accepted: answer.accepted,
-        ...(!answer.accepted && { error: answer.error }),
-      });
+      await reply?.({ type: 'tasks-accepted', version: PROTOCOL_VERSION, ...answer, ...(outcomes.length > 0 && { outcomes }) });
     } catch (err) {
       // The driver may have given up waiting; outcomes are still published and are idempotent.
       this.opts.log.warn({ jobId, err: errText(err) }, 'launch answer not delivered');
+      const driverId = this.owners.get(jobId);
+      if (driverId !== undefined) outcomes.forEach((o, i) => this.enqueue(driverId, jobId, o, i === outcomes.length - 1));
     }
   }
 
-  /**
-   * The outcome callback of one launch. Outcomes wait in the outbox until the launch's last
-   * task ends (so an L-BFGS evaluation over cached blocks answers with one message per
-   * executor) or at most outcomeHoldMs after the first one waits (so long tasks still
-   * report as they end); whatever waits then goes out together, one message per driver and job.
-   */
-  private reporter(driverId: string, jobId: JobId, tasks: number): (u: TaskUpdate) => void {
-    let open = tasks;
-    return (u) => {
-      open--;
-      this.enqueue(driverId, jobId, u, open === 0);
-    };
-  }
-
-  private enqueue(driverId: string, jobId: JobId, u: TaskUpdate, launchDone: boolean): void {
+  private enqueue(driverId: string, jobId: JobId, outcome: TaskOutcome, launchDone: boolean): void {
     const k = `${driverId}/${jobId}`;
     let box = this.outbox.get(k);
     if (!box) this.outbox.set(k, (box = { driverId, jobId, outcomes: [] }));
-    box.outcomes.push(
-      u.ok
-        ? {
-            taskId: u.taskId,
-            partition: u.partition,
-            ok: true,
-            result: u.value,
-            ...(u.kernelMs !== undefined ? { kernelMs: u.kernelMs } : {}),
-            ...(u.blocks !== undefined ? { blocks: [...u.blocks] } : {}),
-          }
-        : { taskId: u.taskId, partition: u.partition, ok: false, error: u.error },
-    );
+    box.outcomes.push(outcome);
     if (launchDone) {
       // Other launches ending in the same turn of the event loop join this message.
       if (!this.flushScheduled) {

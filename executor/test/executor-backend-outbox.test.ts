@@ -15,9 +15,10 @@ const plan: JobPlan = {
   ],
 };
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An executor backend on the in-process bus whose tasks finish when the test says so. */
-async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: number) {
+async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: number, acceptHoldMs = 20) {
   const bus = new InProcessBus();
   const transport = bus.connect({ prefix: 'kt', log: quiet });
   const driver = bus.connect({ prefix: 'kt', log: quiet });
@@ -35,6 +36,7 @@ async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: numb
     log: quiet,
     driverTimeoutMs: 60_000,
     outcomeHoldMs,
+    acceptHoldMs,
   });
   backend.start(() => {
     throw new Error('no heartbeat in this test');
@@ -49,7 +51,7 @@ async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: numb
     { type: 'register-plan', version: PROTOCOL_VERSION, driverId: 'd1', jobId: 'j', plan },
     { expect: 'ack', timeoutMs: 1000 },
   );
-  const accepted = await driver.request(
+  const answer = driver.request(
     S.launchTasks('e0'),
     {
       type: 'launch-tasks',
@@ -65,14 +67,15 @@ async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: numb
     },
     { expect: 'tasks-accepted', timeoutMs: 1000 },
   );
-  return { finish, got, executor, accepted: accepted.accepted };
+  // The launch runs as soon as it arrives; its answer may wait for the tasks (acceptHoldMs).
+  while (finish.length < 2) await wait(1);
+  return { finish, got, executor, answer };
 }
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('executor-backend: outcomes of one launch go out together once its last task ends', async (t) => {
   const r = await rig(t, 60_000);
-  t.equal(r.accepted, true);
+  t.equal((await r.answer).accepted, true);
+  t.equal((await r.answer).outcomes, undefined, 'answered after the hold, before the tasks ended');
   r.finish[0]!({ n: 0 });
   await wait(30);
   t.equal(r.got.length, 0, 'the first outcome waits for the rest of its launch');
@@ -91,6 +94,7 @@ t.test('executor-backend: outcomes of one launch go out together once its last t
 
 t.test('executor-backend: an outcome waits no longer than the hold for the rest of its launch', async (t) => {
   const r = await rig(t, 40);
+  await r.answer;
   r.finish[0]!({ n: 0 });
   await wait(200);
   t.equal(r.got.length, 1, 'the first outcome went out alone after the hold');
@@ -104,5 +108,38 @@ t.test('executor-backend: an outcome waits no longer than the hold for the rest 
   t.same(
     r.got[1]!.msg.outcomes.map((o) => o.taskId),
     ['b'],
+  );
+});
+
+t.test('executor-backend: a launch that ends within the hold answers with its outcomes, and nothing else is published', async (t) => {
+  const r = await rig(t, 60_000, 10_000);
+  r.finish[1]!({ n: 1 });
+  r.finish[0]!({ n: 0 });
+  const answer = await r.answer;
+  t.equal(answer.accepted, true);
+  t.same(
+    answer.outcomes?.map((o) => [o.taskId, o.partition, o.ok]),
+    [
+      ['b', 1, true],
+      ['a', 0, true],
+    ],
+    'both outcomes, in the order the tasks ended',
+  );
+  await wait(30);
+  t.equal(r.got.length, 0, 'no tasks-finished for outcomes the answer carried');
+});
+
+t.test('executor-backend: outcomes that ended during the hold of an unfinished launch follow in its tasks-finished', async (t) => {
+  const r = await rig(t, 60_000, 40);
+  r.finish[0]!({ n: 0 });
+  const answer = await r.answer;
+  t.equal(answer.accepted, true);
+  t.equal(answer.outcomes, undefined, 'the launch had not ended when the hold ran out');
+  r.finish[1]!({ n: 1 });
+  await wait(30);
+  t.equal(r.got.length, 1, 'one message once the launch ended');
+  t.same(
+    r.got[0]!.msg.outcomes.map((o) => o.taskId),
+    ['a', 'b'],
   );
 });

@@ -23,8 +23,9 @@ import { isSubjectToken } from './wire/subject-token.js';
  * input files (CSV, gzip CSV, Parquet). Version 4: the one-pass CSV read (csv-scan, csv-conform,
  * plans' skipColumns), and a RangeData answering a FetchRange travels
  * as range frames (transport/range-frame.ts), raw bytes after a fixed header, not msgpack.
+ * Version 5: a TasksAccepted may carry the launch's outcomes.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 const kit = makeSchemaKit(z);
 const { count, finite, nonEmpty, subjectToken, strings, uint8Array, wireError, jobPlan } = kit;
@@ -99,12 +100,17 @@ const tasksFinished = z.object({
   outcomes: z.array(taskOutcome).min(1),
 });
 
-/** Reply to LaunchTasks: taken, or refused with a code (draining: E_EXECUTOR_LOST; no plan: E_PLAN_MISSING). */
+/**
+ * Reply to LaunchTasks: taken, or refused with a code (draining: E_EXECUTOR_LOST; no plan:
+ * E_PLAN_MISSING). A launch whose tasks all ended before the reply went (an L-BFGS evaluation
+ * over cached blocks) carries their outcomes here, and no TasksFinished follows for them.
+ */
 const tasksAccepted = z.object({
   type: z.literal('tasks-accepted'),
   ...envelope,
   accepted: z.boolean(),
   error: wireError.optional(),
+  outcomes: z.array(taskOutcome).min(1).optional(),
 });
 
 /** Request: a byte range of a job's input from its driver (executors without the file). */

@@ -141,6 +141,15 @@ export const sampleMessages: readonly Message[] = [
   {
     type: 'tasks-accepted',
     version: v,
+    accepted: true,
+    outcomes: [
+      { taskId: 't-5', partition: 0, ok: true, result: gradientPartial, kernelMs: 0.25, blocks: [{ name: 'train', bytes: 4096 }] },
+      { taskId: 't-6', partition: 1, ok: false, error: { code: 'E_INTERNAL', name: 'KindlingError', message: 'no encoding' } },
+    ],
+  },
+  {
+    type: 'tasks-accepted',
+    version: v,
     accepted: false,
     error: { code: 'E_PLAN_MISSING', name: 'KindlingError', message: 'no plan of job-a' },
   },

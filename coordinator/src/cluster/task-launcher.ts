@@ -1,6 +1,6 @@
 /**
  * TaskLauncher: the only coordinator module that sends register-plan, launch-tasks and
- * drop-job or receives tasks-finished (the launchTasks / StatusUpdate half of Spark's
+ * drop-job or receives task outcomes (the launchTasks / StatusUpdate half of Spark's
  * CoarseGrainedSchedulerBackend). It owns the tasks in flight (each one's sink until its one
  * outcome), the plan version each executor holds per job, and task timeouts. Membership is
  * the registry's (told of unreachable executors, it reports losses back); input files are the
@@ -27,6 +27,7 @@ import type {
   TaskId,
   TaskOp,
   TaskRef,
+  TaskOutcome,
   TaskResultByOp,
   TaskUpdate,
   TaskUpdateSink,
@@ -268,7 +269,10 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
       else this.requestFailed(launch, 'launch-tasks', err);
       return;
     }
-    if (reply.accepted) return;
+    if (reply.accepted) {
+      if (reply.outcomes !== undefined) this.onOutcomes(executorId, jobId, reply.outcomes);
+      return;
+    }
     const refusal = reply.error ?? lostError(`executor ${executorId} refused the tasks without a reason`, executorId);
     if (refusal.code === 'E_PLAN_MISSING') await this.planMissing(launch, registration, relaunch, refusal);
     else this.failLaunch(launch, refusal);
@@ -359,19 +363,24 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
       this.log.warn({ type: m.type }, 'unexpected message type on the results subject ignored');
       return;
     }
-    for (const o of m.outcomes) {
+    this.onOutcomes(m.executorId, m.jobId, m.outcomes);
+  }
+
+  /** Outcomes an executor reported, in a TasksFinished or in the answer to a launch. */
+  private onOutcomes(executorId: string, jobId: string, outcomes: readonly TaskOutcome[]): void {
+    for (const o of outcomes) {
       const f = this.inFlight.get(o.taskId);
       if (f === undefined) {
         // Late or duplicate: the task ended already (retried, lost, timed out, reconnect).
-        this.log.debug({ task: o.taskId, executor: m.executorId }, 'outcome of a task not in flight ignored');
+        this.log.debug({ task: o.taskId, executor: executorId }, 'outcome of a task not in flight ignored');
         continue;
       }
-      if (f.launch.executorId !== m.executorId || f.launch.jobId !== m.jobId || f.partition !== o.partition) {
+      if (f.launch.executorId !== executorId || f.launch.jobId !== jobId || f.partition !== o.partition) {
         this.log.warn(
           {
             task: o.taskId,
             expected: { executor: f.launch.executorId, job: f.launch.jobId, partition: f.partition },
-            got: { executor: m.executorId, job: m.jobId, partition: o.partition },
+            got: { executor: executorId, job: jobId, partition: o.partition },
           },
           'outcome from the wrong executor, job or partition ignored',
         );
@@ -386,7 +395,7 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
         value = validateTaskResult(f.launch.op, o.result);
       } catch (err) {
         // A malformed partial fails its own task only; the rest of the message is fine.
-        this.log.warn({ task: o.taskId, executor: m.executorId, err: text(err) }, 'invalid task result');
+        this.log.warn({ task: o.taskId, executor: executorId, err: text(err) }, 'invalid task result');
         this.fail(o.taskId, toWireError(err));
         continue;
       }

@@ -65,13 +65,29 @@ function register(driver: Transport, executorId: string, driverId: string, jobId
 }
 
 /** Collects the task outcomes sent to one driver and waits for a given task's. */
+/**
+ * The outcomes a driver hears, as TaskLauncher hears them: in TasksFinished on its results
+ * subject, and in the answer to a launch whose tasks ended within the executor's hold (the
+ * driver's request is wrapped so those count too).
+ */
 function resultsOf(driver: Transport, driverId: string) {
   const got: Array<TaskOutcome & { executorId: string; jobId: string }> = [];
   const waiters: Array<() => void> = [];
-  driver.subscribe(S.taskResults(driverId), (m) => {
-    if (m.type === 'tasks-finished') for (const o of m.outcomes) got.push({ ...o, executorId: m.executorId, jobId: m.jobId });
+  const heard = (executorId: string, jobId: string, outcomes: readonly TaskOutcome[]) => {
+    for (const o of outcomes) got.push({ ...o, executorId, jobId });
     for (const w of waiters.splice(0)) w();
+  };
+  driver.subscribe(S.taskResults(driverId), (m) => {
+    if (m.type === 'tasks-finished') heard(m.executorId, m.jobId, m.outcomes);
   });
+  const request = driver.request.bind(driver);
+  driver.request = (async (subject: string, msg: Message, opts: { expect: never; timeoutMs: number }) => {
+    const reply = (await request(subject, msg, opts)) as Message;
+    const executorId = new RegExp(`^${PREFIX}\\.executor\\.([^.]+)\\.launch$`).exec(subject)?.[1];
+    if (reply.type === 'tasks-accepted' && reply.outcomes && msg.type === 'launch-tasks' && executorId !== undefined)
+      heard(executorId, msg.jobId, reply.outcomes);
+    return reply;
+  }) as typeof driver.request;
   return {
     got,
     async next(taskId: string): Promise<TaskOutcome & { executorId: string; jobId: string }> {
@@ -108,7 +124,13 @@ interface Rig {
 }
 
 /** An executor backend (real store, pool and runner) and a driver transport on the shared server. */
-async function rig(t: { teardown(fn: () => unknown): void }, id: string, driverTimeoutMs = 60_000, outcomeHoldMs?: number): Promise<Rig> {
+async function rig(
+  t: { teardown(fn: () => unknown): void },
+  id: string,
+  driverTimeoutMs = 60_000,
+  outcomeHoldMs?: number,
+  acceptHoldMs?: number,
+): Promise<Rig> {
   const log = memoryLogger();
   const transport = await NatsTransport.connect({ servers: server.url, prefix: PREFIX, name: id }, log);
   const driver = await NatsTransport.connect({ servers: server.url, prefix: PREFIX, name: `driver-of-${id}` });
@@ -123,6 +145,7 @@ async function rig(t: { teardown(fn: () => unknown): void }, id: string, driverT
     driverTimeoutMs,
     sweepIntervalMs: 50,
     ...(outcomeHoldMs !== undefined && { outcomeHoldMs }),
+    ...(acceptHoldMs !== undefined && { acceptHoldMs }),
   });
   const hb = new Heartbeater({
     executorId: id,
@@ -344,43 +367,51 @@ t.test('executor-backend: refuses launches while draining, without the plan, or 
   t.equal((await r.heartbeat()).draining, true);
 });
 
-t.test('executor-backend: one launch runs several partitions and their outcomes come back together', async (t) => {
-  // A long hold: the two outcomes must wait for each other, whatever the machine's load.
-  const r = await rig(t, 'exec-batch', 60_000, 60_000);
-  const results = resultsOf(r.driver, 'd1');
-  await r.driver.flush();
-  const base = csvPlan(t.testdir(), 'two.csv', '1,ann,2.5\n2,bob,3\n3,cy,4\n');
-  const p0 = base.partitions[0]!;
-  const cut = p0.start + Buffer.byteLength('1,ann,2.5\n');
-  const plan: JobPlan = {
-    ...base,
-    partitions: [
-      { ...p0, end: cut },
-      { file: 0, start: cut, end: p0.end, firstRowId: 1, firstLine: 3 },
-    ],
-  };
-  await register(r.driver, 'exec-batch', 'd1', 'job-b', plan);
-  let messages = 0;
-  r.driver.subscribe(S.taskResults('d1'), () => void messages++);
-  await r.driver.flush();
-  const msg: LaunchTasks = {
-    ...launch('d1', 'job-b', 'b-0', { op: 'csv-infer', params: {} }),
-    tasks: [
-      { taskId: 'b-0', partition: 0 },
-      { taskId: 'b-1', partition: 1 },
-    ],
-  };
-  t.equal((await r.driver.request(S.launchTasks('exec-batch'), msg, { expect: 'tasks-accepted', timeoutMs: 5000 })).accepted, true);
-  const [a, b] = [await results.next('b-0'), await results.next('b-1')];
-  t.equal(a.ok && b.ok, true);
-  if (a.ok && b.ok) {
-    t.same(a.result, { rowCount: 1, malformedCount: 0, lineCount: 1, types: ['int', 'string', 'double'] });
-    t.same(b.result, { rowCount: 2, malformedCount: 0, lineCount: 2, types: ['int', 'string', 'int'] });
-  }
-  t.equal(a.partition, 0);
-  t.equal(b.partition, 1);
-  t.equal(messages, 1, 'one TasksFinished carries both outcomes of the launch');
-});
+for (const [how, acceptHoldMs, inAnswer] of [
+  ['in the answer to the launch (both ended within its hold)', 60_000, true],
+  ['in one TasksFinished (the launch was answered at once)', 0, false],
+] as const) {
+  t.test(`executor-backend: one launch runs several partitions and their outcomes come back together, ${how}`, async (t) => {
+    // Long holds: the two outcomes must wait for each other, whatever the machine's load.
+    const r = await rig(t, `exec-batch-${acceptHoldMs}`, 60_000, 60_000, acceptHoldMs);
+    const results = resultsOf(r.driver, 'd1');
+    await r.driver.flush();
+    const base = csvPlan(t.testdir(), 'two.csv', '1,ann,2.5\n2,bob,3\n3,cy,4\n');
+    const p0 = base.partitions[0]!;
+    const cut = p0.start + Buffer.byteLength('1,ann,2.5\n');
+    const plan: JobPlan = {
+      ...base,
+      partitions: [
+        { ...p0, end: cut },
+        { file: 0, start: cut, end: p0.end, firstRowId: 1, firstLine: 3 },
+      ],
+    };
+    const executorId = `exec-batch-${acceptHoldMs}`;
+    await register(r.driver, executorId, 'd1', 'job-b', plan);
+    let messages = 0;
+    r.driver.subscribe(S.taskResults('d1'), () => void messages++);
+    await r.driver.flush();
+    const msg: LaunchTasks = {
+      ...launch('d1', 'job-b', 'b-0', { op: 'csv-infer', params: {} }),
+      tasks: [
+        { taskId: 'b-0', partition: 0 },
+        { taskId: 'b-1', partition: 1 },
+      ],
+    };
+    const answer = await r.driver.request(S.launchTasks(executorId), msg, { expect: 'tasks-accepted', timeoutMs: 5000 });
+    t.equal(answer.accepted, true);
+    const [a, b] = [await results.next('b-0'), await results.next('b-1')];
+    t.equal(a.ok && b.ok, true);
+    if (a.ok && b.ok) {
+      t.same(a.result, { rowCount: 1, malformedCount: 0, lineCount: 1, types: ['int', 'string', 'double'] });
+      t.same(b.result, { rowCount: 2, malformedCount: 0, lineCount: 2, types: ['int', 'string', 'int'] });
+    }
+    t.equal(a.partition, 0);
+    t.equal(b.partition, 1);
+    t.equal(answer.outcomes?.length ?? 0, inAnswer ? 2 : 0, inAnswer ? 'the answer carries both outcomes' : 'the answer carries none');
+    t.equal(messages, inAnswer ? 0 : 1, inAnswer ? 'and no TasksFinished follows' : 'one TasksFinished carries both outcomes');
+  });
+}
 
 t.test('executor-backend: DropJob frees the job blocks', async (t) => {
   const r = await rig(t, 'exec-drop');
