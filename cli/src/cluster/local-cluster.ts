@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KindlingError } from '@kindling/shared';
+import { createUserNKey, KindlingError } from '@kindling/shared';
 import { makeClusterPki } from './cluster-pki.js';
 import { findFreePort, findNatsServer } from './nats-server-process.js';
 
@@ -23,6 +23,8 @@ export interface ClusterState {
   readonly startedAt: string;
   /** Set by --tls/--mtls: what a client needs to connect (the client pair only with mtls). */
   readonly tls?: ClusterTls;
+  /** Set by --nkey: the seed file every client (executors, drivers) authenticates with. */
+  readonly nkeySeedFile?: string;
 }
 
 /** The TLS settings of a cluster, as a client (executor or driver) needs them. */
@@ -44,6 +46,8 @@ export interface ClusterUpOptions {
   readonly prefix: string;
   /** `tls`: the server speaks TLS only; `mtls`: it also requires client certificates from its CA. */
   readonly tls?: 'tls' | 'mtls';
+  /** Admit only clients holding a user NKey made now (its seed in `<dir>/nkey/user.nk`, mode 0600). */
+  readonly nkey?: boolean;
 }
 
 const executorMain = fileURLToPath(new URL('../../../../executor/dist/src/main.js', import.meta.url));
@@ -92,9 +96,20 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
     // A plaintext client is refused by the server (TLS required); with verify, so is a client without a certificate of this CA.
     tlsConfig = `tls {\n  cert_file: ${JSON.stringify(pki.serverCert)}\n  key_file: ${JSON.stringify(pki.serverKey)}\n  ca_file: ${JSON.stringify(pki.caFile)}\n  timeout: 5\n${o.tls === 'mtls' ? '  verify: true\n' : ''}}\n`;
   }
+  let nkeySeedFile: string | undefined;
+  let authConfig = '';
+  if (o.nkey) {
+    // A new identity per cluster: the seed never leaves this folder; the server knows only the public key.
+    const user = createUserNKey();
+    mkdirSync(join(dir, 'nkey'), { recursive: true, mode: 0o700 });
+    nkeySeedFile = join(dir, 'nkey', 'user.nk');
+    rmSync(nkeySeedFile, { force: true });
+    writeFileSync(nkeySeedFile, `${user.seed}\n`, { mode: 0o600 });
+    authConfig = `authorization {\n  users: [ { nkey: ${JSON.stringify(user.publicKey)} } ]\n}\n`;
+  }
   writeFileSync(
     config,
-    `listen: 127.0.0.1:${port}\nserver_name: kindling-local-${port}\njetstream {\n  store_dir: "${join(dir, 'jetstream')}"\n}\n${tlsConfig}`,
+    `listen: 127.0.0.1:${port}\nserver_name: kindling-local-${port}\njetstream {\n  store_dir: "${join(dir, 'jetstream')}"\n}\n${tlsConfig}${authConfig}`,
   );
   const natsLog = join(dir, 'logs', 'nats-server.log');
   const natsPid = spawnDetached(natsBin, ['-c', config], natsLog);
@@ -110,7 +125,21 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
       : [];
     const pid = spawnDetached(
       process.execPath,
-      [executorMain, '--master', url, '--id', id, '--cores', String(o.cores), '--prefix', o.prefix, '--health-port', '0', ...tlsArgs],
+      [
+        executorMain,
+        '--master',
+        url,
+        '--id',
+        id,
+        '--cores',
+        String(o.cores),
+        '--prefix',
+        o.prefix,
+        '--health-port',
+        '0',
+        ...tlsArgs,
+        ...(nkeySeedFile !== undefined ? ['--nkey-seed', nkeySeedFile] : []),
+      ],
       log,
     );
     executors.push({ id, pid, log });
@@ -123,6 +152,7 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
     executors,
     startedAt: new Date().toISOString(),
     ...(tls && { tls }),
+    ...(nkeySeedFile !== undefined && { nkeySeedFile }),
   };
   writeFileSync(statePath(dir), JSON.stringify(state, null, 2));
   return state;

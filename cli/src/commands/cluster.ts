@@ -35,6 +35,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
     .option('--wait-ms <ms>', 'how long to wait for the executors to register', millis, '30000')
     .option('--tls', 'make a CA and certificates (openssl) in --dir/tls; NATS accepts TLS clients only')
     .option('--mtls', 'like --tls, and NATS also requires client certificates of that CA (executors and drivers get one)')
+    .option('--nkey', 'make a user NKey (seed in --dir/nkey/user.nk); NATS admits only clients that hold it')
     .action(
       async (o: {
         executors: string;
@@ -45,6 +46,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
         waitMs: string;
         tls?: boolean;
         mtls?: boolean;
+        nkey?: boolean;
       }) => {
         try {
           const { clusterUp } = await import('../cluster/local-cluster.js');
@@ -57,11 +59,12 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
             port: Number(o.port),
             prefix: o.prefix,
             ...(tls && { tls }),
+            ...(o.nkey && { nkey: true }),
           });
           const registered = await waitForRegistration(state, executors, Number(o.waitMs));
           io.stdout.write(`cluster up: ${state.url} with ${registered.length} of ${executors} executor(s) registered\n`);
           io.stdout.write(renderExecutors(registered, Date.now()));
-          io.stdout.write(`submit with: kindling submit --master ${state.url}${tlsFlags(state.tls)} job.yaml\n`);
+          io.stdout.write(`submit with: kindling submit --master ${state.url}${tlsFlags(state.tls)}${nkeyFlag(state)} job.yaml\n`);
           onExit(registered.length === executors ? 0 : 1);
         } catch (err) {
           io.stderr.write(`${errorLine(err)}\n`);
@@ -113,6 +116,11 @@ function tlsFlags(tls: ClusterTls | undefined): string {
   return ` --nats-tls-ca ${tls.caFile}${tls.certFile && tls.keyFile ? ` --nats-tls-cert ${tls.certFile} --nats-tls-key ${tls.keyFile}` : ''}`;
 }
 
+/** The driver flag that authenticates to a cluster started with --nkey. */
+function nkeyFlag(state: ClusterState): string {
+  return state.nkeySeedFile !== undefined ? ` --nats-nkey-seed ${state.nkeySeedFile}` : '';
+}
+
 /** Polls discovery until `count` executors answer (0: one round) or the time is up. */
 async function waitForRegistration(state: ClusterState, count: number, waitMs: number): Promise<ExecutorHeartbeat[]> {
   const { NatsTransport, subjects, PROTOCOL_VERSION } = await import('@kindling/shared');
@@ -123,7 +131,13 @@ async function waitForRegistration(state: ClusterState, count: number, waitMs: n
         ...(state.tls.certFile && state.tls.keyFile && { certFile: state.tls.certFile, keyFile: state.tls.keyFile }),
       }
     : undefined;
-  const transport = await NatsTransport.connect({ servers: state.url, prefix, name: 'kindling-cluster', ...(tls && { tls }) });
+  const transport = await NatsTransport.connect({
+    servers: state.url,
+    prefix,
+    name: 'kindling-cluster',
+    ...(tls && { tls }),
+    ...(state.nkeySeedFile !== undefined && { nkeySeedFile: state.nkeySeedFile }),
+  });
   try {
     const deadline = Date.now() + waitMs;
     for (;;) {

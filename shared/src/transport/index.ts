@@ -6,4 +6,5 @@
 export * from './transport.js';
 export * from './nats-transport.js';
 export * from './in-process-transport.js';
+export { createUserNKey } from './nkey.js';
 export { isRangeFrame, rangeFrames, rangeFrameSlots, RangeReceiver } from './range-frame.js';

@@ -2,17 +2,18 @@
  * NKey authentication with real processes: a nats-server that knows only one user's public
  * NKey admits an executor process started with `--nkey-seed` and a driver-side client with
  * the seed file (`nkeySeedFile`), and refuses a client with another seed or none, with a clear
- * error; the server logs the refusal.
+ * error; the server logs the refusal. `kindling cluster up --nkey` sets that up by itself: a new
+ * user NKey, a server that admits only it, executors and the printed driver line that use it.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { nkeys } from '@nats-io/transport-node';
 import { findFreePort, findNatsServer } from '@kindling/cli';
 import { NatsTransport, PROTOCOL_VERSION, subjects } from '@kindling/shared';
-import { repoRoot } from '../harness/paths.js';
+import { cliMain, repoRoot } from '../harness/paths.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kindling-nkey-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
@@ -99,4 +100,30 @@ t.test('nkey: the executor and a client with the seed are admitted; another seed
     message: /cannot read the NATS NKey seed file .*missing\.nk/,
   });
   t.match(readFileSync(log, 'utf8'), /Authorization Error|authentication error/i, 'the server logs the refusals');
+});
+
+function kindling(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cliMain, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+t.test('nkey: cluster up --nkey admits its executors and the driver line it prints, and refuses a client without the seed', async (t) => {
+  const dir = join(scratch, 'cluster');
+  t.teardown(() => void kindling('cluster', 'down', '--dir', dir));
+  const up = kindling('cluster', 'up', '--nkey', '--executors', '2', '--cores', '1', '--port', '0', '--dir', dir);
+  t.equal(up.code, 0, `cluster up --nkey: ${up.stderr}`);
+  t.match(up.stdout, /with 2 of 2 executor\(s\) registered/, 'both executors authenticated with the seed');
+  const seed = join(dir, 'nkey', 'user.nk');
+  const line = /submit with: kindling submit --master (nats:\/\/127\.0\.0\.1:\d+) --nats-nkey-seed (\S+) job\.yaml/.exec(up.stdout);
+  t.ok(line, `the printed submit line names the seed: ${up.stdout}`);
+  t.equal(line?.[2], seed);
+  t.equal(statSync(seed).mode & 0o777, 0o600, 'the seed is readable by its owner only');
+  t.notMatch(readFileSync(join(dir, 'nats.conf'), 'utf8'), /SU[A-Z0-9]{20,}/, 'the server config holds the public key, not the seed');
+
+  const listed = kindling('executors', '--master', line![1]!, '--nats-nkey-seed', seed);
+  t.equal(listed.code, 0, `kindling executors with the seed: ${listed.stderr}`);
+  t.match(listed.stdout, /executor-0[\s\S]*executor-1/, 'a driver command with the printed flag sees both executors');
+  const anonymous = kindling('executors', '--master', line![1]!);
+  t.not(anonymous.code, 0, 'without the seed the driver command fails');
+  t.match(anonymous.stderr, /authorization violation/, 'and says the server refused it');
 });
