@@ -109,6 +109,8 @@ export interface KubernetesSubmitOptions extends NatsFlags {
   readonly natsUrl?: string;
   readonly dataClaim?: string;
   readonly outputClaim?: string;
+  /** Secret with the driver pod's NATS client certificate (cert-manager layout). */
+  readonly natsTlsSecret?: string;
 }
 
 /**
@@ -134,6 +136,7 @@ export async function submitToKubernetes(
     args: [...(o.conf ?? []).flatMap((kv) => ['--conf', kv]), ...(o.name ? ['--name', o.name] : [])],
     ...(o.dataClaim ? { dataClaim: o.dataClaim } : {}),
     ...(o.outputClaim ? { outputClaim: o.outputClaim } : {}),
+    ...(o.natsTlsSecret ? { natsTlsSecret: o.natsTlsSecret } : {}),
   });
   logger.info({ namespace, job: submitted.jobName }, `driver job ${namespace}/${submitted.jobName} created; following it`);
   const r = await followClusterJob(kc, namespace, submitted.jobName, {

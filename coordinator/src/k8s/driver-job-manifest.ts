@@ -7,7 +7,16 @@
  * tests validate the output against the Kubernetes schema; cluster-job.ts creates them.
  * Security settings match the executor StatefulSet.
  */
-import type { V1ConfigMap, V1Job, V1ObjectMeta, V1ResourceRequirements, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1ConfigMap,
+  V1EnvVar,
+  V1Job,
+  V1ObjectMeta,
+  V1ResourceRequirements,
+  V1Service,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import { KindlingError } from '@kindling/shared';
 import { DRIVER_LABELS, KINDLING_RESOURCES, KINDLING_UID, PART_OF_LABEL } from './kindling-resources.js';
 
@@ -21,6 +30,11 @@ export const DRIVER_DATA_DIR = '/data';
 export const DRIVER_UI_PORT = 4040;
 /** The driver's Prometheus port (`--metrics-port`), scraped through the pod's annotations. */
 export const DRIVER_METRICS_PORT = 9464;
+/**
+ * Where `natsTlsSecret` is mounted (read-only). Not under /etc/kindling: that is the job
+ * file's read-only ConfigMap volume, where the kubelet cannot make a mount point.
+ */
+export const DRIVER_TLS_DIR = '/etc/kindling-tls';
 
 /** Inputs of driverJobManifest. */
 export interface DriverJobOptions {
@@ -37,6 +51,12 @@ export interface DriverJobOptions {
   readonly serviceAccount?: string;
   /** Secret with the NATS token under key `token` (default kindling-nats-auth). */
   readonly natsSecret?: string;
+  /**
+   * Secret with a NATS client certificate in cert-manager's layout (`ca.crt`, `tls.crt`,
+   * `tls.key`; k8s/overlays/tls names it kindling-client-tls): mounted at DRIVER_TLS_DIR and
+   * used by the driver as KINDLING_NATS_TLS_CA/CERT/KEY, as the executors of that overlay do.
+   */
+  readonly natsTlsSecret?: string;
   /** ConfigMap with KINDLING_MASTER and KINDLING_PREFIX (default kindling-config). */
   readonly configMap?: string;
   /** PVC with the input files, mounted read-only at /data. */
@@ -93,6 +113,18 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
   if (o.dataClaim !== undefined) {
     mounts.push({ name: 'data', mountPath: DRIVER_DATA_DIR, readOnly: true });
     volumes.push({ name: 'data', persistentVolumeClaim: { claimName: o.dataClaim, readOnly: true } });
+  }
+  const tlsEnv: V1EnvVar[] = [];
+  if (o.natsTlsSecret !== undefined) {
+    checkSubdomain(o.natsTlsSecret, 'natsTlsSecret');
+    mounts.push({ name: 'nats-tls', mountPath: DRIVER_TLS_DIR, readOnly: true });
+    // 0440 with fsGroup: readable by the non-root user, as in the executors' overlay.
+    volumes.push({ name: 'nats-tls', secret: { secretName: o.natsTlsSecret, defaultMode: 0o440 } });
+    tlsEnv.push(
+      { name: 'KINDLING_NATS_TLS_CA', value: `${DRIVER_TLS_DIR}/ca.crt` },
+      { name: 'KINDLING_NATS_TLS_CERT', value: `${DRIVER_TLS_DIR}/tls.crt` },
+      { name: 'KINDLING_NATS_TLS_KEY', value: `${DRIVER_TLS_DIR}/tls.key` },
+    );
   }
   const configMapRef = o.configMap ?? KINDLING_RESOURCES.configMap;
 
@@ -156,6 +188,7 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
                     secretKeyRef: { name: o.natsSecret ?? KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey },
                   },
                 },
+                ...tlsEnv,
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'KINDLING_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
               ],
@@ -231,6 +264,13 @@ export function clusterJobName(specName: string, now: number = Date.now()): stri
 function checkName(value: string, field: string): void {
   if (value.length > 63 || !DNS_LABEL.test(value)) {
     throw invalid(field, `"${value}" is not a DNS-1123 label (lower-case letters, digits and -, at most 63 characters)`);
+  }
+}
+
+/** Object names such as a Secret's: DNS-1123 subdomains (labels joined by dots, ≤ 253 characters). */
+function checkSubdomain(value: string, field: string): void {
+  if (value.length > 253 || !value.split('.').every((label) => DNS_LABEL.test(label))) {
+    throw invalid(field, `"${value}" is not a DNS-1123 subdomain (lower-case letters, digits, - and ., at most 253 characters)`);
   }
 }
 

@@ -13,9 +13,10 @@ import { join, resolve } from 'node:path';
 import t from 'tap';
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import { findFreePort, findNatsServer, makeClusterPki } from '@kindling/cli';
+import { DRIVER_TLS_DIR, driverJobManifest } from '@kindling/coordinator/k8s';
 import { NatsTransport } from '@kindling/shared';
 import { repoRoot } from '../harness/paths.js';
-import { renderKustomize, type KubeObject } from './manifest-schema.js';
+import { renderKustomize, validateObject, type KubeObject } from './manifest-schema.js';
 
 const objects = renderKustomize(resolve(repoRoot, 'k8s/overlays/tls'));
 const get = (kind: string, name: string): KubeObject => {
@@ -59,6 +60,38 @@ t.test('tls overlay: executors present the client pair of Secret kindling-client
   t.equal(env('KINDLING_NATS_TLS_CA'), `${dir}/ca.crt`);
   t.equal(env('KINDLING_NATS_TLS_CERT'), `${dir}/tls.crt`);
   t.equal(env('KINDLING_NATS_TLS_KEY'), `${dir}/tls.key`);
+});
+
+t.test('tls overlay: a cluster-mode driver Job given Secret kindling-client-tls presents it like the executors', async (t) => {
+  const { job } = driverJobManifest({
+    namespace: 'kindling',
+    jobName: 'kindling-bank-lr-tls1',
+    jobYaml: 'name: bank-lr\n',
+    image: 'kindling:dev',
+    natsTlsSecret: 'kindling-client-tls',
+  });
+  t.doesNotThrow(() => validateObject(job as unknown as KubeObject), 'the Job passes the Kubernetes schema');
+  const spec = (job as unknown as { spec: { template: { spec: IPodSpec } } }).spec.template.spec;
+  const c = spec.containers[0]!;
+  const dir = secretMount(spec, c, 'kindling-client-tls');
+  t.equal(dir, DRIVER_TLS_DIR);
+  t.notOk(
+    c.volumeMounts?.some((m) => m.mountPath !== dir && dir.startsWith(`${m.mountPath}/`)),
+    'not inside another mount (the job file is a read-only ConfigMap volume)',
+  );
+  const executor = pod('kindling-executor').containers.find((x) => x.name === 'executor')!;
+  for (const [name, file] of [
+    ['KINDLING_NATS_TLS_CA', 'ca.crt'],
+    ['KINDLING_NATS_TLS_CERT', 'tls.crt'],
+    ['KINDLING_NATS_TLS_KEY', 'tls.key'],
+  ] as const) {
+    t.equal(c.env?.find((e) => e.name === name)?.value, `${dir}/${file}`, `${name} names the mounted ${file}`);
+    t.ok(executor.env?.find((e) => e.name === name)?.value?.endsWith(`/${file}`), `the executors read the same key of the Secret`);
+  }
+  t.throws(() => driverJobManifest({ namespace: 'kindling', jobName: 'j', jobYaml: 'x', image: 'i', natsTlsSecret: 'Bad_Name' }), {
+    code: 'E_INVALID_VALUE',
+    message: /natsTlsSecret: "Bad_Name" is not a DNS-1123 subdomain/,
+  });
 });
 
 t.test('tls overlay: its tls block, with real files, makes a real nats-server refuse clients without a certificate', async (t) => {
