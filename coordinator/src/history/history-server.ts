@@ -100,9 +100,10 @@ export class HistoryServer {
     return new HistoryServer(server, timer, index, cache, `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`);
   }
 
-  /** Stops serving. */
+  /** Stops serving, and brings the index file up to date. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    await this.index.flush();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

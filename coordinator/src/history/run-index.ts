@@ -56,15 +56,21 @@ export class RunIndex {
   private readonly listeners = new Set<(run: IndexedRun | undefined, file: string) => void>();
   private refreshing: Promise<void> | undefined;
   private dirty = false;
+  private lastSave = 0;
 
   private constructor(
     readonly dir: string,
     private readonly entries: Map<string, IndexEntry>,
     private persist: boolean,
+    private readonly saveEveryMs: number,
   ) {}
 
-  /** Opens a history folder; a missing or unreadable one is E_INVALID_VALUE naming it. */
-  static async open(dir: string, o: { persist?: boolean } = {}): Promise<RunIndex> {
+  /**
+   * Opens a history folder; a missing or unreadable one is E_INVALID_VALUE naming it. The index
+   * file is written after the first refresh, then at most every `saveEveryMs` (a running job's
+   * log changes every second; a file a few seconds old only costs a restart those seconds' reads).
+   */
+  static async open(dir: string, o: { persist?: boolean; saveEveryMs?: number } = {}): Promise<RunIndex> {
     const abs = resolve(dir);
     let st;
     try {
@@ -88,7 +94,7 @@ export class RunIndex {
       );
     }
     const persist = o.persist ?? true;
-    return new RunIndex(abs, persist ? await loadIndex(abs) : new Map(), persist);
+    return new RunIndex(abs, persist ? await loadIndex(abs) : new Map(), persist, o.saveEveryMs ?? 5000);
   }
 
   /** The index file's path, or undefined when it is not written. */
@@ -102,6 +108,12 @@ export class RunIndex {
       this.refreshing = undefined;
     });
     return this.refreshing;
+  }
+
+  /** Waits for a refresh under way, then writes the index file if it is behind (at shutdown). */
+  async flush(): Promise<void> {
+    await this.refreshing?.catch(() => undefined);
+    await this.save();
   }
 
   /** Runs newest first. */
@@ -145,15 +157,21 @@ export class RunIndex {
       const runId = e.name.slice(0, -'.jsonl'.length);
       const run: IndexedRun = { runId, file: join(this.dir, e.name), summary: e.summary, status: statusOf(e), damage: e.damage };
       this.runs.set(runId, run);
-      if (before.get(runId)?.status !== run.status) changed.add(e.name);
+      const prev = before.get(runId);
+      if (prev && prev.status !== run.status) changed.add(e.name);
     }
     if (changed.size) this.dirty = true;
     for (const name of changed) {
       const run = this.runs.get(name.slice(0, -'.jsonl'.length));
       for (const l of this.listeners) l(run, join(this.dir, name));
     }
+    if (Date.now() - this.lastSave >= this.saveEveryMs) await this.save();
+  }
+
+  private async save(): Promise<void> {
     if (this.dirty && this.persist) {
       try {
+        this.lastSave = Date.now();
         await saveIndex(this.dir, this.entries.values());
         this.stats.saves++;
         this.dirty = false;

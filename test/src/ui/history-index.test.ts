@@ -6,11 +6,13 @@
  * server, which reads the index file `.kindling-history-index.json` instead; a garbage index
  * file is ignored; and the replay cache of run pages stays within its bound.
  */
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { appendFileSync, existsSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { HistoryServer } from '@kindling/coordinator';
+import { cliMain } from '../harness/paths.js';
 
 const line = (o: object): string => `${JSON.stringify(o)}\n`;
 
@@ -252,4 +254,38 @@ t.test('the replay cache of run pages is bounded; a recently viewed run is answe
   t.equal((await get(`${server.url}compare?runs=${ids.slice(0, 2).join(',')}`)).status, 200);
   t.ok(server.cache.stats.bytesRead > read, 'evicted runs are replayed again when asked for');
   t.equal(server.cache.size, 10);
+});
+
+t.test('kindling history: writes the index file, not with --no-index-file; one it cannot write is a warning', async (t) => {
+  const serve = async (dir: string, extra: string[]): Promise<{ stderr: string; code: number | null }> => {
+    const child = spawn(process.execPath, [cliMain, 'history', '--dir', dir, '--port', '0', ...extra], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exit = new Promise<number | null>((r) => child.once('exit', r));
+    while (!/History: (http\S+)/.test(stderr)) {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const url = /History: (http\S+)/.exec(stderr)?.[1];
+    if (url) t.equal(statusIn((await get(url)).body, 'a'), 'SUCCEEDED', 'serves the run');
+    child.kill('SIGTERM');
+    return { stderr, code: await exit };
+  };
+  const withIndex = t.testdir({ 'a.jsonl': head('a') + rest(0.8) });
+  t.equal((await serve(withIndex, [])).code, 0);
+  t.ok(existsSync(join(withIndex, '.kindling-history-index.json')), 'the index file is written');
+
+  const without = join(t.testdir({ d: { 'a.jsonl': head('a') + rest(0.8) } }), 'd');
+  t.equal((await serve(without, ['--no-index-file'])).code, 0);
+  t.notOk(existsSync(join(without, '.kindling-history-index.json')), '--no-index-file writes none');
+
+  // A directory where the index file would go: the rename cannot replace it, as in a read-only folder.
+  const blocked = join(t.testdir({ d: { 'a.jsonl': head('a') + rest(0.8), '.kindling-history-index.json': {} } }), 'd');
+  const r = await serve(blocked, []);
+  t.equal(r.code, 0, 'still serves');
+  t.match(r.stderr, /kindling: warning: cannot write .*\.kindling-history-index\.json: E\w+; the index is kept in memory only/);
 });
