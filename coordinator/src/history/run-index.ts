@@ -47,8 +47,8 @@ const LOG_NAME = /^[A-Za-z0-9_.-]+\.jsonl$/;
 
 /** The index of one history folder. */
 export class RunIndex {
-  /** Runs by id, rebuilt after each refresh. */
-  runs = new Map<string, IndexedRun>();
+  /** Runs by id, each updated as soon as its log is read. */
+  readonly runs = new Map<string, IndexedRun>();
   readonly stats: IndexStats = { reads: 0, readsFromStart: 0, bytesRead: 0, saves: 0 };
   /** Why the index file is not written (a read-only folder), once it failed. */
   persistError: string | undefined;
@@ -137,35 +137,43 @@ export class RunIndex {
   private async scan(): Promise<void> {
     const names = (await fs.readdir(this.dir)).filter((n) => LOG_NAME.test(n));
     const present = new Set(names);
-    const changed = new Set<string>();
     for (const name of [...this.entries.keys()]) {
       if (present.has(name)) continue;
       this.entries.delete(name);
-      changed.add(name);
+      this.publish(name, true);
     }
     const queue = [...names];
-    // A few logs at a time: a large one takes one worker, the others keep going.
+    const read = new Set<string>();
+    // A few logs at a time, each published as soon as it is read: a large one takes one worker
+    // and holds back neither the others nor the run list.
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         for (let name = queue.shift(); name !== undefined; name = queue.shift())
-          if (await this.tail(name).catch(() => false)) changed.add(name);
+          if (await this.tail(name).catch(() => false)) {
+            read.add(name);
+            this.publish(name, true);
+          }
       }),
     );
-    const before = this.runs;
-    this.runs = new Map();
-    for (const e of this.entries.values()) {
-      const runId = e.name.slice(0, -'.jsonl'.length);
-      const run: IndexedRun = { runId, file: join(this.dir, e.name), summary: e.summary, status: statusOf(e), damage: e.damage };
-      this.runs.set(runId, run);
-      const prev = before.get(runId);
-      if (prev && prev.status !== run.status) changed.add(e.name);
-    }
-    if (changed.size) this.dirty = true;
-    for (const name of changed) {
-      const run = this.runs.get(name.slice(0, -'.jsonl'.length));
-      for (const l of this.listeners) l(run, join(this.dir, name));
-    }
+    // A log that did not change can still change status: its writer died or went silent.
+    for (const name of this.entries.keys()) if (!read.has(name)) this.publish(name, false);
     if (Date.now() - this.lastSave >= this.saveEveryMs) await this.save();
+  }
+
+  /** Puts a log's entry (or its absence) into `runs`; tells the listeners when it changed or its status did. */
+  private publish(name: string, changed: boolean): void {
+    const runId = name.slice(0, -'.jsonl'.length);
+    const file = join(this.dir, name);
+    const e = this.entries.get(name);
+    const prev = this.runs.get(runId);
+    let run: IndexedRun | undefined;
+    if (e) {
+      run = { runId, file, summary: e.summary, status: statusOf(e), damage: e.damage };
+      this.runs.set(runId, run);
+    } else this.runs.delete(runId);
+    if (!changed && (!prev || prev.status === run?.status)) return;
+    this.dirty = true;
+    for (const l of this.listeners) l(run, file);
   }
 
   private async save(): Promise<void> {
