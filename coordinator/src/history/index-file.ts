@@ -13,6 +13,8 @@ import type { EventLogDamage } from '../events/event-log-reader.js';
 import type { RunSummary } from './run-summary.js';
 
 export const INDEX_FILE = '.kindling-history-index.json';
+/** The names of logs the server reads: `<runId>.jsonl`, no path separators. */
+export const LOG_NAME = /^[A-Za-z0-9_.-]+\.jsonl$/;
 const FORMAT = 1;
 
 /** One log's entry: its identity when read, where the read stopped, and the summary. */
@@ -45,6 +47,7 @@ export async function loadIndex(dir: string): Promise<Map<string, IndexEntry>> {
     const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
     if (
       typeof e?.name === 'string' &&
+      LOG_NAME.test(e.name) &&
       num(e.ino) &&
       num(e.size) &&
       num(e.mtimeMs) &&

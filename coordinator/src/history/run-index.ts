@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { KindlingError } from '@kindling/shared/compute';
 import { EventLogParser, type EventLogDamage } from '../events/event-log-reader.js';
 import type { RunStatus } from '../ui/status-store.js';
-import { loadIndex, saveIndex, INDEX_FILE, type IndexEntry } from './index-file.js';
+import { loadIndex, saveIndex, INDEX_FILE, LOG_NAME, type IndexEntry } from './index-file.js';
 import { tailLog } from './log-tail.js';
 import { applyRecord, emptySummary, MAX_DAMAGE, type RunSummary } from './run-summary.js';
 
@@ -43,7 +43,6 @@ export interface IndexStats {
 
 /** A writer silent this long with no final record, on another host or with no pid, counts as gone. */
 const STALE_MS = 60_000;
-const LOG_NAME = /^[A-Za-z0-9_.-]+\.jsonl$/;
 
 /** The index of one history folder. */
 export class RunIndex {
