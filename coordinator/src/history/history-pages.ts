@@ -5,8 +5,15 @@
  * relative to the server root. Used by history-server.ts. THREADING: pure functions.
  */
 import { html, fmt, fmtMs, type Html } from '../ui/html.js';
+import type { StatusStore } from '../ui/status-store.js';
 import { lineChart } from '../ui/svg-charts.js';
 import type { IndexedRun } from './run-index.js';
+
+/** A run of the compare view: its index entry and its replayed store. */
+export interface ReplayedRun {
+  readonly run: IndexedRun;
+  readonly store: StatusStore;
+}
 
 /** Most runs one compare view overlays (KFP caps ROC overlays at 10 too). */
 export const MAX_COMPARE = 10;
@@ -29,16 +36,16 @@ export function historyDocument(title: string, body: Html): string {
     </html>`.text;
 }
 
-/** Status shown for a run: damaged wins over the store's own status. */
-export function runStatus(run: IndexedRun): string {
-  return run.damage.length > 0 ? 'DAMAGED' : run.store.status;
+/** Status shown for a run: damaged wins over the recorded one. */
+export function runStatus(run: Pick<IndexedRun, 'damage' | 'status'>): string {
+  return run.damage.length > 0 ? 'DAMAGED' : run.status;
 }
 
 /** The run list. */
 export function runListPage(runs: readonly IndexedRun[], metricColumns: readonly string[]): Html {
   const rows = runs.map((r) => {
-    const test = testMetrics(r);
-    const s = r.store;
+    const test = r.summary.metrics;
+    const s = r.summary;
     return html`<tr data-run="${r.runId}" class="run-${runStatus(r)}">
       <td><input type="checkbox" name="runs" value="${r.runId}" form="compare" /></td>
       <td><a href="run/${encodeURIComponent(r.runId)}/">${r.runId}</a></td>
@@ -77,7 +84,8 @@ export function runListPage(runs: readonly IndexedRun[], metricColumns: readonly
 }
 
 /** The compare view of `runs` (already capped and found). */
-export function comparePage(runs: readonly IndexedRun[]): Html {
+export function comparePage(replayed: readonly ReplayedRun[]): Html {
+  const runs = replayed.map(({ run, store }) => ({ runId: run.runId, damage: run.damage, status: run.status, store }));
   const params = runs.map((r) => flatten(r.store.header?.['spec'] ?? {}));
   const keys = [...new Set(params.flatMap((p) => Object.keys(p)))].filter((k) => !/^(specFile|output\.path|name)$/.test(k)).sort();
   const differing = keys.filter((k) => new Set(params.map((p) => JSON.stringify(p[k]))).size > 1);
@@ -147,7 +155,7 @@ export function comparePage(runs: readonly IndexedRun[]): Html {
     </div>`;
 }
 
-function testMetrics(r: IndexedRun): Record<string, unknown> | undefined {
+function testMetrics(r: { store: StatusStore }): Record<string, unknown> | undefined {
   return (r.store.result?.['metrics'] as { test?: Record<string, unknown> } | undefined)?.test;
 }
 

@@ -1,18 +1,22 @@
 /**
  * HistoryServer: `kindling history` — the same pages as the live UI for every run in a folder
  * of event logs (mounted at `run/{id}/`), the run list, the compare view, and the REST API
- * (`api/v1/applications` lists every run). The index refreshes in the background every
- * second (in-progress runs update live over SSE); requests never wait for it. Run ids are
- * looked up in the index, never joined into a path, so nothing outside the folder is served.
- * THREADING: event loop.
+ * (`api/v1/applications` lists every run). The run list and `api/v1/applications` are answered
+ * from the index's summaries; one run's pages and the compare view replay those runs' logs
+ * through a bounded cache (replay-cache.ts). The index refreshes in the background every
+ * second and grown logs of cached runs are read on, so in-progress runs update live over SSE;
+ * requests never wait for a refresh. Run ids are looked up in the index, never joined into a
+ * path, so nothing outside the folder is served. THREADING: event loop.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KindlingError } from '@kindling/shared/compute';
 import { html } from '../ui/html.js';
 import { applicationJson } from '../ui/rest-api.js';
+import type { StatusStore } from '../ui/status-store.js';
 import { sendHtml, sendJson, serveApi, serveRun, serveStatic, type MountedRun } from '../ui/ui-router.js';
 import { comparePage, DEFAULT_METRIC_COLUMNS, historyDocument, MAX_COMPARE, runListPage } from './history-pages.js';
+import { ReplayCache } from './replay-cache.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 
 /** Spark's history server port. */
@@ -24,12 +28,33 @@ export class HistoryServer {
     private readonly server: Server,
     private readonly timer: NodeJS.Timeout,
     readonly index: RunIndex,
+    readonly cache: ReplayCache,
     readonly url: string,
   ) {}
 
-  /** Indexes `dir` once, then serves it; rejects on a bad folder or a taken port (E_INVALID_VALUE). */
-  static async start(o: { dir: string; port?: number; host?: string; refreshMs?: number }): Promise<HistoryServer> {
-    const index = await RunIndex.open(o.dir);
+  /**
+   * Indexes `dir` once, then serves it; rejects on a bad folder or a taken port (E_INVALID_VALUE).
+   * `persistIndex: false` keeps the index in memory only; `cacheEntries` bounds the replayed runs kept.
+   */
+  static async start(o: {
+    dir: string;
+    port?: number;
+    host?: string;
+    refreshMs?: number;
+    persistIndex?: boolean;
+    cacheEntries?: number;
+  }): Promise<HistoryServer> {
+    const index = await RunIndex.open(o.dir, { persist: o.persistIndex ?? true });
+    // At least a full compare view's runs, so comparing 10 runs does not replay them twice.
+    const cache = new ReplayCache(Math.max(o.cacheEntries ?? 16, MAX_COMPARE));
+    index.onChange((run, file) => {
+      if (!run) return cache.drop(file);
+      // A live page may be following this run: read on now rather than at its next request.
+      void cache
+        .advance(file)
+        .then(() => void (run.status === 'INCOMPLETE' && cache.peek(file)?.markIncomplete()))
+        .catch(() => cache.drop(file));
+    });
     await index.refresh();
     const host = o.host ?? '127.0.0.1';
     const server = createServer((req, res) => {
@@ -46,7 +71,11 @@ export class HistoryServer {
         res.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;
       }
-      route(index, path, url, req, res);
+      route(index, cache, path, url, req, res).catch((err: unknown) => {
+        // The log vanished or became unreadable between the listing and the read.
+        if (res.headersSent) return void res.end();
+        notFoundPage(res, `cannot read this run's log: ${(err as Error).message}`);
+      });
     });
     const port = o.port ?? HISTORY_DEFAULT_PORT;
     await new Promise<void>((resolve, reject) => {
@@ -68,12 +97,13 @@ export class HistoryServer {
     const timer = setInterval(() => void index.refresh().catch(() => undefined), o.refreshMs ?? 1000);
     timer.unref();
     const actual = (server.address() as AddressInfo).port;
-    return new HistoryServer(server, timer, index, `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`);
+    return new HistoryServer(server, timer, index, cache, `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`);
   }
 
-  /** Stops serving. */
+  /** Stops serving, and brings the index file up to date. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    await this.index.flush();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -81,8 +111,15 @@ export class HistoryServer {
   }
 }
 
-function mount(run: IndexedRun): MountedRun {
-  return { store: run.store, runId: run.runId, live: () => run.store.status === 'RUNNING', home: '../../' };
+/** The replayed store of `run` as its log is now, marked incomplete when its writer is gone. */
+async function replay(cache: ReplayCache, run: IndexedRun): Promise<StatusStore> {
+  const store = await cache.store(run.file);
+  if (run.status === 'INCOMPLETE') store.markIncomplete();
+  return store;
+}
+
+function mount(run: IndexedRun, store: StatusStore): MountedRun {
+  return { store, runId: run.runId, live: () => store.status === 'RUNNING', home: '../../' };
 }
 
 function notFoundPage(res: import('node:http').ServerResponse, message: string): void {
@@ -98,13 +135,14 @@ function notFoundPage(res: import('node:http').ServerResponse, message: string):
   );
 }
 
-function route(
+async function route(
   index: RunIndex,
+  cache: ReplayCache,
   path: string,
   url: URL,
   req: import('node:http').IncomingMessage,
   res: import('node:http').ServerResponse,
-): void {
+): Promise<void> {
   if (path === '' || path === 'index.html') {
     const metrics = (url.searchParams.get('metrics') ?? DEFAULT_METRIC_COLUMNS.join(','))
       .split(',')
@@ -129,19 +167,26 @@ function route(
       );
     const missing = ids.filter((id) => !index.runs.has(id));
     if (missing.length) return notFoundPage(res, `no run ${missing.join(', ')} in ${index.dir}`);
-    return sendHtml(res, 200, historyDocument('Compare', comparePage(ids.map((id) => index.runs.get(id)!))));
+    const runs = ids.map((id) => index.runs.get(id)!);
+    const stores = await Promise.all(runs.map((r) => replay(cache, r)));
+    return sendHtml(res, 200, historyDocument('Compare', comparePage(runs.map((run, i) => ({ run, store: stores[i]! })))));
   }
   if (path === 'api/v1/applications')
     return sendJson(
       res,
       200,
-      index.list().map((r) => applicationJson(r.store, r.store.jobId ?? r.runId)),
+      index.list().map((r) => applicationJson({ ...r.summary, status: r.status }, r.summary.jobId ?? r.runId)),
     );
   const api = /^api\/v1\/applications\/([^/]+)(\/.*)?$/.exec(path);
   if (api) {
-    const run = index.runs.get(api[1]!) ?? index.list().find((r) => r.store.jobId === api[1]);
+    const run = index.runs.get(api[1]!) ?? index.list().find((r) => r.summary.jobId === api[1]);
     if (!run) return sendJson(res, 404, { error: 'not found', message: `unknown application id ${api[1]}` });
-    return serveApi(mount(run), ['applications', api[1]!, ...(api[2] ?? '').split('/').filter(Boolean)], url, res);
+    return serveApi(
+      mount(run, await replay(cache, run)),
+      ['applications', api[1]!, ...(api[2] ?? '').split('/').filter(Boolean)],
+      url,
+      res,
+    );
   }
   const m = /^run\/([^/]+)(?:\/(.*))?$/.exec(path);
   if (m) {
@@ -151,7 +196,9 @@ function route(
       res.writeHead(302, { location: `${encodeURIComponent(m[1]!)}/` }).end();
       return;
     }
-    return serveRun(mount(run), m[2], url, req, res);
+    // Static assets need no replay.
+    if (serveStatic(m[2], res)) return;
+    return serveRun(mount(run, await replay(cache, run)), m[2], url, req, res);
   }
   notFoundPage(res, `no page /${path}`);
 }

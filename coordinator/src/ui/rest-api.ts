@@ -14,8 +14,11 @@ export function appId(store: StatusStore, fallback: string): string {
   return store.jobId ?? fallback;
 }
 
+/** What an /applications entry is made of: a run's store, or the history index's summary of one. */
+export type ApplicationFields = Partial<Pick<StatusStore, 'startedAt' | 'endedAt' | 'jobName' | 'header'>> & Pick<StatusStore, 'status'>;
+
 /** One entry of /applications. */
-export function applicationJson(store: StatusStore, id: string): object {
+export function applicationJson(store: ApplicationFields, id: string): object {
   const end = store.endedAt;
   const start = store.startedAt ?? Date.now();
   return {
@@ -259,7 +262,7 @@ export function metricsJson(store: StatusStore): object | undefined {
   };
 }
 
-function versionOf(store: StatusStore): string {
+function versionOf(store: ApplicationFields): string {
   const v = store.header?.['versions'] as Record<string, string> | undefined;
   return `kindling-${v?.['kindling'] ?? 'unknown'}`;
 }

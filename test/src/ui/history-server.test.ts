@@ -115,7 +115,7 @@ t.test('history server: runs listed, compared, killed, damaged; Spark field name
   t.same(runs.map((r) => r.runId).sort(), [a, b, 'garbage', killed].sort(), 'the symlink is not a run');
   const status = (id: string): string => {
     const r = server.index.runs.get(id)!;
-    return r.damage.length ? 'DAMAGED' : r.store.status;
+    return r.damage.length ? 'DAMAGED' : r.status;
   };
   t.equal(status(a!), 'SUCCEEDED');
   t.equal(status(b!), 'SUCCEEDED');
@@ -129,7 +129,7 @@ t.test('history server: runs listed, compared, killed, damaged; Spark field name
   // REST: Spark's field names (docs/monitoring.md / api.scala) for what the two have in common.
   const apps = (await (await fetch(`${base}api/v1/applications`)).json()) as Array<{ id: string; name: string; attempts: object[] }>;
   t.equal(apps.length, 4);
-  const app = server.index.runs.get(a!)!.store.jobId!;
+  const app = server.index.runs.get(a!)!.summary.jobId!;
   const jobs = (await (await fetch(`${base}api/v1/applications/${app}/jobs`)).json()) as object[];
   t.hasOwnProps(jobs[0]!, [
     'jobId',
