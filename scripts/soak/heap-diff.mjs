@@ -38,7 +38,9 @@ if (args.length !== 2 || !Number.isInteger(top) || top < 1) {
   process.exit(2);
 }
 const [a, b] = args.map(groups);
-console.log(`before: ${a.nodes} objects, ${(a.total / 2 ** 20).toFixed(2)} MiB; after: ${b.nodes} objects, ${(b.total / 2 ** 20).toFixed(2)} MiB`);
+console.log(
+  `before: ${a.nodes} objects, ${(a.total / 2 ** 20).toFixed(2)} MiB; after: ${b.nodes} objects, ${(b.total / 2 ** 20).toFixed(2)} MiB`,
+);
 const keys = new Set([...a.groups.keys(), ...b.groups.keys()]);
 const rows = [...keys]
   .map((k) => {
