@@ -18,8 +18,8 @@ import { bankCsv } from '../harness/paths.js';
 import { duckdb } from '../harness/input-fixtures.js';
 
 const SEED = 20261205;
-/** A run that takes longer than this is a hang (a valid run of these files takes well under a second). */
-const HANG_MS = 20_000;
+/** A run that takes longer than this is a hang (a valid run of these files takes under a second here, a few under load). */
+const HANG_MS = 60_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'kindling-corrupt-input-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
