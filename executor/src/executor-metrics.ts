@@ -1,8 +1,10 @@
 /**
  * The executor's Prometheus metrics, on a registry of its own (no prom-client globals, so two
  * executors in one test process do not collide): task counters by op, running tasks, cached
- * blocks and bytes, plus Node's default process metrics. The backend counts tasks; gauges are
- * read from live state at scrape time. Served by health-server.ts on /metrics.
+ * blocks and bytes, the jobs it holds, plus Node's default process metrics (RSS, heap, open
+ * fds, active handles and resources by type: what a soak needs to see a leak). The backend
+ * counts tasks; gauges are read from live state at scrape time. Served by health-server.ts on
+ * /metrics.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
@@ -10,6 +12,8 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 export interface ExecutorGaugeSource {
   runningTasks(): number;
   cache(): { readonly blocks: number; readonly bytes: number };
+  /** Jobs whose plan this executor still holds (a job a driver forgot to drop stays here). */
+  jobs?(): number;
 }
 
 /** Prometheus metrics of one executor. */
@@ -65,6 +69,17 @@ export class ExecutorMetrics {
         this.set(source.cache().blocks);
       },
     });
+    if (source.jobs) {
+      const jobs = source.jobs.bind(source);
+      new Gauge({
+        name: 'kindling_executor_jobs',
+        help: 'Jobs whose plan this executor holds',
+        registers,
+        collect() {
+          this.set(jobs());
+        },
+      });
+    }
     collectDefaultMetrics({ register: this.registry });
   }
 

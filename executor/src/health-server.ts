@@ -1,7 +1,9 @@
 /**
  * The executor's HTTP endpoints for Kubernetes and Prometheus: /healthz (liveness: the process
  * and its event loop answer), /readyz (readiness: connected to NATS and not draining, else 503
- * with the reason) and /metrics. main.ts starts it before connecting to NATS, so a pod that
+ * with the reason) and /metrics (`/metrics?gc=1` first runs a full garbage collection when the
+ * process was started with `node --expose-gc`, so a soak compares live heap bytes rather
+ * than whatever garbage the last GC left; without the flag it is ignored). main.ts starts it before connecting to NATS, so a pod that
  * cannot reach NATS is alive but not ready rather than crash-looping.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -53,7 +55,7 @@ async function handle(source: HealthSource, req: IncomingMessage, res: ServerRes
     send(res, 405, 'method not allowed\n');
     return;
   }
-  const path = (req.url ?? '/').split('?')[0];
+  const [path, query = ''] = (req.url ?? '/').split('?', 2);
   switch (path) {
     case '/healthz':
       send(res, 200, 'ok\n');
@@ -65,6 +67,7 @@ async function handle(source: HealthSource, req: IncomingMessage, res: ServerRes
       return;
     }
     case '/metrics': {
+      if (new URLSearchParams(query).get('gc') === '1') collectGarbage();
       const { contentType, body } = await source.metrics();
       send(res, 200, body, contentType);
       return;
@@ -72,6 +75,12 @@ async function handle(source: HealthSource, req: IncomingMessage, res: ServerRes
     default:
       send(res, 404, 'not found: try /healthz, /readyz or /metrics\n');
   }
+}
+
+/** Node's gc() exists only under --expose-gc: a production executor ignores `?gc=1`. */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === 'function') gc();
 }
 
 function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {

@@ -72,7 +72,10 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
   // Set once connected; the metrics and health endpoints answer before that.
   let core: Executor | undefined;
   const running = () => core?.runningTasks() ?? 0;
-  const metrics = new ExecutorMetrics({ runningTasks: running, cache: () => store.stats() }, { executor: config.id });
+  const metrics = new ExecutorMetrics(
+    { runningTasks: running, cache: () => store.stats(), jobs: () => serving?.backend.jobs().length ?? 0 },
+    { executor: config.id },
+  );
   const readiness = (): Readiness => {
     if (stopping) return { ready: false, reason: serving?.executor.isDraining ? 'draining (shutting down)' : 'stopping' };
     if (!serving) return { ready: false, reason: `connecting to NATS (${config.servers.join(',')})` };
@@ -161,7 +164,13 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
     connected = true;
     // Built in dependency order, each part handed what it needs: no part refers back to one
     // built after it. The backend is the only writer of `owners`; the source reader reads it.
-    const pool = new ThreadPool(config.cores);
+    let pool: ThreadPool;
+    try {
+      pool = new ThreadPool(config.cores);
+    } catch (err) {
+      await transport.close().catch(() => undefined);
+      throw err;
+    }
     const owners = new Map<JobId, string>();
     const sources = new SourceReader({ transport, prefix: config.prefix, log, timeoutMs: config.fetchTimeoutMs });
     const runner = new TaskRunner(
@@ -219,7 +228,13 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
     serving = { transport, pool, backend, heartbeater, executor };
     log.info({ executorId: config.id, slots: config.cores, prefix: config.prefix }, 'executor serving');
   })();
-  ready.catch(() => undefined);
+  // A failure after connecting (e.g. the thread pool cannot start its workers) must not leave
+  // a process that is alive, never ready and silent: say why and stop, so it exits non-zero.
+  ready.catch((err: unknown) => {
+    if (stopping) return;
+    log.error({ err: errText(err) }, 'executor failed to start serving');
+    void stop('failed to start serving', errText(err));
+  });
 
   return { id: config.id, healthPort: health.port, ready, stopped, stop: (reason) => stop(reason) };
 }

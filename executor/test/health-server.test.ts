@@ -11,7 +11,8 @@ t.test('health-server: answers /healthz, /readyz and /metrics', async (t) => {
   let readiness: Readiness = { ready: false, reason: 'connecting to NATS (nats://127.0.0.1:1)' };
   let running = 0;
   let cache = { blocks: 0, bytes: 0 };
-  const metrics = new ExecutorMetrics({ runningTasks: () => running, cache: () => cache }, { executor: 'exec-test' });
+  let jobs = 0;
+  const metrics = new ExecutorMetrics({ runningTasks: () => running, cache: () => cache, jobs: () => jobs }, { executor: 'exec-test' });
   const server = await startHealthServer({ readiness: () => readiness, metrics: () => metrics.render() }, { port: 0, host: '127.0.0.1' });
   t.teardown(() => server.close());
   t.ok(server.port > 0, 'port 0 binds a free port and reports it');
@@ -37,6 +38,7 @@ t.test('health-server: answers /healthz, /readyz and /metrics', async (t) => {
   metrics.taskFailed('csv-infer', 'E_CSV_MALFORMED');
   running = 2;
   cache = { blocks: 3, bytes: 4096 };
+  jobs = 2;
   const m = await get(server.port, '/metrics');
   t.equal(m.status, 200);
   t.match(m.type, /^text\/plain; version=0\.0\.4/);
@@ -46,7 +48,12 @@ t.test('health-server: answers /healthz, /readyz and /metrics', async (t) => {
   t.match(m.body, /kindling_executor_running_tasks\{executor="exec-test"\} 2/);
   t.match(m.body, /kindling_executor_cached_bytes\{executor="exec-test"\} 4096/);
   t.match(m.body, /kindling_executor_cached_blocks\{executor="exec-test"\} 3/);
+  t.match(m.body, /kindling_executor_jobs\{executor="exec-test"\} 2/);
   t.match(m.body, /process_resident_memory_bytes\{executor="exec-test"\} \d+/, 'default process metrics are on the same registry');
+  // What a soak reads to see a leak: heap, fds, handles and timers, from prom-client's defaults.
+  for (const name of ['nodejs_heap_size_used_bytes', 'process_open_fds', 'nodejs_active_handles_total', 'nodejs_active_resources_total'])
+    t.match(m.body, new RegExp(`^${name}\\{executor="exec-test"\\} \\d+$`, 'm'), name);
+  t.equal((await get(server.port, '/metrics?gc=1')).status, 200, '?gc=1 without --expose-gc is ignored');
 
   t.equal((await get(server.port, '/nope')).status, 404);
   t.equal((await fetch(`http://127.0.0.1:${server.port}/healthz`, { method: 'POST' })).status, 405);

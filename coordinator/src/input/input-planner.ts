@@ -283,7 +283,7 @@ async function planParquet(input: InputSpec, files: readonly InputFile[], versio
       if (differs) {
         throw new DataError('E_SCHEMA', `${f.path}: its schema differs from ${files[0]!.path}: ${differs}`, { file: f.path });
       }
-      footers.push({ columns, spans: rowGroupSpans(metadata, f.path), footerStart });
+      footers.push({ columns, spans: rowGroupSpans(metadata, f.path, footerStart), footerStart });
     } finally {
       await reader.close();
     }

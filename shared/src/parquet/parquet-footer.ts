@@ -50,8 +50,13 @@ export function chunkStart(chunk: ColumnChunk): number {
   return Number(m.dictionary_page_offset || m.data_page_offset);
 }
 
-/** The byte span and row count of every row group, in file order. */
-export function rowGroupSpans(metadata: FileMetaData, file: string): RowGroupSpan[] {
+/**
+ * The byte span and row count of every row group, in file order. With `footerStart` (where
+ * the metadata begins), a column chunk outside the data bytes [4, footerStart) is refused as
+ * E_INPUT_FORMAT here, on the driver: a partition planned from it would read bytes that are
+ * not there (a damaged or truncated file whose footer still parses).
+ */
+export function rowGroupSpans(metadata: FileMetaData, file: string, footerStart?: number): RowGroupSpan[] {
   return metadata.row_groups.map((rg: RowGroup, i) => {
     let start = Infinity;
     let end = 0;
@@ -62,6 +67,15 @@ export function rowGroupSpans(metadata: FileMetaData, file: string): RowGroupSpa
       if (!c.meta_data) throw new DataError('E_INPUT_FORMAT', `${file}: row group ${i} has a column without metadata`, { file });
       const s = chunkStart(c);
       const size = Number(c.meta_data.total_compressed_size);
+      if (
+        footerStart !== undefined &&
+        !(Number.isSafeInteger(s) && Number.isSafeInteger(size) && s >= 4 && size >= 0 && s + size <= footerStart)
+      )
+        throw new DataError(
+          'E_INPUT_FORMAT',
+          `${file}: row group ${i}: column ${c.meta_data.path_in_schema.join('.')} claims bytes ${s} to ${s + size}, outside the data (bytes 4 to ${footerStart}): the file is damaged or truncated`,
+          { file },
+        );
       start = Math.min(start, s);
       end = Math.max(end, s + size);
       bytes += size;

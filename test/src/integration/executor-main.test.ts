@@ -283,3 +283,37 @@ t.test('main: the built bin drains on SIGTERM, heartbeating draining first, and 
   );
   t.ok(lines.some((l) => l.msg === 'executor stopped' && l.reason === 'SIGTERM' && l.drained === true));
 });
+
+t.test('main: a failure after connecting is logged and the bin exits 1, not alive, unready and silent', async (t) => {
+  const server = await NatsServerProcess.start({ port: 0, jetstream: false });
+  t.teardown(() => server.stop());
+  // The trigger: node rejects --expose-gc in a Worker's execArgv (ERR_WORKER_INVALID_EXEC_ARGV)
+  // and the thread pool hands its workers process.execArgv, so the pool throws once NATS is up.
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', MAIN, '--master', server.url, '--id', 'exec-fail', '--cores', '1', '--health-port', '0', '--prefix', 'km5'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let slow: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    new Promise<number | null>((r) => child.on('exit', (c) => r(c))),
+    new Promise<'still running'>((r) => (slow = setTimeout(() => r('still running'), 15_000))),
+  ]);
+  clearTimeout(slow);
+  t.equal(code, 1, 'exits 1');
+  const lines = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const failed = lines.find((l) => l.msg === 'executor failed to start serving');
+  t.match(failed, { level: 50, err: /execArgv/ }, 'the reason is logged as an error');
+  t.ok(
+    lines.some((l) => l.msg === 'executor stopped' && l.drained === true),
+    'then it stops',
+  );
+});
