@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { sharedFloat64, sharedInt32, type DesignBlock, type PartitionLineage } from '@kindling/shared/compute';
-import { ThreadPool } from '../src/pool/thread-pool.js';
+import { ThreadPool, workerExecArgv } from '../src/pool/thread-pool.js';
 
 t.test('thread pool: closing at once waits for every thread to load, and the process survives', async (t) => {
   for (let round = 0; round < 8; round++) {
@@ -78,5 +78,15 @@ t.test('thread pool: a group on a closed pool fails every item instead of hangin
   t.same(
     out.map((o) => o.status),
     ['rejected', 'rejected'],
+  );
+});
+
+t.test('thread pool: flags a worker thread refuses (node --expose-gc) are not handed to the threads', async (t) => {
+  t.same(workerExecArgv(['--expose-gc', '--enable-source-maps', '--expose_gc']), ['--enable-source-maps']);
+  const { Worker } = await import('node:worker_threads');
+  t.throws(
+    () => new Worker('0', { eval: true, execArgv: ['--expose-gc'] }),
+    { code: 'ERR_WORKER_INVALID_EXEC_ARGV' },
+    'what Node does with it',
   );
 });

@@ -27,7 +27,7 @@ export class ThreadPool {
       // experimental require(esm), whose synchronous instantiation aborts the whole process
       // (`v8::Module::IsGraphAsync … instantiated module`) when it goes wrong. Without it the
       // require fails at once and piscina imports the module the ordinary, asynchronous way.
-      execArgv: [...process.execArgv, '--no-experimental-require-module'],
+      execArgv: [...workerExecArgv(process.execArgv), '--no-experimental-require-module'],
       workerData: { loaded: this.loaded } satisfies TaskWorkerData,
     });
     // Every thread started, the first ones included, is announced by a later workerCreate.
@@ -101,6 +101,15 @@ export class ThreadPool {
     while (this.loadedThreads < started() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     await this.pool.destroy();
   }
+}
+
+/**
+ * The process's node flags that a worker thread accepts: Node refuses a Worker whose execArgv
+ * holds a per-process V8 flag (ERR_WORKER_INVALID_EXEC_ARGV), and an executor started with
+ * `node --expose-gc` (as the soak runs it) would otherwise fail to start its pool.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  return execArgv.filter((a) => !/^--expose[-_]gc$/.test(a));
 }
 
 /** How long close() waits for threads still loading. */

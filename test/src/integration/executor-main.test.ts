@@ -287,11 +287,12 @@ t.test('main: the built bin drains on SIGTERM, heartbeating draining first, and 
 t.test('main: a failure after connecting is logged and the bin exits 1, not alive, unready and silent', async (t) => {
   const server = await NatsServerProcess.start({ port: 0, jetstream: false });
   t.teardown(() => server.stop());
-  // The trigger: node rejects --expose-gc in a Worker's execArgv (ERR_WORKER_INVALID_EXEC_ARGV)
-  // and the thread pool hands its workers process.execArgv, so the pool throws once NATS is up.
+  // The trigger: node rejects per-process flags such as --v8-pool-size in a Worker's execArgv
+  // (ERR_WORKER_INVALID_EXEC_ARGV) and the thread pool hands its workers the process's flags
+  // (all but --expose-gc, which it drops), so the pool throws once NATS is up.
   const child = spawn(
     process.execPath,
-    ['--expose-gc', MAIN, '--master', server.url, '--id', 'exec-fail', '--cores', '1', '--health-port', '0', '--prefix', 'km5'],
+    ['--v8-pool-size=2', MAIN, '--master', server.url, '--id', 'exec-fail', '--cores', '1', '--health-port', '0', '--prefix', 'km5'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
