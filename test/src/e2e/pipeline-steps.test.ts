@@ -8,7 +8,7 @@
  * and bad features folders fail naming the file and the column, with nothing written.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -100,6 +100,40 @@ t.test('pipeline steps: load, fit, train from features, evaluate on the test spl
   const jobTest = json<{ test: Record<string, unknown> }>(join(one, 'metrics.json')).test;
   const evaluated = json<{ metrics: Record<string, unknown> }>(join(dir, 'eval', 'metrics.json')).metrics;
   for (const [k, v] of Object.entries(jobTest)) t.same(evaluated[k], v, `test ${k} bit for bit`);
+});
+
+t.test('pipeline steps: training from saved features keeps the bits for multinomial, weighted and spark-2.3 jobs', async (t) => {
+  const dir = t.testdir({});
+  const bank = readFileSync(bankCsv, 'utf8').trimEnd().split('\n');
+  const weighted = join(dir, 'weighted.csv');
+  writeFileSync(weighted, [`${bank[0]},w`, ...bank.slice(1).map((l, i) => `${l},${((i + 1) % 4) + 0.5}`)].join('\n') + '\n');
+  const jobs: Array<{ name: string; file: string; conf: string[] }> = [
+    { name: 'multinomial (iris)', file: join(repoRoot, 'examples/iris-multinomial.yaml'), conf: [] },
+    { name: 'weighted', file: bankJob, conf: [`input.path=${weighted}`, 'pipeline.weight=w', 'input.partitions=2'] },
+    { name: 'compat spark-2.3 (tutorial)', file: join(repoRoot, 'examples/spark-tutorial.yaml'), conf: [] },
+  ];
+  for (const job of jobs) {
+    const run = (output: string, ...conf: string[]) => {
+      const r = kindling('submit', ...common, job.file, '--output', output, ...[...job.conf, ...conf].flatMap((c) => ['--conf', c]));
+      t.equal(r.status, 0, `${job.name}: ${r.stderr}`);
+    };
+    const one = join(dir, `${job.name}-one`);
+    const fit = join(dir, `${job.name}-fit`);
+    const train = join(dir, `${job.name}-train`);
+    run(one);
+    run(fit, 'model.type=none');
+    run(train, 'input.format=features', `input.path=${join(fit, 'features')}`);
+    t.same(
+      json<RunJson>(join(train, 'run.json')).training,
+      json<RunJson>(join(one, 'run.json')).training,
+      `${job.name}: the same training record`,
+    );
+    t.equal(
+      readFileSync(join(train, 'metrics.json'), 'utf8'),
+      readFileSync(join(one, 'metrics.json'), 'utf8'),
+      `${job.name}: the same metrics.json`,
+    );
+  }
 });
 
 /** Writes `select` as one Parquet file with DuckDB. */
@@ -199,9 +233,12 @@ t.test('pipeline steps: a bad features folder fails naming the file and the colu
     t.notOk(existsSync(join(dir, 'out')));
   });
 
-  await t.test('a features input cannot be fitted again', async (t) => {
+  await t.test('a features input cannot be fitted again, and needs its blocks in memory', async (t) => {
     const r = submit(join(t.testdir({}), 'out'), 'input.format=features', 'model.type=none');
     t.equal(r.status, 2, 'a job-spec error exits 2');
     t.match(r.stderr, /model\.type: a features input is already fitted/);
+    const m = submit(join(t.testdir({}), 'out'), 'input.format=features', 'executor.memory=1m');
+    t.equal(m.status, 2);
+    t.match(m.stderr, /executor\.memory: a features input needs its blocks kept in memory/);
   });
 });
