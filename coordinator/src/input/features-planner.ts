@@ -63,9 +63,14 @@ export async function planFeatures(input: InputSpec, weight?: string): Promise<P
     try {
       await access(dir);
     } catch {
+      const nested = path.join(root, 'features');
+      const hint = await access(path.join(nested, split)).then(
+        () => ` (a job's output folder: use ${nested})`,
+        () => '',
+      );
       throw new DataError(
         'E_INPUT_FORMAT',
-        `${root}: a features input is a folder with train/ and test/ Parquet parts (as output.features writes them); ${dir} does not exist`,
+        `${root}: a features input is a folder with train/ and test/ Parquet parts (as output.features writes them); ${dir} does not exist${hint}`,
         { file: dir },
       );
     }

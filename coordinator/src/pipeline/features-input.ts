@@ -66,12 +66,14 @@ export async function loadFeaturesInput(ctx: RunContext, spec: JobSpec): Promise
     partitions: plan.partitions.length,
     executors: ctx.membership.executors().length,
   });
-  const parts = await stage(ctx, plan, `load features ${planned.label}`, 'features-load', {
-    trainPartitions: planned.trainFiles,
-    columns,
-    layout,
-    numClasses: manifest === undefined ? null : Math.max(2, manifest.labelValues.length),
-  });
+  const load = (l: typeof layout, name: string) =>
+    stage(ctx, plan, name, 'features-load', {
+      trainPartitions: planned.trainFiles,
+      columns,
+      layout: l,
+      numClasses: manifest === undefined ? null : Math.max(2, manifest.labelValues.length),
+    });
+  const parts = await load(layout, `load features ${planned.label}`);
 
   let trainRows = 0;
   let testRows = 0;
@@ -98,6 +100,12 @@ export async function loadFeaturesInput(ctx: RunContext, spec: JobSpec): Promise
       );
     }
   });
+  // Vectors Spark wrote: an empty part cannot know the vector size, and every block must
+  // have the same number of inputs; load again with the size the data gave.
+  if (layout === null && numFeatures > 0 && parts.some((p) => p.rows === 0)) {
+    const dense = { numFeatures, numericIndex: Array.from({ length: numFeatures }, (_, j) => j), oneHot: [] };
+    await load(dense, `load features ${planned.label} (${numFeatures} slots)`);
+  }
   if (trainRows === 0) throw new DataError('E_CSV_EMPTY', `${spec.input.path as string}/train: no rows to train on`, { file: first });
 
   const labelValues = manifest?.labelValues ?? Array.from({ length: Math.max(2, maxLabel + 1) }, (_, k) => String(k));

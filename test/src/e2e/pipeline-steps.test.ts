@@ -150,6 +150,8 @@ t.test('pipeline steps: vectors another tool wrote (dense VectorUDT structs) tra
   const dir = t.testdir({ features: { train: {}, test: {} } });
   await duckParquet(join(dir, 'features', 'train', 'part-00000.parquet'), rowsOf(400, 3, 1));
   await duckParquet(join(dir, 'features', 'train', 'part-00001.parquet'), rowsOf(300, 3, 2));
+  // An empty part (a partition with no rows of this split) knows no vector size.
+  await duckParquet(join(dir, 'features', 'train', 'part-00002.parquet'), rowsOf(0, 3, 5));
   await duckParquet(join(dir, 'features', 'test', 'part-00000.parquet'), rowsOf(200, 3, 3));
   const out = join(dir, 'out');
   const run = kindling(
