@@ -16,7 +16,15 @@
  * @module
  */
 export { DriverContext, type DriverContextOptions, type SchedulingPolicy } from './driver-context.js';
-export { runJob, type JobResult, type RunContext, type StageRequest, type StageRunner } from './pipeline/job-runner.js';
+export {
+  fitFeatures,
+  runJob,
+  type FitResult,
+  type JobResult,
+  type RunContext,
+  type StageRequest,
+  type StageRunner,
+} from './pipeline/job-runner.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { fitTransforms, type FittedPipeline } from './pipeline/fit-transforms.js';
 export { EventBus, type DriverEvents, type DriverEventType } from './events/event-bus.js';

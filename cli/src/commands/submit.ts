@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { KindlingError } from '@kindling/shared/compute';
-import type { DriverObserver, EventBus, JobResult, JobSpec } from '@kindling/coordinator';
+import type { DriverContext, DriverObserver, EventBus, FitResult, JobResult, JobSpec } from '@kindling/coordinator';
 import { errorLine, errorStack, exitCodeFor, interruptedError, type ExitCode, type FailurePhase } from '../error-report.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logger.js';
 import { parseMaster, type Master } from '../master-url.js';
@@ -156,7 +156,7 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
   } catch (err) {
     return fail(err, 'setup');
   }
-  let result: JobResult;
+  let result: JobResult | FitResult;
   try {
     result =
       master.kind === 'local'
@@ -164,7 +164,9 @@ export async function runSubmit(jobFile: string, options: SubmitOptions, io: Cli
         : master.kind === 'nats'
           ? await runOnCluster(spec, master.url, options, logger, bar, undefined, events, observer)
           : await runOnCluster(spec, options.natsUrl ?? 'nats://127.0.0.1:4222', options, logger, bar, master.namespace, events, observer);
-    observer?.finish({ result }, logger);
+    // A fit without training has no metrics or coefficients for the UI's and the event log's
+    // job-result record (they take a JobResult): its outcome is the output folder alone.
+    if (isTrained(result)) observer?.finish({ result }, logger);
   } catch (err) {
     observer?.finish({ error: err }, logger);
     const code = fail(err, 'run');
@@ -225,7 +227,7 @@ async function runLocal(
   bar: ConsoleProgressBar | undefined,
   options: SubmitOptions,
   events?: EventBus,
-): Promise<JobResult> {
+): Promise<JobResult | FitResult> {
   const [{ DriverContext }, { LocalExecutor }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/executor')]);
   logger.info({ job: spec.name, spec: spec.specFile, threads, output: spec.output.path }, `submitting ${spec.name} on local[${threads}]`);
   const executor = new LocalExecutor({
@@ -254,7 +256,7 @@ async function runLocal(
   };
   process.once('SIGINT', interrupted);
   try {
-    return await driver.runJob(spec);
+    return await runSpec(driver, spec);
   } catch (err) {
     throw stopped ? interruptedError(spec.name, err) : err;
   } finally {
@@ -279,7 +281,7 @@ async function runOnCluster(
   k8sNamespace?: string,
   events?: EventBus,
   observer?: DriverObserver,
-): Promise<JobResult> {
+): Promise<JobResult | FitResult> {
   const [{ DriverContext }, { NatsTransport }] = await Promise.all([import('@kindling/coordinator'), import('@kindling/shared')]);
   const waitMs = Number(options.executorWait ?? 30_000);
   const conn = natsOptions(url, options, `kindling-driver-${spec.name}`);
@@ -307,7 +309,7 @@ async function runOnCluster(
         { job: spec.name, master: url, executors: backend.executors().map((e) => e.id), output: spec.output.path },
         `submitting ${spec.name} to ${backend.executors().length} executor(s)`,
       );
-      return await driver.runJob(spec);
+      return await runSpec(driver, spec);
     } finally {
       stopWatch?.();
       bar?.finish();
@@ -339,8 +341,24 @@ function collect(value: string, previous: readonly string[] | undefined): string
   return [...(previous ?? []), value];
 }
 
-function summary(spec: JobSpec, master: string, r: JobResult): string {
+/** A training job, or (model.type none) a fit of the feature pipeline alone. */
+async function runSpec(driver: DriverContext, spec: JobSpec): Promise<JobResult | FitResult> {
+  if (spec.model.type !== 'none') return driver.runJob(spec);
+  const { fitFeatures } = await import('@kindling/coordinator');
+  return driver.runStages(spec.name, (ctx) => fitFeatures(spec, ctx));
+}
+
+function summary(spec: JobSpec, master: string, r: JobResult | FitResult): string {
   const seconds = (r.durationMs / 1000).toFixed(1);
+  if (!isTrained(r)) {
+    return [
+      `${spec.name} (${master}) finished in ${seconds} s: fitted the feature pipeline (${r.featureNames.length} features); ` +
+        `${r.trainRows} train and ${r.testRows} test rows assembled, no model trained (model.type none)`,
+      '',
+      `output: ${r.outputPath}`,
+      '',
+    ].join('\n');
+  }
   return [
     `${spec.name} (${master}) finished in ${seconds} s: trained on ${r.trainRows} rows, tested on ${r.testRows} rows`,
     '',
@@ -352,7 +370,19 @@ function summary(spec: JobSpec, master: string, r: JobResult): string {
 }
 
 /** `--json`: the numbers a script needs; curves stay in the output folder's files. */
-function resultJson(spec: JobSpec, master: string, r: JobResult): object {
+function resultJson(spec: JobSpec, master: string, r: JobResult | FitResult): object {
+  if (!isTrained(r)) {
+    const { name } = spec;
+    return {
+      name,
+      master,
+      outputPath: r.outputPath,
+      trainRows: r.trainRows,
+      testRows: r.testRows,
+      durationMs: r.durationMs,
+      numFeatures: r.featureNames.length,
+    };
+  }
   const scalars = (m: object): Record<string, unknown> => Object.fromEntries(Object.entries(m).filter(([, v]) => !Array.isArray(v)));
   return {
     name: spec.name,
@@ -364,4 +394,8 @@ function resultJson(spec: JobSpec, master: string, r: JobResult): object {
     metrics: { train: scalars(r.metrics.train), test: scalars(r.metrics.test) },
     objectiveHistory: r.objectiveHistory,
   };
+}
+
+function isTrained(r: JobResult | FitResult): r is JobResult {
+  return 'metrics' in r;
 }

@@ -18,11 +18,19 @@ import { SPARK_ROW_METADATA_KEY, VECTOR_UDT, makeFolder, parquetVector, sparkFie
 /** Rows per row group for features: rows are wider than predictions, so groups are smaller. */
 export const FEATURES_ROW_GROUP_ROWS = 16_384;
 
-const SPARK_SCHEMA = sparkStruct([
-  sparkField('rowId', 'long', false),
-  sparkField('label', 'double', false),
-  sparkField('features', VECTOR_UDT, true),
-]);
+const sparkSchema = (weighted: boolean) =>
+  sparkStruct([
+    sparkField('rowId', 'long', false),
+    sparkField('label', 'double', false),
+    ...(weighted ? [sparkField('weight', 'double', false)] : []),
+    sparkField('features', VECTOR_UDT, true),
+  ]);
+
+/** Options of writeFeaturesPart. */
+export interface FeaturesPartOptions {
+  /** Extra footer key/values (Kindling records the fitted pipeline under KINDLING_FEATURES_KEY). */
+  readonly footer?: Readonly<Record<string, string>>;
+}
 
 /**
  * Writes `block`'s rows to `dir/part-<partition>.parquet` (creating `dir`) and returns the
@@ -35,6 +43,7 @@ export async function writeFeaturesPart(
   block: DesignBlock,
   numericIndex: readonly number[],
   numFeatures: number,
+  options: FeaturesPartOptions = {},
 ): Promise<string> {
   if (numericIndex.length !== block.numNumeric) {
     throw internal(`features partition ${partition}: ${numericIndex.length} numeric slots for ` + `${block.numNumeric} numeric inputs`);
@@ -42,8 +51,11 @@ export async function writeFeaturesPart(
   for (const index of numericIndex) checkSlot(index, numFeatures, partition, 'numeric slot');
   await makeFolder(dir);
   const file = nodePath.join(dir, partFileName(partition));
-  const writer = await ParquetFileWriter.open(file, PARQUET_SCHEMA, {
-    metadata: { [SPARK_ROW_METADATA_KEY]: JSON.stringify(SPARK_SCHEMA) },
+  // A weighted block keeps its weights (a `weight` column): reading the part back gives the
+  // same block, weighted or not, so training from it takes the same kernels.
+  const weighted = block.weight !== undefined;
+  const writer = await ParquetFileWriter.open(file, weighted ? WEIGHTED_PARQUET_SCHEMA : PARQUET_SCHEMA, {
+    metadata: { [SPARK_ROW_METADATA_KEY]: JSON.stringify(sparkSchema(weighted)), ...options.footer },
   });
   try {
     for (let start = 0; start < block.numRows; start += FEATURES_ROW_GROUP_ROWS) {
@@ -62,6 +74,16 @@ const PARQUET_SCHEMA = parquetNodesFromDefinition(
   {
     rowId: { type: 'INT64', compression: BULK_COMPRESSION },
     label: { type: 'DOUBLE', compression: BULK_COMPRESSION },
+    features: parquetVector(BULK_COMPRESSION),
+  },
+  'features',
+);
+
+const WEIGHTED_PARQUET_SCHEMA = parquetNodesFromDefinition(
+  {
+    rowId: { type: 'INT64', compression: BULK_COMPRESSION },
+    label: { type: 'DOUBLE', compression: BULK_COMPRESSION },
+    weight: { type: 'DOUBLE', compression: BULK_COMPRESSION },
     features: parquetVector(BULK_COMPRESSION),
   },
   'features',
@@ -130,6 +152,7 @@ function featureColumns(
   return [
     { values: block.rowIds.subarray(start, end) },
     { values: block.label.subarray(start, end) },
+    ...(block.weight !== undefined ? [{ values: block.weight.subarray(start, end) }] : []),
     { values: new Int32Array(n), definitionLevels: new Uint8Array(n).fill(1) },
     { values: new Int32Array(n).fill(numFeatures), definitionLevels: new Uint8Array(n).fill(2) },
     { values: entryIndices.subarray(0, defined), ...levels },

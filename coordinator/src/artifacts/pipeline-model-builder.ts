@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EncodingPlan, Schema } from '@kindling/shared/compute';
-import type { FittedClassifier, PipelineModelData } from './pipeline-model-data.js';
+import type { FeaturePipelineData, FittedClassifier, PipelineModelData } from './pipeline-model-data.js';
 
 /** What a finished job knows about its fitted pipeline. */
 export interface FittedJobPipeline {
@@ -37,6 +37,20 @@ export function pipelineModelFromJob(job: FittedJobPipeline): PipelineModelData 
     labelValues: job.labelValues,
     featureNames: job.featureNames,
     classifier: job.classifier,
+    sparkVersion: job.sparkVersion,
+    ...(job.stringOrderType !== undefined ? { stringOrderType: job.stringOrderType } : {}),
+  };
+}
+
+/** The fitted feature stages alone (model.type none): the same uid and stages as the full pipeline, no classifier. */
+export function featurePipelineFromJob(job: Omit<FittedJobPipeline, 'classifier'>): FeaturePipelineData {
+  return {
+    uid: pipelineModelUid(job.identity),
+    inputSchema: job.schema,
+    drop: job.drop,
+    encoding: job.encoding,
+    labelValues: job.labelValues,
+    featureNames: job.featureNames,
     sparkVersion: job.sparkVersion,
     ...(job.stringOrderType !== undefined ? { stringOrderType: job.stringOrderType } : {}),
   };

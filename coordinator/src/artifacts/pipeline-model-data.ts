@@ -40,3 +40,6 @@ export interface PipelineModelData {
   /** StringIndexer `stringOrderType` of every indexer (Spark's default frequencyDesc when absent). */
   readonly stringOrderType?: string;
 }
+
+/** The fitted feature stages without a classifier: what a fit without training (model.type none) saves. */
+export type FeaturePipelineData = Omit<PipelineModelData, 'classifier'> & { readonly classifier?: FittedClassifier };

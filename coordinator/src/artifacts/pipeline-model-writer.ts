@@ -28,7 +28,7 @@ import { KindlingError } from '@kindling/shared/compute';
 import type { OneHotFeatureInput } from '@kindling/shared/compute';
 import { writeLogisticRegressionModel, writeMultinomialModel } from './model-writer.js';
 import { writeParquetTable, type TableColumn } from './parquet-table-writer.js';
-import type { PipelineModelData } from './pipeline-model-data.js';
+import type { FeaturePipelineData, PipelineModelData } from './pipeline-model-data.js';
 import { makeFolder, writeTextFile } from './spark-parquet.js';
 
 export const PIPELINE_MODEL_CLASS = 'org.apache.spark.ml.PipelineModel';
@@ -66,9 +66,13 @@ export function isSpark2(sparkVersion: string): boolean {
 }
 
 /** Writes the PipelineModel folder `dir` (created if missing). */
-export async function writePipelineModel(dir: string, data: PipelineModelData, options: PipelineModelWriteOptions = {}): Promise<void> {
+export async function writePipelineModel(
+  dir: string,
+  data: PipelineModelData | FeaturePipelineData,
+  options: PipelineModelWriteOptions = {},
+): Promise<void> {
   validate(data);
-  const timestamp = Math.trunc(options.timestamp ?? data.classifier.model.timestamp ?? Date.now());
+  const timestamp = Math.trunc(options.timestamp ?? data.classifier?.model.timestamp ?? Date.now());
   const stages = planStages(data);
   const numStages = stages.length;
   const digits = String(numStages).length;
@@ -125,7 +129,7 @@ interface PlannedStage {
 }
 
 /** The stage list, in Spark's order, with each stage's params and data. */
-function planStages(data: PipelineModelData): PlannedStage[] {
+function planStages(data: FeaturePipelineData): PlannedStage[] {
   const spark2 = isSpark2(data.sparkVersion);
   const orderType = data.stringOrderType ?? 'frequencyDesc';
   const uidFor = (prefix: string, index: number): string =>
@@ -183,6 +187,9 @@ function planStages(data: PipelineModelData): PlannedStage[] {
   });
 
   const classifier = data.classifier;
+  // A fit without training (model.type none) saves the feature stages alone, as Spark's
+  // Pipeline(stages=[indexers, encoders, assembler]).fit does.
+  if (classifier === undefined) return stages;
   stages.push({
     class: 'org.apache.spark.ml.classification.LogisticRegressionModel',
     uid: classifier.model.uid,
@@ -204,12 +211,14 @@ async function writeMetadataFolder(dir: string, metadata: Record<string, unknown
 }
 
 /** pipeline.json: everything in PipelineModelData, for people and programs that do not read Parquet. */
-function readableCopy(data: PipelineModelData, stages: readonly PipelineStageEntry[]): Record<string, unknown> {
+function readableCopy(data: FeaturePipelineData, stages: readonly PipelineStageEntry[]): Record<string, unknown> {
   const c = data.classifier;
   const model =
-    c.family === 'binomial'
-      ? { ...c.model, coefficients: Array.from(c.model.coefficients) }
-      : { ...c.model, coefficientMatrix: Array.from(c.model.coefficientMatrix), interceptVector: Array.from(c.model.interceptVector) };
+    c === undefined
+      ? undefined
+      : c.family === 'binomial'
+        ? { ...c.model, coefficients: Array.from(c.model.coefficients) }
+        : { ...c.model, coefficientMatrix: Array.from(c.model.coefficientMatrix), interceptVector: Array.from(c.model.interceptVector) };
   return {
     format: PIPELINE_JSON_FORMAT,
     class: PIPELINE_MODEL_CLASS,
@@ -222,11 +231,11 @@ function readableCopy(data: PipelineModelData, stages: readonly PipelineStageEnt
     labelValues: data.labelValues,
     featureNames: data.featureNames,
     encoding: data.encoding,
-    classifier: { family: c.family, model },
+    classifier: c === undefined ? null : { family: c.family, model },
   };
 }
 
-function validate(data: PipelineModelData): void {
+function validate(data: FeaturePipelineData): void {
   const fail = (message: string): never => {
     throw new KindlingError('E_INTERNAL', `cannot save pipeline model ${data.uid}: ${message}`, { uid: data.uid });
   };
@@ -234,7 +243,7 @@ function validate(data: PipelineModelData): void {
   if (data.featureNames.length !== data.encoding.numFeatures) {
     fail(`${data.featureNames.length} feature names for ${data.encoding.numFeatures} features`);
   }
-  if (data.classifier.model.numFeatures !== data.encoding.numFeatures) {
+  if (data.classifier !== undefined && data.classifier.model.numFeatures !== data.encoding.numFeatures) {
     fail(`the classifier has ${data.classifier.model.numFeatures} features, the encoding ${data.encoding.numFeatures}`);
   }
   for (const f of [...data.encoding.features.map((x) => x.column), data.encoding.label.column]) {

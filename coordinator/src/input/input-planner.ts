@@ -60,6 +60,9 @@ const GZIP_PREFIX = 4 * 1024 * 1024;
 
 /** Plans `input`; `exactSplits` forces exact CSV cut scans (after a split-plan error). */
 export async function planInputFiles(input: InputSpec, exactSplits: boolean, version: number): Promise<PlannedInput> {
+  const declared = input.format;
+  // Saved features are planned by features-planner.ts; a caller that gets here is a driver bug.
+  if (declared === 'features') throw new KindlingError('E_INTERNAL', 'a features input is planned by planFeatures, not as rows');
   const paths = await resolveInputFiles(input.path);
   const notes: string[] = [];
   const detected: InputFile[] = [];
@@ -68,7 +71,7 @@ export async function planInputFiles(input: InputSpec, exactSplits: boolean, ver
     try {
       const head = await reader.read(0, MAGIC_BYTES);
       const tail = await reader.read(Math.max(0, reader.size - MAGIC_BYTES), MAGIC_BYTES);
-      const d = detectInputFormat(p, head, tail, reader.size, input.format);
+      const d = detectInputFormat(p, head, tail, reader.size, declared);
       if (d.note !== undefined) notes.push(d.note);
       detected.push({ path: p, size: reader.size, format: d.format, compression: d.compression });
     } finally {

@@ -77,7 +77,7 @@ const BYTE_SIZE = 'a positive byte size (e.g. 4194304, "4MiB", "512KiB", "64MB")
 const INPUT_PATH = 'a path (a file, a folder or a glob) or a list of paths';
 const inputSchema = section({
   path: z.union([str(INPUT_PATH), z.array(str(INPUT_PATH), expect(INPUT_PATH)).min(1, expect(INPUT_PATH))], expect(INPUT_PATH)),
-  format: oneOf(['auto', 'csv', 'parquet']).default('auto'),
+  format: oneOf(['auto', 'csv', 'parquet', 'features']).default('auto'),
   header: bool().default(true),
   delimiter: asciiChar().default(','),
   quote: asciiChar().default('"'),
@@ -114,7 +114,7 @@ const splitSchema = section({
 });
 
 const modelSchema = section({
-  type: oneOf(['logistic-regression']).default('logistic-regression'),
+  type: oneOf(['logistic-regression', 'none']).default('logistic-regression'),
   maxIter: intAtLeast(1, 'a positive integer').default(100),
   regParam: numIn(0, Number.MAX_VALUE, 'a non-negative number').default(0),
   elasticNetParam: numIn(0, 1, 'a number from 0 to 1').default(0),
@@ -130,6 +130,7 @@ const outputSchema = section({
   mode: oneOf(['error', 'overwrite']).default('error'),
   predictions: bool().default(true),
   features: bool().default(false),
+  testSplit: bool().default(false),
 });
 
 const NAME = 'a non-empty name without slashes or control characters';
@@ -363,6 +364,25 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
     throw problem(where, ['split', 'weights'], `expected weights with a positive sum, got ${showValue(raw.split.weights)}`);
   }
 
+  if (raw.input.format === 'features') {
+    if (raw.model.type === 'none')
+      throw problem(where, ['model', 'type'], 'a features input is already fitted: model.type none leaves nothing to do');
+    if (raw.output.testSplit)
+      throw problem(
+        where,
+        ['output', 'testSplit'],
+        'a features input has no raw rows to write; write the test split in the run that reads them',
+      );
+    // Executors rebuild an evicted block from lineage with the encode op, which needs rows a
+    // features input does not have: its blocks must stay cached (docs/pipeline-steps.md).
+    if (raw.executor?.memory !== undefined) {
+      throw problem(
+        where,
+        ['executor', 'memory'],
+        'a features input needs its blocks kept in memory: evicted feature blocks cannot be rebuilt yet',
+      );
+    }
+  }
   const name = raw.name ?? (specFile ? path.basename(specFile).replace(/\.ya?ml$/i, '') : 'job');
   const i = raw.input;
   return {
@@ -401,6 +421,7 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
       mode: raw.output.mode,
       predictions: raw.output.predictions,
       features: raw.output.features,
+      testSplit: raw.output.testSplit,
     },
     compat: raw.compat,
     ...(raw.executor?.memory !== undefined && { executor: { memoryBytes: raw.executor.memory } }),

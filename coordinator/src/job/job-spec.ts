@@ -15,8 +15,12 @@ export interface InputSpec {
    * glob, or a list of these. Resolved into files, sorted by path, when the job plans its input.
    */
   readonly path: string | readonly string[];
-  /** `auto` decides per file from its magic bytes and extension; `csv` or `parquet` insist. */
-  readonly format: 'auto' | 'csv' | 'parquet';
+  /**
+   * `auto` decides per file from its magic bytes and extension; `csv` or `parquet` insist.
+   * `features`: the path is a folder of saved assembled features (`train/` and `test/` Parquet
+   * parts of `(label, features: VectorUDT)`), trained on with no feature pipeline.
+   */
+  readonly format: 'auto' | 'csv' | 'parquet' | 'features';
   /** CSV reader options (ignored for Parquet, whose schema is in the file). */
   readonly csv: CsvOptions;
   /** Fixed partition count; when absent it follows from the file size (never from executors). */
@@ -58,7 +62,8 @@ export interface SplitSpec {
 
 /** Logistic regression, Spark MLlib's parameters and defaults. */
 export interface LogisticRegressionSpec {
-  readonly type: 'logistic-regression';
+  /** `none`: fit the feature pipeline only (write its stages and the features), train nothing. */
+  readonly type: 'logistic-regression' | 'none';
   /** Spark's `family`: auto = binomial for ≤ 2 label classes, else multinomial (softmax). */
   readonly family: 'auto' | 'binomial' | 'multinomial';
   readonly maxIter: number;
@@ -80,6 +85,8 @@ export interface OutputSpec {
   readonly predictions: boolean;
   /** Write features/ (assembled sparse vectors + label) for every row. */
   readonly features: boolean;
+  /** Write test-split/: the test split's raw rows (every input column, with rowId) as Parquet. */
+  readonly testSplit: boolean;
 }
 
 /** Spark-compatibility switch (split, optimizer variant, evaluator binning). */

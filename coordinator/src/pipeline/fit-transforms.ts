@@ -6,6 +6,7 @@
  *
  * Called once per job by the job runner, between the load and encode stages. Pure.
  */
+import type { FeaturesManifest } from './features-manifest.js';
 import {
   buildFeatureLayout,
   DataError,
@@ -36,6 +37,11 @@ export interface FittedPipeline {
   readonly family: 'binomial' | 'multinomial';
   readonly categorical: readonly string[];
   readonly numeric: readonly string[];
+  /**
+   * A job trained from saved features: the record of the pipeline that assembled them (from the
+   * files' footers), written unchanged into any features this job writes in turn.
+   */
+  readonly manifest?: FeaturesManifest;
 }
 
 /** Fits StringIndexer + OneHotEncoder + VectorAssembler + label indexing. */
@@ -172,7 +178,7 @@ export function fitTransforms(
 }
 
 /** Spark's family rule: auto → binomial iff K ≤ 2; binomial refuses more than two classes. */
-function resolveFamily(
+export function resolveFamily(
   family: LogisticRegressionSpec['family'],
   numClasses: number,
   labelName: string,

@@ -15,6 +15,7 @@ import {
   type JobPlan,
   type MulticlassEvaluationPartial,
   type MulticlassMetrics,
+  type Schema,
   type TaskOp,
   type TaskParamsByOp,
   type TaskResultByOp,
@@ -78,6 +79,15 @@ export interface MultinomialJobInput {
   /** Run-record facts the runner already has (schema, row counts, partitions). */
   readonly record: Record<string, unknown>;
   readonly rows: { readonly train: number; readonly test: number; readonly skipped: number; readonly malformed: number };
+  /** The input the feature pipeline was fitted on; absent (features Spark wrote): no pipeline-model/ is saved. */
+  /** First partition that can hold test rows (saved features: the test parts follow the train parts). */
+  readonly testFrom?: number;
+  readonly origin?: {
+    readonly schema: Schema;
+    readonly drop: readonly string[];
+    readonly pipeline: unknown;
+    readonly stringOrderType: string;
+  };
 }
 
 function stage<O extends TaskOp>(
@@ -160,27 +170,30 @@ export async function finishMultinomialJob(input: MultinomialJobInput): Promise<
   };
   await writeMultinomialModel(committer.path('model'), model);
   // The whole fitted chain (indexers, encoders, assembler, this model), so new rows can be scored.
-  await writePipelineModel(
-    committer.path('pipeline-model'),
-    pipelineModelFromJob({
-      identity: [spec.name, spec.pipeline, spec.model],
-      schema: plan.schema ?? [],
-      drop: spec.pipeline.drop,
-      encoding: fitted.encoding,
-      labelValues: fitted.labelValues,
-      featureNames,
-      classifier: { family: 'multinomial', model },
-      sparkVersion: model.sparkVersion,
-      stringOrderType: spec.pipeline.stringIndexer.orderType,
-    }),
-  );
+  const origin = input.origin;
+  if (origin !== undefined) {
+    await writePipelineModel(
+      committer.path('pipeline-model'),
+      pipelineModelFromJob({
+        identity: [spec.name, origin.pipeline, spec.model],
+        schema: origin.schema,
+        drop: origin.drop,
+        encoding: fitted.encoding,
+        labelValues: fitted.labelValues,
+        featureNames,
+        classifier: { family: 'multinomial', model },
+        sparkVersion: model.sparkVersion,
+        stringOrderType: origin.stringOrderType,
+      }),
+    );
+  }
   await writeRowOutputs(
     ctx.scheduler,
     plan,
     committer,
     spec,
     fitted,
-    testParts.map((t) => t.predictions),
+    testParts.slice(input.testFrom ?? 0).map((t) => t.predictions),
     fit.numClasses,
   );
 

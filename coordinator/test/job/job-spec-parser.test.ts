@@ -76,7 +76,7 @@ t.test('job-spec-parser: fills every default of a minimal spec', async (t) => {
       threshold: 0.5,
       family: 'auto',
     },
-    output: { path: path.join(dir, 'out', 'job'), mode: 'error', predictions: true, features: false },
+    output: { path: path.join(dir, 'out', 'job'), mode: 'error', predictions: true, features: false, testSplit: false },
     compat: 'kindling',
   });
   t.notOk('partitions' in spec.input, 'partitions stays unset so the driver sizes partitions from the file');
@@ -142,7 +142,7 @@ output: { path: /tmp/kindling-out, mode: overwrite, predictions: false, features
     threshold: 0.25,
     family: 'auto',
   });
-  t.strictSame(spec.output, { path: '/tmp/kindling-out', mode: 'overwrite', predictions: false, features: true });
+  t.strictSame(spec.output, { path: '/tmp/kindling-out', mode: 'overwrite', predictions: false, features: true, testSplit: false });
 });
 
 t.test('job-spec-parser: resolves relative paths against the job file folder, not the working directory', async (t) => {
@@ -178,7 +178,7 @@ t.test(
       message: /input\.path: expected a path \(a file, a folder or a glob\) or a list of paths/,
     });
     t.throws(() => parseJobSpec({ input: { path: 'x.orc', format: 'orc' }, pipeline: { label: 'y' } }, '/jobs'), {
-      message: /input\.format: expected one of "auto", "csv", "parquet", got "orc"/,
+      message: /input\.format: expected one of "auto", "csv", "parquet", "features", got "orc"/,
     });
   },
 );
@@ -265,7 +265,7 @@ t.test('job-spec-parser: explains each kind of bad value', async (t) => {
     ['model: { threshold: "0.5" }', 'model.threshold: expected a number from 0 to 1, got "0.5"'],
     ['model: { tol: .inf }', 'model.tol: expected a non-negative number, got Infinity'],
     ['model: { fitIntercept: yes }', 'model.fitIntercept: expected true or false, got "yes"'],
-    ['model: { type: random-forest }', 'model.type: expected one of "logistic-regression", got "random-forest"'],
+    ['model: { type: random-forest }', 'model.type: expected one of "logistic-regression", "none", got "random-forest"'],
     ['output: { mode: overwite }', 'output.mode: expected one of "error", "overwrite", got "overwite"; did you mean "overwrite"?'],
     ['output: { path: "" }', 'output.path: expected a folder path, got ""'],
     ['output: [a]', 'output: expected a mapping, got ["a"]'],

@@ -12,6 +12,7 @@ import { evaluateOp } from './evaluate.js';
 import { evaluateMulticlassOp } from './evaluate-multiclass.js';
 import { exportRowsOp } from './export-rows.js';
 import { featuresOp } from './features.js';
+import { featuresLoadOp } from './features-load.js';
 import { gradientOp } from './gradient.js';
 import { softmaxGradientOp } from './softmax-gradient.js';
 import { sparkSplitKeysOp } from './spark-split-keys.js';
@@ -35,6 +36,7 @@ export const TASK_OPS = {
   'evaluate-multiclass': evaluateMulticlassOp,
   score: scoreOp,
   'export-rows': exportRowsOp,
+  'features-load': featuresLoadOp,
 } as const;
 
 /** The name of an op. */
