@@ -112,6 +112,7 @@ const SUBMIT_FLAGS: Readonly<Record<string, FlagParser>> = {
   '--image': nonEmpty,
   '--data-claim': kubernetesName,
   '--output-claim': kubernetesName,
+  '--nats-tls-secret': kubernetesName,
   '--output': nonEmpty,
   '--name': nonEmpty,
 };

@@ -81,6 +81,10 @@ const CASES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
   [['submit', '--nats-url', 'nats://', 'job.yaml'], /'--nats-url <url>' argument 'nats:\/\/' is invalid/],
   [['submit', '--image', ' ', 'job.yaml'], /'--image <image>' argument ' ' is invalid/],
   [['submit', '--data-claim', 'My Data', 'job.yaml'], /'--data-claim <pvc>' argument 'My Data' is invalid\. expected a Kubernetes name/],
+  [
+    ['submit', '--nats-tls-secret', 'Client_TLS', 'job.yaml'],
+    /'--nats-tls-secret <secret>' argument 'Client_TLS' is invalid\. expected a Kubernetes name/,
+  ],
   [['submit', '--output-claim', '-out', 'job.yaml'], /'--output-claim <pvc>' argument '-out' is invalid/],
   [['submit', '--output', '', 'job.yaml'], /'--output <dir>' argument '' is invalid/],
   [['submit', '--name', '', 'job.yaml'], /'--name <name>' argument '' is invalid/],

@@ -74,6 +74,10 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
     )
     .option('--data-claim <pvc>', 'k8s:// cluster mode: PVC with the input files, mounted at /data')
     .option('--output-claim <pvc>', 'k8s:// cluster mode: PVC for the output folder, mounted at /out')
+    .option(
+      '--nats-tls-secret <secret>',
+      'k8s:// cluster mode: Secret with the driver pod’s NATS client certificate (ca.crt, tls.crt, tls.key), e.g. kindling-client-tls',
+    )
     .option('--name <name>', 'job name (default: the job file name); also names the default output folder')
     .option('--conf <key=value>', 'set a job-spec field by its dotted path, e.g. model.maxIter=20 (repeatable)', collect)
     .option('--output <dir>', 'output folder (overrides output.path)')
