@@ -61,20 +61,46 @@ async function runJob(
   }
 }
 
-/** Real messages seen on the driver-side subjects while the reference job ran (decoded, as templates). */
+/**
+ * Real messages seen on the driver-side subjects while the reference job ran (decoded, as
+ * templates). Outcomes that came back in a launch's answer (an executor whose launch ended
+ * within its hold answers with them) become tasks-finished templates too: a driver takes
+ * both alike, and most gradient outcomes travel that way on a quiet machine.
+ */
 async function capture(raw: NatsConnection, prefix: string) {
   const seen: Array<{ kind: 'results' | 'heartbeat'; msg: Record<string, unknown> }> = [];
+  const launches = new Map<string, { executorId: string; jobId: unknown }>();
+  const decoded = (m: Msg): Record<string, unknown> | undefined => {
+    try {
+      return decodeMessage(m.data) as unknown as Record<string, unknown>;
+    } catch {
+      return undefined; // a chunk of a large message: not a template
+    }
+  };
   const subs = [
     { kind: 'results' as const, subject: `${prefix}.driver.*.results` },
     { kind: 'heartbeat' as const, subject: subjects(prefix).executorHeartbeats },
   ].map(({ kind, subject }) =>
     raw.subscribe(subject, {
       callback: (_err: Error | null, m: Msg) => {
-        try {
-          seen.push({ kind, msg: decodeMessage(m.data) as unknown as Record<string, unknown> });
-        } catch {
-          /* a chunk of a large message: not a template */
-        }
+        const msg = decoded(m);
+        if (msg) seen.push({ kind, msg });
+      },
+    }),
+  );
+  subs.push(
+    raw.subscribe(`${prefix}.executor.*.launch`, {
+      callback: (_err: Error | null, m: Msg) => {
+        const msg = decoded(m);
+        if (msg && m.reply) launches.set(m.reply, { executorId: m.subject.split('.').at(-2)!, jobId: msg['jobId'] });
+      },
+    }),
+    raw.subscribe('_INBOX.>', {
+      callback: (_err: Error | null, m: Msg) => {
+        const msg = decoded(m);
+        const launch = launches.get(m.subject);
+        if (msg?.['type'] !== 'tasks-accepted' || !Array.isArray(msg['outcomes']) || !launch) return;
+        seen.push({ kind: 'results', msg: { type: 'tasks-finished', version: msg['version'], ...launch, outcomes: msg['outcomes'] } });
       },
     }),
   );
@@ -95,7 +121,7 @@ t.test('driver-subject-fuzz: random and mutated messages to a live driver leave 
   tap.stop();
   const results = tap.seen.filter((s) => s.kind === 'results').map((s) => s.msg);
   const heartbeats = tap.seen.filter((s) => s.kind === 'heartbeat').map((s) => s.msg);
-  t.ok(results.length > 10 && heartbeats.length > 0, `templates: ${results.length} tasks-finished, ${heartbeats.length} heartbeats`);
+  t.ok(results.length > 10 && heartbeats.length > 0, `templates: ${results.length} outcome messages, ${heartbeats.length} heartbeats`);
 
   // Every fuzzed message is one of these: a real one with a field set, deleted or added
   // (outcomes inside tasks-finished too), a random msgpack value, or random bytes.
