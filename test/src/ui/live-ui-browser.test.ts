@@ -78,6 +78,16 @@ t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-
   const [stages, model, execs] = await Promise.all([browser.newPage(), browser.newPage(), browser.newPage()]);
   await Promise.all([stages.goto(`${url}?page=stages`), model.goto(`${url}?page=model`), execs.goto(`${url}?page=executors`)]);
   const running = async (p: typeof model): Promise<boolean> => (await p.locator('#run-status').textContent()) === 'RUNNING';
+  // The model page records every loss-chart point count it shows while the run is RUNNING,
+  // from the moment it opens: training can be over before the stage checks below are done.
+  await model.evaluate(() => {
+    const seen: number[] = [];
+    (window as unknown as { lossCounts: number[] }).lossCounts = seen;
+    setInterval(() => {
+      const c = Number(document.querySelector('#loss-chart')?.getAttribute('data-count'));
+      if (c > 0 && document.querySelector('#run-status')?.textContent === 'RUNNING' && seen[seen.length - 1] !== c) seen.push(c);
+    }, 10);
+  });
 
   // A wait that times out says what the job was doing: the tail of submit's log.
   const orLog = async <T>(what: string, wait: Promise<T>): Promise<T> => {
@@ -100,16 +110,7 @@ t.test('live UI: a cluster job watched in Chromium, with an executor killed mid-
   );
   t.pass(`the stage table advanced past ${first} rows over SSE`);
 
-  // Model: the loss chart gains points while training runs. The page itself records every
-  // point count it shows while the run is RUNNING, so a fast machine cannot race the check.
-  await model.evaluate(() => {
-    const seen: number[] = [];
-    (window as unknown as { lossCounts: number[] }).lossCounts = seen;
-    setInterval(() => {
-      const c = Number(document.querySelector('#loss-chart')?.getAttribute('data-count'));
-      if (c > 0 && document.querySelector('#run-status')?.textContent === 'RUNNING' && seen[seen.length - 1] !== c) seen.push(c);
-    }, 10);
-  });
+  // Model: the loss chart gains points while training runs.
   await model.waitForFunction(() => (window as unknown as { lossCounts: number[] }).lossCounts.length >= 2, undefined, { timeout: 60_000 });
   const counts = await model.evaluate(() => [...(window as unknown as { lossCounts: number[] }).lossCounts]);
   t.ok(counts[1]! > counts[0]!, `the loss chart grew from ${counts[0]} to ${counts[1]} points while training ran`);
