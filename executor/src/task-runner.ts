@@ -5,7 +5,8 @@
  * writes (shared/src/ops), this module does the block I/O for all of them.
  *
  * A missing block is rebuilt from the job plan's lineage (source byte range → rows → encoded
- * train/test, by the ops BLOCK_PRODUCERS names), so any executor can run any task: losing an
+ * train/test, by the ops BLOCK_PRODUCERS names, or straight from the source by the plan's
+ * designProducer for a features input), so any executor can run any task: losing an
  * executor, or scaling up, loses no data. Concurrent tasks needing the same missing block
  * share one rebuild. Under a memory budget the store evicts cached blocks; a task pins the
  * block it reads for as long as it runs, so only idle blocks are evicted, and a block rebuilt
@@ -168,10 +169,12 @@ export class TaskRunner {
     const k = key(jobId, lineage.source.index, name);
     const cached = this.store.acquire(k);
     if (cached) return { block: cached.block, pinned: cached };
-    const producer = name === 'rows' ? BLOCK_PRODUCERS.rows : BLOCK_PRODUCERS.design;
+    // Design blocks come from the rows (encode) unless the plan names their producer (a features input).
+    const { op: producer, params } =
+      name === 'rows' ? { op: BLOCK_PRODUCERS.rows, params: {} } : (lineage.designProducer ?? { op: BLOCK_PRODUCERS.design, params: {} });
     const out = await this.once(`${jobId}/${lineage.source.index}/${name === 'rows' ? 'rows' : 'design'}`, () => {
       this.store.noteRebuild();
-      return this.execute(jobId, lineage, producer, {});
+      return this.execute(jobId, lineage, producer, params);
     });
     const again = this.store.acquire(k);
     if (again) return { block: again.block, pinned: again };

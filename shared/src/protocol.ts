@@ -23,7 +23,8 @@ import { isSubjectToken } from './wire/subject-token.js';
  * input files (CSV, gzip CSV, Parquet). Version 4: the one-pass CSV read (csv-scan, csv-conform,
  * plans' skipColumns), and a RangeData answering a FetchRange travels
  * as range frames (transport/range-frame.ts), raw bytes after a fixed header, not msgpack.
- * Version 5: a TasksAccepted may carry the launch's outcomes.
+ * Version 5: a TasksAccepted may carry the launch's outcomes; a plan may name the op that
+ * rebuilds its design blocks (designProducer: a features input).
  */
 export const PROTOCOL_VERSION = 5;
 
@@ -121,7 +122,19 @@ const fetchRange = z
 // ── driver → executor ────────────────────────────────────────────────────────────────
 
 /** Command: keep this plan of a job (replaces an older version); answered with an Ack. */
-const registerPlan = z.object({ type: z.literal('register-plan'), ...envelope, driverId: subjectToken, jobId: nonEmpty, plan: jobPlan });
+const registerPlan = z.object({
+  type: z.literal('register-plan'),
+  ...envelope,
+  driverId: subjectToken,
+  jobId: nonEmpty,
+  plan: jobPlan.superRefine((p, ctx) => {
+    // Checked here, where the op registry is known (the plan schema lives below it).
+    const producer = p.designProducer;
+    if (producer === undefined) return;
+    const r = opSchemas[producer.op].params.safeParse(producer.params);
+    if (!r.success) ctx.addIssue({ code: 'custom', message: `not the params of ${producer.op}`, path: ['designProducer', 'params'] });
+  }),
+});
 
 /** Command: run these partitions' tasks of one op; outcomes go to the driver's results subject. */
 const launchTasks = z.object({

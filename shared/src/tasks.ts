@@ -104,6 +104,8 @@ export interface PartitionLineage {
   readonly splitAssignment?: Uint8Array;
   /** Columns the job never reads (JobPlan.skipColumns): parsed for their types only. */
   readonly skipColumns?: readonly number[];
+  /** JobPlan.designProducer: what rebuilds this partition's design blocks when they are missing. */
+  readonly designProducer?: JobPlan['designProducer'];
 }
 
 /** The lineage of partition `index` of a plan. */
@@ -134,6 +136,7 @@ export function lineageOf(plan: JobPlan, index: number): PartitionLineage {
     ...(plan.encoding !== undefined && { encoding: plan.encoding }),
     ...(p.splitAssignment !== undefined && { splitAssignment: p.splitAssignment }),
     ...(plan.skipColumns !== undefined && plan.skipColumns.length > 0 && { skipColumns: plan.skipColumns }),
+    ...(plan.designProducer !== undefined && { designProducer: plan.designProducer }),
   };
 }
 

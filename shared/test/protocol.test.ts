@@ -311,3 +311,34 @@ t.test('protocol: a parsed plan and launch keep their typed arrays, and the plan
   if (l.type === 'launch-tasks' && l.batch.op === 'gradient') t.ok(l.batch.params.beta instanceof Float64Array, 'beta is a Float64Array');
   else t.fail('wrong launch');
 });
+
+t.test('protocol: a plan naming its design-block producer carries that op’s params, checked on the wire', async (t) => {
+  const params = {
+    trainPartitions: 1,
+    columns: { features: 'features', label: 'label' },
+    layout: null,
+    numClasses: null,
+  };
+  const good = mutate(registration, (m) => {
+    m.plan.designProducer = { op: 'features-load', params };
+  });
+  t.strictSame((parseMessage(good) as typeof registration).plan.designProducer, { op: 'features-load', params });
+  rejects(
+    t,
+    mutate(registration, (m) => {
+      m.plan.designProducer = { op: 'features-load', params: { ...params, trainPartitions: -1 } };
+    }),
+    'E_BAD_MESSAGE',
+    /register-plan: plan\.designProducer\.params: not the params of features-load/,
+    'bad producer params',
+  );
+  rejects(
+    t,
+    mutate(registration, (m) => {
+      m.plan.designProducer = { op: 'csv-load', params: {} };
+    }),
+    'E_BAD_MESSAGE',
+    /plan\.designProducer\.op/,
+    'an op that produces no design blocks',
+  );
+});

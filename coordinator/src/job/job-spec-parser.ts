@@ -373,15 +373,6 @@ function normalise(raw: RawSpec, baseDir: string, specFile: string | undefined, 
         ['output', 'testSplit'],
         'a features input has no raw rows to write; write the test split in the run that reads them',
       );
-    // Executors rebuild an evicted block from lineage with the encode op, which needs rows a
-    // features input does not have: its blocks must stay cached (docs/pipeline-steps.md).
-    if (raw.executor?.memory !== undefined) {
-      throw problem(
-        where,
-        ['executor', 'memory'],
-        'a features input needs its blocks kept in memory: evicted feature blocks cannot be rebuilt yet',
-      );
-    }
   }
   const name = raw.name ?? (specFile ? path.basename(specFile).replace(/\.ya?ml$/i, '') : 'job');
   const i = raw.input;

@@ -9,7 +9,14 @@
  * gives its coefficients and metrics bit for bit. A Spark-written `(label, features)` Parquet
  * has no such record: every slot becomes a numeric input, and the classes are 0..max label.
  */
-import { buildFeatureLayout, DataError, type EncodingPlan, type FeatureInput, type JobPlan } from '@kindling/shared/compute';
+import {
+  buildFeatureLayout,
+  DataError,
+  type EncodingPlan,
+  type FeatureInput,
+  type JobPlan,
+  type TaskParamsByOp,
+} from '@kindling/shared/compute';
 import { FEATURE_COLUMNS, planFeatures } from '../input/features-planner.js';
 import type { JobSpec } from '../job/job-spec.js';
 import { parseFeaturesManifest, type FeaturesManifest } from './features-manifest.js';
@@ -66,13 +73,18 @@ export async function loadFeaturesInput(ctx: RunContext, spec: JobSpec): Promise
     partitions: plan.partitions.length,
     executors: ctx.membership.executors().length,
   });
-  const load = (l: typeof layout, name: string) =>
-    stage(ctx, plan, name, 'features-load', {
+  // The params of the load whose blocks the job keeps: the plan names them as the producer of
+  // its design blocks, so an executor that lacks a block (lost, evicted) reads it again.
+  let loaded: TaskParamsByOp['features-load'] | undefined;
+  const load = (l: typeof layout, name: string) => {
+    loaded = {
       trainPartitions: planned.trainFiles,
       columns,
       layout: l,
       numClasses: manifest === undefined ? null : Math.max(2, manifest.labelValues.length),
-    });
+    };
+    return stage(ctx, plan, name, 'features-load', loaded);
+  };
   const parts = await load(layout, `load features ${planned.label}`);
 
   let trainRows = 0;
@@ -139,7 +151,7 @@ export async function loadFeaturesInput(ctx: RunContext, spec: JobSpec): Promise
     ...(manifest !== undefined ? { manifest } : {}),
   };
   return {
-    plan: { ...plan, version: plan.version + 1, encoding },
+    plan: { ...plan, version: plan.version + 1, encoding, designProducer: { op: 'features-load', params: loaded } },
     fitted,
     ...(manifest !== undefined ? { manifest } : {}),
     label: planned.label,

@@ -172,6 +172,12 @@ export function makeSchemaKit(z: typeof Zod) {
        * schema, but keeps no values and computes no statistics for them.
        */
       skipColumns: z.array(count).readonly().optional(),
+      /**
+       * The op that rebuilds a partition's design blocks from its source when an executor lacks
+       * them (a features input has no rows to encode); absent: encode, from the rows block.
+       * Its params are checked against the op's schema where the plan crosses the wire.
+       */
+      designProducer: z.object({ op: z.literal('features-load'), params: z.unknown() }).optional(),
     })
     .refine((p) => p.partitions.every((q) => q.file < p.files.length && q.end <= p.files[q.file]!.size), {
       error: 'expected every partition to name one of the files and end within its size',
