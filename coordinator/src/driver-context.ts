@@ -44,6 +44,8 @@ export class DriverContext {
   private readonly policy: SchedulingPolicy;
   private readonly clock: Clock;
   private closed = false;
+  /** The schedulers of the jobs running now (interrupt() closes them). */
+  private readonly running = new Set<TaskScheduler>();
 
   private constructor(
     readonly membership: ExecutorMembership,
@@ -117,14 +119,25 @@ export class DriverContext {
     }
     const jobId = newJobId(name);
     const scheduler = new TaskScheduler(this.membership, jobId, this.events, this.logger, this.policy, this.clock);
+    this.running.add(scheduler);
     try {
       return await work({ jobId, scheduler, membership: this.membership, events: this.events, logger: this.logger });
     } finally {
+      this.running.delete(scheduler);
       scheduler.close();
       // Free what the job left: blocks and plans on the executors, its input on the driver.
       this.backend?.forgetJob(jobId);
       await Promise.all(this.membership.executors().map((x) => x.dropJob(jobId).catch(() => undefined)));
     }
+  }
+
+  /**
+   * Stops every job running on this driver (Ctrl-C): their stages fail at once, and each job
+   * then frees its blocks and plans on the executors as any ending job does, rather than
+   * leaving them until the executors find the driver silent.
+   */
+  interrupt(): void {
+    for (const scheduler of [...this.running]) scheduler.close();
   }
 
   /** Stops following the cluster (or the local executors); idempotent. */

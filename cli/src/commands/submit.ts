@@ -307,6 +307,20 @@ async function runOnCluster(
       await driver.close();
       throw err;
     });
+    // Ctrl-C stops the job's stages; the job then frees what it left on the executors (drop-job)
+    // and reports that it was interrupted, exit 130, instead of dying by the signal and leaving
+    // its blocks until the executors find the driver silent.
+    let stopped = false;
+    const interrupted = (): void => {
+      stopped = true;
+      bar?.finish();
+      logger.warn('interrupted; stopping the job and freeing it on the executors');
+      // The tasks the stop fails are its consequence, not news: keep them off the console.
+      logger.level = 'error';
+      driver.interrupt();
+      setTimeout(() => process.exit(130), 10_000).unref();
+    };
+    process.once('SIGINT', interrupted);
     try {
       await backend.waitForExecutors(1, waitMs);
       logger.info(
@@ -314,7 +328,10 @@ async function runOnCluster(
         `submitting ${spec.name} to ${backend.executors().length} executor(s)`,
       );
       return await runSpec(driver, spec);
+    } catch (err) {
+      throw stopped ? interruptedError(spec.name, err) : err;
     } finally {
+      process.off('SIGINT', interrupted);
       stopWatch?.();
       bar?.finish();
       await metrics?.close();
