@@ -2,7 +2,8 @@
  * RunRecorder: builds run.json, the job's run record — the spec as run, versions, stage
  * timings and task failures (gathered from the event bus), plus the job's own results.
  * It listens only; it never steers the job. The optimiser's per-iteration telemetry
- * (loss, gradient norm, step, evaluations, wall/compute/coordination ms) lands in `iterations`.
+ * (loss, gradient norm, step, evaluations, wall/compute/coordination ms) lands in `iterations`;
+ * the bytes of each partition's cached blocks, as executors report them after tasks, in `storage`.
  */
 import { readFileSync } from 'node:fs';
 import type { EventBus } from '../events/event-bus.js';
@@ -23,6 +24,8 @@ export class RunRecorder {
   private readonly tasksByExecutor: Record<string, number> = {};
   private readonly clusterEvents: Array<Record<string, unknown>> = [];
   private readonly iterations: IterationTelemetry[] = [];
+  /** Partition → block name (rows, train, test) → the most bytes it was reported to hold. */
+  private readonly blockBytes = new Map<number, Map<string, number>>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly startedAt = new Date();
 
@@ -37,6 +40,7 @@ export class RunRecorder {
       events.on('task-failed', (e) => this.taskFailures.push({ ...e, at: new Date().toISOString() })),
       events.on('task-completed', (e) => {
         this.tasksByExecutor[e.executorId] = (this.tasksByExecutor[e.executorId] ?? 0) + 1;
+        if (e.blocks !== undefined) this.noteBlocks(e.partition, e.blocks);
       }),
       events.on('executor-added', (e) => this.clusterEvents.push({ event: 'executor-added', at: new Date().toISOString(), ...e })),
       events.on('executor-removed', (e) => this.clusterEvents.push({ event: 'executor-removed', at: new Date().toISOString(), ...e })),
@@ -62,8 +66,34 @@ export class RunRecorder {
       tasksByExecutor: this.tasksByExecutor,
       clusterEvents: this.clusterEvents,
       iterations: this.iterations,
+      storage: this.storage(),
       ...results,
     };
+  }
+
+  private noteBlocks(partition: number, blocks: ReadonlyArray<{ name: string; bytes: number }>): void {
+    let m = this.blockBytes.get(partition);
+    if (m === undefined) this.blockBytes.set(partition, (m = new Map()));
+    for (const b of blocks) m.set(b.name, Math.max(m.get(b.name) ?? 0, b.bytes));
+  }
+
+  /**
+   * What the executors cached: per partition the most bytes each block held (rows before
+   * encode freed them, the train and test design blocks), and their totals by block name.
+   */
+  private storage(): { totalBytes: Record<string, number>; partitions: Array<Record<string, number>> } {
+    const totalBytes: Record<string, number> = {};
+    const partitions = [...this.blockBytes.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, m]) => {
+        const row: Record<string, number> = { partition };
+        for (const [name, bytes] of m) {
+          row[name] = bytes;
+          totalBytes[name] = (totalBytes[name] ?? 0) + bytes;
+        }
+        return row;
+      });
+    return { totalBytes, partitions };
   }
 
   /** Tasks completed per executor so far. */
