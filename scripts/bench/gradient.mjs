@@ -1,11 +1,14 @@
 // Benchmark of the logistic gradient kernel (the per-partition work of every L-BFGS
 // iteration): builds a DesignBlock of 1M bank-like rows — 6 numeric inputs and 8 one-hot
 // inputs with the bank layout (24 slots, 30 features) — and times logisticGradient on one
-// core, median of 7 runs after a warm-up. Needs the built dist: `npx tsc -b shared`.
+// core, median of 7 runs after a warm-up, in two storages side by side: the wide one
+// (Float64 numeric values and labels, Int32 categorical indices) and the narrow one the
+// encode op stores this data in (Int32 / Int16 / Uint8, columnar/design-block.ts). Both must
+// give the same bits. Needs the built dist: `npx tsc -b shared`.
 //
 //   node scripts/bench/gradient.mjs [rows]
 import os from 'node:os';
-import { logisticGradient, sharedFloat64, sharedInt32 } from '@kindling/shared';
+import { logisticGradient, narrowDesignBlock, sharedFloat64, sharedInt32, storageKey } from '@kindling/shared';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 7;
@@ -55,7 +58,7 @@ for (let r = 0; r < rows; r++) {
   block.label[r] = rand() < 0.474 ? 1 : 0;
   for (let j = 0; j < numNum; j++) {
     const [lo, hi] = numericRanges[j];
-    block.numeric[r * numNum + j] = Math.round(lo + (hi - lo) * rand() * rand());
+    block.numeric[r * numNum + j] = Math.round(lo + (hi - lo) * rand() * rand()) + 0; // + 0: no -0, as in CSV data
   }
   for (let c = 0; c < numCat; c++) {
     // Skewed towards low indices, as frequencyDesc makes them; the last label is dropped (-1).
@@ -72,21 +75,30 @@ const scale = [0.01, 0.00002, 0.004, -0.1, 0.001, 0.05];
 numericIndex.forEach((f, j) => (beta[f] = scale[j]));
 const intercept = -1.2;
 
+const narrow = narrowDesignBlock(block);
+const storages = [
+  { name: storageKey(block), block, wall: [], cpu: [] },
+  { name: storageKey(narrow), block: narrow, wall: [], cpu: [] },
+];
 let sink = 0;
-for (let i = 0; i < 3; i++) sink += logisticGradient(block, numericIndex, beta, intercept).lossSum;
-const wall = [];
-const cpu = [];
+for (const s of storages) for (let i = 0; i < 3; i++) sink += logisticGradient(s.block, numericIndex, beta, intercept).lossSum;
+const bits = (g) => Buffer.from(Float64Array.of(g.lossSum, g.interceptGradSum, ...g.gradSum).buffer).toString('hex');
+const results = storages.map((s) => bits(logisticGradient(s.block, numericIndex, beta, intercept)));
+if (results[0] !== results[1]) throw new Error('the two storages gave different bits');
 for (let i = 0; i < RUNS; i++) {
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const g = logisticGradient(block, numericIndex, beta, intercept);
-  wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  const c = process.cpuUsage(c0);
-  cpu.push((c.user + c.system) / 1e3);
-  sink += g.lossSum;
+  for (const s of i % 2 === 0 ? storages : [...storages].reverse()) {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const g = logisticGradient(s.block, numericIndex, beta, intercept);
+    s.wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    s.cpu.push((c.user + c.system) / 1e3);
+    sink += g.lossSum;
+  }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rate = (ms) => ((rows / ms) * 1e3) / 1e6;
+const bytes = (b) => b.rowIds.byteLength + b.label.byteLength + b.numeric.byteLength + b.categorical.byteLength;
 const cpus = os.cpus();
 const load = os
   .loadavg()
@@ -95,9 +107,14 @@ const load = os
 console.log(
   `logisticGradient: ${rows.toLocaleString('en-US')} rows, ${numNum} numeric + ${numCat} one-hot inputs, ${numFeatures} features`,
 );
-console.log(`wall ms per run: ${wall.map((t) => t.toFixed(1)).join(' ')}`);
-console.log(`median wall ${median(wall).toFixed(1)} ms → ${rate(median(wall)).toFixed(1)} M rows/s on one core`);
-console.log(`median CPU  ${median(cpu).toFixed(1)} ms → ${rate(median(cpu)).toFixed(1)} M rows/s per CPU-second`);
+for (const s of storages) {
+  console.log(
+    `${s.name}: ${(bytes(s.block) / rows).toFixed(0)} bytes per row, wall ms per run: ${s.wall.map((t) => t.toFixed(1)).join(' ')}`,
+  );
+  console.log(`  median wall ${median(s.wall).toFixed(1)} ms → ${rate(median(s.wall)).toFixed(1)} M rows/s on one core`);
+  console.log(`  median CPU  ${median(s.cpu).toFixed(1)} ms → ${rate(median(s.cpu)).toFixed(1)} M rows/s per CPU-second`);
+}
+console.log(`same bits in both storages; wide / narrow median wall ${(median(storages[0].wall) / median(storages[1].wall)).toFixed(2)}×`);
 console.log(
   `machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} logical cores), node ${process.version}, ${os.platform()} ${os.arch()}, load average ${load}`,
 );

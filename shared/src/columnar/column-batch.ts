@@ -1,21 +1,28 @@
 import { KindlingError } from '../errors.js';
 import type { ColumnType, Schema } from './schema.js';
+import type { CodeArray } from './shared-arrays.js';
 import type { StringDictionary } from './string-dictionary.js';
 
 /**
  * A column of numbers (int, long, double, boolean as 0/1). `nulls[i] = 1` marks a null;
- * `nulls` is null when the column has no nulls in this batch.
+ * `nulls` is null when the column has no nulls in this batch. `values` is an Int32Array when
+ * a read found every value of the batch to be an integer in int32 range (so no null, no −0:
+ * see fitsInt32), as Spark keeps an IntegerType column in 4 bytes; reading it gives the same
+ * numbers a Float64Array would.
  */
 export interface NumericColumn {
   readonly kind: 'numeric';
-  readonly values: Float64Array;
+  readonly values: Float64Array | Int32Array;
   readonly nulls: Uint8Array | null;
 }
 
-/** A dictionary-encoded string column: codes[i] indexes `dict`, -1 is null. */
+/**
+ * A dictionary-encoded string column: codes[i] indexes `dict`, -1 is null. The codes take 1, 2
+ * or 4 bytes each, as the partition's dictionary size allows (sharedCodes).
+ */
 export interface StringColumn {
   readonly kind: 'string';
-  readonly codes: Int32Array;
+  readonly codes: CodeArray;
   readonly dict: StringDictionary;
 }
 

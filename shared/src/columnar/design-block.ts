@@ -8,6 +8,7 @@
  *                   + Σ_c β[categorical[row·numCategorical + c]]   (skipping -1)
  */
 import type { KitType } from '../wire/schema-kit.js';
+import { fitsInt32, sharedFloat64, sharedInt16, sharedInt32, sharedUint8 } from './shared-arrays.js';
 export type DesignBlock = KitType<'designBlock'>;
 
 /** Where each assembled input lands in the feature vector. */
@@ -18,4 +19,82 @@ export interface FeatureLayout {
   readonly numericIndex: readonly number[];
   /** Name of every slot of the vector, e.g. `job_management`, `age` (Spark's attribute names). */
   readonly names: readonly string[];
+}
+
+/**
+ * The storage of a block's arrays, narrowed to what its values need (Spark keeps an
+ * IntegerType column in 4 bytes, not 8): reading any of them gives the same number as the
+ * Float64Array it replaces, so kernels compute the same bits whatever the storage.
+ *  - numeric: Int32Array when every value is an integer in int32 range and none is −0
+ *    (the bank data's ages, balances, days and counts), Float64Array otherwise;
+ *  - categorical: Int16Array when every feature index and −1 fit (assembled vectors under
+ *    32 768 slots), Int32Array otherwise;
+ *  - label: Uint8Array when every class index is under 256, Float64Array otherwise.
+ * The choice is a function of the partition's data and the fitted plan alone, so a block
+ * rebuilt from lineage on any executor has the storage it had.
+ */
+export type NumericValues = DesignBlock['numeric'];
+export type CategoricalIndices = DesignBlock['categorical'];
+export type ClassLabels = DesignBlock['label'];
+
+/** What allocateDesignBlock needs to pick each array's storage. */
+export interface DesignStorage {
+  /** Every numeric value the block will hold passes fitsInt32. */
+  readonly integralNumeric: boolean;
+  /** Largest feature index the categorical array will hold (−1 is always held). */
+  readonly maxFeatureIndex: number;
+  /** Largest class index a label will be. */
+  readonly maxClass: number;
+  readonly weighted: boolean;
+}
+
+const INT16_MAX = 0x7fff;
+const UINT8_MAX = 0xff;
+
+/** An exactly sized, SharedArrayBuffer-backed block with the narrowest storage `storage` allows. */
+export function allocateDesignBlock(numRows: number, numNumeric: number, numCategorical: number, storage: DesignStorage): DesignBlock {
+  return {
+    ...(storage.weighted ? { weight: sharedFloat64(numRows) } : {}),
+    numRows,
+    rowIds: sharedFloat64(numRows),
+    label: storage.maxClass <= UINT8_MAX ? sharedUint8(numRows) : sharedFloat64(numRows),
+    numeric: storage.integralNumeric ? sharedInt32(numRows * numNumeric) : sharedFloat64(numRows * numNumeric),
+    numNumeric,
+    categorical: storage.maxFeatureIndex <= INT16_MAX ? sharedInt16(numRows * numCategorical) : sharedInt32(numRows * numCategorical),
+    numCategorical,
+  };
+}
+
+/** The storage that holds `block`'s values (for a block built wide, e.g. from saved features). */
+export function storageOf(block: DesignBlock): DesignStorage {
+  let maxFeatureIndex = -1;
+  for (const f of block.categorical) if (f > maxFeatureIndex) maxFeatureIndex = f;
+  let maxClass = 0;
+  for (const y of block.label) if (y > maxClass) maxClass = y;
+  return { integralNumeric: block.numeric.every(fitsInt32), maxFeatureIndex, maxClass, weighted: block.weight !== undefined };
+}
+
+/** `block` in the narrowest storage its values allow (the same arrays when nothing narrows). */
+export function narrowDesignBlock(block: DesignBlock): DesignBlock {
+  const out = allocateDesignBlock(block.numRows, block.numNumeric, block.numCategorical, storageOf(block));
+  if (out.label.constructor === block.label.constructor && out.numeric.constructor === block.numeric.constructor) {
+    if (out.categorical.constructor === block.categorical.constructor) return block;
+  }
+  out.rowIds.set(block.rowIds);
+  out.label.set(block.label);
+  out.numeric.set(block.numeric);
+  out.categorical.set(block.categorical);
+  if (block.weight !== undefined) out.weight!.set(block.weight);
+  return out;
+}
+
+/**
+ * A short name of the block's storage, e.g. `i32/i16/u8`, for kernels that generate one row
+ * loop per storage so that each loop's array reads see a single array type.
+ */
+export function storageKey(block: DesignBlock): string {
+  const numeric = block.numeric instanceof Int32Array ? 'i32' : 'f64';
+  const categorical = block.categorical instanceof Int16Array ? 'i16' : 'i32';
+  const label = block.label instanceof Uint8Array ? 'u8' : 'f64';
+  return `${numeric}/${categorical}/${label}`;
 }

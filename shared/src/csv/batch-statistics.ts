@@ -6,6 +6,7 @@
  * whichever way its block was built.
  */
 import type { ColumnBatch } from '../columnar/column-batch.js';
+import type { CodeArray } from '../columnar/shared-arrays.js';
 import type { ColumnStats, StringColumnStats } from '../tasks.js';
 
 const utf8 = new TextDecoder('utf-8');
@@ -26,7 +27,7 @@ export function batchStatistics(batch: ColumnBatch): ColumnStats[] {
  * by two passes over the column: exact order, no division per value, and more accurate than
  * the streaming update. Deterministic. Empty: mean 0, M2 0, min +∞, max −∞.
  */
-export function numericStats(values: Float64Array, nulls: Uint8Array | null, rows: number): ColumnStats {
+export function numericStats(values: Float64Array | Int32Array, nulls: Uint8Array | null, rows: number): ColumnStats {
   const out = new Float64Array(5);
   moments(values, nulls, rows, out);
   const count = out[0]!;
@@ -37,7 +38,7 @@ export function numericStats(values: Float64Array, nulls: Uint8Array | null, row
  * Value counts of a dictionary-coded column (-1 = null) whose dictionary has `size` values,
  * value i being the UTF-8 bytes [offsets[i], offsets[i+1]) of `bytes`.
  */
-export function stringStats(codes: Int32Array, rows: number, size: number, offsets: Int32Array, bytes: Uint8Array): StringColumnStats {
+export function stringStats(codes: CodeArray, rows: number, size: number, offsets: Int32Array, bytes: Uint8Array): StringColumnStats {
   const tally = new Float64Array(size);
   const nullCount = countCodes(codes, rows, tally);
   const counts = Array.from(tally);
@@ -48,7 +49,7 @@ export function stringStats(codes: Int32Array, rows: number, size: number, offse
 }
 
 /** The loops of numericStats, apart so that their optimised code never meets the object literal. */
-function moments(values: Float64Array, nulls: Uint8Array | null, rows: number, out: Float64Array): void {
+function moments(values: Float64Array | Int32Array, nulls: Uint8Array | null, rows: number, out: Float64Array): void {
   let count = 0;
   let sum = 0;
   let min = Infinity;
@@ -76,7 +77,7 @@ function moments(values: Float64Array, nulls: Uint8Array | null, rows: number, o
 }
 
 /** Tallies codes into counts; returns the number of nulls (-1). */
-function countCodes(codes: Int32Array, rows: number, counts: Float64Array): number {
+function countCodes(codes: CodeArray, rows: number, counts: Float64Array): number {
   let nulls = 0;
   for (let i = 0; i < rows; i++) {
     const code = codes[i]!;

@@ -23,7 +23,7 @@
 import { CsvParseError, KindlingError, type WireError } from '../errors.js';
 import type { ColumnType, Schema } from '../columnar/schema.js';
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
-import { sharedFloat64, sharedInt32, sharedUint8, toSharedFloat64, toSharedInt32, toSharedUint8 } from '../columnar/shared-arrays.js';
+import { sharedFloat64, sharedInt32, sharedUint8, toSharedCodes, toSharedNumbers, toSharedUint8 } from '../columnar/shared-arrays.js';
 import type { CsvOptions, InferPartial, LoadPartial, PartitionSource } from '../tasks.js';
 import { batchStatistics } from './batch-statistics.js';
 import { PartitionContext, baseName } from './csv-partition-context.js';
@@ -571,12 +571,14 @@ class LoadPass {
       if (this.skip[c] === 1) {
         columns.push(emptyColumn(t === T_STRING));
       } else if (t === T_STRING) {
-        columns.push({ kind: 'string', codes: toSharedInt32(this.codes[c]!, rows), dict: this.dicts[c]!.toShared() });
+        const dict = this.dicts[c]!.toShared();
+        columns.push({ kind: 'string', codes: toSharedCodes(this.codes[c]!, dict.size, rows), dict });
       } else if (t === T_NULL) {
         columns.push({ kind: 'numeric', values: sharedFloat64(0), nulls: null });
       } else {
         const m = this.nulls[c];
-        columns.push({ kind: 'numeric', values: toSharedFloat64(this.values[c]!, rows), nulls: m ? toSharedUint8(m, rows) : null });
+        // Null slots hold NaN, so a column with a null stays Float64 (a null mask needs NaN there).
+        columns.push({ kind: 'numeric', values: toSharedNumbers(this.values[c]!, rows), nulls: m ? toSharedUint8(m, rows) : null });
       }
     }
     return columns;

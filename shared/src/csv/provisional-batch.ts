@@ -13,7 +13,7 @@
  */
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
 import type { Schema } from '../columnar/schema.js';
-import { sharedFloat64, sharedInt32, sharedUint8 } from '../columnar/shared-arrays.js';
+import { sharedCodes, sharedFloat64, sharedInt32, sharedUint8 } from '../columnar/shared-arrays.js';
 import { KindlingError } from '../errors.js';
 import type { LoadPartial } from '../tasks.js';
 import { batchStatistics } from './batch-statistics.js';
@@ -66,7 +66,7 @@ export function conformBatch(batch: ColumnBatch, schema: Schema, firstRowId: num
 /** A column of nulls, as the load builds it: codes -1 and an empty dictionary, or NaN values under an all-set null mask. */
 function nullColumn(isString: boolean, rows: number): Column {
   if (isString) {
-    const codes = sharedInt32(rows).fill(-1);
+    const codes = sharedCodes(rows, 0).fill(-1);
     return { kind: 'string', codes, dict: { size: 0, offsets: sharedInt32(1), bytes: sharedUint8(0) } };
   }
   return { kind: 'numeric', values: sharedFloat64(rows).fill(NaN), nulls: rows > 0 ? sharedUint8(rows).fill(1) : null };

@@ -8,7 +8,7 @@
  * byte-compare loop; longer values also compare their tail. The packing reads whole words
  * through a DataView when the input has 12 bytes to spare (packFast), bytewise otherwise.
  */
-import { toSharedInt32, toSharedUint8 } from '../columnar/shared-arrays.js';
+import { toSharedInt32, toSharedUint8, type CodeArray } from '../columnar/shared-arrays.js';
 import type { StringDictionary } from '../columnar/string-dictionary.js';
 import type { StringColumnStats } from '../tasks.js';
 import { stringStats } from './batch-statistics.js';
@@ -195,7 +195,7 @@ export class StringDictionaryBuilder {
   }
 
   /** Value counts of a column's codes (-1 = null), for the load partial. */
-  stats(codes: Int32Array, rows: number): StringColumnStats {
+  stats(codes: CodeArray, rows: number): StringColumnStats {
     return stringStats(codes, rows, this.size, this.offsets, this.bytes);
   }
 }

@@ -6,15 +6,16 @@
  *
  * Each partition dictionary code is mapped once to its final feature index, so the row
  * loops do only array lookups. A first pass validates rows and decides their split (so the
- * blocks are allocated exactly sized), a second writes them. Invalid values follow
+ * blocks are allocated exactly sized, in the narrowest storage their values allow: see
+ * allocateDesignBlock), a second writes them. Invalid values follow
  * handleInvalid (error names file, row id, column and value; skip drops the row; keep uses
  * the extra category). Within a row the label is checked first, then the inputs in vector
  * order; the first invalid one decides.
  */
 import { DataError, KindlingError } from '../errors.js';
 import type { ColumnBatch, NumericColumn, StringColumn } from '../columnar/column-batch.js';
-import type { DesignBlock } from '../columnar/design-block.js';
-import { sharedFloat64, sharedInt32 } from '../columnar/shared-arrays.js';
+import { allocateDesignBlock, type DesignBlock } from '../columnar/design-block.js';
+import { fitsInt32 } from '../columnar/shared-arrays.js';
 import { dictionaryValue } from '../columnar/string-dictionary.js';
 import type { EncodePartial, EncodingPlan } from '../tasks.js';
 import { splitDraw } from '../ml/random-split.js';
@@ -78,6 +79,7 @@ export function encodePartition(batch: ColumnBatch, plan: EncodingPlan, fileName
   let trainRows = 0;
   let testRows = 0;
   let skippedRows = 0;
+  let integralNumeric = true;
   rows: for (let r = 0; r < n; r++) {
     label[r] = labelOf(r);
     if (weight !== undefined) weight[r] = weightOf!(r);
@@ -100,7 +102,10 @@ export function encodePartition(batch: ColumnBatch, plan: EncodingPlan, fileName
     for (const { name, col } of numerics) {
       const x = col.values[r]!;
       const isNull = col.nulls !== null && col.nulls[r] === 1;
-      if (!isNull && !Number.isNaN(x)) continue;
+      if (!isNull && !Number.isNaN(x)) {
+        if (integralNumeric && !fitsInt32(x)) integralNumeric = false;
+        continue;
+      }
       if (skipNumeric) {
         skippedRows++;
         continue rows;
@@ -126,8 +131,14 @@ export function encodePartition(batch: ColumnBatch, plan: EncodingPlan, fileName
   // A partition whose weights are all exactly 1 is stored unweighted: weight 1 is the
   // identity, and the unweighted kernels then give the same bits as no weight column at all.
   const weighted = weight !== undefined && weight.some((w, r) => w !== 1 && fate[r] !== SKIP);
-  const train = allocateBlock(trainRows, numNum, numCat, weighted);
-  const test = allocateBlock(testRows, numNum, numCat, weighted);
+  let maxFeatureIndex = -1;
+  for (const h of oneHots) {
+    maxFeatureIndex = Math.max(maxFeatureIndex, h.nullIndex);
+    for (const v of h.codeMap) if (v > maxFeatureIndex) maxFeatureIndex = v;
+  }
+  const storage = { integralNumeric, maxFeatureIndex, maxClass: (plan.numClasses ?? 2) - 1, weighted };
+  const train = allocateDesignBlock(trainRows, numNum, numCat, storage);
+  const test = allocateDesignBlock(testRows, numNum, numCat, storage);
 
   // Pass 2: write the kept rows.
   let ti = 0;
@@ -234,18 +245,5 @@ function weightReader(batch: ColumnBatch, plan: EncodingPlan, fileName: string):
         value: isNull ? null : String(w),
       },
     );
-  };
-}
-
-function allocateBlock(numRows: number, numNumeric: number, numCategorical: number, weighted = false): DesignBlock {
-  return {
-    ...(weighted ? { weight: sharedFloat64(numRows) } : {}),
-    numRows,
-    rowIds: sharedFloat64(numRows),
-    label: sharedFloat64(numRows),
-    numeric: sharedFloat64(numRows * numNumeric),
-    numNumeric,
-    categorical: sharedInt32(numRows * numCategorical),
-    numCategorical,
   };
 }

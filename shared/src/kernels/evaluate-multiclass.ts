@@ -100,7 +100,7 @@ export function evaluateMulticlassBlock(
     confusion,
     logLossSum,
     ...(probability !== undefined
-      ? { predictions: { rowIds: block.rowIds.slice(), label: block.label.slice(), probability, prediction: prediction! } }
+      ? { predictions: { rowIds: block.rowIds.slice(), label: Float64Array.from(block.label), probability, prediction: prediction! } }
       : {}),
   };
 }

@@ -9,6 +9,8 @@
  * are spliced into the source. THREADING: pure; runs on the worker thread of the task.
  */
 
+import type { CategoricalIndices, ClassLabels, NumericValues } from '../columnar/design-block.js';
+
 /**
  * One pass over the rows. `b` has numFeatures + 1 entries (last = the +0 spare); `w` holds the
  * numeric coefficients in block order. Writes each row's score into posScores or negScores by
@@ -16,9 +18,9 @@
  * [#pos, #neg, tp, fp, tn, fn, log-loss sum, index of a NaN-score row or -1].
  */
 export type EvaluateRowLoop = (
-  num: Float64Array,
-  cat: Int32Array,
-  label: Float64Array,
+  num: NumericValues,
+  cat: CategoricalIndices,
+  label: ClassLabels,
   n: number,
   b: Float64Array,
   w: Float64Array,
@@ -39,9 +41,12 @@ const MAX_UNROLLED_INPUTS = 64;
 
 const loops = new Map<string, EvaluateRowLoop>();
 
-/** The row loop for blocks with `k` numeric and `c` categorical inputs per row. */
-export function evaluateRowLoop(k: number, c: number): EvaluateRowLoop {
-  const key = `${k},${c}`;
+/**
+ * The row loop for blocks with `k` numeric and `c` categorical inputs per row in the storage
+ * `storage` names (storageKey): one loop per storage keeps each loop's array reads monomorphic.
+ */
+export function evaluateRowLoop(k: number, c: number, storage: string): EvaluateRowLoop {
+  const key = `${k},${c},${storage}`;
   let loop = loops.get(key);
   if (loop === undefined) {
     loop = generate(k, c);

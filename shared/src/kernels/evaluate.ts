@@ -10,7 +10,7 @@
  * dot product in input order, then + intercept (Spark's sparse dot, for one-hot-first layouts).
  */
 import { KindlingError } from '../errors.js';
-import type { DesignBlock } from '../columnar/design-block.js';
+import { storageKey, type DesignBlock } from '../columnar/design-block.js';
 import type { EvaluatePartial } from '../tasks.js';
 import { evaluateRowLoop } from './evaluate-row-loop.js';
 import { sortScoresAscending } from './score-sort.js';
@@ -76,7 +76,7 @@ export function evaluateBlock(
   const b = new Float64Array(beta.length + 1);
   b.set(beta);
   const out = new Float64Array(8);
-  evaluateRowLoop(k, c)(
+  evaluateRowLoop(k, c, storageKey(block))(
     num,
     cat,
     label,

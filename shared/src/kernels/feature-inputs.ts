@@ -7,6 +7,7 @@
  */
 import { DataError } from '../errors.js';
 import { columnAt, type ColumnBatch, type NumericColumn, type StringColumn } from '../columnar/column-batch.js';
+import type { CodeArray } from '../columnar/shared-arrays.js';
 import { dictionaryValue } from '../columnar/string-dictionary.js';
 import type { OneHotFeatureInput } from '../tasks.js';
 
@@ -16,7 +17,7 @@ export const UNSEEN = -2;
 /** A one-hot input resolved against this partition's dictionary. */
 export interface ResolvedOneHot {
   readonly input: OneHotFeatureInput;
-  readonly codes: Int32Array;
+  readonly codes: CodeArray;
   readonly column: StringColumn;
   /** Final feature index per dictionary code: a slot, -1 (dropped category) or UNSEEN. */
   readonly codeMap: Int32Array;

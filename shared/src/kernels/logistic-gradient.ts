@@ -12,7 +12,7 @@
  * two integers are spliced into the generated source. Wide blocks use the plain loop.
  */
 import { KindlingError } from '../errors.js';
-import type { DesignBlock } from '../columnar/design-block.js';
+import { storageKey, type CategoricalIndices, type ClassLabels, type DesignBlock, type NumericValues } from '../columnar/design-block.js';
 import type { GradientPartial } from '../tasks.js';
 
 /**
@@ -21,9 +21,9 @@ import type { GradientPartial } from '../tasks.js';
  * gradient sums and `out` the loss and intercept-gradient sums.
  */
 type RowLoop = (
-  num: Float64Array,
-  cat: Int32Array,
-  label: Float64Array,
+  num: NumericValues,
+  cat: CategoricalIndices,
+  label: ClassLabels,
   n: number,
   b: Float64Array,
   w: Float64Array,
@@ -115,8 +115,9 @@ const plainLoop =
     out[1] = interceptGrad;
   };
 
-function rowLoop(k: number, c: number): RowLoop {
-  const key = `${k},${c}`;
+/** One loop per input counts and storage (storageKey), so each loop's array reads see one array type. */
+function rowLoop(k: number, c: number, storage: string): RowLoop {
+  const key = `${k},${c},${storage}`;
   let loop = loops.get(key);
   if (loop === undefined) {
     loop = k + c <= MAX_UNROLLED_INPUTS ? generateLoop(k, c) : plainLoop(k, c);
@@ -149,7 +150,7 @@ export function logisticGradient(
   const grad = new Float64Array(numFeatures + 1);
   const g = new Float64Array(k);
   const out = new Float64Array(2);
-  rowLoop(k, c)(block.numeric, block.categorical, block.label, block.numRows, b, w, intercept, grad, g, out);
+  rowLoop(k, c, storageKey(block))(block.numeric, block.categorical, block.label, block.numRows, b, w, intercept, grad, g, out);
   for (let j = 0; j < k; j++) {
     const f = numericIndex[j]!;
     grad[f] = grad[f]! + g[j]!;

@@ -80,7 +80,7 @@ export function sparkSplitKeys(
   return {
     count: n,
     rowIds: block.rowIds,
-    label: block.label,
+    label: Float64Array.from(block.label),
     numFeatures: plan.numFeatures,
     featureOffsets: offsets,
     featureIndices: indices,

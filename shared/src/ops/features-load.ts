@@ -10,7 +10,7 @@
  * job trained from saved features give the one-run job's bits. Without a layout (a vector
  * Spark wrote) every slot is a numeric input.
  */
-import type { DesignBlock } from '../columnar/design-block.js';
+import { narrowDesignBlock, type DesignBlock } from '../columnar/design-block.js';
 import { sharedFloat64, sharedInt32 } from '../columnar/shared-arrays.js';
 import { DataError } from '../errors.js';
 import { readFeatureRows, where } from '../parquet/feature-rows-reader.js';
@@ -147,7 +147,9 @@ export const featuresLoadOp = defineOp({
       categorical: sharedInt32(0),
       numCategorical,
     };
-    const blocks = source.index < params.trainPartitions ? { train: block, test: empty } : { train: empty, test: block };
+    // Built wide (a Float64 label and numeric values), then stored as narrow as the values allow.
+    const narrow = narrowDesignBlock(block);
+    const blocks = source.index < params.trainPartitions ? { train: narrow, test: empty } : { train: empty, test: narrow };
     return { partial: { rows: n, numFeatures, maxLabel, weighted: rows.weight !== null }, blocks };
   },
   merge: (parts) => parts,

@@ -21,7 +21,7 @@ import { getTreePath } from 'hyparquet/src/schema.js';
 import { DataError, KindlingError } from '../errors.js';
 import type { Schema } from '../columnar/schema.js';
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
-import { sharedFloat64, sharedInt32, sharedUint8 } from '../columnar/shared-arrays.js';
+import { sharedFloat64, sharedUint8, toSharedCodes, toSharedNumbers } from '../columnar/shared-arrays.js';
 import { numericStats } from '../csv/batch-statistics.js';
 import { StringDictionaryBuilder } from '../csv/string-dictionary-builder.js';
 import type { ColumnStats, LoadPartial, PartitionSource } from '../tasks.js';
@@ -223,8 +223,9 @@ class ColumnSink {
     private readonly rows: number,
   ) {
     const isString = col.type === 'string';
-    this.values = isString ? null : sharedFloat64(rows);
-    this.codes = isString ? sharedInt32(rows) : null;
+    // Filled here, then copied into shared storage as narrow as the values allow (finish).
+    this.values = isString ? null : new Float64Array(rows);
+    this.codes = isString ? new Int32Array(rows) : null;
     this.dict = isString ? new StringDictionaryBuilder(64) : null;
   }
 
@@ -292,11 +293,15 @@ class ColumnSink {
   finish(): { column: Column; stat: ColumnStats } {
     if (this.values !== null) {
       return {
-        column: { kind: 'numeric', values: this.values, nulls: this.nulls },
+        column: { kind: 'numeric', values: toSharedNumbers(this.values, this.rows), nulls: this.nulls },
         stat: numericStats(this.values, this.nulls, this.rows),
       };
     }
-    return { column: { kind: 'string', codes: this.codes!, dict: this.dict!.toShared() }, stat: this.dict!.stats(this.codes!, this.rows) };
+    const dict = this.dict!.toShared();
+    return {
+      column: { kind: 'string', codes: toSharedCodes(this.codes!, dict.size, this.rows), dict },
+      stat: this.dict!.stats(this.codes!, this.rows),
+    };
   }
 }
 

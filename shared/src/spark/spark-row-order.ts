@@ -9,6 +9,7 @@
  */
 import { KindlingError } from '../errors.js';
 import type { StringDictionary } from '../columnar/string-dictionary.js';
+import type { CodeArray } from '../columnar/shared-arrays.js';
 
 /**
  * An ML vector in VectorUDT's layout. `type` 0 is sparse (`size`, `indices`, `values` = the
@@ -97,7 +98,7 @@ export function dictionaryUtf8Ranks(dict: StringDictionary): Int32Array {
  * A 'string' sort-key column from a dictionary-encoded column (codes[i] = -1 for null). Ranks
  * are only comparable within one call, so rank all rows being sorted together in one dictionary.
  */
-export function stringSortKey(codes: Int32Array, dict: StringDictionary): SortKeyColumn {
+export function stringSortKey(codes: CodeArray, dict: StringDictionary): SortKeyColumn {
   const byCode = dictionaryUtf8Ranks(dict);
   const ranks = new Int32Array(codes.length);
   for (let i = 0; i < codes.length; i++) {

@@ -27,6 +27,7 @@ export function makeSchemaKit(z: typeof Zod) {
   const float64Array = z.custom<Float64Array>((v) => v instanceof Float64Array, { error: 'expected Float64Array' });
   const int32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, { error: 'expected Int32Array' });
   const uint8Array = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'expected Uint8Array' });
+  const int16Array = z.custom<Int16Array>((v) => v instanceof Int16Array, { error: 'expected Int16Array' });
   const strings = z.array(z.string()).readonly();
 
   const wireError = z.object({
@@ -193,13 +194,13 @@ export function makeSchemaKit(z: typeof Zod) {
     .object({
       numRows: count,
       rowIds: float64Array,
-      /** Class index 0..K−1 (0 or 1 for binomial jobs). */
-      label: float64Array,
+      /** Class index 0..K−1 (0 or 1 for binomial jobs); storage: columnar/design-block.ts. */
+      label: z.union([float64Array, uint8Array]),
       /** Row-major numRows × numNumeric values of the numeric inputs, in assembler order. */
-      numeric: float64Array,
+      numeric: z.union([float64Array, int32Array]),
       numNumeric: count,
       /** Row-major numRows × numCategorical feature indices (or -1). */
-      categorical: int32Array,
+      categorical: z.union([int32Array, int16Array]),
       numCategorical: count,
       /** Instance weights (pipeline.weight), finite and >= 0; absent means weight 1 for every row. */
       weight: float64Array.optional(),

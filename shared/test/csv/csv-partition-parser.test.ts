@@ -56,7 +56,7 @@ t.test('csv-partition-parser: reads bank.csv into the documented schema, rows an
   const sum = r.batches.reduce((a, b) => {
     const col = b.columns[ageCol]!;
     if (col.kind !== 'numeric') return a;
-    return a + col.values.reduce((x, y) => x + y, 0);
+    return a + Array.from(col.values).reduce((x, y) => x + y, 0);
   }, 0);
   t.ok(Math.abs(sum / 11162 - 41.231947679627304) < 1e-12, `mean age ${sum / 11162}`);
   const last = r.batches[r.batches.length - 1]!;
@@ -80,7 +80,9 @@ t.test('csv-partition-parser: returns SharedArrayBuffer-backed, exactly sized co
   t.equal(batch.rowIds[0], 100);
   for (const [i, col] of batch.columns.entries()) {
     if (col.kind === 'numeric') {
-      t.ok(col.values.buffer instanceof SharedArrayBuffer && col.values.buffer.byteLength === 11162 * 8, `${names[i]} values`);
+      // bank.csv's numeric columns are all integers: 4 bytes a value, as Spark's IntegerType.
+      t.ok(col.values instanceof Int32Array, `${names[i]} stored as Int32Array`);
+      t.ok(col.values.buffer instanceof SharedArrayBuffer && col.values.buffer.byteLength === 11162 * 4, `${names[i]} values`);
       t.equal(col.nulls, null, 'no null mask without nulls');
       const st = partial.columns[i]!;
       if (st.kind !== 'numeric') throw new CsvParseError('wrong stats kind', '', 0, i, 0);
@@ -93,7 +95,9 @@ t.test('csv-partition-parser: returns SharedArrayBuffer-backed, exactly sized co
       t.ok(Math.abs(st.mean - mean) < 1e-9 * Math.max(1, Math.abs(mean)), `${names[i]} mean`);
       t.ok(Math.abs(st.m2 - m2) < 1e-9 * Math.max(1, m2), `${names[i]} m2`);
     } else {
-      t.ok(col.codes.buffer instanceof SharedArrayBuffer && col.codes.buffer.byteLength === 11162 * 4);
+      // Every bank.csv dictionary holds under 128 values: 1 byte a code.
+      t.ok(col.codes instanceof Int8Array, `${names[i]} codes stored as Int8Array`);
+      t.ok(col.codes.buffer instanceof SharedArrayBuffer && col.codes.buffer.byteLength === 11162);
       t.ok(col.dict.bytes.buffer instanceof SharedArrayBuffer && col.dict.offsets.buffer instanceof SharedArrayBuffer);
       t.equal(col.dict.offsets.length, col.dict.size + 1);
       t.equal(col.dict.bytes.length, col.dict.offsets[col.dict.size]);
@@ -108,6 +112,53 @@ t.test('csv-partition-parser: returns SharedArrayBuffer-backed, exactly sized co
   }
   const job = partial.columns[1]!;
   t.ok(job.kind === 'string' && job.counts[job.values.indexOf('management')] === 2566, 'job=management counted 2566 times');
+});
+
+t.test(
+  'csv-partition-parser: a numeric column is stored in 4 bytes only when every value is an int32 that reads back the same',
+  async (t) => {
+    const schema: Schema = [
+      { name: 'whole', type: 'double' },
+      { name: 'fraction', type: 'double' },
+      { name: 'withNull', type: 'int' },
+      { name: 'negZero', type: 'double' },
+      { name: 'big', type: 'long' },
+      { name: 'small', type: 'long' },
+    ];
+    const names = schema.map((f) => f.name);
+    const csv = enc.encode('1.0,1.5,1,0.0,2147483648,-2147483648\n-3,2,,-0.0,1,7\n');
+    const { batch } = parsePartition(csv, source(csv, names), DEFAULT_CSV_OPTIONS, schema, 0, 2);
+    const kinds = batch.columns.map((c) => (c.kind === 'numeric' ? c.values.constructor.name : c.kind));
+    t.same(kinds, ['Int32Array', 'Float64Array', 'Float64Array', 'Float64Array', 'Float64Array', 'Int32Array']);
+    const values = batch.columns.map((c) => (c.kind === 'numeric' ? Array.from(c.values) : []));
+    t.same(values[0], [1, -3]);
+    t.ok(Object.is(values[3]![1], -0), '-0.0 keeps its sign');
+    t.same(values[5], [-2147483648, 7]);
+  },
+);
+
+t.test('csv-partition-parser: string codes take 1, 2 or 4 bytes as the partition dictionary size asks', async (t) => {
+  const schema: Schema = [
+    { name: 'key', type: 'string' },
+    { name: 'n', type: 'int' },
+  ];
+  for (const [distinct, kind] of [
+    [127, 'Int8Array'],
+    [128, 'Int16Array'],
+    [32767, 'Int16Array'],
+    [32768, 'Int32Array'],
+  ] as const) {
+    const lines = Array.from({ length: distinct }, (_, i) => `k${i},1`);
+    lines.push(',1');
+    lines.push('k0,1');
+    const csv = enc.encode(lines.join('\n') + '\n');
+    const { batch } = parsePartition(csv, source(csv, ['key', 'n']), DEFAULT_CSV_OPTIONS, schema, 0, 1);
+    const col = batch.columns[0]!;
+    if (col.kind !== 'string') throw new Error('expected a string column');
+    t.equal(col.codes.constructor.name, kind, `${distinct} distinct values`);
+    t.equal(col.dict.size, distinct);
+    t.same([col.codes[distinct - 1], col.codes[distinct], col.codes[distinct + 1]], [distinct - 1, -1, 0], 'last code, the null, a repeat');
+  }
 });
 
 t.test('csv-partition-parser: FAILFAST names file, line and column', async (t) => {

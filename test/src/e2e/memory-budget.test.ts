@@ -20,9 +20,9 @@ import { runOnCluster } from '../harness/run-cluster.js';
 const scratch = mkdtempSync(join(tmpdir(), 'kindling-memory-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
 
-// 6 partitions of the bank file cache ~1.3 MB (rows, then train/test design blocks); 400 kB
-// holds about a third of it, so every L-BFGS iteration evicts and rebuilds.
-const BUDGET = 400_000;
+// 6 partitions of the bank file cache ~0.58 MB in narrow storage (rows, then train/test design blocks); 240 kB
+// holds about 40 % of it, so every L-BFGS iteration evicts and rebuilds.
+const BUDGET = 240_000;
 const CONF = { 'input.partitions': '6', 'model.maxIter': '15' };
 const spec = (name: string, conf: Record<string, string> = {}): Promise<JobSpec> =>
   parseJobSpecFile(bankJob, { output: join(scratch, name), conf: { ...CONF, ...conf } });

@@ -34,11 +34,13 @@ t.test('storage: cached blocks per partition and executor, with sizes computed f
     rowCounts: { train: number; test: number };
     features: { numeric: string[]; categorical: string[] };
     partitions: unknown[];
+    storage: { totalBytes: Record<string, number> };
   };
   const partitions = run.partitions.length;
-  // A design block holds rowIds and labels (Float64), the numeric inputs (Float64, row-major)
-  // and one Int32 feature index per categorical input (design-block.ts).
-  const rowBytes = 8 + 8 + 8 * run.features.numeric.length + 4 * run.features.categorical.length;
+  // A design block holds rowIds (Float64), labels (Uint8: two classes), the numeric inputs
+  // (Int32, row-major: every bank.csv number is an integer) and one Int16 feature index per
+  // categorical input (design-block.ts, narrow storage).
+  const rowBytes = 8 + 1 + 4 * run.features.numeric.length + 2 * run.features.categorical.length;
 
   const ui = await WebUi.start({ store, runId: 'bank', port: 0 });
   t.teardown(() => ui.close());
@@ -56,6 +58,7 @@ t.test('storage: cached blocks per partition and executor, with sizes computed f
     t.equal(d.numPartitions, partitions, `${name}: the job's partition count`);
     t.equal(d.numCachedPartitions, partitions, `${name}: every partition cached`);
     t.equal(d.memoryUsed, rows * rowBytes, `${name}: ${rows} rows × ${rowBytes} bytes`);
+    t.equal(run.storage.totalBytes[name], d.memoryUsed, `${name}: run.json's storage reports the same bytes`);
     const detail = await api<RddInfo>(`storage/rdd/${d.id}`);
     t.equal(detail.partitions?.length, partitions);
     t.equal(
