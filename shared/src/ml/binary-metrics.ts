@@ -16,7 +16,7 @@
  */
 import { KindlingError } from '../errors.js';
 import type { EvaluatePartial } from '../tasks.js';
-import { mergeScoreCounts, type ScoreCounts } from './score-merge.js';
+import { mergeScoreCounts, streamScoreCounts, type ScoreCounts } from './score-merge.js';
 
 export { mergeScoreCounts, type ScoreCounts } from './score-merge.js';
 
@@ -74,6 +74,11 @@ export interface BinaryMetrics {
 export interface BinaryMetricsOptions {
   /** 0 = exact (every distinct score is a threshold); > 0 = Spark's down-sampling to about numBins points. */
   readonly numBins: number;
+  /**
+   * false: build the merged list in memory even where it could be streamed into the sums (the
+   * same bits either way; tests and scripts/bench/auc-merge.mjs compare the two). Default true.
+   */
+  readonly stream?: boolean;
 }
 
 /** Largest number of points kept in the plotted curves. */
@@ -108,6 +113,152 @@ export function binScoreCounts(counts: ScoreCounts, numBins: number): ScoreCount
     negatives[b] = q;
   }
   return { scores, positives, negatives };
+}
+
+/** The curves of a merged score list: its length, both areas and the thinned points. */
+interface Curves {
+  readonly n: number;
+  readonly areaUnderROC: number;
+  readonly areaUnderPR: number;
+  readonly roc: RocPoint[];
+  readonly pr: PrPoint[];
+}
+
+/** A curve point from the counts cumulated down to a score. */
+function curvePoint(cumPos: number, cumNeg: number, totalPos: number, totalNeg: number): { fpr: number; tpr: number; precision: number } {
+  return {
+    fpr: totalNeg === 0 ? 0 : cumNeg / totalNeg,
+    tpr: totalPos === 0 ? 0 : cumPos / totalPos,
+    precision: cumPos + cumNeg === 0 ? 1 : cumPos / (cumPos + cumNeg),
+  };
+}
+
+/**
+ * The trapezoid sums of both curves over the merged points, added one point at a time in
+ * curve order: the ROC and PR sums each keep their own accumulator, so the bits are those of
+ * the former three passes. `onPoint` sees each point's index and figures, for plotting.
+ */
+class CurveSums {
+  areaUnderROC = 0;
+  private prArea = 0;
+  private px = 0;
+  private py = 0;
+  private prevPrecision = NaN;
+  private firstTpr = NaN;
+  firstPrecision = NaN;
+  private cumPos = 0;
+  private cumNeg = 0;
+  n = 0;
+
+  constructor(
+    private readonly totalPos: number,
+    private readonly totalNeg: number,
+    private readonly onPoint?: (i: number, score: number, fpr: number, tpr: number, precision: number) => void,
+  ) {}
+
+  add(score: number, positives: number, negatives: number): void {
+    this.cumPos += positives;
+    this.cumNeg += negatives;
+    // curvePoint's figures, inline: no object per point on a 7M-point curve.
+    const cumPos = this.cumPos;
+    const cumNeg = this.cumNeg;
+    const fpr = this.totalNeg === 0 ? 0 : cumNeg / this.totalNeg;
+    const tpr = this.totalPos === 0 ? 0 : cumPos / this.totalPos;
+    const precision = cumPos + cumNeg === 0 ? 1 : cumPos / (cumPos + cumNeg);
+    // ROC: (0,0), points, (1,1), summed in curve order.
+    this.areaUnderROC += trapezoid(this.px, this.py, fpr, tpr);
+    // PR: the curve's own segments first; the prepended (0, first precision) one is added last.
+    if (this.n === 0) {
+      this.firstPrecision = precision;
+      this.firstTpr = tpr;
+    } else this.prArea += trapezoid(this.py, this.prevPrecision, tpr, precision);
+    this.onPoint?.(this.n, score, fpr, tpr, precision);
+    this.px = fpr;
+    this.py = tpr;
+    this.prevPrecision = precision;
+    this.n++;
+  }
+
+  /** Both areas, once every point is in. */
+  finish(): { areaUnderROC: number; areaUnderPR: number } {
+    const areaUnderROC = this.areaUnderROC + trapezoid(this.px, this.py, 1, 1);
+    const first = this.firstPrecision;
+    return { areaUnderROC, areaUnderPR: this.n === 0 ? NaN : this.prArea + trapezoid(0, first, this.firstTpr, first) };
+  }
+}
+
+/** The thinned curves' merged-point indices: ROC over (0,0), n points, (1,1); PR over (0, p₀), n points. */
+function plotIndices(n: number): { rocAt: number[]; prAt: number[] } {
+  return { rocAt: thinIndices(n + 2, MAX_PLOT_POINTS), prAt: n === 0 ? [] : thinIndices(n + 1, MAX_PLOT_POINTS) };
+}
+
+/** Curves over a merged (and maybe binned) list held in memory: one pass, points picked up as they pass. */
+function builtCurves(points: ScoreCounts): Curves {
+  const n = points.scores.length;
+  let totalPos = 0;
+  let totalNeg = 0;
+  for (let i = 0; i < n; i++) {
+    totalPos += points.positives[i]!;
+    totalNeg += points.negatives[i]!;
+  }
+  const { rocAt, prAt } = plotIndices(n);
+  const roc: RocPoint[] = [{ fpr: 0, tpr: 0 }];
+  const pr: PrPoint[] = [];
+  let ri = 1;
+  let pi = 1;
+  const sums = new CurveSums(totalPos, totalNeg, (i, score, fpr, tpr, precision) => {
+    if (i === 0) pr.push({ recall: 0, precision });
+    if (rocAt[ri] === i + 1) {
+      roc.push({ fpr, tpr, threshold: score });
+      ri++;
+    }
+    if (prAt[pi] === i + 1) {
+      pr.push({ recall: tpr, precision, threshold: score });
+      pi++;
+    }
+  });
+  for (let i = 0; i < n; i++) sums.add(points.scores[i]!, points.positives[i]!, points.negatives[i]!);
+  roc.push({ fpr: 1, tpr: 1 });
+  return { n, ...sums.finish(), roc, pr };
+}
+
+/**
+ * The same curves with the merge streamed into the sums (streamScoreCounts): the merged list
+ * is never held, and the ~400 plotted points are found again afterwards. Undefined where the
+ * stream does not apply (weighted counts, fewer than two parts, a ±0 tie).
+ */
+function streamedCurves(parts: readonly ScoreCounts[]): Curves | undefined {
+  // Integer counts (the stream's condition) sum exactly in any order: the totals need no merge.
+  let totalPos = 0;
+  let totalNeg = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.positives.length; i++) totalPos += p.positives[i]!;
+    for (let i = 0; i < p.negatives.length; i++) totalNeg += p.negatives[i]!;
+  }
+  const sums = new CurveSums(totalPos, totalNeg);
+  const merged = streamScoreCounts(parts, (score, positives, negatives) => sums.add(score, positives, negatives));
+  if (merged === undefined) return undefined;
+  const n = merged.length;
+  const { rocAt, prAt } = plotIndices(n);
+  const interior = (at: number[], last: number): number[] => at.filter((j) => j >= 1 && j <= last).map((j) => j - 1);
+  const wanted = [...new Set([...interior(rocAt, n), ...interior(prAt, n)])].sort((a, b) => a - b);
+  const found = new Map(merged.pointsAt(wanted).map((p, k) => [wanted[k]!, p]));
+  const figures = (i: number): { score: number; fpr: number; tpr: number; precision: number } => {
+    const p = found.get(i)!;
+    return { score: p.score, ...curvePoint(p.cumPositives, p.cumNegatives, totalPos, totalNeg) };
+  };
+  const roc: RocPoint[] = rocAt.map((j) => {
+    if (j === 0) return { fpr: 0, tpr: 0 };
+    if (j === n + 1) return { fpr: 1, tpr: 1 };
+    const f = figures(j - 1);
+    return { fpr: f.fpr, tpr: f.tpr, threshold: f.score };
+  });
+  const pr: PrPoint[] = prAt.map((j) => {
+    if (j === 0) return { recall: 0, precision: sums.firstPrecision };
+    const f = figures(j - 1);
+    return { recall: f.tpr, precision: f.precision, threshold: f.score };
+  });
+  return { n, ...sums.finish(), roc, pr };
 }
 
 /** Evenly spaced indices of a curve of length n, first and last always kept. */
@@ -152,65 +303,8 @@ export function binaryClassificationMetrics(parts: readonly EvaluatePartial[], o
     fn += p.fn;
     logLossSum += p.logLossSum;
   }
-  const points = binScoreCounts(mergeScoreCounts(parts), opts.numBins);
-  const n = points.scores.length;
-
-  let totalPos = 0;
-  let totalNeg = 0;
-  for (let i = 0; i < n; i++) {
-    totalPos += points.positives[i]!;
-    totalNeg += points.negatives[i]!;
-  }
-  // One pass over the curve, no per-point arrays (7M+ points at 10M rows): the ROC and PR
-  // sums each keep their own accumulator and curve order, so the bits are as with the
-  // former three passes; the plotted points are picked up at their thinned indices.
-  const rocAll = n + 2;
-  const rocAt = thinIndices(rocAll, MAX_PLOT_POINTS);
-  const prAt = n === 0 ? [] : thinIndices(n + 1, MAX_PLOT_POINTS);
-  const roc: RocPoint[] = [{ fpr: 0, tpr: 0 }];
-  const pr: PrPoint[] = [];
-  let ri = 1;
-  let pi = 1;
-  let areaUnderROC = 0;
-  let prArea = 0;
-  let px = 0;
-  let py = 0;
-  let prevPrecision = NaN;
-  let firstTpr = NaN;
-  let cumPos = 0;
-  let cumNeg = 0;
-  for (let i = 0; i < n; i++) {
-    cumPos += points.positives[i]!;
-    cumNeg += points.negatives[i]!;
-    const fpr = totalNeg === 0 ? 0 : cumNeg / totalNeg;
-    const tpr = totalPos === 0 ? 0 : cumPos / totalPos;
-    const precision = cumPos + cumNeg === 0 ? 1 : cumPos / (cumPos + cumNeg);
-    // ROC: (0,0), points, (1,1), summed in curve order.
-    areaUnderROC += trapezoid(px, py, fpr, tpr);
-    // PR: the curve's own segments first; the prepended (0, first precision) one is added last.
-    if (i === 0) {
-      pr.push({ recall: 0, precision });
-      firstTpr = tpr;
-    } else prArea += trapezoid(py, prevPrecision, tpr, precision);
-    if (rocAt[ri] === i + 1) {
-      roc.push({ fpr, tpr, threshold: points.scores[i]! });
-      ri++;
-    }
-    if (prAt[pi] === i + 1) {
-      pr.push({ recall: tpr, precision, threshold: points.scores[i]! });
-      pi++;
-    }
-    px = fpr;
-    py = tpr;
-    prevPrecision = precision;
-  }
-  areaUnderROC += trapezoid(px, py, 1, 1);
-  roc.push({ fpr: 1, tpr: 1 });
-  let areaUnderPR = NaN;
-  if (n > 0) {
-    const first = pr[0]!.precision;
-    areaUnderPR = prArea + trapezoid(0, first, firstTpr, first);
-  }
+  const curves = opts.numBins === 0 && opts.stream !== false ? streamedCurves(parts) : undefined;
+  const { n, areaUnderROC, areaUnderPR, roc, pr } = curves ?? builtCurves(binScoreCounts(mergeScoreCounts(parts), opts.numBins));
 
   // Threshold metrics, Spark MulticlassMetrics: only labels that occur are averaged over.
   const positives = tp + fn;

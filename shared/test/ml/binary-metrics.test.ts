@@ -292,3 +292,43 @@ t.test('binary-metrics: the k-way merge and one-pass curves give the former bits
     t.equal(binned.areaUnderPR, refBinned.pr, `${partsCount} parts: binned PR area bit for bit`);
   }
 });
+
+t.test('binary-metrics: the merge streamed into the curve sums gives the metrics and curves of the built merged list', async (t) => {
+  let seed = 7;
+  const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const partsOf = (partsCount: number, rows: number, score: () => number): EvaluatePartial[] =>
+    Array.from({ length: partsCount }, () =>
+      partialOf(Array.from({ length: Math.ceil(rows / partsCount) }, () => [score(), rand() < 0.4 ? 1 : 0] as [number, number])),
+    );
+  const weighted = (parts: EvaluatePartial[]): EvaluatePartial[] =>
+    parts.map((p) => ({
+      ...p,
+      positives: p.positives.map((v) => v * 0.3),
+      negatives: p.negatives.map((v) => v * 0.7),
+      weightSum: p.count,
+    }));
+  const zeros = [0, -0, 0].map((z) => ({
+    ...partialOf([[1, 1]]),
+    scores: Float64Array.of(1, z),
+    positives: Float64Array.of(1, 1),
+    negatives: Float64Array.of(0, 1),
+  }));
+  const cases: [string, EvaluatePartial[]][] = [
+    ['distinct scores, 50 parts, many buckets', partsOf(50, 60000, () => rand() * 8 - 4)],
+    ['coarse scores tied across parts', partsOf(30, 40000, () => Math.round(rand() * 4000) / 100)],
+    ['one part', partsOf(1, 5000, () => rand())],
+    ['fractional (weighted) counts: not streamed', weighted(partsOf(12, 20000, () => Math.round(rand() * 300) / 10))],
+    ['+0 tied with -0 across parts: streamed, then built', zeros],
+    ['fewer points than the plot keeps', partsOf(4, 60, () => Math.round(rand() * 20))],
+  ];
+  for (const [name, parts] of cases) {
+    const streamed = binaryClassificationMetrics(parts, { numBins: 0 });
+    const built = binaryClassificationMetrics(parts, { numBins: 0, stream: false });
+    t.same(streamed, built, name);
+    t.ok(
+      Object.is(streamed.areaUnderROC, built.areaUnderROC) && Object.is(streamed.areaUnderPR, built.areaUnderPR),
+      `${name}: areas bit for bit`,
+    );
+    t.ok(streamed.roc.length <= MAX_PLOT_POINTS && streamed.pr.length <= MAX_PLOT_POINTS, `${name}: thinned`);
+  }
+});

@@ -5,7 +5,7 @@
  * round otherwise (fractional weights tied across three or more parts, +0 tied with −0).
  */
 import t from 'tap';
-import { bucketMerge, heapMerge, mergeScoreCounts, type ScoreCounts } from '../../src/ml/score-merge.js';
+import { bucketMerge, heapMerge, mergeScoreCounts, streamScoreCounts, type ScoreCounts } from '../../src/ml/score-merge.js';
 
 const bits = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const sameBits = (a: ScoreCounts, b: ScoreCounts): boolean =>
@@ -102,4 +102,54 @@ t.test('score-merge: +0 tied with −0 across parts hands over to the heap', asy
   const b = { scores: Float64Array.of(-0, -1), positives: Float64Array.of(0, 1), negatives: Float64Array.of(1, 0) };
   t.equal(bucketMerge([a, b], 4), undefined);
   t.ok(sameBits(mergeScoreCounts([a, b]), heapMerge([a, b], 4)));
+});
+
+t.test('score-merge: the streamed merge emits the merged list and finds any of its points again', async (t) => {
+  const rand = seeded(99);
+  const label = (): [number, number] => (rand() < 0.4 ? [1, 0] : [0, 1]);
+  const shapes: [string, number, number, () => number][] = [
+    ['continuous margins', 40, 3000, () => rand() * 8 - 4],
+    ['coarse scores tied across parts', 64, 2000, () => Math.round(rand() * 400) / 16],
+    ['very few distinct scores', 9, 5000, () => Math.floor(rand() * 5)],
+  ];
+  for (const [name, k, rows, score] of shapes) {
+    const parts = Array.from({ length: k }, () =>
+      partOf(Array.from({ length: rows }, () => [score(), ...label()] as [number, number, number])),
+    );
+    const ref = mergeScoreCounts(parts);
+    const got: number[][] = [[], [], []];
+    const streamed = streamScoreCounts(parts, (s, p, q) => {
+      got[0]!.push(s);
+      got[1]!.push(p);
+      got[2]!.push(q);
+    });
+    if (streamed === undefined) {
+      t.fail(`${name}: integer counts should stream`);
+      continue;
+    }
+    t.ok(
+      sameBits({ scores: Float64Array.from(got[0]!), positives: Float64Array.from(got[1]!), negatives: Float64Array.from(got[2]!) }, ref),
+      `${name}: emitted points`,
+    );
+    t.equal(streamed.length, ref.scores.length);
+    const at = [0, 1, Math.floor(ref.scores.length / 3), ref.scores.length - 2, ref.scores.length - 1];
+    const points = streamed.pointsAt(at);
+    at.forEach((i, j) => {
+      let cp = 0;
+      let cn = 0;
+      for (let r = 0; r <= i; r++) {
+        cp += ref.positives[r]!;
+        cn += ref.negatives[r]!;
+      }
+      t.same(points[j], { score: ref.scores[i], cumPositives: cp, cumNegatives: cn }, `${name}: point ${i}`);
+    });
+  }
+  const fractional = [partOf([[1, 0.5, 0]]), partOf([[2, 0, 0.25]])];
+  let emitted = 0;
+  t.equal(
+    streamScoreCounts(fractional, () => emitted++),
+    undefined,
+    'fractional counts are not streamed',
+  );
+  t.equal(emitted, 0, 'and nothing was emitted');
 });
