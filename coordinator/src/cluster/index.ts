@@ -14,5 +14,5 @@ export { ClusterBackend, type ClusterBackendOptions } from './cluster-backend.js
 export { ExecutorRegistry, type ExecutorConnector, type ExecutorRegistryOptions } from './executor-registry.js';
 export { TaskLauncher, type TaskLauncherOptions } from './task-launcher.js';
 export { RemoteExecutorClient, type TaskTraffic } from './remote-executor-client.js';
-export { InputServer, type JobInputs } from './input-server.js';
+export { InputServer, type JobInputs, type ServedFile } from './input-server.js';
 export type { ExecutorMembership, MembershipChange } from './executor-membership.js';

@@ -27,13 +27,23 @@ import type { Logger } from '../logger.js';
 
 /** The part of the input server the task launcher needs: allow a job's files to be served. */
 export interface JobInputs {
-  /** Allows executors to fetch ranges of each of `files` (a plan's input files) for `jobId` (idempotent). */
-  serveJob(jobId: JobId, files: readonly string[]): void;
+  /**
+   * Allows executors to fetch ranges of each of `files` (a plan's input files, with the size the
+   * plan was made from) for `jobId` (idempotent).
+   */
+  serveJob(jobId: JobId, files: readonly ServedFile[]): void;
+}
+
+/** A file of a job's plan and its size when the plan was made. */
+export interface ServedFile {
+  readonly path: string;
+  readonly size: number;
 }
 
 /** Answers fetch-range for the input files of this driver's jobs. */
 export class InputServer implements JobInputs {
-  private readonly files = new Map<JobId, Set<string>>();
+  /** Per job, each servable file and its size in the job's plan. */
+  private readonly files = new Map<JobId, Map<string, number>>();
   private readonly subscription: Subscription;
   private closed = false;
   /** Bytes of ranges sent to executors so far (for the driver's metrics). */
@@ -50,10 +60,10 @@ export class InputServer implements JobInputs {
   }
 
   /** Allows executors to fetch ranges of each of `files` for `jobId` (idempotent; a later plan version may add files). */
-  serveJob(jobId: JobId, files: readonly string[]): void {
-    const set = this.files.get(jobId) ?? new Set<string>();
-    for (const f of files) set.add(f);
-    this.files.set(jobId, set);
+  serveJob(jobId: JobId, files: readonly ServedFile[]): void {
+    const known = this.files.get(jobId) ?? new Map<string, number>();
+    for (const f of files) known.set(f.path, f.size);
+    this.files.set(jobId, known);
   }
 
   /** Stops serving every file of `jobId`; later requests for them are refused with E_IO. */
@@ -83,7 +93,8 @@ export class InputServer implements JobInputs {
       return;
     }
     // Compared as given, never resolved: the executor names the exact path of the plan.
-    if (this.closed || !(this.files.get(m.jobId as JobId)?.has(m.file) ?? false)) {
+    const planned = this.closed ? undefined : this.files.get(m.jobId as JobId)?.get(m.file);
+    if (planned === undefined) {
       this.log.warn({ job: m.jobId, file: m.file }, 'fetch-range refused: not an input of this driver');
       await reply({
         type: 'ack',
@@ -103,6 +114,14 @@ export class InputServer implements JobInputs {
     try {
       opened = await open(m.file, 'r');
       size = (await opened.stat()).size;
+      // Offsets of the plan (split points, a Parquet footer) mean nothing in a file of another size.
+      if (size !== planned) {
+        throw new KindlingError(
+          'E_IO',
+          `${m.file} has ${size} bytes now, ${planned} when job ${m.jobId} was planned (was it changed while the job ran?)`,
+          { file: m.file },
+        );
+      }
     } catch (err) {
       // ENOENT, EACCES…: toWireError turns errno errors into E_IO.
       this.log.warn({ job: m.jobId, file: m.file, err: err instanceof Error ? err.message : String(err) }, 'fetch-range failed');

@@ -305,7 +305,7 @@ export class TaskLauncher implements ExecutorConnector, TaskTraffic {
     if (known !== undefined && known.version === plan.version) return known;
     this.inputs.serveJob(
       jobId,
-      plan.files.map((f) => f.path),
+      plan.files.map((f) => ({ path: f.path, size: f.size })),
     );
     const registration: Registration = { version: plan.version, done: this.registerPlan(executorId, jobId, plan) };
     jobs.set(jobId, registration);

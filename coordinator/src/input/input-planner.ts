@@ -188,7 +188,7 @@ async function planCsv(input: InputSpec, files: readonly InputFile[], exactSplit
       partitions.push({ file: i, start: h.headerEnd, end: f.size, firstRowId: 0, firstLine: h.dataFirstLine });
       continue;
     }
-    const reader = await openInput(f.path);
+    const reader = await openInput(f.path, f.size);
     try {
       const planned = await planCsvSplits({
         file: f.path,
@@ -216,7 +216,7 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 
 /** The header of a plain CSV file (planCsvSplits with one partition reads only the first record). */
 async function plainHead(f: InputFile, input: InputSpec): Promise<CsvHead> {
-  const reader = await openInput(f.path);
+  const reader = await openInput(f.path, f.size);
   try {
     const p = await planCsvSplits({
       file: f.path,
@@ -276,7 +276,7 @@ async function gzipHead(file: string, input: InputSpec): Promise<CsvHead> {
 async function planParquet(input: InputSpec, files: readonly InputFile[], version: number) {
   const footers: { columns: ParquetColumn[]; spans: RowGroupSpan[]; footerStart: number }[] = [];
   for (const f of files) {
-    const reader = await openInput(f.path);
+    const reader = await openInput(f.path, f.size);
     try {
       const len = footerLength(await reader.read(f.size - PARQUET_TRAILER, PARQUET_TRAILER), f.path, f.size);
       const footerStart = f.size - PARQUET_TRAILER - len;
@@ -343,9 +343,10 @@ export function groupRowGroups(spans: readonly { readonly bytes: number }[], n: 
 }
 
 /** Opens an input file for reading ranges; E_IO naming it when it cannot be opened. */
-export async function openInput(file: string): Promise<FileRangeReader> {
+export async function openInput(file: string, plannedSize?: number): Promise<FileRangeReader> {
+  let reader: FileRangeReader;
   try {
-    return await FileRangeReader.open(file);
+    reader = await FileRangeReader.open(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new KindlingError(
@@ -355,4 +356,16 @@ export async function openInput(file: string): Promise<FileRangeReader> {
       { cause: err },
     );
   }
+  // The size listed with the input is the one every offset of the plan is computed from.
+  if (plannedSize !== undefined && reader.size !== plannedSize) {
+    await reader.close();
+    throw new KindlingError(
+      'E_IO',
+      `input ${file}: has ${reader.size} bytes now, ${plannedSize} when it was listed (it changed while the job was planned)`,
+      {
+        file,
+      },
+    );
+  }
+  return reader;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -29,6 +29,11 @@ function setup(t: Teardown) {
   return { dir, input, other, server, executor, log };
 }
 
+/** Files as a plan lists them: each with its size now (0 for one that does not exist). */
+function served(...files: string[]) {
+  return files.map((path) => ({ path, size: existsSync(path) ? statSync(path).size : 0 }));
+}
+
 function fetch(executor: InProcessTransport, jobId: string, file: string, start: number, end: number) {
   const msg: FetchRange = { type: 'fetch-range', version: PROTOCOL_VERSION, jobId, file, start, end };
   return executor.request(subjects().fetchRange(DRIVER), msg, { expect: 'range-data', timeoutMs: 2000 });
@@ -36,7 +41,7 @@ function fetch(executor: InProcessTransport, jobId: string, file: string, start:
 
 t.test('input-server: serves exactly the requested byte range of a registered job file', async (t) => {
   const { input, server, executor } = setup(t);
-  server.serveJob(asJobId('job-1'), [input]);
+  server.serveJob(asJobId('job-1'), served(input));
   const reply = await fetch(executor, 'job-1', input, 10, 20);
   t.same(Buffer.from(reply.bytes), CONTENT.subarray(10, 20));
   t.equal(Buffer.from(reply.bytes).toString('utf8'), '1,10\n2,20\n');
@@ -47,7 +52,7 @@ t.test('input-server: serves exactly the requested byte range of a registered jo
 
 t.test('input-server: returns the bytes up to the end of the file for a range past it', async (t) => {
   const { input, server, executor } = setup(t);
-  server.serveJob(asJobId('job-1'), [input]);
+  server.serveJob(asJobId('job-1'), served(input));
   const tail = await fetch(executor, 'job-1', input, CONTENT.length - 6, CONTENT.length + 100);
   t.same(Buffer.from(tail.bytes), CONTENT.subarray(CONTENT.length - 6));
   const empty = await fetch(executor, 'job-1', input, 5, 5);
@@ -56,8 +61,8 @@ t.test('input-server: returns the bytes up to the end of the file for a range pa
 
 t.test('input-server: refuses files that are not the input of the job with E_IO', async (t) => {
   const { input, other, server, executor, log } = setup(t);
-  server.serveJob(asJobId('job-1'), [input]);
-  server.serveJob(asJobId('job-2'), [other]);
+  server.serveJob(asJobId('job-1'), served(input));
+  server.serveJob(asJobId('job-2'), served(other));
   await t.rejects(
     fetch(executor, 'job-1', other, 0, 3),
     { code: 'E_IO', message: /job job-1 has no input .*other\.csv on driver driver-1/ },
@@ -71,8 +76,8 @@ t.test('input-server: refuses files that are not the input of the job with E_IO'
 
 t.test('input-server: stops serving the files of a job once it is forgotten', async (t) => {
   const { input, server, executor } = setup(t);
-  server.serveJob(asJobId('job-1'), [input]);
-  server.serveJob(asJobId('job-2'), [input]);
+  server.serveJob(asJobId('job-1'), served(input));
+  server.serveJob(asJobId('job-2'), served(input));
   await fetch(executor, 'job-1', input, 0, 4);
   server.forgetJob(asJobId('job-1'));
   await t.rejects(fetch(executor, 'job-1', input, 0, 4), { code: 'E_IO' });
@@ -84,13 +89,32 @@ t.test('input-server: stops serving the files of a job once it is forgotten', as
 t.test('input-server: answers E_IO when a registered file cannot be read', async (t) => {
   const { dir, server, executor } = setup(t);
   const missing = join(dir, 'gone.csv');
-  server.serveJob(asJobId('job-1'), [missing]);
+  server.serveJob(asJobId('job-1'), served(missing));
   await t.rejects(fetch(executor, 'job-1', missing, 0, 4), { code: 'E_IO', message: /ENOENT/ });
+});
+
+t.test('input-server: a file whose size is not the planned one is refused with E_IO saying it changed', async (t) => {
+  const { input, server, executor, log } = setup(t);
+  server.serveJob(asJobId('job-1'), served(input));
+  writeFileSync(input, Buffer.concat([CONTENT, Buffer.from('5,50\n')]));
+  await t.rejects(fetch(executor, 'job-1', input, 0, 4), {
+    code: 'E_IO',
+    message: new RegExp(
+      `has ${CONTENT.length + 5} bytes now, ${CONTENT.length} when job job-1 was planned \\(was it changed while the job ran\\?\\)`,
+    ),
+  });
+  t.match(log.at('warn').join('\n'), /fetch-range failed/, "the driver's log says why");
+  server.serveJob(asJobId('job-2'), served(input));
+  t.equal(
+    Buffer.from((await fetch(executor, 'job-2', input, 0, 2)).bytes).toString('utf8'),
+    'id',
+    'a job planned on the new file is served',
+  );
 });
 
 t.test('input-server: answers nothing once closed', async (t) => {
   const { input, server, executor } = setup(t);
-  server.serveJob(asJobId('job-1'), [input]);
+  server.serveJob(asJobId('job-1'), served(input));
   server.close();
   await t.rejects(fetch(executor, 'job-1', input, 0, 4), { message: /no responders/ }, 'nobody listens on the fetch subject');
 });
@@ -99,11 +123,11 @@ t.test('input-server: serves every file of a multi-file job, and no other file o
   const { dir, input, other, server, executor } = setup(t);
   const second = join(dir, 'part-2.csv');
   writeFileSync(second, 'id,amount\n9,90\n');
-  server.serveJob(asJobId('job-1'), [input, second]);
+  server.serveJob(asJobId('job-1'), served(input, second));
   t.same(Buffer.from((await fetch(executor, 'job-1', input, 0, 2)).bytes).toString('utf8'), 'id');
   t.same(Buffer.from((await fetch(executor, 'job-1', second, 10, 14)).bytes).toString('utf8'), '9,90');
   await t.rejects(fetch(executor, 'job-1', other, 0, 3), { code: 'E_IO' }, 'a file of the same folder that is not in the plan');
-  server.serveJob(asJobId('job-1'), [input]);
+  server.serveJob(asJobId('job-1'), served(input));
   t.same(
     Buffer.from((await fetch(executor, 'job-1', second, 10, 14)).bytes).toString('utf8'),
     '9,90',
@@ -125,7 +149,7 @@ t.test(
     const executor = bus.connect({ log: silentTransportLog });
     const server = new InputServer(driver, subjects(), DRIVER, new RecordingLogger());
     t.teardown(() => server.close());
-    server.serveJob(asJobId('job-1'), [big]);
+    server.serveJob(asJobId('job-1'), served(big));
     const req: FetchRange = {
       type: 'fetch-range',
       version: PROTOCOL_VERSION,

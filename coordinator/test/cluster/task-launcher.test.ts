@@ -16,7 +16,7 @@ import {
 } from '@kindling/shared';
 import type { MembershipChange } from '../../src/cluster/executor-membership.js';
 import { ExecutorRegistry } from '../../src/cluster/executor-registry.js';
-import type { JobInputs } from '../../src/cluster/input-server.js';
+import type { JobInputs, ServedFile } from '../../src/cluster/input-server.js';
 import { TaskLauncher } from '../../src/cluster/task-launcher.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import {
@@ -43,7 +43,7 @@ function setup(t: Teardown, opts: { registry?: boolean } = {}) {
   const transport = new ScriptedTransport(inner);
   const clock = new ManualClock();
   const log = new RecordingLogger();
-  const served: Array<[JobId, readonly string[]]> = [];
+  const served: Array<[JobId, readonly ServedFile[]]> = [];
   const inputs: JobInputs = { serveJob: (jobId, files) => void served.push([jobId, files]) };
   const launcher = new TaskLauncher(transport, s, DRIVER, inputs, log, { clock, taskTimeoutMs: TASK_TIMEOUT_MS, launchTimeoutMs: 500 });
   const registry =
@@ -414,7 +414,7 @@ t.test('task-launcher: lets the input server serve a job plan file and lists the
   a.fake.autoFinish = succeedAll;
   a.client.launchTasks(JOB, plan(1, '/data/bank.csv'), batch(refs('t', [0])), () => undefined);
   await settle();
-  t.same(served, [['job-1', ['/data/bank.csv']]]);
+  t.same(served, [['job-1', [{ path: '/data/bank.csv', size: 400 }]]], 'with the size the plan was made from');
   t.same(launcher.jobs(), ['job-1']);
   launcher.forgetJob(JOB);
   t.same(launcher.jobs(), []);

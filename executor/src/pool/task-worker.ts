@@ -8,7 +8,7 @@
  * THREADING: runs inside piscina worker threads, one request at a time per thread; the
  * copies of a group request on several threads share only the claim counter.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, workerData } from 'node:worker_threads';
 import {
   anyTaskOp,
@@ -89,6 +89,18 @@ function readRange(lineage: PartitionLineage): Uint8Array {
   const out = Buffer.allocUnsafe(partitionByteLength(lineage.source));
   const fd = openSync(file, 'r');
   try {
+    // Offsets of the plan (split points, a Parquet footer) mean nothing in a file of another size.
+    const { fileSize } = lineage.source;
+    const size = fileSize === undefined ? undefined : fstatSync(fd).size;
+    if (size !== fileSize) {
+      throw new KindlingError(
+        'E_IO',
+        `${file}: has ${size} bytes now, ${fileSize} when the job was planned (was it changed while the job ran?)`,
+        {
+          file,
+        },
+      );
+    }
     let at = 0;
     for (const [start, end] of partitionByteRanges(lineage.source)) {
       for (let pos = start; pos < end;) {

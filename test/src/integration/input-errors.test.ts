@@ -129,3 +129,44 @@ t.test('CSV and Parquet mixed in one input: the odd file is named', async (t) =>
   await writeBankParquet(join(folder, 'b.parquet'), 4096);
   await rejects(t, { path: 'mixed-formats' }, 'E_INPUT_FORMAT', /b\.parquet is parquet but .*a\.csv is csv/);
 });
+
+// Offsets planned from one file (split points, row groups, a Parquet footer) are meaningless in
+// another: a file replaced after planning fails its tasks with E_IO saying so, never a decode
+// error about a damaged file or E_INTERNAL, and no output is left.
+for (const format of ['csv', 'parquet'] as const) {
+  t.test(`a ${format} input replaced once the job has started fails saying the file changed, and leaves no output`, async (t) => {
+    const file = join(dir, `replaced.${format}`);
+    const replacement = join(dir, `replacement.${format}`);
+    if (format === 'csv') {
+      writeFileSync(file, bank);
+      writeFileSync(replacement, Buffer.concat([bank, bank.subarray(bank.indexOf('\n') + 1)]));
+    } else {
+      await writeBankParquet(file, 4096);
+      await writeBankParquet(replacement, 1000, 'uncompressed');
+    }
+    const out = join(dir, `out-replaced-${format}`);
+    const spec = parseJobSpec(
+      { name: 'replaced', input: { path: file }, pipeline: { label: 'deposit' }, model: { maxIter: 3 }, output: { path: out } },
+      dir,
+    );
+    const events = new EventBus();
+    // Listeners run inside emit, before the stage's tasks are sent: the file changes under the plan.
+    const off = events.on('stage-submitted', () => {
+      off();
+      writeFileSync(file, readFileSync(replacement));
+    });
+    const err = await runLocal(spec, 2, events).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    t.ok(err, 'the job fails');
+    t.match(
+      err?.message ?? '',
+      new RegExp(
+        `${file.replace(/[.]/g, '\\.')}: has \\d+ bytes now, \\d+ when the job was planned \\(was it changed while the job ran\\?\\)`,
+      ),
+    );
+    t.notMatch(err?.message ?? '', /E_INTERNAL|cannot decode|footer/);
+    t.notOk(existsSync(out), 'no output folder is left behind');
+  });
+}
