@@ -113,6 +113,7 @@ const SUBMIT_FLAGS: Readonly<Record<string, FlagParser>> = {
   '--data-claim': kubernetesName,
   '--output-claim': kubernetesName,
   '--nats-tls-secret': kubernetesName,
+  '--nats-nkey-secret': kubernetesName,
   '--output': nonEmpty,
   '--name': nonEmpty,
 };

@@ -85,6 +85,11 @@ const CASES: ReadonlyArray<readonly [readonly string[], RegExp]> = [
     ['submit', '--nats-tls-secret', 'Client_TLS', 'job.yaml'],
     /'--nats-tls-secret <secret>' argument 'Client_TLS' is invalid\. expected a Kubernetes name/,
   ],
+  [
+    ['submit', '--nats-nkey-secret', 'NKey', 'job.yaml'],
+    /'--nats-nkey-secret <secret>' argument 'NKey' is invalid\. expected a Kubernetes name/,
+  ],
+  [['cluster', 'nkey', '--dir', ''], /'--dir <dir>' argument '' is invalid/],
   [['submit', '--output-claim', '-out', 'job.yaml'], /'--output-claim <pvc>' argument '-out' is invalid/],
   [['submit', '--output', '', 'job.yaml'], /'--output <dir>' argument '' is invalid/],
   [['submit', '--name', '', 'job.yaml'], /'--name <name>' argument '' is invalid/],

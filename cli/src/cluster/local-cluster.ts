@@ -27,6 +27,40 @@ export interface ClusterState {
   readonly nkeySeedFile?: string;
 }
 
+/** A user NKey written by writeUserNKey. */
+export interface UserNKeyFiles {
+  /** The seed (`SU…`, mode 0600): what a client authenticates with. */
+  readonly seedFile: string;
+  /** The public key (`U…`) in a file of its own: what the server's config lists. */
+  readonly publicKeyFile: string;
+  readonly publicKey: string;
+}
+
+/**
+ * Makes a new user NKey in `dir` (mode 0700): `user.nk` with the seed (0600) and `user.pub` with
+ * the public key, the keys of the Secret k8s/components/nkey reads. An existing seed is replaced
+ * only when `replace` is set: it may be the identity of a running cluster.
+ */
+export function writeUserNKey(dir: string, replace = false): UserNKeyFiles {
+  const seedFile = join(dir, 'user.nk');
+  const publicKeyFile = join(dir, 'user.pub');
+  if (!replace && existsSync(seedFile)) {
+    throw new KindlingError(
+      'E_IO',
+      `${seedFile} exists: remove it first or choose another --dir (it may be a running cluster's identity)`,
+      {
+        file: seedFile,
+      },
+    );
+  }
+  const user = createUserNKey();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  rmSync(seedFile, { force: true });
+  writeFileSync(seedFile, `${user.seed}\n`, { mode: 0o600 });
+  writeFileSync(publicKeyFile, `${user.publicKey}\n`);
+  return { seedFile, publicKeyFile, publicKey: user.publicKey };
+}
+
 /** The TLS settings of a cluster, as a client (executor or driver) needs them. */
 export interface ClusterTls {
   readonly mode: 'tls' | 'mtls';
@@ -100,11 +134,8 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
   let authConfig = '';
   if (o.nkey) {
     // A new identity per cluster: the seed never leaves this folder; the server knows only the public key.
-    const user = createUserNKey();
-    mkdirSync(join(dir, 'nkey'), { recursive: true, mode: 0o700 });
-    nkeySeedFile = join(dir, 'nkey', 'user.nk');
-    rmSync(nkeySeedFile, { force: true });
-    writeFileSync(nkeySeedFile, `${user.seed}\n`, { mode: 0o600 });
+    const user = writeUserNKey(join(dir, 'nkey'), true);
+    nkeySeedFile = user.seedFile;
     authConfig = `authorization {\n  users: [ { nkey: ${JSON.stringify(user.publicKey)} } ]\n}\n`;
   }
   writeFileSync(

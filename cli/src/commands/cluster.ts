@@ -107,6 +107,25 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
       );
       onExit(0);
     });
+  cluster
+    .command('nkey')
+    .description('make a user NKey for NATS: user.nk (the seed clients sign with) and user.pub (the public key the server lists)')
+    .option('--dir <dir>', 'folder to write user.nk and user.pub to', nonEmpty, 'nkey')
+    .action(async (o: { dir: string }) => {
+      try {
+        const { writeUserNKey } = await import('../cluster/local-cluster.js');
+        const user = writeUserNKey(o.dir);
+        io.stdout.write(`seed:       ${user.seedFile} (mode 0600; give it to executors and drivers, keep it secret)\n`);
+        io.stdout.write(`public key: ${user.publicKeyFile} (${user.publicKey})\n`);
+        io.stdout.write(
+          `kubernetes: kubectl -n kindling create secret generic kindling-nats-nkey --from-file=${user.seedFile} --from-file=${user.publicKeyFile}\n`,
+        );
+        onExit(0);
+      } catch (err) {
+        io.stderr.write(`${errorLine(err)}\n`);
+        onExit(1);
+      }
+    });
   return cluster;
 }
 

@@ -111,6 +111,8 @@ export interface KubernetesSubmitOptions extends NatsFlags {
   readonly outputClaim?: string;
   /** Secret with the driver pod's NATS client certificate (cert-manager layout). */
   readonly natsTlsSecret?: string;
+  /** Secret with the NATS user NKey seed (key user.nk): the driver pod authenticates with it instead of the token. */
+  readonly natsNkeySecret?: string;
 }
 
 /**
@@ -137,6 +139,7 @@ export async function submitToKubernetes(
     ...(o.dataClaim ? { dataClaim: o.dataClaim } : {}),
     ...(o.outputClaim ? { outputClaim: o.outputClaim } : {}),
     ...(o.natsTlsSecret ? { natsTlsSecret: o.natsTlsSecret } : {}),
+    ...(o.natsNkeySecret ? { natsNkeySecret: o.natsNkeySecret } : {}),
   });
   logger.info({ namespace, job: submitted.jobName }, `driver job ${namespace}/${submitted.jobName} created; following it`);
   const r = await followClusterJob(kc, namespace, submitted.jobName, {

@@ -78,6 +78,10 @@ export function addSubmitCommand(program: Command, io: CliIo, onExit: (code: Exi
       '--nats-tls-secret <secret>',
       'k8s:// cluster mode: Secret with the driver pod’s NATS client certificate (ca.crt, tls.crt, tls.key), e.g. kindling-client-tls',
     )
+    .option(
+      '--nats-nkey-secret <secret>',
+      'k8s:// cluster mode: Secret with the NATS user NKey seed (user.nk) the driver pod signs with instead of the token, e.g. kindling-nats-nkey',
+    )
     .option('--name <name>', 'job name (default: the job file name); also names the default output folder')
     .option('--conf <key=value>', 'set a job-spec field by its dotted path, e.g. model.maxIter=20 (repeatable)', collect)
     .option('--output <dir>', 'output folder (overrides output.path)')

@@ -35,6 +35,8 @@ export const DRIVER_METRICS_PORT = 9464;
  * file's read-only ConfigMap volume, where the kubelet cannot make a mount point.
  */
 export const DRIVER_TLS_DIR = '/etc/kindling-tls';
+/** Where the seed of `natsNkeySecret` is mounted (read-only), beside DRIVER_TLS_DIR for the same reason. */
+export const DRIVER_NKEY_DIR = '/etc/kindling-nkey';
 
 /** Inputs of driverJobManifest. */
 export interface DriverJobOptions {
@@ -57,6 +59,12 @@ export interface DriverJobOptions {
    * used by the driver as KINDLING_NATS_TLS_CA/CERT/KEY, as the executors of that overlay do.
    */
   readonly natsTlsSecret?: string;
+  /**
+   * Secret with the NATS user NKey (key `user.nk`, the seed; k8s/overlays/nkey names it
+   * kindling-nats-nkey): its seed is mounted at DRIVER_NKEY_DIR and used as
+   * KINDLING_NATS_NKEY_SEED instead of the token, as the executors of that overlay do.
+   */
+  readonly natsNkeySecret?: string;
   /** ConfigMap with KINDLING_MASTER and KINDLING_PREFIX (default kindling-config). */
   readonly configMap?: string;
   /** PVC with the input files, mounted read-only at /data. */
@@ -126,6 +134,27 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
       { name: 'KINDLING_NATS_TLS_KEY', value: `${DRIVER_TLS_DIR}/tls.key` },
     );
   }
+  // Who the driver is to NATS: the token of natsSecret, or the seed of natsNkeySecret.
+  const authEnv: V1EnvVar[] = [];
+  if (o.natsNkeySecret !== undefined) {
+    checkSubdomain(o.natsNkeySecret, 'natsNkeySecret');
+    if (o.natsSecret !== undefined) throw invalid('natsSecret', 'and natsNkeySecret both choose how the driver authenticates: give one');
+    mounts.push({ name: 'nats-nkey', mountPath: DRIVER_NKEY_DIR, readOnly: true });
+    volumes.push({
+      name: 'nats-nkey',
+      secret: {
+        secretName: o.natsNkeySecret,
+        items: [{ key: KINDLING_RESOURCES.natsNkeySeedKey, path: KINDLING_RESOURCES.natsNkeySeedKey }],
+        defaultMode: 0o440,
+      },
+    });
+    authEnv.push({ name: 'KINDLING_NATS_NKEY_SEED', value: `${DRIVER_NKEY_DIR}/${KINDLING_RESOURCES.natsNkeySeedKey}` });
+  } else {
+    authEnv.push({
+      name: 'KINDLING_NATS_TOKEN',
+      valueFrom: { secretKeyRef: { name: o.natsSecret ?? KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey } },
+    });
+  }
   const configMapRef = o.configMap ?? KINDLING_RESOURCES.configMap;
 
   const job: V1Job = {
@@ -182,12 +211,7 @@ export function driverJobManifest(o: DriverJobOptions): DriverJobManifests {
               env: [
                 { name: 'KINDLING_MASTER', valueFrom: { configMapKeyRef: { name: configMapRef, key: 'KINDLING_MASTER' } } },
                 { name: 'KINDLING_PREFIX', valueFrom: { configMapKeyRef: { name: configMapRef, key: 'KINDLING_PREFIX', optional: true } } },
-                {
-                  name: 'KINDLING_NATS_TOKEN',
-                  valueFrom: {
-                    secretKeyRef: { name: o.natsSecret ?? KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey },
-                  },
-                },
+                ...authEnv,
                 ...tlsEnv,
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'KINDLING_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },

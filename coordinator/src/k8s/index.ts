@@ -44,6 +44,7 @@ export {
   DRIVER_DATA_DIR,
   DRIVER_UI_PORT,
   DRIVER_METRICS_PORT,
+  DRIVER_NKEY_DIR,
   DRIVER_TLS_DIR,
   type DriverJobOptions,
   type DriverJobManifests,

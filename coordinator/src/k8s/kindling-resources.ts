@@ -25,6 +25,10 @@ export const KINDLING_RESOURCES = {
   natsSecret: 'kindling-nats-auth',
   /** Key of the token inside the NATS secret. */
   natsSecretTokenKey: 'token',
+  /** The NKey Secret of k8s/components/nkey (created by the operator), its seed and public-key keys. */
+  natsNkeySecret: 'kindling-nats-nkey',
+  natsNkeySeedKey: 'user.nk',
+  natsNkeyPublicKey: 'user.pub',
   driverServiceAccount: 'kindling-driver',
 } as const;
 

@@ -127,3 +127,22 @@ t.test('nkey: cluster up --nkey admits its executors and the driver line it prin
   t.not(anonymous.code, 0, 'without the seed the driver command fails');
   t.match(anonymous.stderr, /authorization violation/, 'and says the server refused it');
 });
+
+t.test('nkey: cluster nkey writes the seed and public key the nkey overlay Secret holds, and never replaces a seed', async (t) => {
+  const dir = join(scratch, 'made');
+  const made = kindling('cluster', 'nkey', '--dir', dir);
+  t.equal(made.code, 0, `cluster nkey: ${made.stderr}`);
+  const seed = readFileSync(join(dir, 'user.nk'), 'utf8').trim();
+  const publicKey = readFileSync(join(dir, 'user.pub'), 'utf8').trim();
+  t.match(seed, /^SU[A-Z2-7]{56}$/, 'user.nk is a user seed');
+  t.equal(nkeys.fromSeed(new TextEncoder().encode(seed)).getPublicKey(), publicKey, "user.pub is that seed's public key");
+  t.equal(statSync(join(dir, 'user.nk')).mode & 0o777, 0o600, 'the seed is readable by its owner only');
+  t.match(
+    made.stdout,
+    new RegExp(`kubectl -n kindling create secret generic kindling-nats-nkey --from-file=${dir}/user\\.nk --from-file=${dir}/user\\.pub`),
+  );
+  const again = kindling('cluster', 'nkey', '--dir', dir);
+  t.equal(again.code, 1, 'a second run fails');
+  t.match(again.stderr, /user\.nk exists: remove it first or choose another --dir/);
+  t.equal(readFileSync(join(dir, 'user.nk'), 'utf8').trim(), seed, 'and the seed is unchanged');
+});

@@ -114,6 +114,8 @@ t.test('manifests: the minikube and production overlays exist', async (t) => {
 });
 
 for (const name of RENDERS) {
+  // Overlays with k8s/components/nkey authenticate with a user NKey instead of the token.
+  const nkey = name.includes('nkey');
   t.test(`manifests: ${name} renders and every object passes its Kubernetes schema`, async (t) => {
     const objects = render(name);
     t.ok(objects.length >= 14, `${objects.length} objects`);
@@ -152,9 +154,11 @@ for (const name of RENDERS) {
       { fieldRef: { fieldPath: 'metadata.name' } },
       'the executor id is the pod name',
     );
-    t.same(c.env?.find((e) => e.name === 'KINDLING_NATS_TOKEN')?.valueFrom, {
-      secretKeyRef: { name: KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey },
-    });
+    if (!nkey) {
+      t.same(c.env?.find((e) => e.name === 'KINDLING_NATS_TOKEN')?.valueFrom, {
+        secretKeyRef: { name: KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey },
+      });
+    }
     t.same(c.envFrom, [{ configMapRef: { name: KINDLING_RESOURCES.configMap } }]);
     t.equal(envValue(c, 'KINDLING_HEALTH_PORT'), String(EXECUTOR_HEALTH_PORT));
 
@@ -318,7 +322,7 @@ for (const name of RENDERS) {
     t.equal(master, `nats://${KINDLING_RESOURCES.natsService}:${NATS_CLIENT_PORT}`);
   });
 
-  t.test(`manifests: ${name} NATS runs JetStream on a persistent volume with token auth`, async (t) => {
+  t.test(`manifests: ${name} NATS runs JetStream on a persistent volume with ${nkey ? 'NKey' : 'token'} auth`, async (t) => {
     const objects = render(name);
     const sts = find<IStatefulSet>(objects, 'StatefulSet', 'kindling-nats');
     const c = container(sts, 'nats');
@@ -330,11 +334,29 @@ for (const name of RENDERS) {
     const claim = sts.spec?.volumeClaimTemplates?.find((v) => v.metadata?.name === dataMount?.name);
     t.ok(claim, '/data is a PersistentVolumeClaim template');
     t.ok(memoryBytes(String(claim?.spec?.resources?.requests?.['storage'])) >= 1024 ** 3, 'of at least 1Gi');
-    t.same(c.env?.find((e) => e.name === 'NATS_TOKEN')?.valueFrom, {
-      secretKeyRef: { name: KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey },
-    });
-    const conf = (find<KubeObject>(objects, 'ConfigMap', 'kindling-nats-config')['data'] as Record<string, string>)['nats.conf'];
-    t.match(conf, /authorization\s*\{\s*token:\s*\$NATS_TOKEN\s*\}/, 'the server requires the token');
+    const env = (n: string) => c.env?.find((e) => e.name === n)?.valueFrom;
+    const data = find<KubeObject>(objects, 'ConfigMap', 'kindling-nats-config')['data'] as Record<string, string>;
+    t.match(data['nats.conf'], /include \.\/auth\.conf\s+include \.\/tls\.conf/, 'nats.conf includes the auth and TLS settings');
+    const executor = container(find<IStatefulSet>(objects, 'StatefulSet', KINDLING_RESOURCES.executorStatefulSet), 'executor');
+    const executorEnv = (n: string) => executor.env?.find((e) => e.name === n);
+    if (nkey) {
+      t.same(env('NATS_USER_NKEY'), {
+        secretKeyRef: { name: KINDLING_RESOURCES.natsNkeySecret, key: KINDLING_RESOURCES.natsNkeyPublicKey },
+      });
+      t.match(
+        data['auth.conf'],
+        /authorization\s*\{\s*users:\s*\[\s*\{\s*nkey:\s*\$NATS_USER_NKEY\s*\}\s*\]\s*\}/,
+        'the server admits the NKey',
+      );
+      t.notOk(env('NATS_TOKEN') ?? executorEnv('KINDLING_NATS_TOKEN'), 'no token anywhere');
+      t.match(executorEnv('KINDLING_NATS_NKEY_SEED')?.value, /\/user\.nk$/, 'executors sign with the seed');
+    } else {
+      t.same(env('NATS_TOKEN'), {
+        secretKeyRef: { name: KINDLING_RESOURCES.natsSecret, key: KINDLING_RESOURCES.natsSecretTokenKey },
+      });
+      t.match(data['auth.conf'], /authorization\s*\{\s*token:\s*\$NATS_TOKEN\s*\}/, 'the server requires the token');
+      t.ok(executorEnv('KINDLING_NATS_TOKEN')?.valueFrom?.secretKeyRef, 'executors present the token');
+    }
     t.equal(probePort(c, c.livenessProbe), 8222);
     t.ok(c.readinessProbe?.httpGet?.path?.startsWith('/healthz'));
   });
@@ -343,7 +365,11 @@ for (const name of RENDERS) {
     const objects = render(name);
     const defined = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
     // Production removes the example token: the operator creates this Secret (docs/kubernetes.md).
-    const external = name === 'production' ? new Set([`Secret/${KINDLING_RESOURCES.natsSecret}`]) : new Set<string>();
+    // NKey overlays read the NKey Secret the operator creates (docs/kubernetes.md, "NKeys").
+    const external = new Set<string>([
+      ...(name === 'production' ? [`Secret/${KINDLING_RESOURCES.natsSecret}`] : []),
+      ...(nkey ? [`Secret/${KINDLING_RESOURCES.natsNkeySecret}`] : []),
+    ]);
     for (const { owner, spec } of podSpecs(objects)) {
       const refs = new Set<string>();
       if (spec.serviceAccountName) refs.add(`ServiceAccount/${spec.serviceAccountName}`);

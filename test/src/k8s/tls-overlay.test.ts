@@ -26,7 +26,9 @@ const get = (kind: string, name: string): KubeObject => {
 };
 const pod = (name: string): IPodSpec =>
   (get('StatefulSet', name) as unknown as { spec: { template: { spec: IPodSpec } } }).spec.template.spec;
-const natsConf = (get('ConfigMap', 'kindling-nats-config')['data'] as Record<string, string>)['nats.conf']!;
+const natsData = get('ConfigMap', 'kindling-nats-config')['data'] as Record<string, string>;
+/** The TLS settings nats.conf includes (k8s/components/tls writes them). */
+const tlsConf = natsData['tls.conf']!;
 
 function secretMount(spec: IPodSpec, c: IContainer, secretName: string): string {
   const volume = spec.volumes?.find((v) => v.secret?.secretName === secretName);
@@ -45,11 +47,12 @@ t.test('tls overlay: nats-server requires TLS and verifies client certificates f
     spec.containers.find((c) => c.name === 'nats')!,
     'kindling-nats-tls',
   );
+  t.match(natsData['nats.conf'], /include \.\/tls\.conf/, 'nats.conf includes them');
   t.match(
-    natsConf,
+    tlsConf,
     new RegExp(`tls \\{[^}]*cert_file: ${dir}/tls\\.crt[^}]*key_file: ${dir}/tls\\.key[^}]*ca_file: ${dir}/ca\\.crt[^}]*verify: true`),
   );
-  t.match(natsConf, /authorization \{\s*token: \$NATS_TOKEN/, 'the token is still required as well');
+  t.match(natsData['auth.conf'], /authorization \{\s*token: \$NATS_TOKEN/, 'the token is still required as well');
 });
 
 t.test('tls overlay: executors present the client pair of Secret kindling-client-tls', async (t) => {
@@ -99,7 +102,7 @@ t.test('tls overlay: its tls block, with real files, makes a real nats-server re
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const pki = makeClusterPki(join(dir, 'pki'));
   const block = /tls \{[^}]*\}/
-    .exec(natsConf)![0]
+    .exec(tlsConf)![0]
     .replace(/\/etc\/nats\/tls\/tls\.crt/, pki.serverCert)
     .replace(/\/etc\/nats\/tls\/tls\.key/, pki.serverKey)
     .replace(/\/etc\/nats\/tls\/ca\.crt/, pki.caFile);
