@@ -8,71 +8,14 @@
 //
 //   node scripts/bench/gradient.mjs [rows]
 import os from 'node:os';
-import { logisticGradient, narrowDesignBlock, sharedFloat64, sharedInt32, storageKey } from '@kindling/shared';
+import { logisticGradient, narrowDesignBlock, storageKey } from '@kindling/shared';
+import { bankDesignBlock, plausibleCoefficients } from './lib/bank-design-block.mjs';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 7;
 
-// Bank layout, categorical first (spark-semantics.md §3): slots per input = labels − 1.
-const labelsPerInput = [12, 3, 4, 2, 2, 2, 3, 4]; // job, marital, education, default, housing, loan, contact, poutcome
-const numericRanges = [
-  [18, 95], // age
-  [-6847, 81204], // balance
-  [2, 3881], // duration
-  [1, 63], // campaign
-  [-1, 854], // pdays
-  [0, 58], // previous
-];
-
-// Deterministic xorshift32 so every run builds the same block.
-let state = 0x2018;
-const rand = () => {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 4294967296;
-};
-
-const numCat = labelsPerInput.length;
-const numNum = numericRanges.length;
-const offsets = [];
-let at = 0;
-for (const n of labelsPerInput) {
-  offsets.push(at);
-  at += n - 1;
-}
-const numericIndex = numericRanges.map((_, j) => at + j);
-const numFeatures = at + numNum;
-
-const block = {
-  numRows: rows,
-  rowIds: sharedFloat64(rows),
-  label: sharedFloat64(rows),
-  numeric: sharedFloat64(rows * numNum),
-  numNumeric: numNum,
-  categorical: sharedInt32(rows * numCat),
-  numCategorical: numCat,
-};
-for (let r = 0; r < rows; r++) {
-  block.rowIds[r] = r;
-  block.label[r] = rand() < 0.474 ? 1 : 0;
-  for (let j = 0; j < numNum; j++) {
-    const [lo, hi] = numericRanges[j];
-    block.numeric[r * numNum + j] = Math.round(lo + (hi - lo) * rand() * rand()) + 0; // + 0: no -0, as in CSV data
-  }
-  for (let c = 0; c < numCat; c++) {
-    // Skewed towards low indices, as frequencyDesc makes them; the last label is dropped (-1).
-    const n = labelsPerInput[c];
-    const v = Math.min(n - 1, Math.floor(n * rand() * rand() * 1.5));
-    block.categorical[r * numCat + c] = v === n - 1 ? -1 : offsets[c] + v;
-  }
-}
-
-// Coefficients of a plausible fitted model (small, so margins stay in a realistic range).
-const beta = new Float64Array(numFeatures);
-for (let f = 0; f < numFeatures; f++) beta[f] = (rand() - 0.5) * 0.5;
-const scale = [0.01, 0.00002, 0.004, -0.1, 0.001, 0.05];
-numericIndex.forEach((f, j) => (beta[f] = scale[j]));
+const { block, numericIndex, numFeatures, numNumeric: numNum, numCategorical: numCat, rand } = bankDesignBlock(rows);
+const beta = plausibleCoefficients(numFeatures, numericIndex, rand);
 const intercept = -1.2;
 
 const narrow = narrowDesignBlock(block);

@@ -7,62 +7,12 @@
 //
 //   node scripts/bench/softmax-gradient.mjs [rows]
 import os from 'node:os';
-import { logisticGradient, sharedFloat64, sharedInt32, softmaxGradient, weightedLogisticGradient } from '@kindling/shared';
+import { logisticGradient, sharedFloat64, softmaxGradient, weightedLogisticGradient } from '@kindling/shared';
+import { bankDesignBlock, plausibleCoefficients } from './lib/bank-design-block.mjs';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 7;
-const labelsPerInput = [12, 3, 4, 2, 2, 2, 3, 4];
-const numericRanges = [
-  [18, 95],
-  [-6847, 81204],
-  [2, 3881],
-  [1, 63],
-  [-1, 854],
-  [0, 58],
-];
-
-let state = 0x2018;
-const rand = () => {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 4294967296;
-};
-
-const numCat = labelsPerInput.length;
-const numNum = numericRanges.length;
-const offsets = [];
-let at = 0;
-for (const n of labelsPerInput) {
-  offsets.push(at);
-  at += n - 1;
-}
-const numericIndex = numericRanges.map((_, j) => at + j);
-const d = at + numNum;
-
-const base = {
-  numRows: rows,
-  rowIds: sharedFloat64(rows),
-  label: sharedFloat64(rows),
-  numeric: sharedFloat64(rows * numNum),
-  numNumeric: numNum,
-  categorical: sharedInt32(rows * numCat),
-  numCategorical: numCat,
-};
-const u = new Float64Array(rows);
-for (let r = 0; r < rows; r++) {
-  base.rowIds[r] = r;
-  u[r] = rand();
-  for (let j = 0; j < numNum; j++) {
-    const [lo, hi] = numericRanges[j];
-    base.numeric[r * numNum + j] = Math.round(lo + (hi - lo) * rand() * rand());
-  }
-  for (let c = 0; c < numCat; c++) {
-    const n = labelsPerInput[c];
-    const v = Math.min(n - 1, Math.floor(n * rand() * rand() * 1.5));
-    base.categorical[r * numCat + c] = v === n - 1 ? -1 : offsets[c] + v;
-  }
-}
+const { block: base, u, numericIndex, numFeatures: d, numNumeric: numNum, numCategorical: numCat, rand } = bankDesignBlock(rows);
 /** The same rows with labels 0..K−1. */
 const withClasses = (K) => {
   const label = sharedFloat64(rows);
@@ -71,13 +21,9 @@ const withClasses = (K) => {
 };
 const binary = withClasses(2);
 const weighted = { ...binary, weight: Float64Array.from({ length: rows }, (_, r) => 0.5 + (r % 4)) };
-const scale = [0.01, 0.00002, 0.004, -0.1, 0.001, 0.05];
 const coefficients = (K) => {
   const beta = new Float64Array(K * d);
-  for (let k = 0; k < K; k++) {
-    for (let f = 0; f < d; f++) beta[k * d + f] = (rand() - 0.5) * 0.5;
-    numericIndex.forEach((f, j) => (beta[k * d + f] = scale[j] * (1 + 0.1 * k)));
-  }
+  for (let k = 0; k < K; k++) beta.set(plausibleCoefficients(d, numericIndex, rand, k), k * d);
   return beta;
 };
 
