@@ -218,6 +218,11 @@ t.test('protocol: cross-field and format rules hold', async (t) => {
 t.test('protocol: validateTaskResult checks the partial of each op', async (t) => {
   t.strictSame(validateTaskResult('gradient', gradientPartial), gradientPartial);
   t.strictSame(validateTaskResult('evaluate', evaluatePartial), evaluatePartial);
+  // Integer counts travel in the narrowest unsigned array (kernels/evaluate.ts resultColumns).
+  for (const Counts of [Uint8Array, Uint16Array, Uint32Array]) {
+    const narrow = { ...evaluatePartial, positives: Counts.of(1, 0), negatives: Counts.of(1, 1) };
+    t.strictSame(validateTaskResult('evaluate', narrow), narrow, `${Counts.name} counts`);
+  }
   t.strictSame(validateTaskResult('spark-split-keys', splitKeysPartial), splitKeysPartial);
   t.strictSame(validateTaskResult('csv-infer', { rowCount: 3, malformedCount: 0, lineCount: 4, types: ['int', null] }), {
     rowCount: 3,
@@ -254,6 +259,11 @@ t.test('protocol: validateTaskResult checks the partial of each op', async (t) =
       'evaluate',
       { ...evaluatePartial, negatives: new Float64Array(1) },
       'tasks-finished result (evaluate): expected scores, positives and negatives of equal length',
+    ],
+    [
+      'evaluate',
+      { ...evaluatePartial, positives: Int8Array.of(1, 0) },
+      'tasks-finished result (evaluate): positives: expected Float64Array, Uint8Array, Uint16Array or Uint32Array',
     ],
     [
       'csv-load',

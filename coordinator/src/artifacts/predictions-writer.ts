@@ -28,11 +28,13 @@ export const PREDICTIONS_ROW_GROUP_ROWS = 65_536;
 
 /** One partition's scored rows (all arrays the same length). */
 export interface PredictionRows {
-  readonly rowIds: Float64Array;
-  readonly label: Float64Array;
+  /** Integers; executors send them in Uint32Array when they fit. */
+  readonly rowIds: Float64Array | Uint32Array;
+  /** Class indices; in Uint8Array when they fit, as evaluate sends them. */
+  readonly label: Float64Array | Uint8Array;
   /** P(label = 1); for a multinomial writer numRows × K values, row-major (row r's K-vector at r·K). */
   readonly probability: Float64Array;
-  readonly prediction: Float64Array;
+  readonly prediction: Float64Array | Uint8Array;
 }
 
 const PARQUET_SCHEMA: readonly ParquetNode[] = [

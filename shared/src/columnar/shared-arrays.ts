@@ -64,3 +64,11 @@ export function toSharedCodes(src: Int32Array, dictSize: number, length = src.le
   out.set(src.subarray(0, length));
   return out;
 }
+
+/** Per-score label counts: summed weights (Float64Array) or integer counts in the narrowest unsigned array. */
+export type CountArray = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+
+/** The unsigned integer array type that holds every count up to `max` (≤ 2^32 − 1): 1, 2 or 4 bytes a count. */
+export function countArrayType(max: number): typeof Uint8Array | typeof Uint16Array | typeof Uint32Array {
+  return max <= 0xff ? Uint8Array : max <= 0xffff ? Uint16Array : Uint32Array;
+}

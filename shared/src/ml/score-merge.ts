@@ -24,14 +24,15 @@
  *
  * THREADING: pure; runs on the driver's thread.
  */
+import type { CountArray } from '../columnar/shared-arrays.js';
 import { KindlingError } from '../errors.js';
 import { sortScoresAscending } from '../kernels/score-sort.js';
 
 /** Distinct scores, strictly descending, with the positive and negative counts at each. */
 export interface ScoreCounts {
   readonly scores: Float64Array;
-  readonly positives: Float64Array;
-  readonly negatives: Float64Array;
+  readonly positives: CountArray;
+  readonly negatives: CountArray;
 }
 
 function checkDescending(p: ScoreCounts, which: number): void {

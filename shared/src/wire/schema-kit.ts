@@ -12,6 +12,7 @@
 import type { z as Zod } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { SUBJECT_TOKEN } from './subject-token.js';
+import type { CountArray } from '../columnar/shared-arrays.js';
 
 /** Builds the data schemas with the given zod. */
 export function makeSchemaKit(z: typeof Zod) {
@@ -28,6 +29,12 @@ export function makeSchemaKit(z: typeof Zod) {
   const int32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, { error: 'expected Int32Array' });
   const uint8Array = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'expected Uint8Array' });
   const int16Array = z.custom<Int16Array>((v) => v instanceof Int16Array, { error: 'expected Int16Array' });
+  const uint32Array = z.custom<Uint32Array>((v) => v instanceof Uint32Array, { error: 'expected Uint32Array' });
+  /** Per-score counts: Float64Array (summed weights), or the narrowest unsigned array holding integer counts. */
+  const countArray = z.custom<CountArray>(
+    (v) => v instanceof Float64Array || v instanceof Uint8Array || v instanceof Uint16Array || v instanceof Uint32Array,
+    { error: 'expected Float64Array, Uint8Array, Uint16Array or Uint32Array' },
+  );
   const strings = z.array(z.string()).readonly();
 
   const wireError = z.object({
@@ -303,9 +310,12 @@ export function makeSchemaKit(z: typeof Zod) {
       count,
       /** Distinct scores, strictly descending. */
       scores: float64Array,
-      /** Per distinct score: rows (or, for a weighted block, summed weights) with label 1 and 0. */
-      positives: float64Array,
-      negatives: float64Array,
+      /**
+       * Per distinct score: rows with label 1 and 0, in the narrowest unsigned array that holds
+       * them (or, for a weighted block, summed weights in Float64Array).
+       */
+      positives: countArray,
+      negatives: countArray,
       /** Confusion cells at the threshold: rows, or summed weights for a weighted block. */
       tp: finite.nonnegative(),
       fp: finite.nonnegative(),
@@ -317,7 +327,14 @@ export function makeSchemaKit(z: typeof Zod) {
       logLossSum: float,
       /** Present when predictions were asked for: one entry per row, in block order. */
       predictions: z
-        .object({ rowIds: float64Array, label: float64Array, probability: float64Array, prediction: float64Array })
+        .object({
+          /** Uint32Array when every row id is below 2^32 (kernels/evaluate.ts predictionColumns). */
+          rowIds: z.union([float64Array, uint32Array]),
+          /** Uint8Array when the block's labels are (under 256 classes), as the prediction always is. */
+          label: z.union([float64Array, uint8Array]),
+          probability: float64Array,
+          prediction: z.union([float64Array, uint8Array]),
+        })
         .refine(
           (p) => p.label.length === p.rowIds.length && p.probability.length === p.rowIds.length && p.prediction.length === p.rowIds.length,
           { error: 'expected rowIds, label, probability and prediction of equal length' },

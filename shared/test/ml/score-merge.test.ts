@@ -7,7 +7,7 @@
 import t from 'tap';
 import { bucketMerge, heapMerge, mergeScoreCounts, streamScoreCounts, type ScoreCounts } from '../../src/ml/score-merge.js';
 
-const bits = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const bits = (a: Float64Array | Uint8Array | Uint16Array | Uint32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const sameBits = (a: ScoreCounts, b: ScoreCounts): boolean =>
   bits(a.scores).equals(bits(b.scores)) && bits(a.positives).equals(bits(b.positives)) && bits(a.negatives).equals(bits(b.negatives));
 
