@@ -127,27 +127,30 @@ t.test('predictions-writer: an unwritable folder gives an OutputError naming it'
   await t.rejects(PredictionsWriter.open(path.join(dir, 'file', 'predictions')), { code: 'E_OUTPUT', message: /file\/predictions/ });
 });
 
-t.test('predictions-writer: narrow columns (Uint32 row ids, Uint8 labels and predictions) write the same file as Float64 ones', async (t) => {
-  const dir = t.testdir({});
-  const wide = part([0, 7, 4294967295], [0.25, 0.75, 1 / 7]);
-  const narrow: PredictionRows = {
-    rowIds: Uint32Array.from(wide.rowIds),
-    label: Uint8Array.from(wide.label),
-    probability: wide.probability,
-    prediction: Uint8Array.from(wide.prediction),
-  };
-  const a = await PredictionsWriter.open(path.join(dir, 'wide'));
-  await a.writePart(0, wide);
-  await a.close();
-  const b = await PredictionsWriter.open(path.join(dir, 'narrow'));
-  await b.writePart(0, narrow);
-  await b.close();
-  const file = (d: string) => readFileSync(path.join(dir, d, 'part-00000.parquet'));
-  t.ok(file('narrow').equals(file('wide')), 'byte-identical part files');
-  t.same((await readBack(path.join(dir, 'narrow', 'part-00000.parquet'))).types, {
-    rowId: 'INT64',
-    label: 'DOUBLE',
-    probability: 'DOUBLE',
-    prediction: 'DOUBLE',
-  });
-});
+t.test(
+  'predictions-writer: narrow columns (Uint32 row ids, Uint8 labels and predictions) write the same file as Float64 ones',
+  async (t) => {
+    const dir = t.testdir({});
+    const wide = part([0, 7, 4294967295], [0.25, 0.75, 1 / 7]);
+    const narrow: PredictionRows = {
+      rowIds: Uint32Array.from(wide.rowIds),
+      label: Uint8Array.from(wide.label),
+      probability: wide.probability,
+      prediction: Uint8Array.from(wide.prediction),
+    };
+    const a = await PredictionsWriter.open(path.join(dir, 'wide'));
+    await a.writePart(0, wide);
+    await a.close();
+    const b = await PredictionsWriter.open(path.join(dir, 'narrow'));
+    await b.writePart(0, narrow);
+    await b.close();
+    const file = (d: string) => readFileSync(path.join(dir, d, 'part-00000.parquet'));
+    t.ok(file('narrow').equals(file('wide')), 'byte-identical part files');
+    t.same((await readBack(path.join(dir, 'narrow', 'part-00000.parquet'))).types, {
+      rowId: 'INT64',
+      label: 'DOUBLE',
+      probability: 'DOUBLE',
+      prediction: 'DOUBLE',
+    });
+  },
+);

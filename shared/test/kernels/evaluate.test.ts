@@ -133,7 +133,11 @@ t.test('evaluate: predictions travel narrow (Uint32 row ids, Uint8 labels and cl
   t.same([...p.prediction], [1, 1, 0, 1]);
   const wide = evaluateBlock(b, [0], Float64Array.of(1), 0, opts).predictions!;
   t.type(wide.label, Float64Array, 'Float64 labels stay Float64');
-  t.ok(Buffer.from(wide.probability.buffer, wide.probability.byteOffset, 32).equals(Buffer.from(p.probability.buffer, p.probability.byteOffset, 32)));
+  t.ok(
+    Buffer.from(wide.probability.buffer, wide.probability.byteOffset, 32).equals(
+      Buffer.from(p.probability.buffer, p.probability.byteOffset, 32),
+    ),
+  );
   const far = { ...narrowLabels, rowIds: Float64Array.of(0, 1, 2 ** 32, 2 ** 40) };
   const farIds = evaluateBlock(far, [0], Float64Array.of(1), 0, opts).predictions!.rowIds;
   t.type(farIds, Float64Array, 'row ids of 2^32 and more stay Float64');
