@@ -170,3 +170,26 @@ t.test('memory reclaimer: reaches V8’s collector in this process', async (t) =
   await new Promise((res) => setImmediate(res));
   t.equal(r.collections, 1, 'a real full collection ran (gc was reachable without --expose-gc on the command line)');
 });
+
+t.test('memory reclaimer: drops under the threshold ask for one collection once they stop, when enough are pending', async (t) => {
+  let collections = 0;
+  const r = new MemoryReclaimer(10_000, () => collections++, 30, 1000);
+  r.noteDropped(400);
+  r.noteDropped(400);
+  await new Promise((res) => setTimeout(res, 60));
+  t.equal(collections, 0, '800 bytes pending: under quietBytes, no collection');
+  r.noteDropped(400);
+  await new Promise((res) => setTimeout(res, 10));
+  r.noteDropped(400); // drops go on: the quiet period starts again
+  await new Promise((res) => setTimeout(res, 10));
+  t.equal(collections, 0, 'not while drops go on');
+  await new Promise((res) => setTimeout(res, 60));
+  t.equal(collections, 1, 'one collection once they stopped');
+  await new Promise((res) => setTimeout(res, 60));
+  t.equal(collections, 1, 'and no more with nothing pending');
+  r.noteDropped(20_000);
+  await new Promise((res) => setImmediate(res));
+  t.equal(collections, 2, 'over the threshold: at once, as before');
+  await new Promise((res) => setTimeout(res, 60));
+  t.equal(collections, 2, 'without a second, quiet one');
+});
