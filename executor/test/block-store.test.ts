@@ -193,3 +193,21 @@ t.test('memory reclaimer: drops under the threshold ask for one collection once 
   await new Promise((res) => setTimeout(res, 60));
   t.equal(collections, 2, 'without a second, quiet one');
 });
+
+t.test('memory reclaimer: in a pool worker, the first task of another op collects what the previous stage dropped', async (t) => {
+  let collections = 0;
+  const r = new MemoryReclaimer(10_000, () => collections++, 60_000, 1000);
+  r.beforeTask('encode');
+  r.noteDropped(600, 'encode');
+  r.beforeTask('encode');
+  r.noteDropped(600, 'encode');
+  r.beforeTask('encode');
+  t.equal(collections, 0, 'not while the dropping stage goes on');
+  r.beforeTask('summarize');
+  t.equal(collections, 1, 'at the first task of the next stage, at once');
+  r.beforeTask('gradient');
+  t.equal(collections, 1, 'once: nothing is pending any more');
+  r.noteDropped(100, 'evaluate');
+  r.beforeTask('export-rows');
+  t.equal(collections, 1, 'under quietBytes: no collection');
+});

@@ -37,8 +37,9 @@ export default function runWorkerRequest(req: WorkerRequest | WorkerGroupRequest
 function runOne(name: TaskOp, lineage: PartitionLineage, params: unknown, input: WorkerInput): WorkerResponse {
   try {
     const op = anyTaskOp(name);
+    reclaimer.beforeTask(name);
     const value = op.run(inputValue(input, lineage), lineage, params);
-    noteFreedInput(input, op.frees);
+    noteFreedInput(name, input, op.frees);
     return { ok: true, value };
   } catch (err) {
     return { ok: false, error: toWireError(err) };
@@ -62,10 +63,10 @@ const reclaimer = new MemoryReclaimer();
  * The store drops the block this task read when the op frees it; this thread's handles on it
  * are garbage then, and the memory returns only once every thread has collected them.
  */
-function noteFreedInput(input: WorkerInput, frees: readonly string[] | undefined): void {
+function noteFreedInput(op: TaskOp, input: WorkerInput, frees: readonly string[] | undefined): void {
   if (!frees) return;
-  if (input.kind === 'rows' && frees.includes('rows')) reclaimer.noteDropped(blockBytes(input.rows));
-  else if (input.kind === 'design' && frees.some((f) => f === 'train' || f === 'test')) reclaimer.noteDropped(blockBytes(input.block));
+  if (input.kind === 'rows' && frees.includes('rows')) reclaimer.noteDropped(blockBytes(input.rows), op);
+  else if (input.kind === 'design' && frees.some((f) => f === 'train' || f === 'test')) reclaimer.noteDropped(blockBytes(input.block), op);
 }
 
 function inputValue(input: WorkerInput, lineage: PartitionLineage): never {
