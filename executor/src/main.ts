@@ -126,7 +126,12 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
       }
       await health.close();
       const outcome: ExecutorStopOutcome = { reason, drained, abandonedTasks, ...(error !== undefined && { error }) };
-      log.info({ ...outcome, freedBytes }, 'executor stopped');
+      // What the block store did over the executor's life: the figures to size --memory by.
+      const { evictions, rebuilds, peakBytes, budgetBytes } = store.stats();
+      log.info(
+        { ...outcome, freedBytes, peakCachedBytes: peakBytes, evictions, rebuilds, ...(budgetBytes !== undefined && { budgetBytes }) },
+        'executor stopped',
+      );
       resolveStopped(outcome);
       return outcome;
     })();

@@ -53,6 +53,8 @@ function usage(code) {
   --no-sklearn         time Kindling only (pandas needs ~12× the CSV in memory at 10M rows)
   --anchors            also time nodejs-polars readCSV on the file (npm ci --prefix scripts/bench/anchors)
   --cluster            also run on 2 executor processes over nats-server, with and without access to the file
+  --executor-memory S  with --cluster: each executor's block-store budget (kindling executor --memory S), e.g. 512m;
+                       prints each executor's evictions, rebuilds and peak cached bytes
   --timeout S          kill a run after S seconds (default 1800)
   --json               print the summary as one JSON object
 `,
@@ -89,6 +91,7 @@ function parseArgs(argv) {
     sklearn: true,
     anchors: false,
     cluster: false,
+    executorMemory: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -137,6 +140,11 @@ function parseArgs(argv) {
         break;
       case '--cluster':
         o.cluster = true;
+        break;
+      case '--executor-memory':
+        o.executorMemory = value();
+        if (!/^\d+(\.\d+)?[kmgt]?$/i.test(o.executorMemory))
+          fail(`--executor-memory: expected a size such as 512m or 4g, got '${o.executorMemory}'`);
         break;
       case '--timeout':
         o.timeout = parseCount(value(), '--timeout');
@@ -312,28 +320,31 @@ function canHide(dir, file) {
  * each serves, time the driver CLI as a whole process, then read every executor's peak RSS and
  * stop them.
  */
-async function clusterRun(natsUrl, n, hideDir, driverArgs, timeoutSeconds) {
+async function clusterRun(natsUrl, n, hideDir, driverArgs, timeoutSeconds, memory) {
   const executors = [];
   for (let i = 0; i < n; i++) {
     const cmd = [process.execPath, EXECUTOR_MAIN, '--master', natsUrl, '--id', `bench-${i}`, '--cores', '1', '--health-port', '0'];
+    if (memory !== undefined) cmd.push('--memory', memory);
     const [bin, args] = hideDir ? hiddenFrom(hideDir, cmd) : [cmd[0], cmd.slice(1)];
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const serving = new Promise((ok, ko) => {
+    const e = { child, serving: undefined, log: '' };
+    e.serving = new Promise((ok, ko) => {
       let text = '';
       child.stdout.on('data', (b) => {
         text += b;
+        e.log += b;
         if (text.includes('executor serving')) ok();
       });
       child.once('exit', (code) => ko(new Error(`executor bench-${i} exited with ${code} before serving: ${text.slice(-400)}`)));
     });
     child.stderr.resume();
-    executors.push({ child, serving });
+    executors.push(e);
   }
+  let run;
   try {
     await Promise.all(executors.map((e) => e.serving));
-    const run = await timedRun(process.execPath, driverArgs, timeoutSeconds);
+    run = await timedRun(process.execPath, driverArgs, timeoutSeconds);
     run.executorPeakRssBytes = executors.map((e) => peakRssOf(e.child.pid));
-    return run;
   } finally {
     await Promise.all(
       executors.map((e) =>
@@ -341,6 +352,23 @@ async function clusterRun(natsUrl, n, hideDir, driverArgs, timeoutSeconds) {
       ),
     );
   }
+  // Logged by each executor as it stops: evictions and rebuilds under --memory.
+  run.executorStore = executors.map((e) => storeFigures(e.log));
+  return run;
+}
+
+/** The block-store figures an executor logs when it stops ('executor stopped'), or undefined. */
+function storeFigures(log) {
+  for (const line of log.split('\n').reverse()) {
+    if (!line.includes('"executor stopped"')) continue;
+    try {
+      const { evictions, rebuilds, peakCachedBytes, budgetBytes } = JSON.parse(line);
+      return { evictions, rebuilds, peakCachedBytes, budgetBytes };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 async function main() {
@@ -401,7 +429,7 @@ async function main() {
     };
     engines.cluster = {
       label: 'cluster',
-      run: () => clusterRun(nats.url, 2, undefined, clusterArgs('out-cluster'), o.timeout),
+      run: () => clusterRun(nats.url, 2, undefined, clusterArgs('out-cluster'), o.timeout, o.executorMemory),
       available: true,
       runs: [],
       failures: 0,
@@ -412,7 +440,7 @@ async function main() {
     if (whyNot === undefined) {
       engines.hidden = {
         label: 'cluster-hidden',
-        run: () => clusterRun(nats.url, 2, hideDir, clusterArgs('out-hidden'), o.timeout),
+        run: () => clusterRun(nats.url, 2, hideDir, clusterArgs('out-hidden'), o.timeout, o.executorMemory),
         available: true,
         runs: [],
         failures: 0,
@@ -487,7 +515,12 @@ async function main() {
           : `   peak RSS ${(run.maxRssBytes / 1e9).toFixed(2)} GB` +
             (executorRss.length ? ` (driver) + ${executorRss.map((x) => (x / 1e9).toFixed(2)).join(' + ')} GB (executors)` : '');
       const what = key === 'polars' ? `readCSV ${(result.readMs / 1000).toFixed(3)} s, ${result.rows} rows` : `test AUC ${auc.toFixed(6)}`;
-      log(`${tag.padEnd(12)} ${e.label.padEnd(9)} ${run.seconds.toFixed(3).padStart(9)} s   ${what}${rss}`);
+      const store = (run.executorStore ?? []).filter((x) => x?.budgetBytes !== undefined);
+      const budget = store.length
+        ? `; executors' cache (budget ${(store[0].budgetBytes / 1e6).toFixed(0)} MB): ` +
+          store.map((x) => `peak ${(x.peakCachedBytes / 1e6).toFixed(0)} MB, ${x.evictions} evictions, ${x.rebuilds} rebuilds`).join(' | ')
+        : '';
+      log(`${tag.padEnd(12)} ${e.label.padEnd(9)} ${run.seconds.toFixed(3).padStart(9)} s   ${what}${rss}${budget}`);
       // Kindling's run record: the job's own duration and its stage totals (driver work = the rest).
       let stages;
       if (e.out !== undefined && existsSync(join(outDir, e.out, 'run.json'))) {
@@ -497,7 +530,7 @@ async function main() {
       }
       // A process's footprint: the driver's, plus every executor's in cluster mode.
       const maxRssBytes = run.maxRssBytes === undefined ? undefined : run.maxRssBytes + executorRss.reduce((a, b) => a + b, 0);
-      if (!warm) e.runs.push({ rep, seconds: run.seconds, auc, result, maxRssBytes, stages });
+      if (!warm) e.runs.push({ rep, seconds: run.seconds, auc, result, maxRssBytes, stages, executorStore: run.executorStore });
     }
   }
   rmSync(outDir, { recursive: true, force: true });

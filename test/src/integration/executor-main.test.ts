@@ -281,7 +281,9 @@ t.test('main: the built bin drains on SIGTERM, heartbeating draining first, and 
     lines.every((l) => typeof l.level === 'number' && typeof l.time === 'number' && typeof l.msg === 'string'),
     'logs are JSON lines',
   );
-  t.ok(lines.some((l) => l.msg === 'executor stopped' && l.reason === 'SIGTERM' && l.drained === true));
+  const stoppedLine = lines.find((l) => l.msg === 'executor stopped');
+  t.match(stoppedLine, { reason: 'SIGTERM', drained: true }, 'the last line says why and how it stopped');
+  t.match(stoppedLine, { peakCachedBytes: Number, evictions: 0, rebuilds: Number }, 'and what its block store did, to size --memory by');
 });
 
 t.test('main: a failure after connecting is logged and the bin exits 1, not alive, unready and silent', async (t) => {
