@@ -42,8 +42,8 @@ export async function evaluateModel(
   let metrics: ModelEvaluation['metrics'];
   let testParts: EvaluatePartial[];
   try {
-    const trainParts = await evaluate('evaluate training split', 'train', false);
-    const train = thread.metrics(trainParts, 0);
+    // Not kept in a variable: the thread's shared copy is then the only one left alive.
+    const train = thread.metrics(await evaluate('evaluate training split', 'train', false), 0);
     // Awaited below; a failure of the test stage must not leave it unhandled.
     train.catch(() => undefined);
     testParts = await evaluate('evaluate test split', 'test', spec.output.predictions);

@@ -49,10 +49,16 @@ export class MetricsThread {
     }
   }
 
-  /** The metrics of one split, computed on the thread. */
+  /**
+   * The metrics of one split, computed on the thread. Partials that arrived over NATS (their
+   * arrays in plain ArrayBuffers) are copied once into SharedArrayBuffers first, which the thread
+   * then reads in place: the driver holds one copy of them, not the caller's and a structured
+   * clone's. The caller should not keep `parts` (the copies are what stays alive).
+   */
   metrics(parts: readonly EvaluatePartial[], numBins: number): Promise<BinaryMetrics> {
     const worker = this.worker;
     if (worker === undefined) return Promise.resolve().then(() => binaryClassificationMetrics(parts, { numBins }));
+    parts = parts.map(sharedPartial);
     return new Promise((resolve, reject) => {
       const id = this.next++;
       this.pending.set(id, { parts, numBins, resolve, reject });
@@ -82,4 +88,24 @@ export class MetricsThread {
       }
     }
   }
+}
+
+/** A typed array in a SharedArrayBuffer: itself when it already is (local mode), else a copy. */
+function shared<A extends Float64Array | Uint8Array | Uint16Array | Uint32Array>(a: A): A {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const Ctor = a.constructor as new (buffer: SharedArrayBuffer, offset: number, length: number) => A;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength), 0, a.length);
+  out.set(a as never);
+  return out;
+}
+
+/** The partial with its score columns in SharedArrayBuffers (predictions, when present, as well). */
+function sharedPartial(p: EvaluatePartial): EvaluatePartial {
+  const out = { ...p, scores: shared(p.scores), positives: shared(p.positives), negatives: shared(p.negatives) };
+  if (p.predictions === undefined) return out;
+  const q = p.predictions;
+  return {
+    ...out,
+    predictions: { rowIds: shared(q.rowIds), label: shared(q.label), probability: shared(q.probability), prediction: shared(q.prediction) },
+  };
 }

@@ -79,3 +79,26 @@ t.test('metrics-thread: closing with a request pending neither hangs nor settles
   await new Promise((r) => setTimeout(r, 50));
   t.equal(settled, false);
 });
+
+t.test('metrics-thread: narrow counts and predictions that arrived over NATS keep their types and bits', async (t) => {
+  const thread = new MetricsThread();
+  t.teardown(() => thread.close());
+  const rand = seeded(9);
+  const parts = Array.from({ length: 6 }, () => {
+    const p = partial(rand, 2000, false);
+    return {
+      ...p,
+      positives: Uint8Array.from(p.positives),
+      negatives: Uint16Array.from(p.negatives),
+      predictions: {
+        rowIds: Uint32Array.of(1, 2),
+        label: Uint8Array.of(0, 1),
+        probability: Float64Array.of(0.25, 0.75),
+        prediction: Uint8Array.of(0, 1),
+      },
+    };
+  });
+  const there = await thread.metrics(parts, 0);
+  t.same(there, binaryClassificationMetrics(parts, { numBins: 0 }), 'every figure and curve point');
+  t.type(parts[0]!.positives, Uint8Array, "the caller's partials are left as they were");
+});
