@@ -39,9 +39,17 @@ function usage(code) {
                            fires AFTER ms (default 0) once a stage whose name matches REGEX is submitted,
                            then restarts the executor RESTART ms (default 300) after it exited
   --logs DIR               where logs of failed rounds go (default a new folder under the temp dir)
+  --hidden                 executors cannot open the input: each runs under \`unshare -m\` with the CSV's
+                           folder covered by an empty tmpfs (as a pod without the volume), fetching ranges
+                           from the driver (needs root)
   --json                   also print the report as one JSON object
 `);
   process.exit(code);
+}
+
+/** `cmd` in a private mount namespace where `dir` is covered by an empty tmpfs. */
+function hiddenFrom(dir, cmd) {
+  return ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs "$0" && exec "$@"', dir, ...cmd]];
 }
 
 function fail(message) {
@@ -70,6 +78,7 @@ function parseArgs(argv) {
     logs: undefined,
     json: false,
     faults: [],
+    hidden: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i].startsWith('--') && argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
@@ -111,6 +120,9 @@ function parseArgs(argv) {
         break;
       case '--fault':
         o.faults.push(parseFault(value()));
+        break;
+      case '--hidden':
+        o.hidden = true;
         break;
       case '--json':
         o.json = true;
@@ -235,7 +247,7 @@ async function main() {
       .join(' ')}`,
   );
   console.log(
-    `chaos: ${relative(ROOT, csv)}, ${o.executors} executors × 1 thread, seed ${o.seed}, driver executor timeout ${o.executorTimeoutMs} ms`,
+    `chaos: ${relative(ROOT, csv)}, ${o.executors} executors × 1 thread${o.hidden ? ' that cannot open it (unshare -m)' : ''}, seed ${o.seed}, driver executor timeout ${o.executorTimeoutMs} ms`,
   );
 
   // Every executor process ever started, so none outlives this script however it ends.
@@ -263,8 +275,10 @@ async function main() {
     });
   }
 
+  const hideDir = dirname(csv);
   const newCluster = async () => {
     cluster = await k.LocalCluster.start(0);
+    if (o.hidden) cluster.wrapCommand = (bin, args) => hiddenFrom(hideDir, [bin, ...args]);
     for (const id of ids) startExecutor(id, 0);
     await cluster.waitForExecutors(o.executors, 30_000);
   };
@@ -537,7 +551,7 @@ async function main() {
       .flatMap((a, i, all) => (a === '--fault' ? [`--fault '${all[i + 1]}'`] : a.startsWith('--fault=') ? [`'${a}'`] : []));
     console.log(
       `reproduce: node scripts/chaos/chaos.mjs ${o.csv ? `--csv ${relative(ROOT, o.csv)}` : `--rows ${o.rows}`} --executors ${o.executors} --seed ${o.seed} --rounds ${o.rounds}` +
-        `${o.maxIter ? ` --max-iter ${o.maxIter}` : ''}${o.executorTimeoutMs !== 2000 ? ` --executor-timeout-ms ${o.executorTimeoutMs}` : ''} ${faultArgs.join(' ')}${o.faults.length ? '' : ' [--only-round R]'}`,
+        `${o.hidden ? ' --hidden' : ''}${o.maxIter ? ` --max-iter ${o.maxIter}` : ''}${o.executorTimeoutMs !== 2000 ? ` --executor-timeout-ms ${o.executorTimeoutMs}` : ''} ${faultArgs.join(' ')}${o.faults.length ? '' : ' [--only-round R]'}`,
     );
     if (o.json) console.log(JSON.stringify(report));
     await cleanup(true);

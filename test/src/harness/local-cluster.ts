@@ -25,6 +25,11 @@ export interface ExecutorProcess {
 /** A nats-server plus executor processes. */
 export class LocalCluster {
   readonly executors = new Map<string, ExecutorProcess>();
+  /**
+   * How an executor's command line is run: as is, or wrapped (scripts/chaos --hidden runs each
+   * executor under `unshare -m` with the data folder hidden, as a pod without the volume).
+   */
+  wrapCommand: (bin: string, args: readonly string[]) => [string, readonly string[]] = (bin, args) => [bin, args];
 
   private constructor(
     readonly server: NatsServerProcess,
@@ -76,7 +81,8 @@ export class LocalCluster {
       '250',
       ...extraArgs,
     ];
-    const child = spawn(process.execPath, args, {
+    const [bin, argv] = this.wrapCommand(process.execPath, args);
+    const child = spawn(bin, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...connectionEnv(this.connection) },
     });
