@@ -16,6 +16,7 @@ import {
   KindlingError,
   PROTOCOL_VERSION,
   errorAck,
+  inputChangedError,
   type JobId,
   type Message,
   type ReplyAnswer,
@@ -115,13 +116,7 @@ export class InputServer implements JobInputs {
       opened = await open(m.file, 'r');
       size = (await opened.stat()).size;
       // Offsets of the plan (split points, a Parquet footer) mean nothing in a file of another size.
-      if (size !== planned) {
-        throw new KindlingError(
-          'E_IO',
-          `${m.file} has ${size} bytes now, ${planned} when job ${m.jobId} was planned (was it changed while the job ran?)`,
-          { file: m.file },
-        );
-      }
+      if (size !== planned) throw inputChangedError(m.file, size, planned, `job ${m.jobId} was planned`);
     } catch (err) {
       // ENOENT, EACCES…: toWireError turns errno errors into E_IO.
       this.log.warn({ job: m.jobId, file: m.file, err: err instanceof Error ? err.message : String(err) }, 'fetch-range failed');

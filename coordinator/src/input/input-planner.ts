@@ -24,6 +24,7 @@ import {
   defaultPartitionCount,
   detectInputFormat,
   footerLength,
+  inputChangedError,
   KindlingError,
   MAGIC_BYTES,
   PARQUET_TRAILER,
@@ -359,13 +360,7 @@ export async function openInput(file: string, plannedSize?: number): Promise<Fil
   // The size listed with the input is the one every offset of the plan is computed from.
   if (plannedSize !== undefined && reader.size !== plannedSize) {
     await reader.close();
-    throw new KindlingError(
-      'E_IO',
-      `input ${file}: has ${reader.size} bytes now, ${plannedSize} when it was listed (it changed while the job was planned)`,
-      {
-        file,
-      },
-    );
+    throw inputChangedError(`input ${file}`, reader.size, plannedSize, 'it was listed');
   }
   return reader;
 }

@@ -13,6 +13,7 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import {
   anyTaskOp,
   KindlingError,
+  inputChangedError,
   partitionByteLength,
   partitionByteRanges,
   toWireError,
@@ -92,15 +93,9 @@ function readRange(lineage: PartitionLineage): Uint8Array {
   try {
     // Offsets of the plan (split points, a Parquet footer) mean nothing in a file of another size.
     const { fileSize } = lineage.source;
-    const size = fileSize === undefined ? undefined : fstatSync(fd).size;
-    if (size !== fileSize) {
-      throw new KindlingError(
-        'E_IO',
-        `${file}: has ${size} bytes now, ${fileSize} when the job was planned (was it changed while the job ran?)`,
-        {
-          file,
-        },
-      );
+    if (fileSize !== undefined) {
+      const size = fstatSync(fd).size;
+      if (size !== fileSize) throw inputChangedError(file, size, fileSize);
     }
     let at = 0;
     for (const [start, end] of partitionByteRanges(lineage.source)) {

@@ -4,4 +4,5 @@
  */
 export { detectInputFormat, MAGIC_BYTES, type DeclaredFormat, type DetectedFormat } from './input-format.js';
 export { partitionByteLength, partitionByteRanges } from './partition-bytes.js';
+export { inputChangedError } from './input-changed.js';
 export { csvPartitionInput, gunzipFile, type CsvPartitionInput } from './csv-source.js';
