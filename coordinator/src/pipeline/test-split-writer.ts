@@ -45,7 +45,7 @@ export async function writeTestSplit(scheduler: StageRunner, plan: JobPlan, comm
 }
 
 /** Positions in `part` of the rows whose ids are in `ids` (both ascending). */
-function keptRows(part: ExportRowsPartial, ids: Float64Array, partition: number): Int32Array {
+function keptRows(part: ExportRowsPartial, ids: Float64Array | Uint32Array, partition: number): Int32Array {
   const keep = new Int32Array(ids.length);
   let j = 0;
   for (let r = 0; r < part.count && j < ids.length; r++) if (part.rowIds[r] === ids[j]) keep[j++] = r;

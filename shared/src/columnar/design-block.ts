@@ -8,7 +8,7 @@
  *                   + Σ_c β[categorical[row·numCategorical + c]]   (skipping -1)
  */
 import type { KitType } from '../wire/schema-kit.js';
-import { fitsInt32, sharedFloat64, sharedInt16, sharedInt32, sharedUint8 } from './shared-arrays.js';
+import { fitsInt32, sharedFloat64, sharedInt16, sharedInt32, sharedInt8, sharedUint32, sharedUint8 } from './shared-arrays.js';
 export type DesignBlock = KitType<'designBlock'>;
 
 /** Where each assembled input lands in the feature vector. */
@@ -27,9 +27,11 @@ export interface FeatureLayout {
  * Float64Array it replaces, so kernels compute the same bits whatever the storage.
  *  - numeric: Int32Array when every value is an integer in int32 range and none is −0
  *    (the bank data's ages, balances, days and counts), Float64Array otherwise;
- *  - categorical: Int16Array when every feature index and −1 fit (assembled vectors under
- *    32 768 slots), Int32Array otherwise;
- *  - label: Uint8Array when every class index is under 256, Float64Array otherwise.
+ *  - categorical: Int8Array when every feature index and −1 fit (assembled vectors under 128
+ *    slots, as the bank job's 30), Int16Array under 32 768 slots, Int32Array otherwise;
+ *  - label: Uint8Array when every class index is under 256, Float64Array otherwise;
+ *  - rowIds: Uint32Array when every data record number is under 2^32, Float64Array otherwise.
+ * On the bank job's layout a row takes 37 bytes instead of 96.
  * The choice is a function of the partition's data and the fitted plan alone, so a block
  * rebuilt from lineage on any executor has the storage it had.
  */
@@ -45,10 +47,14 @@ export interface DesignStorage {
   readonly maxFeatureIndex: number;
   /** Largest class index a label will be. */
   readonly maxClass: number;
+  /** Largest row id the block will hold. */
+  readonly maxRowId: number;
   readonly weighted: boolean;
 }
 
+const INT8_MAX = 0x7f;
 const INT16_MAX = 0x7fff;
+const UINT32_MAX = 0xffffffff;
 const UINT8_MAX = 0xff;
 
 /** An exactly sized, SharedArrayBuffer-backed block with the narrowest storage `storage` allows. */
@@ -56,13 +62,18 @@ export function allocateDesignBlock(numRows: number, numNumeric: number, numCate
   return {
     ...(storage.weighted ? { weight: sharedFloat64(numRows) } : {}),
     numRows,
-    rowIds: sharedFloat64(numRows),
+    rowIds: storage.maxRowId <= UINT32_MAX ? sharedUint32(numRows) : sharedFloat64(numRows),
     label: storage.maxClass <= UINT8_MAX ? sharedUint8(numRows) : sharedFloat64(numRows),
     numeric: storage.integralNumeric ? sharedInt32(numRows * numNumeric) : sharedFloat64(numRows * numNumeric),
     numNumeric,
-    categorical: storage.maxFeatureIndex <= INT16_MAX ? sharedInt16(numRows * numCategorical) : sharedInt32(numRows * numCategorical),
+    categorical: categoricalArray(numRows * numCategorical, storage.maxFeatureIndex),
     numCategorical,
   };
+}
+
+function categoricalArray(length: number, maxFeatureIndex: number): CategoricalIndices {
+  if (maxFeatureIndex <= INT8_MAX) return sharedInt8(length);
+  return maxFeatureIndex <= INT16_MAX ? sharedInt16(length) : sharedInt32(length);
 }
 
 /** The storage that holds `block`'s values (for a block built wide, e.g. from saved features). */
@@ -71,14 +82,17 @@ export function storageOf(block: DesignBlock): DesignStorage {
   for (const f of block.categorical) if (f > maxFeatureIndex) maxFeatureIndex = f;
   let maxClass = 0;
   for (const y of block.label) if (y > maxClass) maxClass = y;
-  return { integralNumeric: block.numeric.every(fitsInt32), maxFeatureIndex, maxClass, weighted: block.weight !== undefined };
+  let maxRowId = 0;
+  for (const id of block.rowIds) if (id > maxRowId) maxRowId = id;
+  return { integralNumeric: block.numeric.every(fitsInt32), maxFeatureIndex, maxClass, maxRowId, weighted: block.weight !== undefined };
 }
 
 /** `block` in the narrowest storage its values allow (the same arrays when nothing narrows). */
 export function narrowDesignBlock(block: DesignBlock): DesignBlock {
   const out = allocateDesignBlock(block.numRows, block.numNumeric, block.numCategorical, storageOf(block));
-  if (out.label.constructor === block.label.constructor && out.numeric.constructor === block.numeric.constructor) {
-    if (out.categorical.constructor === block.categorical.constructor) return block;
+  const same = (a: ArrayBufferView, b: ArrayBufferView) => a.constructor === b.constructor;
+  if (same(out.label, block.label) && same(out.numeric, block.numeric) && same(out.categorical, block.categorical)) {
+    if (same(out.rowIds, block.rowIds)) return block;
   }
   out.rowIds.set(block.rowIds);
   out.label.set(block.label);
@@ -94,7 +108,7 @@ export function narrowDesignBlock(block: DesignBlock): DesignBlock {
  */
 export function storageKey(block: DesignBlock): string {
   const numeric = block.numeric instanceof Int32Array ? 'i32' : 'f64';
-  const categorical = block.categorical instanceof Int16Array ? 'i16' : 'i32';
+  const categorical = block.categorical instanceof Int8Array ? 'i8' : block.categorical instanceof Int16Array ? 'i16' : 'i32';
   const label = block.label instanceof Uint8Array ? 'u8' : 'f64';
   return `${numeric}/${categorical}/${label}`;
 }

@@ -11,6 +11,12 @@ export function sharedInt32(length: number): Int32Array {
 export function sharedInt16(length: number): Int16Array {
   return new Int16Array(new SharedArrayBuffer(Math.max(0, length) * Int16Array.BYTES_PER_ELEMENT));
 }
+export function sharedInt8(length: number): Int8Array {
+  return new Int8Array(new SharedArrayBuffer(Math.max(0, length)));
+}
+export function sharedUint32(length: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(Math.max(0, length) * Uint32Array.BYTES_PER_ELEMENT));
+}
 export function sharedUint8(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(Math.max(0, length)));
 }

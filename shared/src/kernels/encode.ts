@@ -136,7 +136,9 @@ export function encodePartition(batch: ColumnBatch, plan: EncodingPlan, fileName
     maxFeatureIndex = Math.max(maxFeatureIndex, h.nullIndex);
     for (const v of h.codeMap) if (v > maxFeatureIndex) maxFeatureIndex = v;
   }
-  const storage = { integralNumeric, maxFeatureIndex, maxClass: (plan.numClasses ?? 2) - 1, weighted };
+  let maxRowId = 0;
+  for (let r = 0; r < n; r++) if (rowIds[r]! > maxRowId) maxRowId = rowIds[r]!;
+  const storage = { integralNumeric, maxFeatureIndex, maxClass: (plan.numClasses ?? 2) - 1, maxRowId, weighted };
   const train = allocateDesignBlock(trainRows, numNum, numCat, storage);
   const test = allocateDesignBlock(testRows, numNum, numCat, storage);
 

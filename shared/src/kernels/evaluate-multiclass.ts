@@ -100,7 +100,14 @@ export function evaluateMulticlassBlock(
     confusion,
     logLossSum,
     ...(probability !== undefined
-      ? { predictions: { rowIds: block.rowIds.slice(), label: Float64Array.from(block.label), probability, prediction: prediction! } }
+      ? {
+          predictions: {
+            rowIds: Float64Array.from(block.rowIds),
+            label: Float64Array.from(block.label),
+            probability,
+            prediction: prediction!,
+          },
+        }
       : {}),
   };
 }

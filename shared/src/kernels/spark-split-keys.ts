@@ -79,7 +79,7 @@ export function sparkSplitKeys(
 
   return {
     count: n,
-    rowIds: block.rowIds,
+    rowIds: Float64Array.from(block.rowIds),
     label: Float64Array.from(block.label),
     numFeatures: plan.numFeatures,
     featureOffsets: offsets,

@@ -29,6 +29,7 @@ export function makeSchemaKit(z: typeof Zod) {
   const int32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, { error: 'expected Int32Array' });
   const uint8Array = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'expected Uint8Array' });
   const int16Array = z.custom<Int16Array>((v) => v instanceof Int16Array, { error: 'expected Int16Array' });
+  const int8Array = z.custom<Int8Array>((v) => v instanceof Int8Array, { error: 'expected Int8Array' });
   const uint32Array = z.custom<Uint32Array>((v) => v instanceof Uint32Array, { error: 'expected Uint32Array' });
   /** Per-score counts: Float64Array (summed weights), or the narrowest unsigned array holding integer counts. */
   const countArray = z.custom<CountArray>(
@@ -200,14 +201,15 @@ export function makeSchemaKit(z: typeof Zod) {
   const designBlock = z
     .object({
       numRows: count,
-      rowIds: float64Array,
+      /** Data record numbers; Uint32Array when all are below 2^32 (storage: columnar/design-block.ts). */
+      rowIds: z.union([float64Array, uint32Array]),
       /** Class index 0..K−1 (0 or 1 for binomial jobs); storage: columnar/design-block.ts. */
       label: z.union([float64Array, uint8Array]),
       /** Row-major numRows × numNumeric values of the numeric inputs, in assembler order. */
       numeric: z.union([float64Array, int32Array]),
       numNumeric: count,
       /** Row-major numRows × numCategorical feature indices (or -1). */
-      categorical: z.union([int32Array, int16Array]),
+      categorical: z.union([int32Array, int16Array, int8Array]),
       numCategorical: count,
       /** Instance weights (pipeline.weight), finite and >= 0; absent means weight 1 for every row. */
       weight: float64Array.optional(),

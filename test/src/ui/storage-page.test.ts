@@ -37,10 +37,10 @@ t.test('storage: cached blocks per partition and executor, with sizes computed f
     storage: { totalBytes: Record<string, number> };
   };
   const partitions = run.partitions.length;
-  // A design block holds rowIds (Float64), labels (Uint8: two classes), the numeric inputs
-  // (Int32, row-major: every bank.csv number is an integer) and one Int16 feature index per
-  // categorical input (design-block.ts, narrow storage).
-  const rowBytes = 8 + 1 + 4 * run.features.numeric.length + 2 * run.features.categorical.length;
+  // A design block holds rowIds (Uint32: under 2^32), labels (Uint8: two classes), the numeric
+  // inputs (Int32, row-major: every bank.csv number is an integer) and one Int8 feature index
+  // per categorical input (under 128 slots; design-block.ts, narrow storage).
+  const rowBytes = 4 + 1 + 4 * run.features.numeric.length + run.features.categorical.length;
 
   const ui = await WebUi.start({ store, runId: 'bank', port: 0 });
   t.teardown(() => ui.close());
