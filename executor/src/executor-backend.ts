@@ -55,14 +55,53 @@ export interface ExecutorBackendOptions {
   readonly outcomeHoldMs?: number;
   /** Longest a launch's answer waits for its tasks to end so it can carry their outcomes; default 20 ms. */
   readonly acceptHoldMs?: number;
+  /** Outcomes share one message up to about this many bytes; default 512 KiB. */
+  readonly outcomeMessageBytes?: number;
+  /**
+   * Told the approximate bytes of each outcomes message once published: its arrays are garbage
+   * then (main.ts hands them to the MemoryReclaimer).
+   */
+  readonly notePublished?: (bytes: number) => void;
 }
 
 type Reply = ((m: Message) => Promise<void>) | undefined;
+
+/** Outcomes of one (driver, job) waiting to be published, and about how many bytes they take. */
+interface OutBox {
+  readonly driverId: string;
+  readonly jobId: JobId;
+  readonly outcomes: TaskOutcome[];
+  bytes: number;
+}
 
 /** Default longest an outcome waits for the rest of its launch before it is published anyway. */
 const OUTBOX_HOLD_MS = 20;
 /** Default longest a launch's answer waits for the launch to end. */
 const ACCEPT_HOLD_MS = 20;
+/**
+ * Default size of one outcomes message. A pool thread returns a whole group's outcomes at once
+ * (on the 10M-row job, the training split's ~100 evaluate partials per executor, 35 MB): in
+ * one message they were packed, chunked and reassembled whole, and msgpackr kept its grown
+ * buffer for the life of the process. Below NATS's default max_payload (1 MiB) no message is
+ * chunked, and the driver merges partials as they come.
+ */
+const OUTCOME_MESSAGE_BYTES = 512 * 1024;
+
+/** Full outcomes messages published between two waits for the server. */
+const PACE_BYTES = 4 * 1024 * 1024;
+
+/** About what an outcome adds to a message: its arrays' bytes and a little for the rest. */
+function outcomeBytes(o: TaskOutcome): number {
+  return 64 + (o.ok ? arrayBytes(o.result, 0) : 0);
+}
+
+function arrayBytes(v: unknown, depth: number): number {
+  if (v === null || typeof v !== 'object' || depth > 4) return 0;
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  let n = 0;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) n += arrayBytes(x, depth + 1);
+  return n;
+}
 
 /**
  * The outcomes of one launch while its answer waits: kept for the answer until every task
@@ -139,8 +178,11 @@ export class ExecutorBackend {
   private readonly owners: Map<JobId, string>;
   private readonly driverSeen = new Map<string, number>();
   /** Outcomes waiting to be published, per (driver, job); flushed once per turn of the event loop. */
-  private readonly outbox = new Map<string, { driverId: string; jobId: JobId; outcomes: TaskOutcome[] }>();
+  private readonly outbox = new Map<string, OutBox>();
   private flushScheduled = false;
+  /** Full outcomes messages, published one after the other (see enqueue). */
+  private sending: Promise<void> = Promise.resolve();
+  private sentSinceFlush = 0;
   /** Launches holding their answer for their outcomes. */
   private readonly held = new Set<HeldLaunch>();
   private holdTimer: NodeJS.Timeout | undefined;
@@ -299,21 +341,43 @@ export class ExecutorBackend {
     answer: { accepted: true } | { accepted: false; error: WireError },
     outcomes: TaskOutcome[],
   ): Promise<void> {
+    // Outcomes too large for one message go through the outbox, which splits them.
+    const driverId = this.owners.get(jobId);
+    if (driverId !== undefined && outcomes.reduce((n, o) => n + outcomeBytes(o), 0) > this.messageBytes()) {
+      outcomes.forEach((o, i) => this.enqueue(driverId, jobId, o, i === outcomes.length - 1));
+      outcomes = [];
+    }
     try {
       await reply?.({ type: 'tasks-accepted', version: PROTOCOL_VERSION, ...answer, ...(outcomes.length > 0 && { outcomes }) });
     } catch (err) {
       // The driver may have given up waiting; outcomes are still published and are idempotent.
       this.opts.log.warn({ jobId, err: errText(err) }, 'launch answer not delivered');
-      const driverId = this.owners.get(jobId);
       if (driverId !== undefined) outcomes.forEach((o, i) => this.enqueue(driverId, jobId, o, i === outcomes.length - 1));
     }
   }
 
   private enqueue(driverId: string, jobId: JobId, outcome: TaskOutcome, launchDone: boolean): void {
     const k = `${driverId}/${jobId}`;
+    const bytes = outcomeBytes(outcome);
     let box = this.outbox.get(k);
-    if (!box) this.outbox.set(k, (box = { driverId, jobId, outcomes: [] }));
+    if (box !== undefined && box.bytes + bytes > this.messageBytes()) {
+      // Full: this message goes now, the outcome starts the next one. A group's outcomes come
+      // all at once: sent one by one, waiting for the server every few MiB, they are not all
+      // packed and buffered in this process at the same time.
+      this.outbox.delete(k);
+      const full = box;
+      this.sending = this.sending.then(async () => {
+        await this.publishBox(full);
+        this.sentSinceFlush += full.bytes;
+        if (this.sentSinceFlush < PACE_BYTES) return;
+        this.sentSinceFlush = 0;
+        await this.opts.transport.flush().catch(() => undefined);
+      });
+      box = undefined;
+    }
+    if (!box) this.outbox.set(k, (box = { driverId, jobId, outcomes: [], bytes: 0 }));
     box.outcomes.push(outcome);
+    box.bytes += bytes;
     if (launchDone) {
       // Other launches ending in the same turn of the event loop join this message.
       if (!this.flushScheduled) {
@@ -331,21 +395,26 @@ export class ExecutorBackend {
     this.holdTimer = undefined;
     const boxes = [...this.outbox.values()];
     this.outbox.clear();
-    await Promise.all(
-      boxes.map(async ({ driverId, jobId, outcomes }) => {
-        try {
-          await this.opts.transport.publish(this.subjects.taskResults(driverId), {
-            type: 'tasks-finished',
-            version: PROTOCOL_VERSION,
-            executorId: this.opts.executorId,
-            jobId,
-            outcomes,
-          });
-        } catch (err) {
-          this.opts.log.error({ jobId, driverId, tasks: outcomes.length, err: errText(err) }, 'task outcomes not published');
-        }
-      }),
-    );
+    await Promise.all([this.sending, ...boxes.map((box) => this.publishBox(box))]);
+  }
+
+  private async publishBox({ driverId, jobId, outcomes, bytes }: OutBox): Promise<void> {
+    try {
+      await this.opts.transport.publish(this.subjects.taskResults(driverId), {
+        type: 'tasks-finished',
+        version: PROTOCOL_VERSION,
+        executorId: this.opts.executorId,
+        jobId,
+        outcomes,
+      });
+      this.opts.notePublished?.(bytes);
+    } catch (err) {
+      this.opts.log.error({ jobId, driverId, tasks: outcomes.length, err: errText(err) }, 'task outcomes not published');
+    }
+  }
+
+  private messageBytes(): number {
+    return this.opts.outcomeMessageBytes ?? OUTCOME_MESSAGE_BYTES;
   }
 
   private async onDropJob(msg: Message, reply: Reply): Promise<void> {

@@ -20,6 +20,7 @@ import { Heartbeater } from './heartbeater.js';
 import { SourceReader } from './source-reader.js';
 import { ThreadPool } from './pool/thread-pool.js';
 import { BlockStore } from './storage/block-store.js';
+import { MemoryReclaimer } from './storage/memory-reclaimer.js';
 import { TaskRunner } from './task-runner.js';
 
 /** How an executor stopped. */
@@ -63,7 +64,9 @@ interface Serving {
  * (`ready` resolves when it serves). Rejects only if the health port cannot be bound.
  */
 export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger): Promise<ExecutorHandle> {
-  const store = new BlockStore(config.memoryBytes === undefined ? {} : { budgetBytes: config.memoryBytes });
+  // One reclaimer for this thread: dropped blocks and published task outcomes both count.
+  const reclaimer = new MemoryReclaimer();
+  const store = new BlockStore({ reclaimer, ...(config.memoryBytes !== undefined && { budgetBytes: config.memoryBytes }) });
   let serving: Serving | undefined;
   let connected = false;
   let stopping: Promise<ExecutorStopOutcome> | undefined;
@@ -193,6 +196,7 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
       driverTimeoutMs: config.driverTimeoutMs,
       sources,
       owners,
+      notePublished: (bytes) => reclaimer.noteDropped(bytes),
     });
     const heartbeater = new Heartbeater({
       executorId: config.id,

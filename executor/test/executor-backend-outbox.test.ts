@@ -18,7 +18,13 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An executor backend on the in-process bus whose tasks finish when the test says so. */
-async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: number, acceptHoldMs = 20) {
+async function rig(
+  t: { teardown(fn: () => unknown): void },
+  outcomeHoldMs: number,
+  acceptHoldMs = 20,
+  tasks = 2,
+  outcomeMessageBytes?: number,
+) {
   const bus = new InProcessBus();
   const transport = bus.connect({ prefix: 'kt', log: quiet });
   const driver = bus.connect({ prefix: 'kt', log: quiet });
@@ -37,6 +43,7 @@ async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: numb
     driverTimeoutMs: 60_000,
     outcomeHoldMs,
     acceptHoldMs,
+    ...(outcomeMessageBytes !== undefined && { outcomeMessageBytes }),
   });
   backend.start(() => {
     throw new Error('no heartbeat in this test');
@@ -60,15 +67,12 @@ async function rig(t: { teardown(fn: () => unknown): void }, outcomeHoldMs: numb
       jobId: 'j',
       planVersion: 1,
       batch: { op: 'csv-infer', params: {} },
-      tasks: [
-        { taskId: 'a', partition: 0 },
-        { taskId: 'b', partition: 1 },
-      ],
+      tasks: Array.from({ length: tasks }, (_, i) => ({ taskId: 'abcdefgh'[i]!, partition: i % 2 })),
     },
     { expect: 'tasks-accepted', timeoutMs: 1000 },
   );
   // The launch runs as soon as it arrives; its answer may wait for the tasks (acceptHoldMs).
-  while (finish.length < 2) await wait(1);
+  while (finish.length < tasks) await wait(1);
   return { finish, got, executor, answer };
 }
 
@@ -141,5 +145,41 @@ t.test('executor-backend: outcomes that ended during the hold of an unfinished l
   t.same(
     r.got[0]!.msg.outcomes.map((o) => o.taskId),
     ['a', 'b'],
+  );
+});
+
+/** An outcome value of `floats` doubles, tagged with `n` in its first one. */
+const big = (n: number, floats: number) => ({ values: Float64Array.from({ length: floats }, (_, i) => (i === 0 ? n : i)) });
+
+t.test('executor-backend: large outcomes are split across messages of about outcomeMessageBytes, none lost or repeated', async (t) => {
+  // 8 000 bytes of arrays each: two fit in 20 000 bytes, three do not.
+  const r = await rig(t, 60_000, 20, 6, 20_000);
+  await r.answer;
+  r.finish.forEach((f, i) => f(big(i, 1000)));
+  await wait(50);
+  t.same(
+    r.got.map((g) => g.msg.outcomes.length),
+    [2, 2, 2],
+    'three messages of two outcomes',
+  );
+  const seen = r.got.flatMap((g) => g.msg.outcomes.map((o) => [o.taskId, o.ok ? (o.result as { values: Float64Array }).values[0] : -1]));
+  t.same(
+    seen.sort(),
+    ['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => [id, i]),
+    'every outcome once, its array intact',
+  );
+  t.equal(r.executor.jobTasks().get(asJobId('j')), 0);
+});
+
+t.test('executor-backend: a launch ending within the hold with outcomes over the size answers without them; they follow', async (t) => {
+  const r = await rig(t, 60_000, 10_000, 3, 20_000);
+  r.finish.forEach((f, i) => f(big(i, 1000)));
+  const answer = await r.answer;
+  t.equal(answer.accepted, true);
+  t.equal(answer.outcomes, undefined, 'too large for the answer');
+  await wait(50);
+  t.same(
+    r.got.map((g) => g.msg.outcomes.map((o) => o.taskId)),
+    [['a', 'b'], ['c']],
   );
 });
