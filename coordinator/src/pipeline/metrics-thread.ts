@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import {
   binaryClassificationMetrics,
   fromWireError,
+  KindlingError,
   type BinaryMetrics,
   type EvaluatePartial,
   type WireError,
@@ -24,7 +25,14 @@ export class MetricsThread {
   private next = 0;
   private readonly pending = new Map<
     number,
-    { parts: readonly EvaluatePartial[]; numBins: number; resolve: (m: BinaryMetrics) => void; reject: (e: unknown) => void }
+    {
+      parts: readonly EvaluatePartial[];
+      numBins: number;
+      /** Some arrays were moved to the thread: they cannot be read here any more. */
+      moved: boolean;
+      resolve: (m: BinaryMetrics) => void;
+      reject: (e: unknown) => void;
+    }
   >();
 
   /** Starts the thread now, so it has loaded its modules by the time the first split is in. */
@@ -50,21 +58,24 @@ export class MetricsThread {
   }
 
   /**
-   * The metrics of one split, computed on the thread. Partials that arrived over NATS (their
-   * arrays in plain ArrayBuffers) are copied once into SharedArrayBuffers first, which the thread
-   * then reads in place: the driver holds one copy of them, not the caller's and a structured
-   * clone's. The caller should not keep `parts` (the copies are what stays alive).
+   * The metrics of one split, computed on the thread, which takes `parts` over: the driver then
+   * holds one copy of them, not the caller's and a structured clone's. Arrays in
+   * SharedArrayBuffers (local mode) are read in place. An array that owns its whole ArrayBuffer
+   * (as the codec decodes every array that came over NATS) is moved to the thread and is empty
+   * here afterwards; any other array is copied into a SharedArrayBuffer first. So the caller must
+   * not read `parts` again.
    */
   metrics(parts: readonly EvaluatePartial[], numBins: number): Promise<BinaryMetrics> {
     const worker = this.worker;
     if (worker === undefined) return Promise.resolve().then(() => binaryClassificationMetrics(parts, { numBins }));
-    parts = parts.map(sharedPartial);
+    const transfer = new Set<ArrayBuffer>();
+    parts = parts.map((p) => handedOver(p, transfer));
     return new Promise((resolve, reject) => {
       const id = this.next++;
-      this.pending.set(id, { parts, numBins, resolve, reject });
+      this.pending.set(id, { parts, numBins, moved: transfer.size > 0, resolve, reject });
       // Referenced only while it has work: an idle thread must not keep the process alive.
       worker.ref();
-      worker.postMessage({ id, parts, numBins });
+      worker.postMessage({ id, parts, numBins }, [...transfer]);
     });
   }
 
@@ -79,8 +90,16 @@ export class MetricsThread {
   private fallBack(worker: Worker): void {
     if (this.worker !== worker) return; // closed
     this.worker = undefined;
+    // After an error it may still be running: it must not keep the process alive.
+    worker.unref();
+    void worker.terminate();
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
+      if (p.moved) {
+        // Its arrays went to the thread: computing on what is left here would give wrong figures.
+        p.reject(new KindlingError('E_INTERNAL', 'the metrics thread stopped before it returned the metrics of a split'));
+        continue;
+      }
       try {
         p.resolve(binaryClassificationMetrics(p.parts, { numBins: p.numBins }));
       } catch (err) {
@@ -90,22 +109,30 @@ export class MetricsThread {
   }
 }
 
-/** A typed array in a SharedArrayBuffer: itself when it already is (local mode), else a copy. */
-function shared<A extends Float64Array | Uint8Array | Uint16Array | Uint32Array>(a: A): A {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
+type PartialArray = Float64Array | Uint8Array | Uint16Array | Uint32Array;
+
+/**
+ * How a typed array goes to the thread: by reference in a SharedArrayBuffer (as it is), moved
+ * when it owns its whole ArrayBuffer (added to `transfer`), else copied into a SharedArrayBuffer.
+ */
+function handOver<A extends PartialArray>(a: A, transfer: Set<ArrayBuffer>): A {
+  const buffer = a.buffer;
+  if (buffer instanceof SharedArrayBuffer) return a;
+  if (a.byteOffset === 0 && a.byteLength === buffer.byteLength) {
+    transfer.add(buffer);
+    return a;
+  }
   const Ctor = a.constructor as new (buffer: SharedArrayBuffer, offset: number, length: number) => A;
   const out = new Ctor(new SharedArrayBuffer(a.byteLength), 0, a.length);
   out.set(a as never);
   return out;
 }
 
-/** The partial with its score columns in SharedArrayBuffers (predictions, when present, as well). */
-function sharedPartial(p: EvaluatePartial): EvaluatePartial {
-  const out = { ...p, scores: shared(p.scores), positives: shared(p.positives), negatives: shared(p.negatives) };
+/** The partial with each array handed over (handOver), predictions when present as well. */
+function handedOver(p: EvaluatePartial, transfer: Set<ArrayBuffer>): EvaluatePartial {
+  const h = <A extends PartialArray>(a: A): A => handOver(a, transfer);
+  const out = { ...p, scores: h(p.scores), positives: h(p.positives), negatives: h(p.negatives) };
   if (p.predictions === undefined) return out;
   const q = p.predictions;
-  return {
-    ...out,
-    predictions: { rowIds: shared(q.rowIds), label: shared(q.label), probability: shared(q.probability), prediction: shared(q.prediction) },
-  };
+  return { ...out, predictions: { rowIds: h(q.rowIds), label: h(q.label), probability: h(q.probability), prediction: h(q.prediction) } };
 }

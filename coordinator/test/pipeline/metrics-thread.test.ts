@@ -40,6 +40,10 @@ function partial(rand: () => number, rows: number, shared: boolean): EvaluatePar
   };
 }
 
+function copyPartial(p: EvaluatePartial): EvaluatePartial {
+  return { ...p, scores: p.scores.slice(), positives: p.positives.slice(), negatives: p.negatives.slice() };
+}
+
 t.test('metrics-thread: the thread gives the calling thread’s metrics, bit for bit', async (t) => {
   const thread = new MetricsThread();
   t.teardown(() => thread.close());
@@ -47,8 +51,9 @@ t.test('metrics-thread: the thread gives the calling thread’s metrics, bit for
   for (const shared of [true, false]) {
     const parts = Array.from({ length: 12 }, () => partial(rand, 3000, shared));
     for (const numBins of [0, 100]) {
-      const there = await thread.metrics(parts, numBins);
+      // Computed first: the thread takes the partials over (their plain arrays are moved).
       const here = binaryClassificationMetrics(parts, { numBins });
+      const there = await thread.metrics(parts.map(copyPartial), numBins);
       t.ok(
         Object.is(there.areaUnderROC, here.areaUnderROC) && Object.is(there.areaUnderPR, here.areaUnderPR),
         `areas (shared ${shared}, bins ${numBins})`,
@@ -98,7 +103,36 @@ t.test('metrics-thread: narrow counts and predictions that arrived over NATS kee
       },
     };
   });
-  const there = await thread.metrics(parts, 0);
-  t.same(there, binaryClassificationMetrics(parts, { numBins: 0 }), 'every figure and curve point');
-  t.type(parts[0]!.positives, Uint8Array, "the caller's partials are left as they were");
+  const here = binaryClassificationMetrics(parts, { numBins: 0 });
+  t.same(await thread.metrics(parts, 0), here, 'every figure and curve point');
+});
+
+t.test('metrics-thread: an array that is a view into a larger buffer is copied, and the buffer left whole', async (t) => {
+  const thread = new MetricsThread();
+  t.teardown(() => thread.close());
+  const p = partial(seeded(3), 500, false);
+  const n = p.scores.length;
+  // As a socket read buffer holding other messages too: moving it would empty it for its owner.
+  const big = new Float64Array(3 * n + 7);
+  const view = (a: ArrayLike<number>, at: number): Float64Array => {
+    const v = big.subarray(at, at + n);
+    v.set(Array.from(a));
+    return v;
+  };
+  const viewed = { ...p, scores: view(p.scores, 1), positives: view(p.positives, 1 + n), negatives: view(p.negatives, 1 + 2 * n) };
+  const here = binaryClassificationMetrics([viewed], { numBins: 0 });
+  const before = Float64Array.from(big);
+  t.same(await thread.metrics([viewed], 0), here, 'the same metrics');
+  t.equal(big.length, 3 * n + 7, 'the larger buffer is not moved');
+  t.same(big, before, 'nor changed');
+});
+
+t.test('metrics-thread: a thread that dies after taking partials over fails the split instead of computing on empty arrays', async (t) => {
+  const thread = new MetricsThread();
+  const parts = [partial(seeded(4), 200000, false), partial(seeded(5), 200000, false)];
+  const pending = thread.metrics(parts, 0);
+  // What an out-of-memory end of the thread looks like to the caller.
+  (thread as unknown as { worker: { emit(e: string, err: Error): void } }).worker.emit('error', new Error('out of memory'));
+  await t.rejects(pending, { code: 'E_INTERNAL', message: /metrics thread stopped/ });
+  await thread.close();
 });
