@@ -59,8 +59,9 @@ export class TaskRunner {
   /**
    * Runs `op` on each of `partitions` (one task each); one promise per partition, in order.
    * An op over cached design blocks (a gradient pass: milliseconds per partition) runs the
-   * partitions whose blocks are here as one group request, a round trip per thread rather
-   * than per partition; the others, and every other op, run one by one as run() does.
+   * partitions whose blocks are here as group requests, a round trip per thread rather than
+   * per partition: one group, or groups of the op's groupSize when its partials are large;
+   * the others, and every other op, run one by one as run() does.
    */
   runMany(jobId: JobId, plan: JobPlan, name: TaskOp, params: unknown, partitions: readonly number[]): Array<Promise<unknown>> {
     const op = anyTaskOp(name);
@@ -75,11 +76,19 @@ export class TaskRunner {
       // Missing: rebuilt from lineage first, like any single task.
       else results[at] = this.run(jobId, plan, name, params, partition);
     });
-    const outs = this.pool.runGroup(
-      name,
-      params,
-      cached.map((c) => ({ lineage: c.lineage, input: { kind: 'design', block: c.pinned.block as DesignBlock } })),
-    );
+    // All groups are queued at once; each one's outcomes come back as soon as it is done.
+    const size = op.groupSize ?? Math.max(1, cached.length);
+    const outs: Array<Promise<OpOutput<unknown>>> = [];
+    for (let from = 0; from < cached.length; from += size) {
+      const group = cached.slice(from, from + size);
+      outs.push(
+        ...this.pool.runGroup(
+          name,
+          params,
+          group.map((c) => ({ lineage: c.lineage, input: { kind: 'design', block: c.pinned.block as DesignBlock } })),
+        ),
+      );
+    }
     cached.forEach((c, i) => {
       results[c.at] = outs[i]!.finally(() => this.store.release(c.pinned)).then(
         (out) => this.keepOutput(jobId, c.lineage, name, out).partial,

@@ -29,6 +29,8 @@ export const evaluateMulticlassOp = defineOp({
     }),
   }),
   input: 'design',
+  // Large partials: sent back while the next partitions compute (TaskOpDefinition.groupSize).
+  groupSize: 4,
   split: (params) => params.split,
   run: (block, lineage, params) => {
     const layout = buildFeatureLayout(requireEncoding(lineage).features);

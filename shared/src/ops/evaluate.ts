@@ -25,6 +25,8 @@ export const evaluateOp = defineOp({
     result: kit.evaluatePartial,
   }),
   input: 'design',
+  // Large partials: sent back while the next partitions compute (TaskOpDefinition.groupSize).
+  groupSize: 4,
   split: (params) => params.split,
   run: (block, lineage, params) => {
     const layout = buildFeatureLayout(requireEncoding(lineage).features);

@@ -5,6 +5,8 @@ export const featuresOp = defineOp({
   name: 'features',
   schemas: (z, kit) => ({ params: z.object({ split: z.enum(['train', 'test']) }), result: kit.designBlock }),
   input: 'design',
+  // Large partials: sent back while the next partitions compute (TaskOpDefinition.groupSize).
+  groupSize: 4,
   split: (params) => params.split,
   run: (block) => ({ partial: block }),
 });

@@ -70,6 +70,15 @@ export interface TaskOpDefinition<
    * Runs on the executor's main thread, so it must be cheap.
    */
   readonly stale?: (input: OpInputByKind[K], lineage: PartitionLineage) => boolean;
+  /**
+   * For `design` input: at most this many cached partitions per group request (see the
+   * executor's TaskRunner.runMany). A group's partials come back together when its last
+   * partition is done, so an op whose partials are large (a partition's distinct scores, its
+   * predictions, its whole block) runs in small groups: each group's partials travel to the
+   * driver while the next group computes. Unset: one group per launch, for passes whose
+   * partials are a few KB (gradients), where a round trip per group is what costs.
+   */
+  readonly groupSize?: number;
   /** Cached blocks of the partition this op makes obsolete once it ran (encode frees the rows). */
   readonly frees?: readonly ('rows' | 'train' | 'test')[];
   /** Driver side: combines the partials of a stage, given in partition order (determinism). */
