@@ -42,6 +42,8 @@ function usage(code) {
   --hidden                 executors cannot open the input: each runs under \`unshare -m\` with the CSV's
                            folder covered by an empty tmpfs (as a pod without the volume), fetching ranges
                            from the driver (needs root)
+  --nats-restart           also restart the nats-server once per round (same port and JetStream store), at a
+                           moment drawn in 3–75 % of the reference time; the executor faults stay as planned
   --json                   also print the report as one JSON object
 `);
   process.exit(code);
@@ -79,6 +81,7 @@ function parseArgs(argv) {
     json: false,
     faults: [],
     hidden: false,
+    natsRestart: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i].startsWith('--') && argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
@@ -120,6 +123,9 @@ function parseArgs(argv) {
         break;
       case '--fault':
         o.faults.push(parseFault(value()));
+        break;
+      case '--nats-restart':
+        o.natsRestart = true;
         break;
       case '--hidden':
         o.hidden = true;
@@ -223,6 +229,15 @@ function planRound(seed, round, executors, referenceMs) {
   }
   return faults.sort((a, b) => a.atMs - b.atMs);
 }
+
+/** The moment of round `round`'s NATS restart (--nats-restart), from its own generator: the executor plan is unchanged. */
+function planNatsRestart(seed, round, referenceMs) {
+  const rng = mulberry32(Math.imul(seed + 7, 0x27d4eb2f) ^ Math.imul(round, 0x165667b1));
+  return { kind: 'nats', atMs: Math.round(referenceMs * (0.03 + 0.72 * rng())) };
+}
+
+/** How a fault reads in the log. */
+const describe = (f) => (f.kind === 'nats' ? 'NATS restart' : f.signal === 'SIGKILL' ? 'kill -9' : 'SIGTERM');
 
 // ── the run ──────────────────────────────────────────────────────────────────────
 
@@ -367,10 +382,13 @@ async function main() {
       for (const id of ids) if (!alive(cluster.executors.get(id))) startExecutor(id, round);
       await cluster.waitForExecutors(o.executors, 30_000);
 
-      const plan = o.faults.length > 0 ? o.faults : planRound(o.seed, round, o.executors, ref.ms);
+      const plan = [
+        ...(o.faults.length > 0 ? o.faults : planRound(o.seed, round, o.executors, ref.ms)),
+        ...(o.natsRestart ? [planNatsRestart(o.seed, round, ref.ms)] : []),
+      ];
       const when = (f) => (f.stage ? `${f.afterMs} ms after stage /${f.stage.source}/ starts` : `at ${(f.atMs / 1000).toFixed(1)} s`);
       console.log(
-        `round ${round}: plan ${plan.map((f) => `${f.signal === 'SIGKILL' ? 'kill -9' : 'SIGTERM'} ${f.victim} ${when(f)}, restart after ${f.restartDelayMs} ms`).join('; ')}`,
+        `round ${round}: plan ${plan.map((f) => (f.kind === 'nats' ? `NATS restart ${when(f)}` : `${describe(f)} ${f.victim} ${when(f)}, restart after ${f.restartDelayMs} ms`)).join('; ')}`,
       );
       const { logger, lines } = memoryLogger();
       const events = new k.EventBus();
@@ -396,7 +414,23 @@ async function main() {
       const controllers = [];
       const roundStart = Date.now();
       let backend;
+      const restartNats = (f) => {
+        const stage = seen.stages.at(-1)?.name ?? '(before the first stage)';
+        const at = Date.now() - roundStart;
+        const entry = { ...f, id: 'nats-server', at, during: stage, inFlight: [] };
+        injected.push(entry);
+        console.log(`  ${stamp()} +${(at / 1000).toFixed(1)} s NATS restart during '${stage}'`);
+        logger.warn({ chaos: true, kind: 'nats', during: stage }, 'chaos: restarting the NATS server');
+        controllers.push(
+          cluster.server.restart().then(() => {
+            entry.restartedAt = Date.now() - roundStart;
+            entry.exitAfterMs = entry.restartedAt - at;
+            console.log(`  ${stamp()} +${(entry.restartedAt / 1000).toFixed(1)} s NATS server back after ${entry.exitAfterMs} ms`);
+          }),
+        );
+      };
       const fire = (f) => {
+        if (f.kind === 'nats') return restartNats(f);
         // The planned victim, or the next live one if it is already down (or going down).
         const order = [...ids.slice(ids.indexOf(f.victim)), ...ids.slice(0, ids.indexOf(f.victim))];
         const id = order.find((x) => alive(cluster.executors.get(x)) && !injected.some((i) => i.proc === cluster.executors.get(x)));
@@ -460,6 +494,7 @@ async function main() {
       const r = {
         round,
         faults: faults.map((f) => ({
+          ...(f.kind === 'nats' ? { kind: 'nats-restart' } : {}),
           signal: f.signal,
           executor: f.id,
           atMs: f.at,
@@ -488,7 +523,7 @@ async function main() {
       };
       report.rounds.push(r);
       console.log(
-        `round ${round}: faults ${faults.map((f) => `${f.signal === 'SIGKILL' ? 'kill-9' : 'TERM'}:${f.id}@${f.during}`).join(', ') || 'none'}` +
+        `round ${round}: faults ${faults.map((f) => `${f.kind === 'nats' ? 'nats-restart' : f.signal === 'SIGKILL' ? 'kill-9' : 'TERM'}:${f.id}@${f.during}`).join(', ') || 'none'}` +
           (late > 0 ? ` (+${late} planned after the job ended)` : '') +
           ` | finished ${r.finished ? 'yes' : `NO (${r.status})`} | identical ${r.identical ? 'yes' : r.finished ? `NO (${diffs.join(', ')})` : '-'}` +
           ` | max recovery ${maxRecoveryMs !== undefined ? `${maxRecoveryMs} ms` : '-'} (${seen.recoveries.length} partition(s))` +
@@ -551,7 +586,7 @@ async function main() {
       .flatMap((a, i, all) => (a === '--fault' ? [`--fault '${all[i + 1]}'`] : a.startsWith('--fault=') ? [`'${a}'`] : []));
     console.log(
       `reproduce: node scripts/chaos/chaos.mjs ${o.csv ? `--csv ${relative(ROOT, o.csv)}` : `--rows ${o.rows}`} --executors ${o.executors} --seed ${o.seed} --rounds ${o.rounds}` +
-        `${o.hidden ? ' --hidden' : ''}${o.maxIter ? ` --max-iter ${o.maxIter}` : ''}${o.executorTimeoutMs !== 2000 ? ` --executor-timeout-ms ${o.executorTimeoutMs}` : ''} ${faultArgs.join(' ')}${o.faults.length ? '' : ' [--only-round R]'}`,
+        `${o.hidden ? ' --hidden' : ''}${o.natsRestart ? ' --nats-restart' : ''}${o.maxIter ? ` --max-iter ${o.maxIter}` : ''}${o.executorTimeoutMs !== 2000 ? ` --executor-timeout-ms ${o.executorTimeoutMs}` : ''} ${faultArgs.join(' ')}${o.faults.length ? '' : ' [--only-round R]'}`,
     );
     if (o.json) console.log(JSON.stringify(report));
     await cleanup(true);
