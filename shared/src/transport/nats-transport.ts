@@ -93,6 +93,13 @@ export class NatsTransport implements Transport {
   private serial = 0;
   private inbox: string | undefined;
   private readonly waiting = new Map<string, (err: Error | null, m: Msg) => void>();
+  /**
+   * Tokens of FetchRange requests waiting. A disconnect fails them at once: a range whose
+   * request or frames were lost with the connection would otherwise wait out its whole timeout
+   * (30 s by default) while the task holds its slot, and an executor draining on SIGTERM would
+   * wait with it. The task fails with E_IO and is retried, fetching afresh.
+   */
+  private readonly fetches = new Set<string>();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -394,7 +401,11 @@ export class NatsTransport implements Transport {
     const prefix = this.replyInbox();
     const token = String(++this.serial);
     const key = `r${token}`;
-    const collector = new ReplyCollector(subject, timeoutMs, single, () => this.waiting.delete(token));
+    const collector = new ReplyCollector(subject, timeoutMs, single, () => {
+      this.waiting.delete(token);
+      this.fetches.delete(token);
+    });
+    if (msg.type === 'fetch-range') this.fetches.add(token);
     this.waiting.set(token, (err, m) => {
       if (err !== null) {
         collector.fail(new KindlingError('E_IO', `request to ${subject} failed: ${errorText(err)}`, { subject }, { cause: err }));
@@ -455,6 +466,12 @@ export class NatsTransport implements Transport {
     }
   }
 
+  private failFetches(server: string): void {
+    const lost = new Error(`the connection to NATS server ${server} was lost before the reply came`);
+    for (const token of [...this.fetches]) this.waiting.get(token)?.(lost, undefined as never);
+    this.fetches.clear();
+  }
+
   private async watchStatus(): Promise<void> {
     void this.nc.closed().then((err) => {
       this.emit('closed', err instanceof Error ? err.message : undefined);
@@ -463,6 +480,7 @@ export class NatsTransport implements Transport {
       for await (const s of this.nc.status()) {
         switch (s.type) {
           case 'disconnect':
+            this.failFetches(s.server);
             this.emit('disconnected', s.server);
             break;
           case 'reconnecting':

@@ -434,6 +434,37 @@ t.test('nats-transport: after the server restarts, a connected transport reconne
   t.strictSame(reply, { type: 'ack', version: v, ok: true });
 });
 
+t.test('nats-transport: a range fetch waiting when the server restarts fails at once with E_IO, not at its timeout', async (t) => {
+  const a = await transport('fetch-restart-a');
+  const b = await transport('fetch-restart-b');
+  // A driver that got the request and never answers: its answer would be lost with the connection.
+  b.subscribe('test.fetch-restart', () => new Promise<void>(() => undefined));
+  await b.flush();
+  const req = { type: 'fetch-range', version: v, jobId: 'j', file: '/f', start: 0, end: 10 } as const;
+  const started = Date.now();
+  const pending = errorOf(a.fetchRange('test.fetch-restart', req, new Uint8Array(10), { timeoutMs: 20_000 }));
+  await new Promise((r) => setTimeout(r, 200));
+  await server.restart();
+  const err = await pending;
+  t.equal(err?.code, 'E_IO', 'a retryable I/O error');
+  t.match(err?.message, /connection to NATS server .* was lost before the reply came/);
+  t.ok(Date.now() - started < 10_000, `failed after ${Date.now() - started} ms, not at the 20 s timeout`);
+  // Other requests are left to the reconnect: the transport still works afterwards.
+  b.subscribe('test.fetch-restart-ok', async (_m, reply) => {
+    await reply?.({ type: 'ack', version: v, ok: true });
+  });
+  let reply: Message | undefined;
+  for (let i = 0; i < 50 && reply === undefined; i++) {
+    try {
+      await b.flush();
+      reply = await a.request('test.fetch-restart-ok', { type: 'discover-executors', version: v }, { expect: 'ack', timeoutMs: 2_000 });
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  t.strictSame(reply, { type: 'ack', version: v, ok: true });
+});
+
 t.test('nats-transport: close drains and reports closed', async (t) => {
   const a = await NatsTransport.connect({ servers: server.url, name: 'closer' }, log);
   const statuses: TransportStatus[] = [];
