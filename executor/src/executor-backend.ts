@@ -30,6 +30,7 @@ import {
 import type { Executor } from './executor.js';
 import type { ExecutorLogger } from './executor-logger.js';
 import type { SourceReader } from './source-reader.js';
+import { arrayBytes } from './storage/array-bytes.js';
 
 export type { ExecutorLogger } from './executor-logger.js';
 
@@ -92,15 +93,7 @@ const PACE_BYTES = 4 * 1024 * 1024;
 
 /** About what an outcome adds to a message: its arrays' bytes and a little for the rest. */
 function outcomeBytes(o: TaskOutcome): number {
-  return 64 + (o.ok ? arrayBytes(o.result, 0) : 0);
-}
-
-function arrayBytes(v: unknown, depth: number): number {
-  if (v === null || typeof v !== 'object' || depth > 4) return 0;
-  if (ArrayBuffer.isView(v)) return v.byteLength;
-  let n = 0;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) n += arrayBytes(x, depth + 1);
-  return n;
+  return 64 + (o.ok ? arrayBytes(o.result) : 0);
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type PartitionLineage,
   type TaskOp,
 } from '@kindling/shared/compute';
+import { arrayBytes } from '../storage/array-bytes.js';
 import { blockBytes } from '../storage/block-store.js';
 import { MemoryReclaimer } from '../storage/memory-reclaimer.js';
 import type { WorkerGroupRequest, WorkerGroupResponse, WorkerInput, WorkerRequest, WorkerResponse } from './thread-messages.js';
@@ -43,7 +44,7 @@ function runOne(name: TaskOp, lineage: PartitionLineage, params: unknown, input:
     noteFreedInput(name, input, op.frees);
     // This thread keeps no handle on what it returns: once the main thread has sent or cached
     // it, its memory waits only for this thread's collection (an evaluate group returns ~35 MB).
-    reclaimer.noteDropped(sharedBytes(value), name);
+    reclaimer.noteDropped(arrayBytes(value, true), name);
     return { ok: true, value };
   } catch (err) {
     return { ok: false, error: toWireError(err) };
@@ -71,15 +72,6 @@ function noteFreedInput(op: TaskOp, input: WorkerInput, frees: readonly string[]
   if (!frees) return;
   if (input.kind === 'rows' && frees.includes('rows')) reclaimer.noteDropped(blockBytes(input.rows), op);
   else if (input.kind === 'design' && frees.some((f) => f === 'train' || f === 'test')) reclaimer.noteDropped(blockBytes(input.block), op);
-}
-
-/** Bytes of the SharedArrayBuffer-backed arrays in an op's output (a few levels deep). */
-function sharedBytes(v: unknown, depth = 0): number {
-  if (v === null || typeof v !== 'object' || depth > 3) return 0;
-  if (ArrayBuffer.isView(v)) return v.buffer instanceof SharedArrayBuffer ? v.byteLength : 0;
-  let n = 0;
-  for (const x of Object.values(v)) n += sharedBytes(x, depth + 1);
-  return n;
 }
 
 function inputValue(input: WorkerInput, lineage: PartitionLineage): never {

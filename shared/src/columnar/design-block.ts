@@ -31,7 +31,7 @@ export interface FeatureLayout {
  *    slots, as the bank job's 30), Int16Array under 32 768 slots, Int32Array otherwise;
  *  - label: Uint8Array when every class index is under 256, Float64Array otherwise;
  *  - rowIds: Uint32Array when every data record number is under 2^32, Float64Array otherwise.
- * On the bank job's layout a row takes 37 bytes instead of 96.
+ * A row of the bank-lr job (6 numeric, 6 one-hot inputs) takes 35 bytes instead of 88.
  * The choice is a function of the partition's data and the fitted plan alone, so a block
  * rebuilt from lineage on any executor has the storage it had.
  */
