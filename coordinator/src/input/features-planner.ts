@@ -19,6 +19,7 @@ import {
   hasColumn,
   KINDLING_FEATURES_KEY,
   PARQUET_TRAILER,
+  loadHyparquet,
   parseParquetFooter,
   rowGroupSpans,
   type InputFile,
@@ -74,6 +75,7 @@ export async function planFeatures(input: InputSpec, weight?: string): Promise<P
         { file: dir },
       );
     }
+    await loadHyparquet();
     for (const file of await resolveInputFiles(dir)) {
       const reader = await openInput(file);
       try {

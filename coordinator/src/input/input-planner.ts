@@ -29,6 +29,7 @@ import {
   MAGIC_BYTES,
   PARQUET_TRAILER,
   parquetColumns,
+  loadHyparquet,
   parseParquetFooter,
   planCsvSplits,
   rowGroupSpans,
@@ -275,6 +276,7 @@ async function gzipHead(file: string, input: InputSpec): Promise<CsvHead> {
 // ---- Parquet ----
 
 async function planParquet(input: InputSpec, files: readonly InputFile[], version: number) {
+  await loadHyparquet();
   const footers: { columns: ParquetColumn[]; spans: RowGroupSpan[]; footerStart: number }[] = [];
   for (const f of files) {
     const reader = await openInput(f.path, f.size);

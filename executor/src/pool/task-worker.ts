@@ -30,10 +30,38 @@ if (isMainThread) {
   throw new KindlingError('E_INTERNAL', 'task-worker.js must run inside a worker thread of the executor pool');
 }
 
-/** Piscina entry point. */
-export default function runWorkerRequest(req: WorkerRequest | WorkerGroupRequest): WorkerResponse | WorkerGroupResponse {
-  if ('group' in req) return runGroup(req);
-  return runOne(req.op, req.lineage, req.params, req.input);
+/**
+ * Piscina entry point. Synchronous unless the op must first load a module this thread has not
+ * (its `prepare`, e.g. the Parquet reader for a Parquet partition): then the answer is a promise.
+ */
+export default function runWorkerRequest(
+  req: WorkerRequest | WorkerGroupRequest,
+): WorkerResponse | WorkerGroupResponse | Promise<WorkerResponse | WorkerGroupResponse> {
+  const run = (): WorkerResponse | WorkerGroupResponse =>
+    'group' in req ? runGroup(req) : runOne(req.op, req.lineage, req.params, req.input);
+  const pending = preparing(req);
+  return pending === undefined ? run() : pending.then(run, (err: unknown) => failed(req, err));
+}
+
+/** What the request's op must load first (each item's lineage asked), or undefined. */
+function preparing(req: WorkerRequest | WorkerGroupRequest): Promise<unknown> | undefined {
+  let prepare;
+  try {
+    prepare = anyTaskOp(req.op).prepare;
+  } catch {
+    return undefined; // an unknown op fails in runOne, with its own message
+  }
+  if (prepare === undefined) return undefined;
+  const waits = ('group' in req ? req.items.map((i) => i.lineage) : [req.lineage]).map((l) => prepare(l)).filter((p) => p !== undefined);
+  return waits.length === 0 ? undefined : Promise.all(waits);
+}
+
+/** A module that would not load fails every task of the request with the reason. */
+function failed(req: WorkerRequest | WorkerGroupRequest, err: unknown): WorkerResponse | WorkerGroupResponse {
+  const error = toWireError(
+    err instanceof KindlingError ? err : new KindlingError('E_INTERNAL', `${req.op}: a module it needs did not load: ${String(err)}`),
+  );
+  return 'group' in req ? { results: req.items.map((_, index) => ({ index, response: { ok: false, error } })) } : { ok: false, error };
 }
 
 function runOne(name: TaskOp, lineage: PartitionLineage, params: unknown, input: WorkerInput): WorkerResponse {

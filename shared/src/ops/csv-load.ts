@@ -7,6 +7,7 @@
 import { parsePartition } from '../csv/csv-partition-parser.js';
 import { csvPartitionInput } from '../input/csv-source.js';
 import { mergeLoadPartials } from '../ml/column-stats.js';
+import { hyparquetLoaded, loadHyparquet } from '../parquet/hyparquet-library.js';
 import { loadParquetPartition } from '../parquet/parquet-partition-reader.js';
 import { requireSchema } from './lineage-requirements.js';
 import { defineOp } from './task-op.js';
@@ -15,6 +16,7 @@ export const csvLoadOp = defineOp({
   name: 'csv-load',
   schemas: (z, kit) => ({ params: z.object({}), result: kit.loadPartial }),
   input: 'source',
+  prepare: (lineage) => (lineage.source.format === 'parquet' && !hyparquetLoaded() ? loadHyparquet() : undefined),
   run: (bytes, lineage) => {
     if (lineage.source.format === 'parquet') {
       const { batch, partial } = loadParquetPartition(bytes, lineage.source, requireSchema(lineage), lineage.firstRowId);

@@ -14,6 +14,7 @@ import { narrowDesignBlock, type DesignBlock } from '../columnar/design-block.js
 import { sharedFloat64, sharedInt32 } from '../columnar/shared-arrays.js';
 import { DataError } from '../errors.js';
 import { readFeatureRows, where } from '../parquet/feature-rows-reader.js';
+import { hyparquetLoaded, loadHyparquet } from '../parquet/hyparquet-library.js';
 import { footerOfPartitionBytes } from '../parquet/parquet-partition-reader.js';
 import { defineOp } from './task-op.js';
 
@@ -38,6 +39,7 @@ export const featuresLoadOp = defineOp({
     result: z.object({ rows: kit.count, numFeatures: kit.count, maxLabel: z.number(), weighted: z.boolean() }),
   }),
   input: 'source',
+  prepare: () => (hyparquetLoaded() ? undefined : loadHyparquet()),
   run: (bytes, lineage, params) => {
     const source = lineage.source;
     const file = source.file;

@@ -65,6 +65,12 @@ export interface TaskOpDefinition<
   /** Worker side: the pure kernel over the input, the partition's lineage and the params. */
   readonly run: (input: OpInputByKind[K], lineage: PartitionLineage, params: P) => OpOutput<R>;
   /**
+   * Worker side, before `run`: modules the kernel needs that the thread does not load up
+   * front (the Parquet reader: parquet/hyparquet-library.ts). Returns a promise the thread
+   * awaits, or undefined when nothing is missing; `run` itself stays synchronous.
+   */
+  readonly prepare?: (lineage: PartitionLineage) => Promise<void> | undefined;
+  /**
    * For a cached input: true when the cached block cannot serve this task and must be rebuilt
    * from lineage first (csv-conform: a scanned block whose types cannot widen in place).
    * Runs on the executor's main thread, so it must be cheap.

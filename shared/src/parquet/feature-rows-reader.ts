@@ -9,16 +9,13 @@
  *
  * Every problem is a DataError naming the file and the column (and the row where there is one).
  */
-import { parquetSchema, type ColumnChunk, type FileMetaData, type SchemaTree } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
-import { parquetHeader, type readColumn } from 'hyparquet/src/column.js';
-import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
-import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
-import { readPlain } from 'hyparquet/src/plain.js';
-import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hyparquet/src/schema.js';
+import type { ColumnChunk, FileMetaData, SchemaTree } from 'hyparquet';
+import type { readColumn } from 'hyparquet/src/column.js';
+import type { getTreePath } from 'hyparquet/src/schema.js';
 import { DataError, KindlingError } from '../errors.js';
 import type { PartitionSource } from '../tasks.js';
 import { chunkStart } from './parquet-footer.js';
+import { hyparquet } from './hyparquet-library.js';
 
 type ColumnDecoder = Parameters<typeof readColumn>[2];
 
@@ -62,15 +59,13 @@ interface Leaf {
   readonly listDef: number;
 }
 
-const RAW_PARSERS: ColumnDecoder['parsers'] = { ...DEFAULT_PARSERS };
-
 /**
  * The top-level column names of a features file and whether `features` is a VectorUDT-shaped
  * struct; used by the driver to check every file before any task runs. Returns a reason when
  * the file does not fit, or undefined.
  */
 export function featureColumnProblem(metadata: FileMetaData, names: FeatureColumnNames): string | undefined {
-  const tree = parquetSchema(metadata);
+  const tree = hyparquet().parquetSchema(metadata);
   const top = new Map(tree.children.map((c) => [c.element.name, c]));
   const vector = top.get(names.features);
   if (vector === undefined) return `no vector column '${names.features}' (columns: ${[...top.keys()].join(', ')})`;
@@ -92,7 +87,9 @@ function isNumber(t: string | undefined): boolean {
 
 /** Whether the file has a top-level column `name`. */
 export function hasColumn(metadata: FileMetaData, name: string): boolean {
-  return parquetSchema(metadata).children.some((c) => c.element.name === name);
+  return hyparquet()
+    .parquetSchema(metadata)
+    .children.some((c) => c.element.name === name);
 }
 
 /** Reads every row of the partition's row groups. */
@@ -102,7 +99,7 @@ export function readFeatureRows(
   metadata: FileMetaData,
   names: FeatureColumnNames,
 ): FeatureRows {
-  const tree = parquetSchema(metadata);
+  const tree = hyparquet().parquetSchema(metadata);
   const problem = featureColumnProblem(metadata, names);
   if (problem !== undefined) throw new DataError('E_SCHEMA', `${source.file}: ${problem}`, { file: source.file });
   const [g0, g1] = source.rowGroups ?? [0, metadata.row_groups.length];
@@ -253,6 +250,7 @@ function readLeaf(
   g0: number,
   path: string[],
 ): Leaf {
+  const { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } = hyparquet();
   const schemaPath = getTreePath(tree, path);
   const column = path.join('.');
   if (schemaPath.length !== path.length + 1 || schemaPath[schemaPath.length - 1]!.children.length > 0) {
@@ -287,6 +285,7 @@ function decodeLeafChunk(
   out: Leaf,
   group: number,
 ): void {
+  const { compressors, convert, decompressPage, DEFAULT_PARSERS, parquetHeader, readDataPage, readDataPageV2, readPlain } = hyparquet();
   const meta = chunk.meta_data!;
   const column = meta.path_in_schema.join('.');
   const start = chunkStart(chunk) - source.start;
@@ -304,7 +303,7 @@ function decodeLeafChunk(
     type: meta.type,
     codec: meta.codec,
     compressors,
-    parsers: RAW_PARSERS,
+    parsers: { ...DEFAULT_PARSERS },
     utf8: true,
   };
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, length);

@@ -13,3 +13,4 @@ export {
   type FeatureColumnNames,
   type FeatureRows,
 } from './feature-rows-reader.js';
+export { hyparquetLoaded, loadHyparquet } from './hyparquet-library.js';

@@ -4,7 +4,8 @@
  * partition reads. Pure: the caller reads the footer bytes (the driver through its file
  * reader, a worker from the tail of its partition's bytes).
  */
-import { parquetMetadata, type ColumnChunk, type FileMetaData, type RowGroup } from 'hyparquet';
+import type { ColumnChunk, FileMetaData, RowGroup } from 'hyparquet';
+import { hyparquet } from './hyparquet-library.js';
 import { DataError } from '../errors.js';
 
 /** Length of the trailer: metadata length (4 bytes, little-endian) + `PAR1`. */
@@ -38,7 +39,7 @@ export function footerLength(trailer: Uint8Array, file: string, fileSize: number
 /** Parses footer bytes (metadata + trailer, the end of the file); E_INPUT_FORMAT naming `file` when they do not parse. */
 export function parseParquetFooter(footer: Uint8Array, file: string): FileMetaData {
   try {
-    return parquetMetadata(footer);
+    return hyparquet().parquetMetadata(footer);
   } catch (err) {
     throw new DataError('E_INPUT_FORMAT', `${file}: cannot read the Parquet footer: ${(err as Error).message}`, { file }, { cause: err });
   }

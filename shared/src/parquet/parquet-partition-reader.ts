@@ -11,13 +11,8 @@
  * Values are kept raw (byte arrays, day counts, timestamp units) and converted here: strings
  * go straight from their UTF-8 bytes into the column's dictionary, as the CSV parser's do.
  */
-import { parquetSchema, type ColumnChunk, type FileMetaData } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
-import { parquetHeader, type readColumn } from 'hyparquet/src/column.js';
-import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
-import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
-import { readPlain } from 'hyparquet/src/plain.js';
-import { getTreePath } from 'hyparquet/src/schema.js';
+import type { ColumnChunk, FileMetaData, SchemaTree } from 'hyparquet';
+import type { readColumn } from 'hyparquet/src/column.js';
 import { DataError, KindlingError } from '../errors.js';
 import type { Schema } from '../columnar/schema.js';
 import type { Column, ColumnBatch } from '../columnar/column-batch.js';
@@ -27,18 +22,23 @@ import { StringDictionaryBuilder } from '../csv/string-dictionary-builder.js';
 import type { ColumnStats, LoadPartial, PartitionSource } from '../tasks.js';
 import { chunkStart, parseParquetFooter } from './parquet-footer.js';
 import { parquetColumns, type ParquetColumn } from './parquet-schema.js';
+import { hyparquet } from './hyparquet-library.js';
 
 type ColumnDecoder = Parameters<typeof readColumn>[2];
 
+let rawParsers: ColumnDecoder['parsers'] | undefined;
+
 /** Leaves every value as stored: conversion happens in this module, per Kindling type. */
-const RAW_PARSERS: ColumnDecoder['parsers'] = {
-  ...DEFAULT_PARSERS,
-  timestampFromMilliseconds: (v) => v as unknown as Date,
-  timestampFromMicroseconds: (v) => v as unknown as Date,
-  timestampFromNanoseconds: (v) => v as unknown as Date,
-  dateFromDays: (v) => v as unknown as Date,
-  stringFromBytes: (v) => v as unknown as string,
-};
+function rawParsersOf(): ColumnDecoder['parsers'] {
+  return (rawParsers ??= {
+    ...hyparquet().DEFAULT_PARSERS,
+    timestampFromMilliseconds: (v) => v as unknown as Date,
+    timestampFromMicroseconds: (v) => v as unknown as Date,
+    timestampFromNanoseconds: (v) => v as unknown as Date,
+    dateFromDays: (v) => v as unknown as Date,
+    stringFromBytes: (v) => v as unknown as string,
+  });
+}
 
 const utf8 = new TextEncoder();
 
@@ -73,7 +73,7 @@ export function loadParquetPartition(bytes: Uint8Array, source: PartitionSource,
   const [g0, g1] = source.rowGroups ?? [0, metadata.row_groups.length];
   const groups = metadata.row_groups.slice(g0, g1);
   const rows = groups.reduce((a, g) => a + Number(g.num_rows), 0);
-  const tree = parquetSchema(metadata);
+  const tree = hyparquet().parquetSchema(metadata);
 
   const outColumns: Column[] = [];
   const stats: ColumnStats[] = [];
@@ -126,12 +126,13 @@ export function loadParquetPartition(bytes: Uint8Array, source: PartitionSource,
 function decodeChunk(
   bytes: Uint8Array,
   source: PartitionSource,
-  tree: ReturnType<typeof parquetSchema>,
+  tree: SchemaTree,
   chunk: ColumnChunk,
   sink: ColumnSink,
   at: number,
   group: number,
 ): number {
+  const { compressors, convert, decompressPage, getTreePath, parquetHeader, readDataPage, readDataPageV2, readPlain } = hyparquet();
   const meta = chunk.meta_data!;
   const column = meta.path_in_schema.join('.');
   const start = chunkStart(chunk) - source.start;
@@ -150,7 +151,7 @@ function decodeChunk(
     type: meta.type,
     codec: meta.codec,
     compressors,
-    parsers: RAW_PARSERS,
+    parsers: rawParsersOf(),
     utf8: true,
   };
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, length);

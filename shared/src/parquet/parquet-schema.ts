@@ -8,7 +8,7 @@
  * column, raised on the driver when it plans the input, before any task runs.
  */
 import type { FileMetaData, SchemaElement } from 'hyparquet';
-import { parquetSchema } from 'hyparquet';
+import { hyparquet } from './hyparquet-library.js';
 import { DataError } from '../errors.js';
 import type { ColumnType, Schema } from '../columnar/schema.js';
 
@@ -37,7 +37,7 @@ function unsupported(file: string, column: string, what: string): DataError {
 
 /** The Kindling columns of a Parquet file, in schema order; throws E_INPUT_FORMAT naming `file` and the first unsupported column. */
 export function parquetColumns(metadata: FileMetaData, file: string): ParquetColumn[] {
-  const tree = parquetSchema(metadata);
+  const tree = hyparquet().parquetSchema(metadata);
   return tree.children.map((child) => {
     const e = child.element;
     if (child.children.length > 0) {
