@@ -19,12 +19,18 @@ export interface ModelEvaluation {
   readonly spark?: Record<string, unknown>;
 }
 
-/** Evaluates the fitted model on both splits. */
+/**
+ * Evaluates the fitted model on both splits. `meanwhile`, given the test split's partials once
+ * its stage is in, runs on this thread while the metrics thread merges the training split: the
+ * job writes its model and predictions there instead of after both merges (at 1M rows the
+ * training merge alone is ~0.2 s with every worker thread idle). It must not change the partials.
+ */
 export async function evaluateModel(
   scheduler: StageRunner,
   plan: JobPlan,
   fit: LogisticRegressionFit,
   spec: JobSpec,
+  meanwhile?: (testParts: readonly EvaluatePartial[]) => Promise<void>,
 ): Promise<ModelEvaluation> {
   const evaluate = (name: string, split: 'train' | 'test', predictions: boolean, score: 'margin' | 'probability' = 'margin') =>
     scheduler.runStage(
@@ -48,6 +54,7 @@ export async function evaluateModel(
     train.catch(() => undefined);
     testParts = await evaluate('evaluate test split', 'test', spec.output.predictions);
     const test = binaryClassificationMetrics(testParts, { numBins: 0 });
+    if (meanwhile !== undefined) await meanwhile(testParts);
     metrics = { train: await train, test };
   } finally {
     await thread.close();

@@ -20,6 +20,7 @@ import {
   KindlingError,
   taskOp,
   type BinaryMetrics,
+  type EvaluatePartial,
   type JobPlan,
   type MulticlassMetrics,
   type Schema,
@@ -230,61 +231,64 @@ async function executeStages(
   );
 
   // 8. Evaluate on both splits; the test pass also returns predictions when asked.
-  const { metrics, testParts: testEval, spark } = await evaluateModel(ctx.scheduler, plan, fit, spec);
-  // 9. Artifacts, into the staging folder.
+  // 9. Artifacts, into the staging folder: written while the metrics thread still merges the
+  // training split's scores (none of them needs the metrics).
   const featureNames = [...fitted.layout.names];
-  const uid = `LogisticRegression_${createHash('sha256')
-    .update(JSON.stringify([spec.name, spec.model]))
-    .digest('hex')
-    .slice(0, 12)}`;
-  const model: LogisticRegressionModelData = {
-    uid,
-    numFeatures: fitted.layout.numFeatures,
-    coefficients: fit.coefficients,
-    intercept: fit.intercept,
-    featureNames,
-    // Spark param names only: its loader rejects unknown params.
-    params: {
-      maxIter: spec.model.maxIter,
-      regParam: spec.model.regParam,
-      elasticNetParam: spec.model.elasticNetParam,
-      tol: spec.model.tol,
-      fitIntercept: spec.model.fitIntercept,
-      standardization: spec.model.standardization,
-      threshold: spec.model.threshold,
-      labelCol: 'label',
-      featuresCol: 'features',
-    },
-    sparkVersion: spec.compat === 'spark-2.3' ? '2.3.0' : '3.5.0',
-  };
-  await writeLogisticRegressionModel(committer.path('model'), model);
-  // The whole fitted chain (indexers, encoders, assembler, this model), so new rows can be scored.
-  // A job trained from saved features saves the chain the features' footers record.
-  if (origin !== undefined) {
-    await writePipelineModel(
-      committer.path('pipeline-model'),
-      pipelineModelFromJob({
-        identity: [spec.name, origin.pipeline, spec.model],
-        schema,
-        drop: origin.drop,
-        encoding: fitted.encoding,
-        labelValues: fitted.labelValues,
-        featureNames,
-        classifier: { family: 'binomial', model },
-        sparkVersion: model.sparkVersion,
-        stringOrderType: origin.stringOrderType,
-      }),
+  const writeArtifacts = async (testEval: readonly EvaluatePartial[]): Promise<void> => {
+    const uid = `LogisticRegression_${createHash('sha256')
+      .update(JSON.stringify([spec.name, spec.model]))
+      .digest('hex')
+      .slice(0, 12)}`;
+    const model: LogisticRegressionModelData = {
+      uid,
+      numFeatures: fitted.layout.numFeatures,
+      coefficients: fit.coefficients,
+      intercept: fit.intercept,
+      featureNames,
+      // Spark param names only: its loader rejects unknown params.
+      params: {
+        maxIter: spec.model.maxIter,
+        regParam: spec.model.regParam,
+        elasticNetParam: spec.model.elasticNetParam,
+        tol: spec.model.tol,
+        fitIntercept: spec.model.fitIntercept,
+        standardization: spec.model.standardization,
+        threshold: spec.model.threshold,
+        labelCol: 'label',
+        featuresCol: 'features',
+      },
+      sparkVersion: spec.compat === 'spark-2.3' ? '2.3.0' : '3.5.0',
+    };
+    await writeLogisticRegressionModel(committer.path('model'), model);
+    // The whole fitted chain (indexers, encoders, assembler, this model), so new rows can be scored.
+    // A job trained from saved features saves the chain the features' footers record.
+    if (origin !== undefined) {
+      await writePipelineModel(
+        committer.path('pipeline-model'),
+        pipelineModelFromJob({
+          identity: [spec.name, origin.pipeline, spec.model],
+          schema,
+          drop: origin.drop,
+          encoding: fitted.encoding,
+          labelValues: fitted.labelValues,
+          featureNames,
+          classifier: { family: 'binomial', model },
+          sparkVersion: model.sparkVersion,
+          stringOrderType: origin.stringOrderType,
+        }),
+      );
+    }
+    await writeRowOutputs(
+      ctx.scheduler,
+      plan,
+      committer,
+      spec,
+      fitted,
+      testEval.slice(prepared.testFrom).map((t) => t.predictions),
     );
-  }
-  await writeRowOutputs(
-    ctx.scheduler,
-    plan,
-    committer,
-    spec,
-    fitted,
-    testEval.slice(prepared.testFrom).map((t) => t.predictions),
-  );
-  if (spec.output.testSplit) await writeTestSplit(ctx.scheduler, plan, committer);
+    if (spec.output.testSplit) await writeTestSplit(ctx.scheduler, plan, committer);
+  };
+  const { metrics, spark } = await evaluateModel(ctx.scheduler, plan, fit, spec, writeArtifacts);
   const durationMs = Date.now() - started;
   const metricsDoc = {
     job: spec.name,
