@@ -41,7 +41,7 @@ export interface UserNKeyFiles {
  * the public key, the keys of the Secret k8s/components/nkey reads. An existing seed is replaced
  * only when `replace` is set: it may be the identity of a running cluster.
  */
-export function writeUserNKey(dir: string, replace = false): UserNKeyFiles {
+export async function writeUserNKey(dir: string, replace = false): Promise<UserNKeyFiles> {
   const seedFile = join(dir, 'user.nk');
   const publicKeyFile = join(dir, 'user.pub');
   if (!replace && existsSync(seedFile)) {
@@ -53,7 +53,7 @@ export function writeUserNKey(dir: string, replace = false): UserNKeyFiles {
       },
     );
   }
-  const user = createUserNKey();
+  const user = await createUserNKey();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   rmSync(seedFile, { force: true });
   writeFileSync(seedFile, `${user.seed}\n`, { mode: 0o600 });
@@ -134,7 +134,7 @@ export async function clusterUp(o: ClusterUpOptions): Promise<ClusterState> {
   let authConfig = '';
   if (o.nkey) {
     // A new identity per cluster: the seed never leaves this folder; the server knows only the public key.
-    const user = writeUserNKey(join(dir, 'nkey'), true);
+    const user = await writeUserNKey(join(dir, 'nkey'), true);
     nkeySeedFile = user.seedFile;
     authConfig = `authorization {\n  users: [ { nkey: ${JSON.stringify(user.publicKey)} } ]\n}\n`;
   }

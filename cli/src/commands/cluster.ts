@@ -114,7 +114,7 @@ export function addClusterCommand(program: Command, io: CliIo, onExit: (code: Ex
     .action(async (o: { dir: string }) => {
       try {
         const { writeUserNKey } = await import('../cluster/local-cluster.js');
-        const user = writeUserNKey(o.dir);
+        const user = await writeUserNKey(o.dir);
         io.stdout.write(`seed:       ${user.seedFile} (mode 0600; give it to executors and drivers, keep it secret)\n`);
         io.stdout.write(`public key: ${user.publicKeyFile} (${user.publicKey})\n`);
         io.stdout.write(

@@ -12,18 +12,7 @@
  * Invalid input is logged and dropped, never thrown into NATS callbacks.
  */
 import { readFileSync } from 'node:fs';
-import {
-  connect,
-  createInbox,
-  credsAuthenticator,
-  headers,
-  nkeyAuthenticator,
-  nuid,
-  type Msg,
-  type NatsConnection,
-  type NodeConnectionOptions,
-  type Subscription as NatsSubscription,
-} from '@nats-io/transport-node';
+import type { Msg, NatsConnection, NodeConnectionOptions, Subscription as NatsSubscription } from '@nats-io/transport-node';
 import {
   CHUNK_ID_HEADER,
   CHUNK_INDEX_HEADER,
@@ -50,6 +39,19 @@ import type {
   Transport,
   TransportStatus,
 } from './transport.js';
+
+/** The NATS client library (@nats-io/transport-node). */
+export type NatsClient = typeof import('@nats-io/transport-node');
+
+let natsClient: Promise<NatsClient> | undefined;
+
+/**
+ * Loads the NATS client on first use: a local-mode job never connects, and importing the client
+ * (~25 ms of CPU) was on the critical path of its start.
+ */
+export function loadNatsClient(): Promise<NatsClient> {
+  return (natsClient ??= import('@nats-io/transport-node'));
+}
 
 /** Logger for rejected messages and failed handlers; pino's logger fits. */
 export interface TransportLogger {
@@ -103,6 +105,7 @@ export class NatsTransport implements Transport {
   private closing: Promise<void> | undefined;
 
   private constructor(
+    private readonly nats: NatsClient,
     private readonly nc: NatsConnection,
     readonly prefix: string,
     private readonly log: TransportLogger,
@@ -139,6 +142,7 @@ export class NatsTransport implements Transport {
       .map((s) => s.trim())
       .filter((s) => s !== '');
     if (servers.length === 0) throw new KindlingError('E_IO', 'no NATS server given (servers is empty)');
+    const nats = await loadNatsClient();
     const options: NodeConnectionOptions = {
       servers,
       name: opts.name,
@@ -150,16 +154,18 @@ export class NatsTransport implements Transport {
       ...(opts.tls !== undefined ? { tls: readTlsFiles(opts.tls) } : {}),
       ...(opts.nkeySeedFile !== undefined
         ? {
-            authenticator: nkeyAuthenticator(
+            authenticator: nats.nkeyAuthenticator(
               new TextEncoder().encode(new TextDecoder().decode(readSecretFile(opts.nkeySeedFile, 'NKey seed file')).trim()),
             ),
           }
         : {}),
-      ...(opts.credsFile !== undefined ? { authenticator: credsAuthenticator(readSecretFile(opts.credsFile, 'credentials file')) } : {}),
+      ...(opts.credsFile !== undefined
+        ? { authenticator: nats.credsAuthenticator(readSecretFile(opts.credsFile, 'credentials file')) }
+        : {}),
     };
     let nc: NatsConnection;
     try {
-      nc = await connect(options);
+      nc = await nats.connect(options);
     } catch (err) {
       throw new KindlingError(
         'E_IO',
@@ -168,7 +174,7 @@ export class NatsTransport implements Transport {
         { cause: err },
       );
     }
-    const t = new NatsTransport(nc, opts.prefix ?? 'kindling', log, tuning);
+    const t = new NatsTransport(nats, nc, opts.prefix ?? 'kindling', log, tuning);
     log.info?.({ server: nc.getServer(), maxPayload: t.maxPayload, name: opts.name }, 'connected to NATS');
     return t;
   }
@@ -282,12 +288,12 @@ export class NatsTransport implements Transport {
         this.nc.publish(subject, bytes, reply !== undefined ? { reply } : undefined);
         return;
       }
-      const id = nuid.next();
+      const id = this.nats.nuid.next();
       const chunks = chunkPayload(bytes, limit);
       let sinceFlush = 0;
       for (let i = 0; i < chunks.length; i++) {
         const chunk = chunks[i]!;
-        const h = headers();
+        const h = this.nats.headers();
         h.set(CHUNK_ID_HEADER, id);
         h.set(CHUNK_INDEX_HEADER, formatChunkHeader(i, chunks.length));
         this.nc.publish(subject, chunk, reply !== undefined ? { headers: h, reply } : { headers: h });
@@ -438,7 +444,7 @@ export class NatsTransport implements Transport {
   /** The prefix of this transport's reply subjects, subscribing `<prefix>.*` on first use. */
   private replyInbox(): string {
     if (this.inbox !== undefined) return this.inbox;
-    const prefix = createInbox();
+    const prefix = this.nats.createInbox();
     try {
       this.nc.subscribe(`${prefix}.*`, {
         callback: (err, m) => {

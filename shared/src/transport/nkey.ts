@@ -3,10 +3,10 @@
  * `SU…` text form nats-server and `nsc` use), for tools that set up a server and its clients
  * (`kindling cluster up --nkey`).
  */
-import { nkeys } from '@nats-io/transport-node';
+import { loadNatsClient } from './nats-transport.js';
 
 /** A new user NKey: the seed a client keeps secret, and the public key the server lists. */
-export function createUserNKey(): { readonly seed: string; readonly publicKey: string } {
-  const user = nkeys.createUser();
+export async function createUserNKey(): Promise<{ readonly seed: string; readonly publicKey: string }> {
+  const user = (await loadNatsClient()).nkeys.createUser();
   return { seed: new TextDecoder().decode(user.getSeed()), publicKey: user.getPublicKey() };
 }

@@ -25,7 +25,7 @@ for (const overlay of ['minikube', 'tls', 'nkey', 'tls-nkey']) {
     const dir = mkdtempSync(join(tmpdir(), `kindling-overlay-${overlay}-`));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const pki = makeClusterPki(join(dir, 'pki'));
-    const user = createUserNKey();
+    const user = await createUserNKey();
     const seedFile = join(dir, 'user.nk');
     writeFileSync(seedFile, user.seed, { mode: 0o600 });
     const [port, monitor] = [await findFreePort(), await findFreePort()];
@@ -76,7 +76,7 @@ for (const overlay of ['minikube', 'tls', 'nkey', 'tls-nkey']) {
       // The token of the base is not accepted once the NKey replaces it.
       refused.push(['the base token', { ...base, token: TOKEN, ...(tls && { tls: cert }) }]);
       const other = join(dir, 'other.nk');
-      writeFileSync(other, createUserNKey().seed, { mode: 0o600 });
+      writeFileSync(other, (await createUserNKey()).seed, { mode: 0o600 });
       refused.push(['another NKey', { ...base, nkeySeedFile: other, ...(tls && { tls: cert }) }]);
     }
     if (tls) {
