@@ -7,7 +7,8 @@
  * Typed arrays travel as msgpackr typed-array extensions, so a Float64Array comes back as a
  * Float64Array (copied, hence aligned), never as a Buffer of its bytes.
  */
-import { Packr } from 'msgpackr';
+import { createRequire } from 'node:module';
+import type { Packr } from 'msgpackr';
 import { KindlingError, toWireError } from './errors.js';
 import { parseMessage, PROTOCOL_VERSION, type Ack, type Message } from './protocol.js';
 
@@ -25,9 +26,22 @@ export interface CodecOptions {
   readonly maxMessageBytes?: number;
 }
 
-// moreTypes: typed arrays round-trip as typed arrays; useRecords false: plain msgpack maps
-// (no shared record structures, so each message decodes on its own).
-const packr = new Packr({ moreTypes: true, useRecords: false });
+let packrInstance: Packr | undefined;
+
+/**
+ * The one Packr, made on the first message. msgpackr is required (its CommonJS build, the same
+ * code as its ES one) only then, synchronously: a local-mode job sends no message and should not
+ * pay its import (~25 ms, most of it probing for the optional native extractor) at start.
+ */
+function packr(): Packr {
+  if (packrInstance === undefined) {
+    const { Packr } = createRequire(import.meta.url)('msgpackr') as typeof import('msgpackr');
+    // moreTypes: typed arrays round-trip as typed arrays; useRecords false: plain msgpack maps
+    // (no shared record structures, so each message decodes on its own).
+    packrInstance = new Packr({ moreTypes: true, useRecords: false });
+  }
+  return packrInstance;
+}
 
 /** Validates and encodes one message; throws E_BAD_MESSAGE if invalid or larger than the limit. */
 export function encodeMessage(msg: Message, opts: CodecOptions = {}): Uint8Array {
@@ -35,7 +49,7 @@ export function encodeMessage(msg: Message, opts: CodecOptions = {}): Uint8Array
   const valid = parseMessage(msg);
   let bytes: Uint8Array;
   try {
-    bytes = packr.pack(valid);
+    bytes = packr().pack(valid);
   } catch (err) {
     throw new KindlingError(
       'E_BAD_MESSAGE',
@@ -68,7 +82,7 @@ export function decodeMessage(bytes: Uint8Array, opts: CodecOptions = {}): Messa
   if (bytes.length === 0) throw new KindlingError('E_BAD_MESSAGE', 'empty message', { size: 0 });
   let value: unknown;
   try {
-    value = packr.unpack(bytes);
+    value = packr().unpack(bytes);
   } catch (err) {
     throw new KindlingError(
       'E_BAD_MESSAGE',
