@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -71,6 +71,23 @@ t.test('submit: exits 2 naming the file, field and line of an invalid spec', asy
   const typo = await inProcess(dir, 'submit', 'job.yaml');
   t.equal(typo.code, 2);
   t.equal(typo.stderr, 'kindling: error: job.yaml: outptu: unknown key, did you mean "output"? (line 5) [E_JOB_SPEC]\n');
+});
+
+t.test('submit: a local job that fails on its spec stops the worker threads it started early', async (t) => {
+  // local[N] starts its pool before the spec is read (runSubmit); a spec error must not leave
+  // those threads running in a process that goes on (an IDE, a notebook, this test).
+  const dir = t.testdir({ 'job.yaml': `${VALID}model:\n  maxIter: ten\n` });
+  const threads = (): number => readdirSync('/proc/self/task').length;
+  const first = await inProcess(dir, 'submit', '--master', 'local[2]', 'job.yaml');
+  t.equal(first.code, 2);
+  const baseline = threads();
+  for (let i = 0; i < 3; i++) {
+    const r = await inProcess(dir, 'submit', '--master', 'local[2]', 'job.yaml');
+    t.equal(r.code, 2, `run ${i + 2} is a usage error`);
+  }
+  // A stopped thread may take a moment to leave /proc; a leaked pool adds 2 threads per run for good.
+  for (let waited = 0; threads() > baseline && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  t.ok(threads() <= baseline, `the process has ${threads()} threads after three more failed jobs, ${baseline} after the first`);
 });
 
 t.test('submit: exits 2 for a bad --conf, naming the flag', async (t) => {
