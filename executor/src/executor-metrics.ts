@@ -1,12 +1,14 @@
 /**
  * The executor's Prometheus metrics, on a registry of its own (no prom-client globals, so two
  * executors in one test process do not collide): task counters by op, running tasks, cached
- * blocks and bytes, the jobs it holds, plus Node's default process metrics (RSS, heap, open
- * fds, active handles and resources by type: what a soak needs to see a leak). The backend
+ * blocks and bytes, the jobs it holds, each pool thread's heap, plus Node's default process
+ * metrics (RSS, the main thread's heap, open fds, active handles and resources by type: what a
+ * soak needs to see a leak). The backend
  * counts tasks; gauges are read from live state at scrape time. Served by health-server.ts on
  * /metrics.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { ThreadHeap } from './pool/thread-heaps.js';
 
 /** Live figures read at each scrape. */
 export interface ExecutorGaugeSource {
@@ -14,6 +16,8 @@ export interface ExecutorGaugeSource {
   cache(): { readonly blocks: number; readonly bytes: number };
   /** Jobs whose plan this executor still holds (a job a driver forgot to drop stays here). */
   jobs?(): number;
+  /** The pool's worker threads' heaps (Node's default metrics cover the main thread only). */
+  threadHeaps?(): readonly ThreadHeap[];
 }
 
 /** Prometheus metrics of one executor. */
@@ -79,6 +83,33 @@ export class ExecutorMetrics {
           this.set(jobs());
         },
       });
+    }
+    if (source.threadHeaps) {
+      const heaps = source.threadHeaps.bind(source);
+      const perThread = (name: string, help: string, figure: (h: ThreadHeap) => number): void => {
+        new Gauge({
+          name,
+          help,
+          labelNames: ['thread'],
+          registers,
+          collect() {
+            // A thread that died since the last scrape must not keep its old series.
+            this.reset();
+            for (const h of heaps()) this.set({ thread: String(h.threadId) }, figure(h));
+          },
+        });
+      };
+      perThread(
+        'kindling_executor_thread_heap_used_bytes',
+        'Heap used by each pool worker thread, as it last recorded it',
+        (h) => h.heapUsedBytes,
+      );
+      perThread('kindling_executor_thread_heap_total_bytes', 'Heap size of each pool worker thread', (h) => h.heapTotalBytes);
+      perThread(
+        'kindling_executor_thread_external_bytes',
+        "Memory outside the heap held by each pool worker thread's objects",
+        (h) => h.externalBytes,
+      );
     }
     collectDefaultMetrics({ register: this.registry });
   }

@@ -3,7 +3,8 @@
  * and its event loop answer), /readyz (readiness: connected to NATS and not draining, else 503
  * with the reason) and /metrics (`/metrics?gc=1` first runs a full garbage collection when the
  * process was started with `node --expose-gc`, so a soak compares live heap bytes rather
- * than whatever garbage the last GC left; without the flag it is ignored). main.ts starts it before connecting to NATS, so a pod that
+ * than whatever garbage the last GC left; without the flag it is ignored; when it ran, the
+ * source is told, so each pool thread collects too). main.ts starts it before connecting to NATS, so a pod that
  * cannot reach NATS is alive but not ready rather than crash-looping.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,7 +17,8 @@ export type Readiness = { readonly ready: true } | { readonly ready: false; read
 /** What the health server asks the executor on each request. */
 export interface HealthSource {
   readiness(): Readiness;
-  metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
+  /** `collect`: the scrape asked for live figures (`?gc=1`); collect the pool threads too. */
+  metrics(opts: { readonly collect: boolean }): Promise<{ readonly contentType: string; readonly body: string }>;
 }
 
 /** A listening health server. */
@@ -67,8 +69,8 @@ async function handle(source: HealthSource, req: IncomingMessage, res: ServerRes
       return;
     }
     case '/metrics': {
-      if (new URLSearchParams(query).get('gc') === '1') collectGarbage();
-      const { contentType, body } = await source.metrics();
+      const collect = new URLSearchParams(query).get('gc') === '1' && collectGarbage();
+      const { contentType, body } = await source.metrics({ collect });
       send(res, 200, body, contentType);
       return;
     }
@@ -77,10 +79,15 @@ async function handle(source: HealthSource, req: IncomingMessage, res: ServerRes
   }
 }
 
-/** Node's gc() exists only under --expose-gc: a production executor ignores `?gc=1`. */
-function collectGarbage(): void {
+/**
+ * Node's gc() exists only under --expose-gc: a production executor ignores `?gc=1`, so a
+ * scraper cannot make it stop for collections at will. False when it was ignored.
+ */
+function collectGarbage(): boolean {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc === 'function') gc();
+  if (typeof gc !== 'function') return false;
+  gc();
+  return true;
 }
 
 function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {

@@ -76,7 +76,12 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
   let core: Executor | undefined;
   const running = () => core?.runningTasks() ?? 0;
   const metrics = new ExecutorMetrics(
-    { runningTasks: running, cache: () => store.stats(), jobs: () => serving?.backend.jobs().length ?? 0 },
+    {
+      runningTasks: running,
+      cache: () => store.stats(),
+      jobs: () => serving?.backend.jobs().length ?? 0,
+      threadHeaps: () => serving?.pool.threadHeaps() ?? [],
+    },
     { executor: config.id },
   );
   const readiness = (): Readiness => {
@@ -85,7 +90,18 @@ export async function startExecutor(config: ExecutorConfig, log: ExecutorLogger)
     if (!connected) return { ready: false, reason: 'NATS connection lost, reconnecting' };
     return { ready: true };
   };
-  const health = await startHealthServer({ readiness, metrics: () => metrics.render() }, { port: config.healthPort });
+  const health = await startHealthServer(
+    {
+      readiness,
+      metrics: async ({ collect }) => {
+        // Live figures of every pool thread as well, not what their last collection left.
+        // A pool that is closing answers with what its threads last recorded.
+        if (collect) await serving?.pool.probeThreads({ collect: true }).catch(() => undefined);
+        return metrics.render();
+      },
+    },
+    { port: config.healthPort },
+  );
   log.info(
     {
       executorId: config.id,

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ExecutorMetrics } from '../src/executor-metrics.js';
+import type { ThreadHeap } from '../src/pool/thread-heaps.js';
 import { startHealthServer, type Readiness } from '../src/health-server.js';
 
 async function get(port: number, path: string): Promise<{ status: number; type: string; body: string }> {
@@ -12,8 +13,25 @@ t.test('health-server: answers /healthz, /readyz and /metrics', async (t) => {
   let running = 0;
   let cache = { blocks: 0, bytes: 0 };
   let jobs = 0;
-  const metrics = new ExecutorMetrics({ runningTasks: () => running, cache: () => cache, jobs: () => jobs }, { executor: 'exec-test' });
-  const server = await startHealthServer({ readiness: () => readiness, metrics: () => metrics.render() }, { port: 0, host: '127.0.0.1' });
+  let threadHeaps: ThreadHeap[] = [
+    { threadId: 1, heapUsedBytes: 5_000_000, heapTotalBytes: 8_000_000, externalBytes: 2_000_000 },
+    { threadId: 2, heapUsedBytes: 6_000_000, heapTotalBytes: 9_000_000, externalBytes: 3_000_000 },
+  ];
+  const collects: boolean[] = [];
+  const metrics = new ExecutorMetrics(
+    { runningTasks: () => running, cache: () => cache, jobs: () => jobs, threadHeaps: () => threadHeaps },
+    { executor: 'exec-test' },
+  );
+  const server = await startHealthServer(
+    {
+      readiness: () => readiness,
+      metrics: ({ collect }) => {
+        collects.push(collect);
+        return metrics.render();
+      },
+    },
+    { port: 0, host: '127.0.0.1' },
+  );
   t.teardown(() => server.close());
   t.ok(server.port > 0, 'port 0 binds a free port and reports it');
 
@@ -53,7 +71,15 @@ t.test('health-server: answers /healthz, /readyz and /metrics', async (t) => {
   // What a soak reads to see a leak: heap, fds, handles and timers, from prom-client's defaults.
   for (const name of ['nodejs_heap_size_used_bytes', 'process_open_fds', 'nodejs_active_handles_total', 'nodejs_active_resources_total'])
     t.match(m.body, new RegExp(`^${name}\\{executor="exec-test"\\} \\d+$`, 'm'), name);
+  t.match(m.body, /^kindling_executor_thread_heap_used_bytes\{thread="1",executor="exec-test"\} 5000000$/m, "each pool thread's heap");
+  t.match(m.body, /^kindling_executor_thread_heap_used_bytes\{thread="2",executor="exec-test"\} 6000000$/m);
+  t.match(m.body, /^kindling_executor_thread_external_bytes\{thread="2",executor="exec-test"\} 3000000$/m);
+  threadHeaps = [threadHeaps[1]!];
+  const after = (await get(server.port, '/metrics')).body;
+  t.notMatch(after, /thread="1"/, 'a thread that is gone has no series left');
+  t.match(after, /thread_heap_total_bytes\{thread="2",executor="exec-test"\} 9000000/);
   t.equal((await get(server.port, '/metrics?gc=1')).status, 200, '?gc=1 without --expose-gc is ignored');
+  t.same(collects, [false, false, false], 'and the source is not asked to collect its threads either');
 
   t.equal((await get(server.port, '/nope')).status, 404);
   t.equal((await fetch(`http://127.0.0.1:${server.port}/healthz`, { method: 'POST' })).status, 405);

@@ -90,3 +90,36 @@ t.test('thread pool: flags a worker thread refuses (node --expose-gc) are not ha
     'what Node does with it',
   );
 });
+
+t.test("thread pool: each thread's heap is listed once, and a probe reaches every thread, also while one is busy", async (t) => {
+  const pool = new ThreadPool(2);
+  t.teardown(() => pool.close());
+  for (const until = Date.now() + 20_000; pool.loadedThreads < 2 && Date.now() < until;) await new Promise((r) => setTimeout(r, 10));
+  const listed = pool.threadHeaps();
+  t.equal(listed.length, 2, 'both threads recorded their heap once loaded');
+  t.equal(new Set(listed.map((h) => h.threadId)).size, 2, 'one entry per thread');
+  for (const h of listed) {
+    t.ok(h.threadId > 0, 'a worker thread id');
+    t.ok(
+      h.heapUsedBytes > 0 && h.heapTotalBytes >= h.heapUsedBytes,
+      `thread ${h.threadId}: used ${h.heapUsedBytes} of ${h.heapTotalBytes}`,
+    );
+  }
+  const ids = listed.map((h) => h.threadId).sort();
+
+  const probed = await pool.probeThreads({ collect: true });
+  t.same(probed.map((h) => h.threadId).sort(), ids, 'every thread answered its own copy of the probe');
+
+  // One thread busy with a long gradient pass: the idle thread's copy waits for the other, so
+  // neither thread answers twice and the busy one answers once its task ends.
+  const encoding = { features: [{ kind: 'numeric', name: 'x' }] };
+  const long = {
+    lineage: { source: { index: 0 }, encoding } as unknown as PartitionLineage,
+    input: { kind: 'design' as const, block: block(3_000_000, 3) },
+  };
+  const params = { beta: new Float64Array([0.25]), intercept: -0.5 };
+  const running = Promise.all(pool.runGroup('gradient', params, [long]));
+  const whileBusy = await pool.probeThreads({ collect: false, waitMs: 30_000 });
+  await running;
+  t.same(whileBusy.map((h) => h.threadId).sort(), ids, 'with a thread busy, each thread still answered once');
+});

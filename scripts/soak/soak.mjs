@@ -5,7 +5,8 @@
  * `kindling submit --master nats://…` driver processes at once; seeded at random, some drivers
  * are killed with kill -9 mid-job, some interrupted with SIGINT (Ctrl-C), the rest finish and
  * must give the bits of the first fault-free run. Jobs go in batches of K; after each batch
- * (and a settle) every executor is sampled — RSS and open fds from /proc, heap after a full GC,
+ * (and a settle) every executor is sampled — RSS and open fds from /proc, heap after a full GC
+ * (the main thread's and each pool thread's),
  * active handles and timers, jobs and blocks held from its /metrics, NATS subscriptions from
  * the server's /connz — and the end must be back at the baseline taken after a warm-up job.
  * Run by hand (scripts/bench/README.md, "Soak") after `npx tsc -b`.
@@ -220,6 +221,20 @@ function get(port, path, timeoutMs = 5000) {
 }
 
 /** One sample of a Prometheus text exposition: `name{labels} value` → value, labels matched by substring. */
+/** Every series of `name` (one per pool thread, say): their count and the sum of their values. */
+function metricSeries(text, name) {
+  let count = 0;
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (m && m[1] === name) {
+      count++;
+      sum += Number(m[3]);
+    }
+  }
+  return { count, sum };
+}
+
 function metric(text, name, labelPart = '') {
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
@@ -330,13 +345,19 @@ async function sampleExecutor(e) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssBytes = Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
   const fds = readdirSync(`/proc/${pid}/fd`).length;
+  // ?gc=1: the main thread and every pool thread collect first (health-server.ts).
   const text = await get(e.port(), '/metrics?gc=1');
+  const threadHeap = metricSeries(text, 'kindling_executor_thread_heap_used_bytes');
   return {
     rssBytes,
     fds,
     heapUsedBytes: metric(text, 'nodejs_heap_size_used_bytes'),
     // ArrayBuffers and SharedArrayBuffers (cached blocks live there), outside the JS heap.
     externalBytes: metric(text, 'nodejs_external_memory_bytes'),
+    // The pool's worker threads: each an isolate of its own, not in the main thread's heap.
+    threads: threadHeap.count,
+    threadHeapBytes: threadHeap.sum,
+    threadExternalBytes: metricSeries(text, 'kindling_executor_thread_external_bytes').sum,
     handles: metric(text, 'nodejs_active_handles_total'),
     timers: metric(text, 'nodejs_active_resources', 'type="Timeout"'),
     jobs: metric(text, 'kindling_executor_jobs'),
@@ -523,7 +544,7 @@ async function main() {
         per
           .map(
             (s, i) =>
-              `${executors[i].id}: rss ${mib(s.rssBytes)} heap ${mib(s.heapUsedBytes)} ext ${mib(s.externalBytes)} fds ${s.fds} handles ${s.handles} timers ${s.timers} subs ${s.subs} jobs ${s.jobs} blocks ${s.blocks}`,
+              `${executors[i].id}: rss ${mib(s.rssBytes)} heap ${mib(s.heapUsedBytes)} ext ${mib(s.externalBytes)} threads' heap ${mib(s.threadHeapBytes)} fds ${s.fds} handles ${s.handles} timers ${s.timers} subs ${s.subs} jobs ${s.jobs} blocks ${s.blocks}`,
           )
           .join(' | ') +
         ` | server: ${subs.connections} conns, ${subs.total} subs | load ${load()}`,
@@ -635,6 +656,21 @@ async function main() {
       tolerance: (b) => b * o.heapTolerance,
       rule: `${pct(o.heapTolerance)} of baseline`,
     },
+    {
+      key: 'threadHeapBytes',
+      name: 'pool threads: heap used (after GC)',
+      fmt: mib,
+      tolerance: (b) => b * o.heapTolerance,
+      rule: `${pct(o.heapTolerance)} of baseline`,
+    },
+    {
+      key: 'threadExternalBytes',
+      name: 'pool threads: external',
+      fmt: mib,
+      tolerance: (b) => b * o.heapTolerance,
+      rule: `${pct(o.heapTolerance)} of baseline`,
+    },
+    { key: 'threads', name: 'pool threads', fmt: String, tolerance: () => 0, rule: 'exact' },
     { key: 'fds', name: 'open fds', fmt: String, tolerance: () => 0, rule: 'exact' },
     { key: 'handles', name: 'active handles', fmt: String, tolerance: () => 0, rule: 'exact' },
     { key: 'timers', name: 'timers', fmt: String, tolerance: () => 0, rule: 'exact' },

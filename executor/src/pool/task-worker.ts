@@ -9,7 +9,7 @@
  * copies of a group request on several threads share only the claim counter.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { isMainThread, workerData } from 'node:worker_threads';
+import { isMainThread, threadId, workerData } from 'node:worker_threads';
 import {
   anyTaskOp,
   KindlingError,
@@ -22,8 +22,17 @@ import {
 } from '@kindling/shared/compute';
 import { arrayBytes } from '../storage/array-bytes.js';
 import { blockBytes } from '../storage/block-store.js';
-import { MemoryReclaimer } from '../storage/memory-reclaimer.js';
-import type { WorkerGroupRequest, WorkerGroupResponse, WorkerInput, WorkerRequest, WorkerResponse } from './thread-messages.js';
+import { collectFully, MemoryReclaimer } from '../storage/memory-reclaimer.js';
+import type {
+  WorkerGroupRequest,
+  WorkerGroupResponse,
+  WorkerInput,
+  WorkerProbeRequest,
+  WorkerProbeResponse,
+  WorkerRequest,
+  WorkerResponse,
+} from './thread-messages.js';
+import { ThreadHeapRecorder } from './thread-heaps.js';
 import type { TaskWorkerData } from './thread-pool.js';
 
 if (isMainThread) {
@@ -35,12 +44,34 @@ if (isMainThread) {
  * (its `prepare`, e.g. the Parquet reader for a Parquet partition): then the answer is a promise.
  */
 export default function runWorkerRequest(
-  req: WorkerRequest | WorkerGroupRequest,
-): WorkerResponse | WorkerGroupResponse | Promise<WorkerResponse | WorkerGroupResponse> {
-  const run = (): WorkerResponse | WorkerGroupResponse =>
-    'group' in req ? runGroup(req) : runOne(req.op, req.lineage, req.params, req.input);
+  req: WorkerRequest | WorkerGroupRequest | WorkerProbeRequest,
+): WorkerResponse | WorkerGroupResponse | WorkerProbeResponse | Promise<WorkerResponse | WorkerGroupResponse> {
+  if ('probe' in req) return probe(req);
+  const run = (): WorkerResponse | WorkerGroupResponse => {
+    const res = 'group' in req ? runGroup(req) : runOne(req.op, req.lineage, req.params, req.input);
+    heaps?.record();
+    return res;
+  };
   const pending = preparing(req);
   return pending === undefined ? run() : pending.then(run, (err: unknown) => failed(req, err));
+}
+
+/**
+ * Waits until every copy of the probe has reached a thread (so this thread takes no second
+ * copy), or until waitMs has passed, then collects when asked and records this thread's heap.
+ */
+function probe(req: WorkerProbeRequest): WorkerProbeResponse {
+  const until = Date.now() + req.waitMs;
+  Atomics.add(req.arrived, 0, 1);
+  Atomics.notify(req.arrived, 0);
+  for (let n = Atomics.load(req.arrived, 0); n < req.copies; n = Atomics.load(req.arrived, 0)) {
+    const left = until - Date.now();
+    if (left <= 0) break;
+    Atomics.wait(req.arrived, 0, n, left);
+  }
+  if (req.collect) collectFully();
+  heaps?.record();
+  return { threadId };
 }
 
 /** What the request's op must load first (each item's lineage asked), or undefined. */
@@ -147,6 +178,10 @@ function readRange(lineage: PartitionLineage): Uint8Array {
   }
   return out;
 }
+
+/** This thread's slot of the pool's heap figures (thread-heaps.ts). */
+const heaps = (workerData as TaskWorkerData | undefined)?.heaps && new ThreadHeapRecorder((workerData as TaskWorkerData).heaps);
+heaps?.record();
 
 // Last statement of the module: this thread's modules are loaded, so the pool may terminate it
 // safely from now on (ThreadPool.close).

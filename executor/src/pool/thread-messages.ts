@@ -57,3 +57,22 @@ export interface WorkerGroupRequest {
 export interface WorkerGroupResponse {
   readonly results: ReadonlyArray<{ readonly index: number; readonly response: WorkerResponse }>;
 }
+
+/**
+ * Main → worker: a heap probe (ThreadPool.probeThreads). One copy goes to every thread; each
+ * waits (bounded by `waitMs`) until all copies have arrived, so no thread takes two and every
+ * thread answers, then collects its garbage when `collect` is set and records its heap figures.
+ */
+export interface WorkerProbeRequest {
+  readonly probe: true;
+  readonly collect: boolean;
+  /** Copies that have reached a thread, shared by every copy. */
+  readonly arrived: Int32Array;
+  readonly copies: number;
+  readonly waitMs: number;
+}
+
+/** Worker → main: which thread answered the probe. */
+export interface WorkerProbeResponse {
+  readonly threadId: number;
+}

@@ -8,7 +8,16 @@
  */
 import { Piscina } from 'piscina';
 import { fromWireError, KindlingError, type OpOutput, type TaskOp } from '@kindling/shared/compute';
-import type { WorkerGroupItem, WorkerGroupRequest, WorkerGroupResponse, WorkerRequest, WorkerResponse } from './thread-messages.js';
+import type {
+  WorkerGroupItem,
+  WorkerGroupRequest,
+  WorkerGroupResponse,
+  WorkerProbeRequest,
+  WorkerProbeResponse,
+  WorkerRequest,
+  WorkerResponse,
+} from './thread-messages.js';
+import { readThreadHeaps, threadHeapShared, type ThreadHeap, type ThreadHeapShared } from './thread-heaps.js';
 
 /** A fixed-size pool of worker threads running task-worker.js. */
 export class ThreadPool {
@@ -16,8 +25,10 @@ export class ThreadPool {
   /** Threads whose task-worker module has finished loading (each adds 1; see task-worker.ts). */
   private readonly loaded = new Int32Array(new SharedArrayBuffer(4));
   private created = 0;
+  private readonly heaps: ThreadHeapShared;
 
   constructor(readonly threads: number) {
+    this.heaps = threadHeapShared(threads);
     this.pool = new Piscina({
       filename: new URL('./task-worker.js', import.meta.url).href,
       minThreads: threads,
@@ -28,7 +39,7 @@ export class ThreadPool {
       // (`v8::Module::IsGraphAsync … instantiated module`) when it goes wrong. Without it the
       // require fails at once and piscina imports the module the ordinary, asynchronous way.
       execArgv: [...workerExecArgv(process.execArgv), '--no-experimental-require-module'],
-      workerData: { loaded: this.loaded } satisfies TaskWorkerData,
+      workerData: { loaded: this.loaded, heaps: this.heaps } satisfies TaskWorkerData,
     });
     // Every thread started, the first ones included, is announced by a later workerCreate.
     this.pool.on('workerCreate', () => this.created++);
@@ -83,6 +94,40 @@ export class ThreadPool {
     return settlers.map((s) => s.promise);
   }
 
+  /**
+   * Each live thread's heap as it last recorded it: after loading, after each request and after
+   * a probe. Reads shared memory only, so it answers at once while the threads are busy.
+   */
+  threadHeaps(): ThreadHeap[] {
+    return readThreadHeaps(
+      this.heaps,
+      this.pool.threads.map((w) => w.threadId),
+    );
+  }
+
+  /**
+   * Has every thread record its heap now, after a full collection of its isolate when `collect`
+   * is set (what a soak compares: live bytes, not the garbage a thread's last collection left).
+   * A thread busy with a task answers when the task ends; copies that reached idle threads wait
+   * for it at most `waitMs`, then answer alone, so a probe never holds idle threads for longer.
+   * Resolves with what each copy's thread recorded, in the order they answered.
+   */
+  async probeThreads(opts: { readonly collect: boolean; readonly waitMs?: number }): Promise<ThreadHeap[]> {
+    const copies = this.pool.threads.length;
+    const request: WorkerProbeRequest = {
+      probe: true,
+      collect: opts.collect,
+      arrived: new Int32Array(new SharedArrayBuffer(4)),
+      copies,
+      waitMs: opts.waitMs ?? PROBE_WAIT_MS,
+    };
+    const answers = await Promise.all(Array.from({ length: copies }, () => this.pool.run(request) as Promise<WorkerProbeResponse>));
+    return readThreadHeaps(
+      this.heaps,
+      answers.map((a) => a.threadId),
+    );
+  }
+
   /** Threads that have finished loading their modules. */
   get loadedThreads(): number {
     return Atomics.load(this.loaded, 0);
@@ -114,8 +159,11 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
 
 /** How long close() waits for threads still loading. */
 const LOAD_WAIT_MS = 10_000;
+/** How long a probe's copies wait for each other on idle threads. */
+const PROBE_WAIT_MS = 1_000;
 
 /** What the pool hands each worker thread (node's workerData). */
 export interface TaskWorkerData {
   readonly loaded: Int32Array;
+  readonly heaps: ThreadHeapShared;
 }

@@ -48,6 +48,13 @@ function fullCollection(): (() => void) | null {
   return collector;
 }
 
+/** Runs one full collection of this isolate now; false where V8's collector cannot be reached. */
+export function collectFully(): boolean {
+  const gc = fullCollection();
+  gc?.();
+  return gc !== null;
+}
+
 /** Counts dropped bytes and schedules a collection each time they pass the threshold, or go quiet. */
 export class MemoryReclaimer {
   private pending = 0;

@@ -65,6 +65,14 @@ t.test('main: is alive but not ready until NATS answers, then ready', async (t) 
   t.equal((await readyz(handle.healthPort)).status, 200);
   const metrics = await (await fetch(`http://127.0.0.1:${handle.healthPort}/metrics`)).text();
   t.match(metrics, /kindling_executor_cached_bytes\{executor="exec-late"\} 0/);
+  // The pool thread records its heap once its modules have loaded, which may be just after ready.
+  const threadSeries = /^kindling_executor_thread_heap_used_bytes\{thread="(\d+)",executor="exec-late"\} (\d+)$/gm;
+  const threads = await until('the pool thread on /metrics', async () => {
+    const found = [...(await (await fetch(`http://127.0.0.1:${handle.healthPort}/metrics`)).text()).matchAll(threadSeries)];
+    return found.length > 0 ? found : undefined;
+  });
+  t.equal(threads.length, 1, 'one pool thread (--cores 1), its heap on /metrics');
+  t.ok(Number(threads[0]?.[2]) > 0, 'a heap figure the thread recorded');
   const outcome = await handle.stop('test over');
   t.same(outcome, { reason: 'test over', drained: true, abandonedTasks: 0 });
 });
