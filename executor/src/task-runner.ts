@@ -44,10 +44,16 @@ export type SourceBytesProvider = (jobId: JobId, lineage: PartitionLineage, op: 
 export class TaskRunner {
   private readonly rebuilding = new Map<string, Promise<unknown>>();
 
+  /**
+   * `inputDone`: handed the source bytes a provider gave, once the task that parsed them has
+   * ended (the source reader's place for them is free again; this thread's handle on them is
+   * garbage unless the reader keeps the range for a second pass).
+   */
   constructor(
     private readonly store: BlockStore,
     private readonly pool: Pick<ThreadPool, 'run' | 'runGroup'>,
     private readonly sourceBytes: SourceBytesProvider = async () => undefined,
+    private readonly inputDone: (bytes: Uint8Array) => void = () => {},
   ) {}
 
   /** Runs `op` on partition `partition` of `plan`; resolves with the op's partial result. */
@@ -112,6 +118,7 @@ export class TaskRunner {
       out = await this.pool.run({ op: name, lineage, params, input });
     } finally {
       if (pinned) this.store.release(pinned);
+      if (input.kind === 'source' && input.bytes) this.inputDone(input.bytes);
     }
     return this.keepOutput(jobId, lineage, name, out);
   }

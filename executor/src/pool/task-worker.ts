@@ -13,6 +13,8 @@ import { isMainThread, threadId, workerData } from 'node:worker_threads';
 import {
   anyTaskOp,
   KindlingError,
+  type ColumnBatch,
+  type DesignBlock,
   inputChangedError,
   partitionByteLength,
   partitionByteRanges,
@@ -99,7 +101,12 @@ function runOne(name: TaskOp, lineage: PartitionLineage, params: unknown, input:
   try {
     const op = anyTaskOp(name);
     reclaimer.beforeTask(name);
-    const value = op.run(inputValue(input, lineage), lineage, params);
+    const given = inputValue(input, lineage);
+    const value = op.run(given as never, lineage, params);
+    // The partition's bytes (read here, or fetched and shared by the main thread) are garbage
+    // now, 4 MiB a task by default: collected every DEFAULT_RECLAIM_BYTES, not whenever V8's
+    // external-memory limit is reached.
+    if (input.kind === 'source') reclaimer.noteDropped((given as Uint8Array).byteLength, name);
     noteFreedInput(name, input, op.frees);
     // This thread keeps no handle on what it returns: once the main thread has sent or cached
     // it, its memory waits only for this thread's collection (an evaluate group returns ~35 MB).
@@ -133,15 +140,15 @@ function noteFreedInput(op: TaskOp, input: WorkerInput, frees: readonly string[]
   else if (input.kind === 'design' && frees.some((f) => f === 'train' || f === 'test')) reclaimer.noteDropped(blockBytes(input.block), op);
 }
 
-function inputValue(input: WorkerInput, lineage: PartitionLineage): never {
-  // The op's declared input kind matches the request's (task-runner.ts builds it from the op).
+/** What the op's kernel takes (the op's declared input kind matches the request's: task-runner.ts builds it from the op). */
+function inputValue(input: WorkerInput, lineage: PartitionLineage): Uint8Array | ColumnBatch | DesignBlock {
   switch (input.kind) {
     case 'source':
-      return (input.bytes ?? readRange(lineage)) as never;
+      return input.bytes ?? readRange(lineage);
     case 'rows':
-      return input.rows as never;
+      return input.rows;
     case 'design':
-      return input.block as never;
+      return input.block;
   }
 }
 

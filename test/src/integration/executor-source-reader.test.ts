@@ -68,6 +68,7 @@ t.test('source-reader: a missing or shorter file is fetched from the driver, in 
   if (!d.local) t.match(d.why, /ENOENT/);
   const bytes = await reader.bytesFor('j2', 'drv', source(missing, 2, content.length));
   t.same(Buffer.from(bytes!), Buffer.from(content.subarray(2)), 'the bytes are the driver file range, in order');
+  t.ok(bytes!.buffer instanceof SharedArrayBuffer, 'on shared memory: the worker thread parses them without a copy');
   t.equal(requests.length, Math.ceil((content.length - 2) / 64));
   t.same(requests[0], { type: 'fetch-range', version: PROTOCOL_VERSION, jobId: 'j2', file: missing, start: 2, end: 66 });
 
@@ -189,6 +190,7 @@ t.test('source-reader: a Parquet partition is its row-group span plus the footer
   });
   const first = await reader.bytesFor('jp', 'drv', parquet(4, 30));
   t.same(Buffer.from(first!), Buffer.concat([content.subarray(4, 30), content.subarray(size - 10)]), 'range, then footer');
+  t.ok(first!.buffer instanceof SharedArrayBuffer, 'range and footer together on shared memory');
   const second = await reader.bytesFor('jp', 'drv', parquet(30, 60));
   t.same(Buffer.from(second!), Buffer.concat([content.subarray(30, 60), content.subarray(size - 10)]));
   t.same(
@@ -200,4 +202,45 @@ t.test('source-reader: a Parquet partition is its row-group span plus the footer
     ],
     'the footer crossed the network once for both partitions',
   );
+});
+
+t.test('source-reader: at most rangesAhead fetched ranges are held by tasks at once; done() frees a place', async (t) => {
+  requests.length = 0;
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, rangesAhead: 2 });
+  const missing = '/nowhere/ahead.csv';
+  // A stage's tasks all ask at once (the driver launches them together).
+  const got: Uint8Array[] = [];
+  const asked = [0, 1, 2, 3, 4].map((i) =>
+    reader.bytesFor('ja', 'drv', source(missing, 2 + i * 10, 12 + i * 10)).then((b) => {
+      got.push(b!);
+      return b!;
+    }),
+  );
+  const settle = async (): Promise<void> => {
+    await driver.flush();
+    await new Promise((r) => setTimeout(r, 100));
+  };
+  await settle();
+  t.equal(requests.length, 2, 'two ranges fetched; the other three tasks wait for a place');
+  t.equal(got.length, 2);
+  reader.done(new Uint8Array(3)); // bytes the reader never handed out hold no place
+  await settle();
+  t.equal(requests.length, 2, 'unknown bytes free nothing');
+  reader.done(got[0]!);
+  await settle();
+  t.equal(requests.length, 3, "a task's end lets the next range be fetched");
+  reader.done(got[0]!);
+  await settle();
+  t.equal(requests.length, 3, 'done() twice frees one place');
+  for (const x of got.slice(1)) reader.done(x);
+  const all = await Promise.all(asked);
+  t.equal(requests.length, 5, 'every task got its bytes in the end');
+  all.forEach((b, i) => t.same(Buffer.from(b), Buffer.from(content.subarray(2 + i * 10, 12 + i * 10)), `task ${i}: its own range`));
+});
+
+t.test('source-reader: a failed fetch gives its place back', async (t) => {
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, rangesAhead: 1, timeoutMs: 300 });
+  await t.rejects(reader.bytesFor('jf', 'nobody', source('/nowhere/f.csv', 2, 12)), { code: 'E_IO' });
+  const ok = await reader.bytesFor('jf', 'drv', source('/nowhere/f.csv', 2, 12));
+  t.same(Buffer.from(ok!), Buffer.from(content.subarray(2, 12)), 'the next fetch did not wait for the failed one');
 });
