@@ -115,7 +115,9 @@ export class TaskRunner {
     );
     let out: OpOutput<unknown>;
     try {
-      out = await this.pool.run({ op: name, lineage, params, input });
+      // Fetched bytes hold one of the source reader's places: their task goes ahead of the queue.
+      const fetched = input.kind === 'source' && input.bytes !== undefined;
+      out = await this.pool.run({ op: name, lineage, params, input }, fetched);
     } finally {
       if (pinned) this.store.release(pinned);
       if (input.kind === 'source' && input.bytes) this.inputDone(input.bytes);

@@ -17,6 +17,7 @@ import type {
   WorkerRequest,
   WorkerResponse,
 } from './thread-messages.js';
+import { queueFirst, TwoLaneQueue } from './task-queue.js';
 import { readThreadHeaps, threadHeapShared, type ThreadHeap, type ThreadHeapShared } from './thread-heaps.js';
 
 /** A fixed-size pool of worker threads running task-worker.js. */
@@ -40,14 +41,18 @@ export class ThreadPool {
       // require fails at once and piscina imports the module the ordinary, asynchronous way.
       execArgv: [...workerExecArgv(process.execArgv), '--no-experimental-require-module'],
       workerData: { loaded: this.loaded, heaps: this.heaps } satisfies TaskWorkerData,
+      taskQueue: new TwoLaneQueue(),
     });
     // Every thread started, the first ones included, is announced by a later workerCreate.
     this.pool.on('workerCreate', () => this.created++);
   }
 
-  /** Runs one op on a free thread; rejects with the worker's KindlingError. */
-  async run(req: WorkerRequest): Promise<OpOutput<unknown>> {
-    const res = (await this.pool.run(req)) as WorkerResponse;
+  /**
+   * Runs one op on a free thread; rejects with the worker's KindlingError. `first`: ahead of
+   * the tasks queued without it (a task holding fetched input bytes, see task-queue.ts).
+   */
+  async run(req: WorkerRequest, first = false): Promise<OpOutput<unknown>> {
+    const res = (await this.pool.run(first ? queueFirst({ ...req }) : req)) as WorkerResponse;
     if (!res.ok) throw fromWireError(res.error);
     return res.value;
   }
