@@ -80,8 +80,11 @@ export class SourceReader {
   fetchedBytes = 0;
   /** Places for fetched ranges (rangesAhead); a place is held from the fetch until done(). */
   private readonly places: LimitFunction;
-  /** How to give back the place each handed-out range holds. */
-  private readonly holding = new WeakMap<Uint8Array, () => void>();
+  /**
+   * How to give back the places each handed-out range holds: one per task it was handed to (a
+   * kept range can be handed to a second task, e.g. a retry, while the first still runs).
+   */
+  private readonly holding = new WeakMap<Uint8Array, Array<() => void>>();
 
   constructor(private readonly opts: SourceReaderOptions) {
     this.chunkBytes = opts.chunkBytes ?? 4 * 1024 * 1024;
@@ -106,9 +109,10 @@ export class SourceReader {
    * free. Bytes that hold no place (kept ranges handed out again, local reads) are ignored.
    */
   done(bytes: Uint8Array): void {
-    const release = this.holding.get(bytes);
+    const releases = this.holding.get(bytes);
+    const release = releases?.pop();
     if (release === undefined) return;
-    this.holding.delete(bytes);
+    if (releases!.length === 0) this.holding.delete(bytes);
     release();
   }
 
@@ -152,7 +156,9 @@ export class SourceReader {
     const release = await this.place();
     try {
       const bytes = await this.partitionBytes(jobId, driverId, source, keep);
-      this.holding.set(bytes, release);
+      const releases = this.holding.get(bytes);
+      if (releases) releases.push(release);
+      else this.holding.set(bytes, [release]);
       return bytes;
     } catch (err) {
       release();

@@ -244,3 +244,28 @@ t.test('source-reader: a failed fetch gives its place back', async (t) => {
   const ok = await reader.bytesFor('jf', 'drv', source('/nowhere/f.csv', 2, 12));
   t.same(Buffer.from(ok!), Buffer.from(content.subarray(2, 12)), 'the next fetch did not wait for the failed one');
 });
+
+t.test('source-reader: a kept range handed to two tasks at once holds a place for each', async (t) => {
+  requests.length = 0;
+  const reader = new SourceReader({ transport: executor, prefix: PREFIX, log: quiet, rangesAhead: 2 });
+  const src = source('/nowhere/kept.csv', 2, 12);
+  const first = await reader.bytesFor('jk', 'drv', src, true); // inference: fetched and kept
+  const again = await reader.bytesFor('jk', 'drv', src, true); // the load, while inference still runs
+  t.equal(again, first, 'the same kept bytes');
+  const waiting = reader.bytesFor('jk', 'drv', source('/nowhere/kept.csv', 12, 22));
+  let third: Uint8Array | undefined;
+  void waiting.then((b) => (third = b));
+  await new Promise((r) => setTimeout(r, 100));
+  t.equal(third, undefined, 'both places are taken');
+  reader.done(first!);
+  third = await waiting;
+  t.ok(third, "the first task's end freed one place");
+  reader.done(again!);
+  reader.done(third!);
+  // Every place is free again: two fetches proceed at once.
+  const both = await Promise.all([
+    reader.bytesFor('jk', 'drv', source('/nowhere/kept.csv', 22, 32)),
+    reader.bytesFor('jk', 'drv', source('/nowhere/kept.csv', 32, 42)),
+  ]);
+  t.equal(both.length, 2, 'no place was lost');
+});
