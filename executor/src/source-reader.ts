@@ -105,8 +105,8 @@ export class SourceReader {
   }
 
   /**
-   * The task that was handed `bytes` (by the provider) has ended: the place they held is
-   * free. Bytes that hold no place (kept ranges handed out again, local reads) are ignored.
+   * The task that was handed `bytes` (by the provider) has ended: one place they held is
+   * free. Bytes that hold no place (not handed out by this reader, or already done) are ignored.
    */
   done(bytes: Uint8Array): void {
     const releases = this.holding.get(bytes);
@@ -292,8 +292,7 @@ export class SourceReader {
 /**
  * A range's buffer, on shared memory: the worker thread that parses it reads these bytes where
  * they are. A plain buffer was copied into the worker's heap by postMessage, so each fetched
- * range was held twice until both isolates happened to collect (measured at 10M rows with a
- * 128 MB budget and hidden input: executors at 0.71–0.74 GB).
+ * range was held twice, once per isolate, until both had collected.
  */
 function sharedBytes(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(length));
