@@ -633,6 +633,14 @@ async function main() {
   const halfLabel = `peak to ${firstHalf.at(-1).jobsDone} jobs`;
   const rows = [];
   const pct = (tol) => `≤ +${Math.round(tol * 100)}%`;
+  // Memory judged against the baseline itself, within --heap-tolerance.
+  const memoryRow = (key, name) => ({
+    key,
+    name,
+    fmt: mib,
+    tolerance: (b) => b * o.heapTolerance,
+    rule: `${pct(o.heapTolerance)} of baseline`,
+  });
   const resources = [
     {
       key: 'rssBytes',
@@ -642,34 +650,10 @@ async function main() {
       tolerance: (b) => b * o.rssTolerance,
       rule: `${pct(o.rssTolerance)} of peak`,
     },
-    {
-      key: 'heapUsedBytes',
-      name: 'heap used (after GC)',
-      fmt: mib,
-      tolerance: (b) => b * o.heapTolerance,
-      rule: `${pct(o.heapTolerance)} of baseline`,
-    },
-    {
-      key: 'externalBytes',
-      name: 'external (ArrayBuffers)',
-      fmt: mib,
-      tolerance: (b) => b * o.heapTolerance,
-      rule: `${pct(o.heapTolerance)} of baseline`,
-    },
-    {
-      key: 'threadHeapBytes',
-      name: 'pool threads: heap used (after GC)',
-      fmt: mib,
-      tolerance: (b) => b * o.heapTolerance,
-      rule: `${pct(o.heapTolerance)} of baseline`,
-    },
-    {
-      key: 'threadExternalBytes',
-      name: 'pool threads: external',
-      fmt: mib,
-      tolerance: (b) => b * o.heapTolerance,
-      rule: `${pct(o.heapTolerance)} of baseline`,
-    },
+    memoryRow('heapUsedBytes', 'heap used (after GC)'),
+    memoryRow('externalBytes', 'external (ArrayBuffers)'),
+    memoryRow('threadHeapBytes', 'pool threads: heap used (after GC)'),
+    memoryRow('threadExternalBytes', 'pool threads: external'),
     { key: 'threads', name: 'pool threads', fmt: String, tolerance: () => 0, rule: 'exact' },
     { key: 'fds', name: 'open fds', fmt: String, tolerance: () => 0, rule: 'exact' },
     { key: 'handles', name: 'active handles', fmt: String, tolerance: () => 0, rule: 'exact' },
